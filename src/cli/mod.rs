@@ -1,0 +1,64 @@
+//! The `quorate` command line: argument parsing and the thin layer of effects (files, printing,
+//! exit codes) around the library. Subcommands live one per file; none holds logic that a
+//! library user would need, which belongs in the library modules.
+//!
+//! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
+
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// What a command reports to the shell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The input is valid, or the history satisfies the model.
+    Valid = 0,
+    /// A forbidden anomaly was found.
+    Anomaly = 1,
+    /// Bad usage or bad input.
+    BadInput = 2,
+    /// A budget was spent before a verdict.
+    Unknown = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Finds consistency bugs in leaderless (Dynamo-style) replicated key-value stores.
+#[derive(Debug, Parser)]
+#[command(name = "quorate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
+    Validate(validate::Args),
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with exit 0, usage errors to stderr.
+            let _ = error.print();
+            return if error.use_stderr() {
+                Exit::BadInput.into()
+            } else {
+                Exit::Valid.into()
+            };
+        }
+    };
+    let exit = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+    };
+    exit.into()
+}

@@ -1,0 +1,344 @@
+//! The configuration of a leaderless store: replication, quorums, conflict resolution, repair.
+//!
+//! This module owns the plain-data description of what a store is set up to do (DESIGN.md §1),
+//! its validation, and the named presets. It sits below both the store, which runs a
+//! configuration, and the checker, which reads one to know which anomalies it forbids; it must
+//! never depend on either.
+//!
+//! A [`Config`] that exists has been validated only if it came from [`Config::validate`] or a
+//! preset; deserialized configurations go through [`Config::from_json`], which validates.
+//!
+//! ```
+//! use quorate::config::Config;
+//!
+//! let dynamo = Config::preset("dynamo").unwrap();
+//! assert!(dynamo.is_strict_quorum());
+//! let mut broken = dynamo.clone();
+//! broken.r = 4;
+//! assert_eq!(broken.validate().unwrap_err().to_string(), "r = 4 is larger than n = 3: a read cannot wait for more replies than there are replicas");
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// How concurrent writes to one key are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Dotted version vectors: concurrent writes are all kept, as siblings.
+    Siblings,
+    /// Last write wins: the highest timestamp is kept, ties broken by value.
+    Lww,
+}
+
+/// Where an LWW write's timestamp comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timestamps {
+    /// The coordinator's clock, which skew affects.
+    Clock,
+    /// One more than the highest timestamp read from a quorum first (ABD).
+    Quorum,
+}
+
+/// When a read sends the merged state to replicas that answered with less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadRepair {
+    Off,
+    /// After answering the client, as Riak does.
+    Async,
+    /// Before answering the client, as Cassandra does.
+    Blocking,
+}
+
+/// Whether a crash keeps what a node had stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    Durable,
+    /// A crash loses what was not synced.
+    Volatile,
+}
+
+/// When tombstones are removed for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaping {
+    Keep,
+    Immediate,
+    /// After this many simulated milliseconds, and only once all n primaries hold the tombstone.
+    AfterMs(u64),
+}
+
+/// The settings of a leaderless store (DESIGN.md §1).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Nodes in the cluster.
+    pub nodes: u32,
+    /// Virtual nodes per node on the hash ring.
+    pub vnodes_per_node: u32,
+    /// Replicas per key.
+    pub n: u32,
+    /// Replies a read waits for.
+    pub r: u32,
+    /// Acknowledgements a write waits for (the coordinator's own included).
+    pub w: u32,
+    pub resolution: Resolution,
+    pub timestamps: Timestamps,
+    pub read_repair: ReadRepair,
+    /// Period of the Merkle-tree exchange between preference-list peers; `None` is off.
+    pub anti_entropy_period_ms: Option<u64>,
+    pub hinted_handoff: bool,
+    /// Whether fallback replies and acknowledgements count toward r and w.
+    pub sloppy_quorum: bool,
+    pub durability: Durability,
+    pub reaping: Reaping,
+    /// How long a client waits for an answer before it gives up (the operation is then `info`).
+    pub client_timeout_ms: u64,
+    /// How long a coordinator waits for replicas before it answers `fail`.
+    pub request_timeout_ms: u64,
+}
+
+/// A configuration that cannot work, with the reason in words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} = 0: {reason}")]
+    Zero {
+        name: &'static str,
+        reason: &'static str,
+    },
+    #[error("{name} = {value} is larger than n = {n}: {reason}")]
+    LargerThanN {
+        name: &'static str,
+        value: u32,
+        n: u32,
+        reason: &'static str,
+    },
+    #[error("n = {n} is larger than nodes = {nodes}: a key cannot have more replicas than there are nodes")]
+    MoreReplicasThanNodes { n: u32, nodes: u32 },
+    #[error("timestamps = quorum needs resolution = lww: siblings have no timestamps")]
+    QuorumTimestampsWithoutLww,
+    #[error("sloppy_quorum needs hinted_handoff: fallbacks only answer when they keep hints")]
+    SloppyWithoutHandoff,
+    #[error("unknown preset {0:?}; the presets are {presets}", presets = PRESETS.join(", "))]
+    UnknownPreset(String),
+    #[error("configuration is not valid JSON: {0}")]
+    Json(String),
+}
+
+/// The names of the presets, in the order the explore campaign runs them.
+pub const PRESETS: [&str; 6] = ["dynamo", "weak", "sloppy", "lww", "cassandra", "atomic"];
+
+impl Default for Config {
+    /// The design's defaults: 5 nodes, n = 3, r = w = 2, siblings, async read repair, anti-entropy.
+    fn default() -> Config {
+        Config {
+            nodes: 5,
+            vnodes_per_node: 8,
+            n: 3,
+            r: 2,
+            w: 2,
+            resolution: Resolution::Siblings,
+            timestamps: Timestamps::Clock,
+            read_repair: ReadRepair::Async,
+            anti_entropy_period_ms: Some(1_000),
+            hinted_handoff: false,
+            sloppy_quorum: false,
+            durability: Durability::Durable,
+            reaping: Reaping::Keep,
+            client_timeout_ms: 500,
+            request_timeout_ms: 200,
+        }
+    }
+}
+
+impl Config {
+    /// A named preset (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Result<Config, ConfigError> {
+        let dynamo = Config::default();
+        let config = match name {
+            "dynamo" => dynamo,
+            "weak" => Config {
+                r: 1,
+                w: 1,
+                ..dynamo
+            },
+            "sloppy" => Config {
+                hinted_handoff: true,
+                sloppy_quorum: true,
+                ..dynamo
+            },
+            "lww" => Config {
+                resolution: Resolution::Lww,
+                ..dynamo
+            },
+            "cassandra" => Config {
+                resolution: Resolution::Lww,
+                read_repair: ReadRepair::Blocking,
+                hinted_handoff: true,
+                ..dynamo
+            },
+            "atomic" => Config {
+                resolution: Resolution::Lww,
+                timestamps: Timestamps::Quorum,
+                read_repair: ReadRepair::Blocking,
+                ..dynamo
+            },
+            other => return Err(ConfigError::UnknownPreset(other.to_string())),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a configuration from JSON and validates it.
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        let config: Config =
+            serde_json::from_str(text).map_err(|error| ConfigError::Json(error.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks that the settings can work together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let zero = |name, value: u64, reason| {
+            if value == 0 {
+                Err(ConfigError::Zero { name, reason })
+            } else {
+                Ok(())
+            }
+        };
+        zero(
+            "nodes",
+            self.nodes.into(),
+            "a cluster needs at least one node",
+        )?;
+        zero(
+            "vnodes_per_node",
+            self.vnodes_per_node.into(),
+            "each node needs a place on the ring",
+        )?;
+        zero("n", self.n.into(), "every key needs at least one replica")?;
+        zero(
+            "r",
+            self.r.into(),
+            "a read must wait for at least one reply",
+        )?;
+        zero(
+            "w",
+            self.w.into(),
+            "a write must wait for at least one acknowledgement",
+        )?;
+        zero(
+            "client_timeout_ms",
+            self.client_timeout_ms,
+            "a client must wait some time",
+        )?;
+        zero(
+            "request_timeout_ms",
+            self.request_timeout_ms,
+            "a coordinator must wait some time",
+        )?;
+        if let Some(period) = self.anti_entropy_period_ms {
+            zero(
+                "anti_entropy_period_ms",
+                period,
+                "use null to turn anti-entropy off",
+            )?;
+        }
+        if self.n > self.nodes {
+            return Err(ConfigError::MoreReplicasThanNodes {
+                n: self.n,
+                nodes: self.nodes,
+            });
+        }
+        let larger = |name, value: u32, reason| {
+            if value > self.n {
+                Err(ConfigError::LargerThanN {
+                    name,
+                    value,
+                    n: self.n,
+                    reason,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        larger(
+            "r",
+            self.r,
+            "a read cannot wait for more replies than there are replicas",
+        )?;
+        larger(
+            "w",
+            self.w,
+            "a write cannot wait for more acknowledgements than there are replicas",
+        )?;
+        if self.timestamps == Timestamps::Quorum && self.resolution != Resolution::Lww {
+            return Err(ConfigError::QuorumTimestampsWithoutLww);
+        }
+        if self.sloppy_quorum && !self.hinted_handoff {
+            return Err(ConfigError::SloppyWithoutHandoff);
+        }
+        Ok(())
+    }
+
+    /// r + w > n with only home nodes counting: every read quorum meets every write quorum.
+    pub fn is_strict_quorum(&self) -> bool {
+        self.r + self.w > self.n && !self.sloppy_quorum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid() {
+        for name in PRESETS {
+            let config = Config::preset(name).unwrap();
+            assert_eq!(config.validate(), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn impossible_configurations_are_errors() {
+        let check = |change: fn(&mut Config), expected: &str| {
+            let mut config = Config::default();
+            change(&mut config);
+            assert_eq!(config.validate().unwrap_err().to_string(), expected);
+        };
+        check(|c| c.w = 4, "w = 4 is larger than n = 3: a write cannot wait for more acknowledgements than there are replicas");
+        check(
+            |c| c.n = 6,
+            "n = 6 is larger than nodes = 5: a key cannot have more replicas than there are nodes",
+        );
+        check(
+            |c| c.r = 0,
+            "r = 0: a read must wait for at least one reply",
+        );
+        check(
+            |c| c.client_timeout_ms = 0,
+            "client_timeout_ms = 0: a client must wait some time",
+        );
+        check(
+            |c| c.timestamps = Timestamps::Quorum,
+            "timestamps = quorum needs resolution = lww: siblings have no timestamps",
+        );
+    }
+
+    #[test]
+    fn json_round_trip_and_unknown_fields() {
+        let config = Config::preset("cassandra").unwrap();
+        let text = serde_json::to_string(&config).unwrap();
+        assert_eq!(Config::from_json(&text).unwrap(), config);
+        let error = Config::from_json(r#"{"nodes": 5, "bogus": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `bogus`"), "{error}");
+        assert!(Config::preset("riak")
+            .unwrap_err()
+            .to_string()
+            .contains("dynamo, weak"));
+    }
+}

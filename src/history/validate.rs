@@ -1,0 +1,244 @@
+//! Loading and validating histories: every way a history can be malformed, as a typed error that
+//! names where and why.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
+
+/// Why a history could not be loaded. Each message names the place (the operation id, or the
+/// JSON line and column) and the reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("operation {id}: {field} is not a number of milliseconds (found {found})")]
+    TimeNotNumber {
+        id: String,
+        field: &'static str,
+        found: String,
+    },
+    #[error("unsupported history version {found}; this build reads version {FORMAT_VERSION}")]
+    Version { found: u32 },
+    #[error("operation {id} appears twice (ids must be unique)")]
+    DuplicateId { id: OpId },
+    #[error("operation {id} completes at {complete} ms, before it was invoked at {invoke} ms")]
+    CompletesBeforeInvoke {
+        id: OpId,
+        invoke: u64,
+        complete: u64,
+    },
+    #[error("operation {id} is {outcome} but has no time_ms_complete (only info operations may lack one)")]
+    MissingCompletion { id: OpId, outcome: &'static str },
+    #[error("operation {id} returned values but its outcome is {outcome}: only an ok get returns values")]
+    ValuesWithoutOk { id: OpId, outcome: &'static str },
+    #[error("{client} has two operations open at once: {first} (invoked at {first_invoke} ms, {first_end}) and {second} (invoked at {second_invoke} ms)")]
+    ClientOverlap {
+        client: ClientId,
+        first: OpId,
+        first_invoke: u64,
+        first_end: String,
+        second: OpId,
+        second_invoke: u64,
+    },
+    #[error("operation {second} writes value {value:?} on key {key:?}, which operation {first} wrote already (values must be unique per key)")]
+    ValueWrittenTwice {
+        key: Key,
+        value: Value,
+        first: OpId,
+        second: OpId,
+    },
+    #[error("operation {id} has {value:?} in its context, but no put or delete ever wrote {value:?} on key {key:?}")]
+    UnknownContextValue { id: OpId, key: Key, value: Value },
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ok => "ok",
+        Outcome::Fail => "fail",
+        Outcome::Info => "info",
+    }
+}
+
+/// Parses bytes into a history and validates it.
+pub(super) fn load(bytes: &[u8]) -> Result<History, HistoryError> {
+    let history: History = match serde_json::from_slice(bytes) {
+        Ok(history) => history,
+        Err(error) => return Err(diagnose(bytes, error)),
+    };
+    validate(&history)?;
+    Ok(history)
+}
+
+/// Turns a serde error into the most precise message we can give. A type error inside an
+/// operation is located by a second, slower parse into a JSON tree, so it can name the operation
+/// id rather than only a line and column.
+fn diagnose(bytes: &[u8], error: serde_json::Error) -> HistoryError {
+    if error.is_data() {
+        if let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(located) = locate_bad_time(&tree) {
+                return located;
+            }
+        }
+    }
+    HistoryError::Syntax {
+        line: error.line(),
+        column: error.column(),
+        message: strip_position(&error),
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we print the position first.
+fn strip_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(position) => message[..position].to_string(),
+        None => message,
+    }
+}
+
+fn locate_bad_time(tree: &serde_json::Value) -> Option<HistoryError> {
+    let operations = tree.get("operations")?.as_array()?;
+    for (index, operation) in operations.iter().enumerate() {
+        for field in ["time_ms_invoke", "time_ms_complete"] {
+            let Some(time) = operation.get(field) else {
+                continue;
+            };
+            if time.is_u64() || (time.is_null() && field == "time_ms_complete") {
+                continue;
+            }
+            let id = match operation.get("id").and_then(|id| id.as_u64()) {
+                Some(id) => OpId(id).to_string(),
+                None => format!("at index {index}"),
+            };
+            return Some(HistoryError::TimeNotNumber {
+                id,
+                field,
+                found: time.to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// Checks everything beyond syntax; returns the first problem, in the order of the operations.
+pub(super) fn validate(history: &History) -> Result<(), HistoryError> {
+    if history.version != FORMAT_VERSION {
+        return Err(HistoryError::Version {
+            found: history.version,
+        });
+    }
+    let mut ids = HashSet::with_capacity(history.operations.len());
+    for operation in &history.operations {
+        if !ids.insert(operation.id) {
+            return Err(HistoryError::DuplicateId { id: operation.id });
+        }
+        check_times(operation)?;
+    }
+    check_clients_sequential(&history.operations)?;
+    check_values(&history.operations)
+}
+
+fn check_times(operation: &Operation) -> Result<(), HistoryError> {
+    let id = operation.id;
+    match operation.time_ms_complete {
+        Some(complete) if complete < operation.time_ms_invoke => {
+            Err(HistoryError::CompletesBeforeInvoke {
+                id,
+                invoke: operation.time_ms_invoke,
+                complete,
+            })
+        }
+        None if operation.outcome != Outcome::Info => Err(HistoryError::MissingCompletion {
+            id,
+            outcome: outcome_name(operation.outcome),
+        }),
+        _ => {
+            let returned_values = matches!(&operation.action, super::Action::Get { values, .. } if !values.is_empty());
+            if returned_values && operation.outcome != Outcome::Ok {
+                return Err(HistoryError::ValuesWithoutOk {
+                    id,
+                    outcome: outcome_name(operation.outcome),
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A client is sequential: each operation ends (or is given up on) before its next begins.
+fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError> {
+    let mut by_client: HashMap<ClientId, Vec<&Operation>> = HashMap::new();
+    for operation in operations {
+        by_client
+            .entry(operation.client)
+            .or_default()
+            .push(operation);
+    }
+    let mut clients: Vec<_> = by_client.into_iter().collect();
+    clients.sort_by_key(|(client, _)| *client);
+    for (client, mut turns) in clients {
+        turns.sort_by_key(|operation| {
+            (
+                operation.time_ms_invoke,
+                operation.time_ms_complete.unwrap_or(u64::MAX),
+            )
+        });
+        for pair in turns.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            let first_end = first.time_ms_complete.unwrap_or(u64::MAX);
+            if second.time_ms_invoke < first_end {
+                let first_end = match first.time_ms_complete {
+                    Some(end) => format!("open until {end} ms"),
+                    None => "never completed".to_string(),
+                };
+                return Err(HistoryError::ClientOverlap {
+                    client,
+                    first: first.id,
+                    first_invoke: first.time_ms_invoke,
+                    first_end,
+                    second: second.id,
+                    second_invoke: second.time_ms_invoke,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Written values are unique per key, and contexts name only values that were written.
+fn check_values(operations: &[Operation]) -> Result<(), HistoryError> {
+    let mut writers: HashMap<(&Key, &Value), OpId> = HashMap::new();
+    for operation in operations {
+        if let Some(write) = operation.action.write() {
+            if let Some(&first) = writers.get(&(&operation.key, &write.value)) {
+                return Err(HistoryError::ValueWrittenTwice {
+                    key: operation.key.clone(),
+                    value: write.value.clone(),
+                    first,
+                    second: operation.id,
+                });
+            }
+            writers.insert((&operation.key, &write.value), operation.id);
+        }
+    }
+    for operation in operations {
+        if let Some(write) = operation.action.write() {
+            for value in &write.context {
+                if !writers.contains_key(&(&operation.key, value)) {
+                    return Err(HistoryError::UnknownContextValue {
+                        id: operation.id,
+                        key: operation.key.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}

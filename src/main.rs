@@ -1,0 +1,5 @@
+//! The `quorate` command line; everything it does lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    quorate::cli::main()
+}
