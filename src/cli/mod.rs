@@ -4,6 +4,7 @@
 //!
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
+mod check;
 mod validate;
 
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ struct Cli {
 enum Command {
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     Validate(validate::Args),
+    /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
+    Check(check::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Check(args) => check::run(&args),
     };
     exit.into()
 }
