@@ -7,9 +7,11 @@
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
+//! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod staleness;

@@ -29,12 +29,21 @@ fn documented_example_loads() {
 #[test]
 fn format_readme_example_loads() {
     let readme = include_str!("../histories/README.md");
-    let start = readme.find("```json\n").expect("the README has a JSON example") + "```json\n".len();
+    let start = readme
+        .find("```json\n")
+        .expect("the README has a JSON example")
+        + "```json\n".len();
     let end = start + readme[start..].find("```").expect("the JSON example ends");
     let history = History::from_json(&readme[start..end]).expect("the README's example is valid");
     assert_eq!(history.operations.len(), 6);
-    let resolving_put = history.operations[4].action.write().expect("operation 4 is a put");
-    assert_eq!(resolving_put.context, vec![Value::from("a"), Value::from("b")]);
+    let resolving_put = history.operations[4]
+        .action
+        .write()
+        .expect("operation 4 is a put");
+    assert_eq!(
+        resolving_put.context,
+        vec![Value::from("a"), Value::from("b")]
+    );
 }
 
 /// The example with one JSON edit applied, loaded; returns the error message.

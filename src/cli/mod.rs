@@ -5,6 +5,7 @@
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 mod check;
+mod staleness;
 mod validate;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ enum Command {
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
     Check(check::Args),
+    /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
+    Staleness(staleness::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Staleness(args) => staleness::run(&args),
     };
     exit.into()
 }
