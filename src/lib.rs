@@ -7,6 +7,7 @@
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
+//! - [`render`]: a history as a self-contained HTML timeline.
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
 
@@ -14,4 +15,5 @@ pub mod causality;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod render;
 pub mod staleness;

@@ -5,6 +5,7 @@
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 mod check;
+mod render;
 mod staleness;
 mod validate;
 
@@ -47,6 +48,8 @@ enum Command {
     Check(check::Args),
     /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
     Staleness(staleness::Args),
+    /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
+    Render(render::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Staleness(args) => staleness::run(&args),
+        Command::Render(args) => render::run(&args),
     };
     exit.into()
 }
