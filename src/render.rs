@@ -52,10 +52,14 @@ impl Highlight {
 const LANE_HEIGHT_PX: f64 = 26.0;
 const LABEL_WIDTH_PX: f64 = 90.0;
 const AXIS_HEIGHT_PX: f64 = 22.0;
-const WIDTH_PX_MAX: f64 = 24_000.0;
-const WIDTH_PX_MIN: f64 = 900.0;
-/// Aim for about this many pixels per operation along a lane, so labels have room.
-const PX_PER_OPERATION: f64 = 60.0;
+/// The timeline is ordinal: every distinct time at which something happened gets one step, so
+/// short operations stay readable next to long ones while real-time order is kept exactly.
+const STEP_PX_MAX: f64 = 64.0;
+const STEP_PX_MIN: f64 = 6.0;
+/// Past this width the steps shrink (down to the minimum), so huge histories scroll, not explode.
+const WIDTH_PX_TARGET: f64 = 30_000.0;
+/// The width of one character of the bars' monospace labels.
+const CHAR_PX: f64 = 6.7;
 
 /// Escapes text for HTML and SVG content and attributes.
 fn escape(text: &str) -> String {
@@ -139,12 +143,8 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
         by_key.entry(&operation.key).or_default().push(operation);
     }
     let end_ms = time_ms_end(history);
-    let busiest_lane = by_key.values().map(|ops| ops.len()).max().unwrap_or(0) as f64
-        / clients.len().max(1) as f64;
-    let width_px = (busiest_lane * PX_PER_OPERATION).clamp(WIDTH_PX_MIN, WIDTH_PX_MAX);
-    let scale = Scale {
-        px_per_ms: width_px / end_ms as f64,
-    };
+    let scale = Scale::new(history);
+    let width_px = scale.x(end_ms) - LABEL_WIDTH_PX + STEP_PX_MAX;
 
     let mut page = String::new();
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
@@ -172,13 +172,32 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     page
 }
 
+/// Maps times to x positions: one step per distinct time.
 struct Scale {
-    px_per_ms: f64,
+    times_ms: Vec<u64>,
+    step_px: f64,
 }
 
 impl Scale {
+    fn new(history: &History) -> Scale {
+        let mut times_ms: Vec<u64> = Vec::with_capacity(history.operations.len() * 2 + 1);
+        for operation in &history.operations {
+            times_ms.push(operation.time_ms_invoke);
+            times_ms.extend(operation.time_ms_complete);
+        }
+        for fault in &history.faults {
+            times_ms.push(fault.time_ms_start);
+            times_ms.extend(fault.time_ms_end);
+        }
+        times_ms.push(time_ms_end(history));
+        times_ms.sort_unstable();
+        times_ms.dedup();
+        let step_px = (WIDTH_PX_TARGET / times_ms.len() as f64).clamp(STEP_PX_MIN, STEP_PX_MAX);
+        Scale { times_ms, step_px }
+    }
+
     fn x(&self, time_ms: u64) -> f64 {
-        LABEL_WIDTH_PX + time_ms as f64 * self.px_per_ms
+        LABEL_WIDTH_PX + self.times_ms.partition_point(|t| *t < time_ms) as f64 * self.step_px
     }
 }
 
@@ -266,7 +285,7 @@ fn write_key_timeline(
             if fault.description.is_empty() { String::new() } else { format!(": {}", escape(&fault.description)) }
         );
     }
-    write_axis(page, scale, width_px);
+    write_axis(page, scale);
     for operation in operations {
         write_operation(
             page,
@@ -280,31 +299,13 @@ fn write_key_timeline(
     page.push_str("</svg></div></section>\n");
 }
 
-fn write_axis(page: &mut String, scale: &Scale, width_px: f64) {
-    let end_ms = ((width_px) / scale.px_per_ms).max(1.0);
-    let step_ms = nice_step(end_ms / 10.0);
-    let mut tick_ms = 0.0;
-    while tick_ms <= end_ms {
-        let x = scale.x(tick_ms as u64);
-        let _ = writeln!(
-            page,
-            "<text class=\"tick\" x=\"{x:.1}\" y=\"14\">{tick_ms} ms</text>"
-        );
-        tick_ms += step_ms;
+fn write_axis(page: &mut String, scale: &Scale) {
+    // Label every k-th distinct time, k chosen so that labels stand about 90 px apart.
+    let every = (90.0 / scale.step_px).ceil().max(1.0) as usize;
+    for time_ms in scale.times_ms.iter().step_by(every) {
+        let x = scale.x(*time_ms);
+        let _ = writeln!(page, "<text class=\"tick\" x=\"{x:.1}\" y=\"14\">{time_ms} ms</text><line class=\"tick-line\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"17\" y2=\"{AXIS_HEIGHT_PX}\"/>");
     }
-}
-
-/// 1, 2 or 5 times a power of ten, at least `raw`.
-fn nice_step(raw: f64) -> f64 {
-    let mut power = 1.0;
-    while power * 10.0 <= raw {
-        power *= 10.0;
-    }
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|step| *step >= raw)
-        .unwrap_or(power * 10.0)
 }
 
 fn write_operation(
@@ -319,8 +320,23 @@ fn write_operation(
     let y = AXIS_HEIGHT_PX + lane as f64 * LANE_HEIGHT_PX + 4.0;
     let x_start = scale.x(operation.time_ms_invoke);
     let open = operation.time_ms_complete.is_none();
-    let x_end = scale.x(operation.time_ms_complete.unwrap_or(end_ms));
-    let width = (x_end - x_start).max(3.0);
+    let x_end = match operation.time_ms_complete {
+        Some(complete) => scale.x(complete),
+        None => scale.x(end_ms) + scale.step_px,
+    };
+    let width = (x_end - x_start).max(scale.step_px * 0.6);
+    // The label is cut to the bar; the tooltip has it whole.
+    let fits = ((width - 4.0) / CHAR_PX).floor().max(0.0) as usize;
+    let text = label(operation);
+    let shown: String = if text.chars().count() <= fits {
+        text.clone()
+    } else {
+        let mut cut: String = text.chars().take(fits.saturating_sub(1)).collect();
+        if fits > 0 {
+            cut.push('…');
+        }
+        cut
+    };
     let outcome = match operation.outcome {
         Outcome::Ok => "ok",
         Outcome::Fail => "fail",
@@ -336,7 +352,6 @@ fn write_operation(
             classes.push_str(" witness");
         }
     }
-    let text = label(operation);
     let mut tooltip = format!(
         "{} by client {} on key {}: {} — {}, invoked at {} ms, {}",
         operation.id,
@@ -361,7 +376,7 @@ fn write_operation(
         LANE_HEIGHT_PX - 8.0,
         x_start + 3.0,
         y + 13.0,
-        escape(&text)
+        escape(&shown)
     );
 }
 
@@ -373,6 +388,7 @@ svg text { font: 11px ui-monospace, monospace; pointer-events: none; }
 .lane-bg { fill: #fafafa; stroke: #eee; }
 .lane-label { fill: #666; }
 .tick { fill: #888; }
+.tick-line { stroke: #ccc; }
 .op rect { stroke: #456; stroke-width: 1; }
 .op.ok rect { fill: #cfe3ff; }
 .op.fail rect { fill: #ffd6d6; }
@@ -437,13 +453,5 @@ mod tests {
         assert_eq!(labels[3], "put v3 ⟵{v1,v2}");
         assert_eq!(labels[6], "get {†d1}");
         assert_eq!(labels[4], "del d1 ⟵{v3}");
-    }
-
-    #[test]
-    fn nice_steps() {
-        assert_eq!(nice_step(0.3), 1.0);
-        assert_eq!(nice_step(3.0), 5.0);
-        assert_eq!(nice_step(180.0), 200.0);
-        assert_eq!(nice_step(1000.0), 1000.0);
     }
 }
