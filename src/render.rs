@@ -168,6 +168,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
             &mut page, history, key, operations, &lane_of, &marks, &scale, width_px,
         );
     }
+    page.push_str(SCRIPT);
     page.push_str("</body></html>\n");
     page
 }
@@ -397,10 +398,34 @@ svg text { font: 11px ui-monospace, monospace; pointer-events: none; }
 .op:hover rect { stroke-width: 2; }
 .op.anomaly rect { stroke: #d40000; stroke-width: 2.5; }
 .op.witness rect { stroke: #d40000; stroke-width: 4; }
+.op.focus rect { fill: #ffef5c; }
+.anomalies li { cursor: pointer; }
 .fault { fill: #ffb000; opacity: 0.18; }
 .anomalies li.witness { font-weight: 600; }
 .legend span { display: inline-block; padding: 1px 8px; margin-right: 6px; border: 1px solid #456; border-radius: 3px; }
 </style>
+"#;
+
+/// Clicking an anomaly in the list outlines its operations and scrolls to the first one. The page
+/// marks itself ready when the script has run, so a browser test can tell it ran without error.
+const SCRIPT: &str = r#"<script>
+"use strict";
+for (const item of document.querySelectorAll("li[data-ops]")) {
+  item.addEventListener("click", () => {
+    for (const old of document.querySelectorAll(".op.focus")) old.classList.remove("focus");
+    const ids = item.dataset.ops.split(" ");
+    let first = null;
+    for (const id of ids) {
+      for (const bar of document.querySelectorAll(`.op[data-op="${id}"]`)) {
+        bar.classList.add("focus");
+        first = first || bar;
+      }
+    }
+    if (first) first.scrollIntoView({ block: "center", inline: "center" });
+  });
+}
+document.body.dataset.ready = "yes";
+</script>
 "#;
 
 const LEGEND: &str = r#"<p class="legend"><span style="background:#cfe3ff">put/delete ok</span><span style="background:#d9f2d9">get ok</span><span style="background:#ffd6d6">fail</span><span style="background:#e6e6e6;border-style:dashed">info (no answer)</span><span style="border-color:#d40000;border-width:2px">anomaly</span><span style="background:#ffe8b3">fault</span></p>
