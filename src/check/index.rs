@@ -4,11 +4,12 @@
 //! Everything here comes from client observations only (values, contexts, invoke and complete
 //! times). Store metadata (`meta`) and replica snapshots are never read here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::history::{Action, ClientId, History, Key, Operation, Outcome, Value};
 
 use super::bits::{self, Rows};
+use super::fxhash::FxHashMap;
 use super::CheckError;
 
 /// When an operation ran, as far as real-time order is concerned.
@@ -52,12 +53,13 @@ pub(crate) struct HistoryIndex<'h> {
 impl<'h> HistoryIndex<'h> {
     pub(crate) fn new(history: &'h History) -> HistoryIndex<'h> {
         let operations = &history.operations;
-        let mut by_client: HashMap<ClientId, Vec<usize>> = HashMap::new();
-        let mut keys: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+        let mut by_client: FxHashMap<ClientId, Vec<usize>> = FxHashMap::default();
+        let mut by_key: FxHashMap<&Key, Vec<usize>> = FxHashMap::default();
         for (index, operation) in operations.iter().enumerate() {
             by_client.entry(operation.client).or_default().push(index);
-            keys.entry(&operation.key).or_default().push(index);
+            by_key.entry(&operation.key).or_default().push(index);
         }
+        let keys: BTreeMap<&Key, Vec<usize>> = by_key.into_iter().collect();
         let mut timing: Vec<Timing> = operations
             .iter()
             .map(|operation| Timing {
@@ -107,7 +109,7 @@ pub(crate) struct KeyIndex<'h> {
     pub(crate) key: &'h Key,
     /// History indices of the key's puts and deletes; a write's position here is its id.
     pub(crate) writes: Vec<usize>,
-    pub(crate) write_of_value: HashMap<&'h Value, usize>,
+    pub(crate) write_of_value: FxHashMap<&'h Value, usize>,
     /// Row `w`: Past(w), the writes that w overwrote directly or not.
     pub(crate) past: Rows,
     /// History indices of the key's `ok` gets; a get's position here is its id.
@@ -134,7 +136,8 @@ impl<'h> KeyIndex<'h> {
             .copied()
             .filter(|&index| ops[index].action.write().is_some())
             .collect();
-        let mut write_of_value = HashMap::with_capacity(writes.len());
+        let mut write_of_value =
+            FxHashMap::with_capacity_and_hasher(writes.len(), Default::default());
         for (id, &index) in writes.iter().enumerate() {
             if let Some(write) = ops[index].action.write() {
                 write_of_value.insert(&write.value, id);
@@ -285,25 +288,36 @@ pub(crate) fn check_contexts(
 ) -> Result<(), CheckError> {
     // Walk each client's operations on this key in its own order, keeping the union of the views
     // it has read so far.
-    let mut turns: Vec<usize> = key.writes.iter().chain(&key.gets).copied().collect();
-    turns.sort_by_key(|&op| (index.timing[op].client, index.timing[op].client_rank));
-    let get_of_op: HashMap<usize, usize> = key
+    #[derive(Clone, Copy)]
+    enum Turn {
+        Get(usize),
+        Write(usize),
+    }
+    let mut turns: Vec<(ClientId, u32, Turn)> = key
         .gets
         .iter()
         .enumerate()
-        .map(|(get, &op)| (op, get))
+        .map(|(get, &op)| (op, Turn::Get(get)))
+        .chain(key.writes.iter().map(|&op| (op, Turn::Write(op))))
+        .map(|(op, turn)| (index.timing[op].client, index.timing[op].client_rank, turn))
         .collect();
+    turns.sort_by_key(|&(client, rank, _)| (client, rank));
     let mut seen: Vec<u64> = vec![0; key.past.words()];
     let mut current_client = None;
-    for op in turns {
-        let operation = index.op(op);
-        if current_client != Some(operation.client) {
-            current_client = Some(operation.client);
+    for (client, _, turn) in turns {
+        if current_client != Some(client) {
+            current_client = Some(client);
             seen.iter_mut().for_each(|word| *word = 0);
         }
-        if let Some(&get) = get_of_op.get(&op) {
-            bits::union_into(&mut seen, key.views.row(get));
-        } else if let Some(write) = operation.action.write() {
+        let op = match turn {
+            Turn::Get(get) => {
+                bits::union_into(&mut seen, key.views.row(get));
+                continue;
+            }
+            Turn::Write(op) => op,
+        };
+        let operation = index.op(op);
+        if let Some(write) = operation.action.write() {
             for value in &write.context {
                 let known = key
                     .write_of_value

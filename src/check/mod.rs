@@ -32,6 +32,7 @@
 mod anomaly;
 mod bits;
 mod convergence;
+mod fxhash;
 mod index;
 mod model;
 pub mod oracle;

@@ -5,13 +5,12 @@
 //! O((R + W)·W/64) word operations. Only M6 and L1 read store metadata (dots, contexts,
 //! timestamps); everything else uses what clients observed.
 
-use std::collections::HashMap;
-
 use crate::config::Resolution;
 use crate::history::{ClientId, Value};
 
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
 use super::bits;
+use super::fxhash::FxHashMap;
 use super::index::{HistoryIndex, KeyIndex};
 
 /// How many missing puts a stale-read anomaly lists by name.
@@ -572,7 +571,7 @@ pub(crate) fn sweep_preceding(
         next: usize,
         union: Vec<u64>,
     }
-    let mut clients: HashMap<ClientId, ClientRun> = HashMap::new();
+    let mut clients: FxHashMap<ClientId, ClientRun> = FxHashMap::default();
     for &source in &by_completion {
         clients
             .entry(timing[sources[source]].client)

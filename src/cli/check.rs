@@ -7,6 +7,7 @@
 //! This file only reads the file, picks the checker, prints and maps the verdict to an exit
 //! code: 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions, Model, Verdict};
@@ -114,11 +115,13 @@ fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
             return Exit::BadInput;
         }
     };
-    if args.json {
-        println!("{}", report.to_json());
+    // A closed pipe (`quorate check … | head`) is not an error of the check.
+    let mut stdout = std::io::stdout().lock();
+    let _ = if args.json {
+        writeln!(stdout, "{}", report.to_json())
     } else {
-        print!("{report}");
-    }
+        write!(stdout, "{report}")
+    };
     match report.verdict {
         Verdict::Valid => Exit::Valid,
         Verdict::Invalid => Exit::Anomaly,
