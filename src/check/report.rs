@@ -165,8 +165,11 @@ impl fmt::Display for Report {
         let total = self.anomalies.len() as u64 + self.omitted.iter().map(|o| o.count).sum::<u64>();
         writeln!(
             f,
-            "{} operations on {} keys; {total} anomalies, {forbidden} forbidden by {}",
-            self.operations, self.keys, self.model
+            "{}, {}; {}, {forbidden} forbidden by {}",
+            plural(self.operations as u64, "operation"),
+            plural(self.keys as u64, "key"),
+            plural(total, "anomaly"),
+            self.model
         )?;
         for (number, found) in self.anomalies.iter().enumerate() {
             let label = if found.forbidden {
@@ -213,6 +216,15 @@ impl fmt::Display for Report {
             }
         }
         Ok(())
+    }
+}
+
+/// "1 key", "2 keys", "1 anomaly", "3 anomalies".
+fn plural(count: u64, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        (_, None) => format!("{count} {noun}s"),
     }
 }
 
@@ -303,19 +315,27 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
             }
         }
         Anomaly::StaleRead { read, missing, missing_total, .. } => {
-            let listed: Vec<String> = missing
-                .iter()
-                .map(|put| format!("{} {} (#{}, acknowledged at {})", put.kind, put.value.as_ref().map_or("?", |v| v.0.as_str()), put.id.0, completed(put)))
-                .collect();
-            let more = missing_total.saturating_sub(missing.len());
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-            let (had, is) = if *missing_total == 1 { ("had", "is") } else { ("had", "are") };
+            let missed = match (missing.as_slice(), *missing_total) {
+                ([put], 1) => format!(
+                    "{} had been acknowledged at {} and is not in its view",
+                    write_name(put),
+                    completed(put)
+                ),
+                _ => {
+                    let listed: Vec<String> = missing
+                        .iter()
+                        .map(|put| format!("{} acknowledged at {}", write_name(put), completed(put)))
+                        .collect();
+                    let more = missing_total.saturating_sub(missing.len());
+                    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    format!("{}{more} had been acknowledged before it began and are not in its view", listed.join(", "))
+                }
+            };
             write!(
                 text,
-                "{} returned {} but {}{more} {had} been acknowledged before it began and {is} not in its view: stale read{}.",
+                "{} returned {} but {missed}: stale read{}.",
                 read_name(read),
                 returned(read),
-                listed.join(", "),
                 under_quorum(quorum)
             )
         }
@@ -376,7 +396,7 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
             };
             write!(
                 text,
-                "{} by client {} was acknowledged at {} with timestamp {timestamp_lost}, but {} (invoked earlier, at t={} ms) has timestamp {timestamp_winner} and wins: {why}.",
+                "{} by client {} was acknowledged at {} with timestamp {timestamp_lost}, but {}, invoked earlier at t={} ms, has timestamp {timestamp_winner} and wins: {why}.",
                 write_name(lost),
                 lost.client.0,
                 completed(lost),
