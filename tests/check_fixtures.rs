@@ -26,7 +26,7 @@ use quorate::check::{self, CheckOptions, Model};
 fn check(text: &str, model: Option<&str>, expected: &str) {
     let history = history(text);
     let model = model.map(|name| name.parse::<Model>().unwrap());
-    let actual = match check::check(&history, &CheckOptions { model }) {
+    let actual = match check::check(&history, &CheckOptions::model(model)) {
         Ok(report) => {
             let mut summary = format!("{:?}:", report.verdict).to_lowercase();
             let mut listed: Vec<String> = Vec::new();
@@ -382,5 +382,25 @@ fn strongest_model_is_named() {
     assert_eq!(
         strongest("config lww\n0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok"),
         Some("monotonic")
+    );
+}
+
+#[test]
+fn a_key_beyond_the_memory_budget_makes_the_verdict_unknown() {
+    let text = "0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok\n2 c2 put j w1 0-4 ok";
+    let options = CheckOptions {
+        key_budget_bytes: 10,
+        ..CheckOptions::default()
+    };
+    let report = check::check(&history(text), &options).unwrap();
+    assert_eq!(report.verdict, check::Verdict::Unknown);
+    let note = report
+        .properties
+        .iter()
+        .find(|status| status.property == "ALL")
+        .unwrap();
+    assert_eq!(
+        note.note,
+        "keys left unchecked: key k (2 operations would need 16 bytes of bitsets; the budget is 10 bytes)"
     );
 }

@@ -8,7 +8,7 @@ use expect_test::{expect, Expect};
 use quorate::check::{check, CheckOptions, Model};
 
 fn text(history_text: &str, model: Option<Model>, expected: Expect) {
-    let report = check(&history(history_text), &CheckOptions { model }).unwrap();
+    let report = check(&history(history_text), &CheckOptions::model(model)).unwrap();
     expected.assert_eq(&report.to_string());
 }
 

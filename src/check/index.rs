@@ -183,6 +183,9 @@ impl<'h> KeyIndex<'h> {
                     }
                 }
             }
+            // A value listed twice is one sibling, not two.
+            found.sort_unstable();
+            found.dedup();
             let view = views.row_mut(get);
             for &id in &found {
                 bits::insert(view, id);
@@ -214,6 +217,17 @@ impl<'h> KeyIndex<'h> {
         }
         row
     }
+}
+
+/// How many bytes of bitsets indexing a key takes: a past per write and a view per read.
+pub(crate) fn bitset_bytes(history: &History, operations: &[usize]) -> u64 {
+    let ops = &history.operations;
+    let writes = operations
+        .iter()
+        .filter(|&&index| ops[index].action.write().is_some())
+        .count() as u64;
+    let rows = operations.len() as u64;
+    8 * writes.div_ceil(64) * rows
 }
 
 /// Past(w) for every write, in a depth-first post-order over contexts; a cycle is an error,

@@ -24,7 +24,7 @@
 //!   {"id": 1, "client": 1, "key": "k", "kind": "get", "values": [],
 //!    "time_ms_invoke": 5, "time_ms_complete": 9, "outcome": "ok"}
 //! ]}"#).unwrap();
-//! let report = check(&history, &CheckOptions { model: Some(Model::Quorum) }).unwrap();
+//! let report = check(&history, &CheckOptions::model(Some(Model::Quorum))).unwrap();
 //! assert_eq!(report.verdict, Verdict::Invalid);
 //! assert!(report.to_string().contains("stale read"));
 //! ```
@@ -77,11 +77,33 @@ pub enum CheckError {
     UnknownContextValue { put: OpId, key: Key, value: Value },
 }
 
-/// What to check a history against.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What to check a history against, and within which budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckOptions {
     /// The model; `None` takes the one the history's configuration promises (else `eventual`).
     pub model: Option<Model>,
+    /// The most memory the bitsets of one key may take ([`KEY_BUDGET_BYTES`] by default); a
+    /// larger key is left unchecked and the verdict is at best unknown.
+    pub key_budget_bytes: u64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            model: None,
+            key_budget_bytes: KEY_BUDGET_BYTES,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// The default budget, against `model`.
+    pub fn model(model: Option<Model>) -> CheckOptions {
+        CheckOptions {
+            model,
+            ..CheckOptions::default()
+        }
+    }
 }
 
 /// Register linearizability for LWW histories (one value per read): the Wing–Gong–Lowe search
@@ -93,10 +115,15 @@ pub fn lww_register_linearizability(_history: &History) -> Linearizability {
     }
 }
 
+/// The default bound on the memory of one key's bitsets (1 GiB).
+pub const KEY_BUDGET_BYTES: u64 = 1 << 30;
+
 /// What checking every key established, before it becomes a report.
 #[derive(Debug, Default)]
 struct Evidence {
     findings: Findings,
+    /// Keys left unchecked, with the reason.
+    skipped_keys: Vec<String>,
     all_keys_linearizable: bool,
     white_box: bool,
     timestamps: bool,
@@ -126,6 +153,17 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     };
     for &key in &keys {
         let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
+        let bytes = index::bitset_bytes(history, operations);
+        if bytes > options.key_budget_bytes {
+            // Too large to index within the memory budget: say so rather than abort.
+            evidence.skipped_keys.push(format!(
+                "key {key} ({} operations would need {bytes} bytes of bitsets; the budget is {} bytes)",
+                operations.len(),
+                options.key_budget_bytes
+            ));
+            evidence.all_keys_linearizable = false;
+            continue;
+        }
         let key_index = KeyIndex::build(history, key, operations)?;
         index::check_contexts(&index, &key_index)?;
         let reads = reads::check_key(
@@ -158,6 +196,9 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
 
     let linearizability = match circumstances.resolution {
         Resolution::Siblings if evidence.all_keys_linearizable => Linearizability::Linearizable,
+        Resolution::Siblings if !evidence.skipped_keys.is_empty() => Linearizability::Unknown {
+            reason: format!("not checked: {}", evidence.skipped_keys.join("; ")),
+        },
         Resolution::Siblings => Linearizability::NotLinearizable,
         Resolution::Lww => lww_register_linearizability(history),
     };
@@ -236,6 +277,7 @@ fn assemble(
         white_box: evidence.white_box,
         timestamps: evidence.timestamps,
     };
+    let skipped_keys = evidence.skipped_keys;
     let findings = evidence.findings;
     let found = |kind: AnomalyKind| findings.count(kind) > 0;
     let violates = |candidate: Model| {
@@ -250,7 +292,7 @@ fn assemble(
         .find(|&candidate| !violates(candidate) && (candidate < Model::Atomic || lin_known_good));
     let verdict = if violates(model) {
         Verdict::Invalid
-    } else if model == Model::Atomic && !lin_known_good {
+    } else if !skipped_keys.is_empty() || (model == Model::Atomic && !lin_known_good) {
         Verdict::Unknown
     } else {
         Verdict::Valid
@@ -275,7 +317,15 @@ fn assemble(
             forbidden: circumstances.forbids(model, kind),
         })
         .collect();
-    let properties = properties(model, circumstances, convergence, &flags, &linearizability);
+    let mut properties = properties(model, circumstances, convergence, &flags, &linearizability);
+    if !skipped_keys.is_empty() {
+        properties.push(PropertyStatus {
+            property: "ALL",
+            evaluated: false,
+            required: true,
+            note: format!("keys left unchecked: {}", skipped_keys.join("; ")),
+        });
+    }
     Report {
         model,
         model_source,

@@ -108,7 +108,7 @@ fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
             return Exit::BadInput;
         }
     };
-    let report = match check::check(&history, &CheckOptions { model }) {
+    let report = match check::check(&history, &CheckOptions::model(model)) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("{file}: cannot be checked: {error}");
