@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proptest::prelude::*;
-use quorate::check::{self, oracle};
+use quorate::check::{self, oracle, CheckOptions, Linearizability, Model, Verdict};
 use quorate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, Value, Write,
 };
@@ -261,5 +261,32 @@ proptest! {
                 brute
             );
         }
+    }
+}
+
+proptest! {
+    /// The whole report agrees too: against `atomic`, with no snapshots or store metadata, a
+    /// history is valid exactly when the oracle finds an order for every key.
+    #[test]
+    fn atomic_verdict_agrees_with_brute_force((clients, keys, specs) in scenario()) {
+        let history = build(clients, keys, &specs);
+        if check::check_precondition(&history).is_err() {
+            return Ok(());
+        }
+        let every_key_ordered = (0..keys).all(|key| {
+            oracle::find_order(&history, &Key(format!("k{key}"))).unwrap().is_some()
+        });
+        let report = check::check(&history, &CheckOptions::model(Some(Model::Atomic))).unwrap();
+        prop_assert_eq!(
+            report.verdict == Verdict::Valid,
+            every_key_ordered,
+            "{}\n{}",
+            history.to_json(),
+            report
+        );
+        prop_assert_eq!(
+            report.linearizability == Linearizability::Linearizable,
+            every_key_ordered
+        );
     }
 }
