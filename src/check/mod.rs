@@ -14,6 +14,31 @@
 //! `ok` get of the same key by the same client that precedes the write, and contexts form no
 //! cycle. A history that breaks it is an input error ([`CheckError`]), not an anomaly.
 //!
+//! Where DESIGN.md §4 was ambiguous, this module decides as follows (each decision is also
+//! documented where it is implemented):
+//! - Real-time order is strict across clients (equal times are concurrent) but follows each
+//!   client's own sequence even at equal timestamps (`index::precedes`). The precondition and
+//!   every property use this one relation; without it a client that reads and writes in the
+//!   same millisecond would break the precondition.
+//! - M1's "invoked before the read completed" is "not preceded by the read": a put invoked in
+//!   the millisecond the read completed may be in its view.
+//! - Under LWW, M3 and M5 are the register's versions: a read may miss a write only if that
+//!   write could have been ordered before the value it returned (not forced after it by real
+//!   time or by a client's read). The view-based versions would call every write lost to a
+//!   concurrent one stale.
+//! - L1 reports an acknowledged write that loses to a write invoked before it (larger timestamp,
+//!   or equal and larger value); the cause is `clock_skew` when the winner had been acknowledged
+//!   before the loser was invoked, `tie` on equal timestamps, `concurrent` otherwise.
+//! - M6 belongs to no model in DESIGN.md; a wrong context is a causality bug in any store, so
+//!   every model forbids it when the history exposes dots and read contexts.
+//! - `NotLinearizable` is reported only for what M1, M2, M3 and M5 do not already report
+//!   (incomparable views of concurrent reads, and put order); the LIN verdict counts them all.
+//! - C3 with no snapshot of a key: the key holds nothing. C4 is judged from the run summary
+//!   (`quiescent: false` without a bound hit is churn), since a history has one snapshot round.
+//! - Properties that the history cannot support (no snapshots, no dots) are listed as not
+//!   evaluated and do not make the verdict unknown; unknown is kept for undecided LIN and for
+//!   keys beyond the memory budget.
+//!
 //! ```
 //! use quorate::check::{check, CheckOptions, Model, Verdict};
 //! use quorate::history::History;
