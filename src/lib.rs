@@ -12,6 +12,7 @@
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod history;
