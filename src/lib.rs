@@ -7,9 +7,11 @@
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
+//! - [`lin`]: general linearizability checking (Wing–Gong–Lowe) and the models of external histories.
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod lin;

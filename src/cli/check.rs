@@ -50,6 +50,9 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
+    if !is_quorate_json(args) {
+        return super::check_external::run(args);
+    }
     let _ = (
         &args.file,
         args.format,
@@ -61,4 +64,16 @@ pub(super) fn run(args: &Args) -> Exit {
     );
     eprintln!("quorate check: not built yet (issues 3 and 8)");
     Exit::BadInput
+}
+
+/// Whether the leaderless checker (quorate JSON) rather than the external one takes this file:
+/// `--format json`, or `auto` and a `{` document that has `"operations"`.
+fn is_quorate_json(args: &Args) -> bool {
+    match args.format {
+        Format::Json => true,
+        Format::Auto => std::fs::read(&args.file).is_ok_and(|bytes| {
+            crate::history::import::detect(&bytes) == crate::history::import::Detected::QuorateJson
+        }),
+        Format::Edn | Format::JepsenLog | Format::PorcupineKv => false,
+    }
 }
