@@ -178,8 +178,10 @@ fn run<M: External>(
         let op = model.op(external).map_err(|message| ModelError {
             line: external.line,
             message: format!(
-                "{} for the {} model: {message}",
-                external.describe(),
+                "process {} {} {} is not an operation of the {} model: {message}",
+                external.process,
+                external.f,
+                external.value_invoke,
                 model.name()
             ),
         })?;
