@@ -62,7 +62,7 @@ fn malformed_inputs_exit_2_naming_the_place() {
         ("[{:type :ok, :f :read, :value 1, :process 0}]", &["--format", "edn"], "line 1, column 2: process 0 completes read without having invoked it"),
         ("[{:type :invoke, :f :cas, :value 3, :process 0}]", &["--format", "edn", "--model", "cas-register"], "line 1: process 0 cas 3 is not an operation of the cas-register model: a cas takes [from to], found 3"),
         ("INFO  jepsen.util - 0\t:invoke\t:write\t{1\n", &["--format", "jepsen-log"], "line 1, column 38: the value \"{1\" does not parse"),
-        ("INFO  jepsen.util - x\t:bogus\t:write\t1\n", &["--format", "jepsen-log"], "line 1, column 21: expected `<process> :<type> :<f> <value>`"),
+        ("INFO  jepsen.util - 0\t:bogus\t:write\t1\n", &["--format", "jepsen-log"], "line 1, column 23: unknown type \":bogus\""),
         ("{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"1\" :value}\n", &["--format", "porcupine-kv"], "line 2, column 1: a map needs an even number of forms"),
         ("{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n", &["--format", "porcupine-kv", "--model", "nope"], "unknown model \"nope\""),
         ("[{:type :invoke, :f :write, :value 1, :process 0}]", &["--initial", "{:x"], "--initial \"{:x\""),

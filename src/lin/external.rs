@@ -134,6 +134,9 @@ trait External: Model {
     fn initial(&self, initial: Option<&Edn>) -> Result<Self::State, String>;
 }
 
+/// Checks `history` under `model`. Operations in the result are named by their line in the file;
+/// their `id` is their index in `history.operations`.
+///
 /// Checks `history` under `model`, from `initial` (an EDN value, `None` for the model's usual
 /// start), within `budget`.
 pub fn check(
@@ -209,8 +212,20 @@ fn run<M: External>(
                 .ok()
                 .and_then(|index| history.operations.get(index))
             {
-                report.description = format!("{} — {}", external.describe(), report.description);
-                report.id = external.line as u64;
+                let key = external
+                    .key
+                    .as_ref()
+                    .map(|key| format!(", key {key}"))
+                    .unwrap_or_default();
+                let pending = if external.time_complete.is_none() {
+                    ", never completed"
+                } else {
+                    ""
+                };
+                report.description = format!(
+                    "line {}: process {}{key}: {}{pending}",
+                    external.line, external.process, report.description
+                );
             }
         };
         counterexample.prefix.iter_mut().for_each(describe);

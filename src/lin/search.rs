@@ -604,9 +604,9 @@ fn budget_spent<M: Model>(
             .sum();
         if memory > memory_max {
             return Some(format!(
-                "the memory budget of {} MB was spent (the search held about {} MB)",
-                memory_max / 1_000_000,
-                memory / 1_000_000
+                "the memory budget of {:.1} MB was spent (the search held about {:.1} MB)",
+                memory_max as f64 / 1e6,
+                memory as f64 / 1e6
             ));
         }
     }

@@ -1,9 +1,9 @@
 //! Jepsen log lines, as in Porcupine's etcd test data:
 //! `INFO  jepsen.util - 3 :invoke :cas [1 4]` (fields separated by tabs or runs of spaces).
 //!
-//! Lines that are not `jepsen.util` operation lines (other loggers, blank lines) are skipped, as
-//! Porcupine skips them; a `jepsen.util` line whose fields do not parse is an error naming it.
-//! Nemesis lines are ignored.
+//! Lines that are not operation lines are skipped, as Porcupine skips them: other loggers, blank
+//! lines, and `jepsen.util` messages whose first field is not a process (a number). An operation
+//! line whose other fields do not parse is an error naming it. Nemesis lines are ignored.
 
 use super::edn::{read_value, Edn};
 use super::events::{event_type_of, Event};
