@@ -7,6 +7,7 @@
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
+//! - [`lin`]: general linearizability checking (Wing–Gong–Lowe) and the models of external histories.
 //! - [`render`]: a history as a self-contained HTML timeline.
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
@@ -16,5 +17,6 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod lin;
 pub mod render;
 pub mod staleness;

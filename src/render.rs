@@ -447,7 +447,10 @@ mod tests {
         let clients = 3;
         assert_eq!(page.matches("<svg ").count(), keys);
         assert_eq!(page.matches("class=\"lane\"").count(), keys * clients);
-        assert_eq!(page.matches("<g class=\"op ").count(), history.operations.len());
+        assert_eq!(
+            page.matches("<g class=\"op ").count(),
+            history.operations.len()
+        );
         assert_eq!(
             page.matches("class=\"fault\"").count(),
             keys * history.faults.len()

@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions, Model, Verdict};
-use crate::history::History;
+use crate::history::{import, History};
 
 use super::Exit;
 
@@ -66,30 +66,14 @@ pub(super) fn run(args: &Args) -> Exit {
     };
     let leaderless = match args.format {
         Format::Json => true,
-        Format::Auto => looks_like_quorate_history(&bytes),
+        Format::Auto => import::detect(&bytes) == import::Detected::QuorateJson,
         Format::Edn | Format::JepsenLog | Format::PorcupineKv => false,
     };
     if leaderless {
         run_leaderless(args, &bytes)
     } else {
-        // MERGE: replaced by check_external::run
-        run_external_fallback(args)
+        super::check_external::run(args)
     }
-}
-
-/// A quorate JSON history: an object (after whitespace) that has an `"operations"` field.
-fn looks_like_quorate_history(bytes: &[u8]) -> bool {
-    let start = bytes.iter().position(|byte| !byte.is_ascii_whitespace());
-    let is_object = start.is_some_and(|start| bytes[start] == b'{');
-    is_object && bytes.windows(12).any(|window| window == b"\"operations\"")
-}
-
-/// Stands in for the external-histories checker until it is merged.
-// MERGE: replaced by check_external::run
-fn run_external_fallback(args: &Args) -> Exit {
-    let _ = (&args.initial, args.timeout, args.max_memory);
-    eprintln!("quorate check: external formats (edn, jepsen-log, porcupine-kv) are handled by the external-histories checker, not built yet");
-    Exit::BadInput
 }
 
 fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
@@ -126,20 +110,5 @@ fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
         Verdict::Valid => Exit::Valid,
         Verdict::Invalid => Exit::Anomaly,
         Verdict::Unknown => Exit::Unknown,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_quorate_histories() {
-        assert!(looks_like_quorate_history(
-            b"  \n{\"version\": 1, \"operations\": []}"
-        ));
-        assert!(!looks_like_quorate_history(b"{:type :invoke, :f :read}"));
-        assert!(!looks_like_quorate_history(b"[{\"operations\": 1}]"));
-        assert!(!looks_like_quorate_history(b""));
     }
 }
