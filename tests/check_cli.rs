@@ -74,7 +74,12 @@ fn exit_codes_and_messages() {
         0,
         "VALID",
     );
-    check("register.edn", &[], 0, "linearizable under the register model");
+    check(
+        "register.edn",
+        &[],
+        0,
+        "linearizable under the register model",
+    );
     check("missing.json", &[], 2, "cannot read");
 }
 
