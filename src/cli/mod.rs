@@ -5,6 +5,7 @@
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 mod check;
+mod sim;
 mod validate;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ enum Command {
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
     Check(check::Args),
+    /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
+    Sim(sim::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Sim(args) => sim::run(&args),
     };
     exit.into()
 }
