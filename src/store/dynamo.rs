@@ -136,6 +136,9 @@ struct Stored {
     hints: BTreeMap<(NodeId, Key), Hint>,
     /// The highest dot counter this actor minted, on any key.
     minted: u64,
+    /// The digest of the tombstone state each reaped key had, so that the same tombstone coming
+    /// back (by anti-entropy from a primary that has not reaped yet) is not stored again.
+    reaped: BTreeMap<Key, u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -257,6 +260,12 @@ impl Dynamo {
         &self.tuning
     }
 
+    /// Every node once, in the order the key tries them: its n home nodes, then its fallbacks.
+    /// A scenario's `coordinator: Some(i)` sends the request to the i-th home node here.
+    pub fn preference_list(&self, key: &Key) -> Vec<NodeId> {
+        self.ring.preference_list(key)
+    }
+
     /// (home nodes, fallbacks) for a key.
     fn placement(&self, key: &Key) -> (Vec<NodeId>, Vec<NodeId>) {
         let mut list = self.ring.preference_list(key);
@@ -281,6 +290,10 @@ impl Dynamo {
         let changed = match node.stored.data.get_mut(key) {
             Some(mine) => mine.merge(object),
             None => {
+                if node.stored.reaped.get(key) == Some(&object.digest()) {
+                    return false;
+                }
+                node.stored.reaped.remove(key);
                 node.stored.data.insert(key.clone(), object.clone());
                 true
             }
@@ -305,7 +318,9 @@ impl Dynamo {
         match self.config.reaping {
             Reaping::Keep => {}
             Reaping::Immediate => {
+                let digest = object.digest();
                 node.stored.data.remove(key);
+                node.stored.reaped.insert(key.clone(), digest);
             }
             Reaping::AfterMs(delay_ms) => {
                 node.reap_due
@@ -710,7 +725,9 @@ impl Dynamo {
     }
 
     fn reap(&self, node: &mut DynamoNode, key: &Key) {
-        node.stored.data.remove(key);
+        if let Some(object) = node.stored.data.remove(key) {
+            node.stored.reaped.insert(key.clone(), object.digest());
+        }
         node.reap_due.remove(key);
         node.reap_votes.remove(key);
         node.changes += 1;
@@ -1084,11 +1101,10 @@ impl Store for Dynamo {
                 }
             }
             DynamoMessage::ReapQuery { key, digest } => {
-                let holds = node
-                    .stored
-                    .data
-                    .get(&key)
-                    .is_some_and(|object| object.is_tombstone() && object.digest() == digest);
+                let holds = match node.stored.data.get(&key) {
+                    Some(object) => object.is_tombstone() && object.digest() == digest,
+                    None => node.stored.reaped.get(&key) == Some(&digest),
+                };
                 out.send(from, DynamoMessage::ReapReply { key, digest, holds });
             }
             DynamoMessage::ReapReply { key, digest, holds } => {
