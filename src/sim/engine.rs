@@ -1,7 +1,6 @@
 //! The simulated world: time, the event queue, the network, faults and clients. Store logic
 //! lives behind [`Store`]; this file never looks inside a node's state.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 
 use crate::causality::NodeId;
@@ -63,29 +62,9 @@ enum Event<S: Store> {
     QuietCheck,
 }
 
-struct Queued<S: Store> {
-    time_ms: u64,
-    seq: u64,
-    event: Event<S>,
-}
-
-impl<S: Store> PartialEq for Queued<S> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time_ms, self.seq) == (other.time_ms, other.seq)
-    }
-}
-impl<S: Store> Eq for Queued<S> {}
-impl<S: Store> PartialOrd for Queued<S> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<S: Store> Ord for Queued<S> {
-    /// Reversed, so that the max-heap pops the earliest event (FIFO among equal times).
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time_ms, other.seq).cmp(&(self.time_ms, self.seq))
-    }
-}
+/// A queued event's place: when, in which order among equal times, and where it is stored.
+/// Events themselves live in a slab, so that the heap moves 24 bytes rather than whole messages.
+type Slot = std::cmp::Reverse<(u64, u64, u32)>;
 
 struct NodeSlot<N> {
     state: N,
@@ -124,7 +103,9 @@ pub(super) struct World<'a, S: Store> {
     scenario: &'a Scenario,
     now_ms: u64,
     seq: u64,
-    queue: BinaryHeap<Queued<S>>,
+    queue: BinaryHeap<Slot>,
+    events: Vec<Option<Event<S>>>,
+    events_free: Vec<u32>,
     nodes: Vec<NodeSlot<S::Node>>,
     deferred: Vec<Vec<Event<S>>>,
     clients: Vec<ClientSlot<S::Context>>,
@@ -170,6 +151,8 @@ impl<'a, S: Store> World<'a, S> {
             now_ms: 0,
             seq: 0,
             queue: BinaryHeap::new(),
+            events: Vec::new(),
+            events_free: Vec::new(),
             nodes,
             deferred: (0..node_count).map(|_| Vec::new()).collect(),
             clients: scenario
@@ -206,11 +189,29 @@ impl<'a, S: Store> World<'a, S> {
 
     fn push(&mut self, time_ms: u64, event: Event<S>) {
         self.seq += 1;
-        self.queue.push(Queued {
-            time_ms,
-            seq: self.seq,
-            event,
-        });
+        let index = match self.events_free.pop() {
+            Some(index) => {
+                debug_assert!(self.events[index as usize].is_none());
+                self.events[index as usize] = Some(event);
+                index
+            }
+            None => {
+                self.events.push(Some(event));
+                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 queued events")
+            }
+        };
+        self.queue
+            .push(std::cmp::Reverse((time_ms, self.seq, index)));
+    }
+
+    /// The earliest event (first queued among equal times).
+    fn pop(&mut self) -> Option<(u64, Event<S>)> {
+        let std::cmp::Reverse((time_ms, _, index)) = self.queue.pop()?;
+        let event = self.events[index as usize]
+            .take()
+            .expect("a queued slot holds an event");
+        self.events_free.push(index);
+        Some((time_ms, event))
     }
 
     /// Runs the three phases and returns the history.
@@ -239,17 +240,17 @@ impl<'a, S: Store> World<'a, S> {
                 self.bound_hit = Some(format!("steps_max = {}", bounds.steps_max));
                 break;
             }
-            let Some(next) = self.queue.pop() else {
+            let Some((time_ms, event)) = self.pop() else {
                 break;
             };
-            if next.time_ms > bounds.time_ms_max {
+            if time_ms > bounds.time_ms_max {
                 self.bound_hit = Some(format!("time_ms_max = {}", bounds.time_ms_max));
                 break;
             }
-            debug_assert!(next.time_ms >= self.now_ms, "time never runs backwards");
-            self.now_ms = next.time_ms;
+            debug_assert!(time_ms >= self.now_ms, "time never runs backwards");
+            self.now_ms = time_ms;
             self.steps += 1;
-            self.handle(next.event);
+            self.handle(event);
             if self.phase == Phase::Workload && self.clients_done == self.clients.len() {
                 self.heal();
             }

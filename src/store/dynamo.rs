@@ -5,7 +5,9 @@
 //! All repair paths (replication, read repair, anti-entropy, hinted handoff) go through one
 //! merge ([`Object::merge`]), which never overwrites.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
 use crate::config::{Config, ConfigError, Durability, ReadRepair, Reaping, Resolution, Timestamps};
@@ -51,6 +53,8 @@ pub struct Dynamo {
     config: Config,
     tuning: Tuning,
     ring: Ring,
+    /// Preference lists by ring position (a list depends on nothing else), computed once.
+    placements: RefCell<HashMap<u64, Arc<[NodeId]>>>,
 }
 
 /// What the reference store's nodes send each other.
@@ -60,7 +64,7 @@ pub enum DynamoMessage {
     /// home node. Acknowledged when `ack` names a coordinator's request.
     Store {
         key: Key,
-        object: Object,
+        object: Arc<Object>,
         ack: Option<u64>,
         hint_for: Option<NodeId>,
     },
@@ -76,13 +80,13 @@ pub enum DynamoMessage {
     },
     ReadReply {
         request: u64,
-        object: Option<Object>,
+        object: Option<Arc<Object>>,
         fallback: bool,
     },
     /// A fallback hands a hint back to its home node.
     Handoff {
         key: Key,
-        object: Object,
+        object: Arc<Object>,
         hint_version: u64,
     },
     HandoffAck {
@@ -99,7 +103,7 @@ pub enum DynamoMessage {
     },
     /// Steps 3 and 4: my objects in the leaves that differ (`answer`: send yours back).
     MerkleObjects {
-        objects: Vec<(Key, Object)>,
+        objects: Vec<(Key, Arc<Object>)>,
         buckets: Vec<u32>,
         answer: bool,
     },
@@ -131,7 +135,7 @@ pub enum DynamoTimer {
 #[derive(Clone, Debug, Default)]
 struct Stored {
     /// Keys this node is a home replica of.
-    data: BTreeMap<Key, Object>,
+    data: BTreeMap<Key, Arc<Object>>,
     /// Writes kept for another (home) node.
     hints: BTreeMap<(NodeId, Key), Hint>,
     /// The highest dot counter this actor minted, on any key.
@@ -143,7 +147,7 @@ struct Stored {
 
 #[derive(Clone, Debug)]
 struct Hint {
-    object: Object,
+    object: Arc<Object>,
     version: u64,
 }
 
@@ -183,7 +187,7 @@ struct WriteOrder {
 struct WritePending {
     client: RequestId,
     key: Key,
-    object: Object,
+    object: Arc<Object>,
     home: Vec<NodeId>,
     fallbacks: Vec<NodeId>,
     acked: Vec<NodeId>,
@@ -196,7 +200,7 @@ struct WritePending {
 #[derive(Debug)]
 struct ReadReplyRecord {
     node: NodeId,
-    object: Option<Object>,
+    object: Option<Arc<Object>>,
     fallback: bool,
 }
 
@@ -210,7 +214,7 @@ struct ReadPending {
     answered: bool,
     fallbacks_asked: bool,
     /// Blocking read repair: the merged state at quorum, and the replicas still to acknowledge it.
-    quorum_merge: Option<Option<Object>>,
+    quorum_merge: Option<Option<Arc<Object>>>,
     repairing: Vec<NodeId>,
 }
 
@@ -249,6 +253,7 @@ impl Dynamo {
             config,
             tuning,
             ring,
+            placements: RefCell::new(HashMap::new()),
         })
     }
 
@@ -263,18 +268,31 @@ impl Dynamo {
     /// Every node once, in the order the key tries them: its n home nodes, then its fallbacks.
     /// A scenario's `coordinator: Some(i)` sends the request to the i-th home node here.
     pub fn preference_list(&self, key: &Key) -> Vec<NodeId> {
-        self.ring.preference_list(key)
+        self.list(key).to_vec()
+    }
+
+    fn list(&self, key: &Key) -> Arc<[NodeId]> {
+        let position = stable_hash(key.0.as_bytes());
+        let mut placements = self.placements.borrow_mut();
+        let list = placements
+            .entry(position)
+            .or_insert_with(|| self.ring.preference_list_at(position).into());
+        Arc::clone(list)
     }
 
     /// (home nodes, fallbacks) for a key.
     fn placement(&self, key: &Key) -> (Vec<NodeId>, Vec<NodeId>) {
-        let mut list = self.ring.preference_list(key);
-        let fallbacks = list.split_off(self.config.n as usize);
-        (list, fallbacks)
+        let list = self.list(key);
+        let (home, fallbacks) = list.split_at(self.config.n as usize);
+        (home.to_vec(), fallbacks.to_vec())
     }
 
     fn home(&self, key: &Key) -> Vec<NodeId> {
-        self.placement(key).0
+        self.list(key)[..self.config.n as usize].to_vec()
+    }
+
+    fn is_home(&self, key: &Key, node: NodeId) -> bool {
+        self.list(key)[..self.config.n as usize].contains(&node)
     }
 
     fn actor(node: &DynamoNode) -> NodeId {
@@ -286,15 +304,23 @@ impl Dynamo {
     }
 
     /// Merges `object` into this node's home copy of `key`; returns whether it changed.
-    fn absorb(&self, node: &mut DynamoNode, key: &Key, object: &Object, clock_ms: u64) -> bool {
+    fn absorb(
+        &self,
+        node: &mut DynamoNode,
+        key: &Key,
+        object: &Arc<Object>,
+        clock_ms: u64,
+    ) -> bool {
         let changed = match node.stored.data.get_mut(key) {
-            Some(mine) => mine.merge(object),
+            Some(mine) if Arc::ptr_eq(mine, object) => false,
+            // Copy-on-write: a copy is made only when a message in flight still shares it.
+            Some(mine) => merge_shared(mine, object),
             None => {
                 if node.stored.reaped.get(key) == Some(&object.digest()) {
                     return false;
                 }
                 node.stored.reaped.remove(key);
-                node.stored.data.insert(key.clone(), object.clone());
+                node.stored.data.insert(key.clone(), Arc::clone(object));
                 true
             }
         };
@@ -349,7 +375,7 @@ impl Dynamo {
         let object = match self.config.resolution {
             Resolution::Siblings => {
                 let actor = Dynamo::actor(node);
-                let mut set = match node.stored.data.get(&key) {
+                let mut set = match node.stored.data.get(&key).map(|object| &**object) {
                     Some(Object::Siblings(set)) => set.clone(),
                     _ => SiblingSet::new(),
                 };
@@ -366,6 +392,7 @@ impl Dynamo {
                 Object::Lww(version)
             }
         };
+        let object = Arc::new(object);
         let mut acked = Vec::with_capacity(home.len());
         if home.contains(&me) {
             self.absorb(node, &key, &object, out.clock_ms());
@@ -376,7 +403,7 @@ impl Dynamo {
                 peer,
                 DynamoMessage::Store {
                     key: key.clone(),
-                    object: object.clone(),
+                    object: Arc::clone(&object),
                     ack: Some(local),
                     hint_for: None,
                 },
@@ -444,14 +471,14 @@ impl Dynamo {
                     for reply in read.replies.iter().filter(|reply| !reply.fallback) {
                         if stale(&reply.object, merged) {
                             if reply.node == me {
-                                repair_self = Some(merged.clone());
+                                repair_self = Some(Arc::clone(merged));
                             } else {
                                 read.repairing.push(reply.node);
                                 out.send(
                                     reply.node,
                                     DynamoMessage::Store {
                                         key: read.key.clone(),
-                                        object: merged.clone(),
+                                        object: Arc::clone(merged),
                                         ack: Some(local),
                                         hint_for: None,
                                     },
@@ -466,7 +493,7 @@ impl Dynamo {
         if !read.answered && read.repairing.is_empty() {
             if let Some(merged) = &read.quorum_merge {
                 read.answered = true;
-                out.reply(read.client, read_reply(merged.as_ref()));
+                out.reply(read.client, read_reply(merged.as_deref()));
             }
         }
         let all_home_replied = read
@@ -516,7 +543,7 @@ impl Dynamo {
                     reply.node,
                     DynamoMessage::Store {
                         key: read.key.clone(),
-                        object: merged.clone(),
+                        object: Arc::clone(&merged),
                         ack: None,
                         hint_for: None,
                     },
@@ -531,7 +558,7 @@ impl Dynamo {
         out: &mut Out,
         from: NodeId,
         local: u64,
-        object: Option<Object>,
+        object: Option<Arc<Object>>,
         fallback: bool,
     ) {
         match node.pending.get_mut(&local) {
@@ -551,7 +578,7 @@ impl Dynamo {
                     return;
                 }
                 stamp.replies.push(from);
-                let timestamp = object.as_ref().map_or(0, Object::timestamp);
+                let timestamp = object.as_deref().map_or(0, Object::timestamp);
                 stamp.timestamp_max = stamp.timestamp_max.max(timestamp);
                 if stamp.replies.len() >= self.config.r as usize {
                     let Some(Pending::Stamp(stamp)) = node.pending.remove(&local) else {
@@ -578,18 +605,18 @@ impl Dynamo {
         }
     }
 
-    fn local_read(&self, node: &DynamoNode, key: &Key, fallback: bool) -> Option<Object> {
+    fn local_read(&self, node: &DynamoNode, key: &Key, fallback: bool) -> Option<Arc<Object>> {
         if !fallback {
             return node.stored.data.get(key).cloned();
         }
-        let mut merged: Option<Object> = None;
+        let mut merged: Option<Arc<Object>> = None;
         for ((_, hinted_key), hint) in &node.stored.hints {
             if hinted_key == key {
                 match &mut merged {
                     Some(object) => {
-                        object.merge(&hint.object);
+                        merge_shared(object, &hint.object);
                     }
-                    None => merged = Some(hint.object.clone()),
+                    None => merged = Some(Arc::clone(&hint.object)),
                 }
             }
         }
@@ -643,7 +670,7 @@ impl Dynamo {
                         fallback,
                         DynamoMessage::Store {
                             key: write.key.clone(),
-                            object: write.object.clone(),
+                            object: Arc::clone(&write.object),
                             ack: Some(local),
                             hint_for: Some(home),
                         },
@@ -682,7 +709,7 @@ impl Dynamo {
                     *home,
                     DynamoMessage::Handoff {
                         key: key.clone(),
-                        object: hint.object.clone(),
+                        object: Arc::clone(&hint.object),
                         hint_version: hint.version,
                     },
                 );
@@ -737,7 +764,7 @@ impl Dynamo {
     fn merkle_leaves(&self, node: &DynamoNode, peer: NodeId) -> Vec<u64> {
         let mut leaves = vec![0u64; self.tuning.merkle_buckets as usize];
         for (key, object) in &node.stored.data {
-            if !self.home(key).contains(&peer) {
+            if !self.is_home(key, peer) {
                 continue;
             }
             let key_hash = stable_hash(key.0.as_bytes());
@@ -747,15 +774,20 @@ impl Dynamo {
         leaves
     }
 
-    fn objects_in(&self, node: &DynamoNode, peer: NodeId, buckets: &[u32]) -> Vec<(Key, Object)> {
+    fn objects_in(
+        &self,
+        node: &DynamoNode,
+        peer: NodeId,
+        buckets: &[u32],
+    ) -> Vec<(Key, Arc<Object>)> {
         node.stored
             .data
             .iter()
             .filter(|(key, _)| {
                 let bucket = stable_hash(key.0.as_bytes()) % u64::from(self.tuning.merkle_buckets);
-                buckets.contains(&(bucket as u32)) && self.home(key).contains(&peer)
+                buckets.contains(&(bucket as u32)) && self.is_home(key, peer)
             })
-            .map(|(key, object)| (key.clone(), object.clone()))
+            .map(|(key, object)| (key.clone(), Arc::clone(object)))
             .collect()
     }
 
@@ -779,21 +811,29 @@ fn merkle_root(leaves: &[u64]) -> u64 {
     leaves.iter().fold(0x7ee, |root, &leaf| mix(root ^ leaf))
 }
 
-fn merge_replies(replies: &[ReadReplyRecord]) -> Option<Object> {
-    let mut merged: Option<Object> = None;
+/// Merges `other` into a shared object, copying it first only if it is shared and would change.
+fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
+    if into.digest() == other.digest() {
+        return false;
+    }
+    Arc::make_mut(into).merge(other)
+}
+
+fn merge_replies(replies: &[ReadReplyRecord]) -> Option<Arc<Object>> {
+    let mut merged: Option<Arc<Object>> = None;
     for object in replies.iter().filter_map(|reply| reply.object.as_ref()) {
         match &mut merged {
             Some(into) => {
-                into.merge(object);
+                merge_shared(into, object);
             }
-            None => merged = Some(object.clone()),
+            None => merged = Some(Arc::clone(object)),
         }
     }
     merged
 }
 
 /// Whether a replica that answered `held` lacks something of `merged`.
-fn stale(held: &Option<Object>, merged: &Object) -> bool {
+fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
     match held {
         Some(object) => object.digest() != merged.digest(),
         None => true,
@@ -981,10 +1021,10 @@ impl Store for Dynamo {
                             .hints
                             .entry((home, key))
                             .or_insert_with(|| Hint {
-                                object: object.clone(),
+                                object: Arc::clone(&object),
                                 version: 0,
                             });
-                        if hint.object.merge(&object) || hint.version == 0 {
+                        if merge_shared(&mut hint.object, &object) || hint.version == 0 {
                             hint.version += 1;
                             node.changes += 1;
                         }
@@ -1084,7 +1124,7 @@ impl Store for Dynamo {
                 answer,
             } => {
                 for (key, object) in &objects {
-                    if self.home(key).contains(&node.id) {
+                    if self.is_home(key, node.id) {
                         self.absorb(node, key, object, clock_ms);
                     }
                 }
@@ -1163,7 +1203,7 @@ impl Store for Dynamo {
     }
 
     fn snapshot(&self, node: &DynamoNode, key: &Key) -> ReplicaSnapshot {
-        let object = node.stored.data.get(key);
+        let object = node.stored.data.get(key).map(|object| &**object);
         let mut values: Vec<Value> = Vec::new();
         let mut tombstones: Vec<Value> = Vec::new();
         if let Some(object) = object {

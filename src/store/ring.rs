@@ -48,7 +48,11 @@ impl Ring {
     /// Every node once, in ring order from the key's position: the first n are the key's home
     /// nodes, the rest its fallbacks, in the order they are tried.
     pub fn preference_list(&self, key: &Key) -> Vec<NodeId> {
-        let position = stable_hash(key.0.as_bytes());
+        self.preference_list_at(stable_hash(key.0.as_bytes()))
+    }
+
+    /// The preference list of a ring position (a key's position is its [`stable_hash`]).
+    pub fn preference_list_at(&self, position: u64) -> Vec<NodeId> {
         let start = self.tokens.partition_point(|&(token, _)| token < position);
         let mut list = Vec::with_capacity(self.nodes as usize);
         for index in 0..self.tokens.len() {
