@@ -702,7 +702,11 @@ impl<'a, S: Store> World<'a, S> {
         let Some(record) = self.fault_active[index].take() else {
             return;
         };
-        self.fault_records[record].time_ms_end = Some(self.now_ms);
+        // A fault that lasts to the end of the workload has no end in the record (the history
+        // format's convention); the heal ends it all the same.
+        if self.phase == Phase::Workload && self.clients_done < self.clients.len() {
+            self.fault_records[record].time_ms_end = Some(self.now_ms);
+        }
         match self.scenario.faults[index].kind {
             FaultKind::Crash { node } => {
                 let slot = &mut self.nodes[node as usize];
