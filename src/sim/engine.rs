@@ -119,6 +119,8 @@ pub(super) struct World<'a, S: Store> {
     loss_per_million: u32,
     duplicate_per_million: u32,
     operations: Vec<Operation>,
+    /// Writes whose clients gave up, by request: a late reply still tells the store's metadata.
+    abandoned: std::collections::BTreeMap<RequestId, usize>,
     effects: StoreEffects<S>,
     in_flight: u64,
     clients_done: usize,
@@ -173,6 +175,7 @@ impl<'a, S: Store> World<'a, S> {
             loss_per_million: 0,
             duplicate_per_million: 0,
             operations: Vec::new(),
+            abandoned: std::collections::BTreeMap::new(),
             effects: Effects::new(NodeId(0), 0),
             in_flight: 0,
             clients_done: 0,
@@ -566,7 +569,17 @@ impl<'a, S: Store> World<'a, S> {
     fn client_reply(&mut self, client: u32, request: RequestId, reply: Reply<S::Context>) {
         let slot = &mut self.clients[client as usize];
         let Some(open) = slot.open.take_if(|open| open.request == request) else {
-            return; // the client gave up on this request already
+            // The client gave up on this request already: its outcome stays `info`, but what
+            // the store says it did (a write's dot or timestamp) is still white-box evidence.
+            if let Some(index) = self.abandoned.remove(&request) {
+                let (Reply::Written { meta } | Reply::Failed { meta }) = reply else {
+                    return;
+                };
+                if meta != StoreMeta::default() {
+                    self.operations[index].meta = Some(meta);
+                }
+            }
+            return;
         };
         let operation = &mut self.operations[open.history];
         operation.time_ms_complete = Some(self.now_ms);
@@ -621,6 +634,9 @@ impl<'a, S: Store> World<'a, S> {
         let operation = &mut self.operations[open.history];
         operation.outcome = Outcome::Info;
         operation.time_ms_complete = Some(self.now_ms);
+        if operation.kind() != crate::history::OpKind::Get {
+            self.abandoned.insert(request, open.history);
+        }
         self.schedule_next(client);
     }
 
