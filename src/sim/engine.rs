@@ -35,8 +35,9 @@ impl Endpoint {
 
 enum Payload<S: Store> {
     Message(S::Message),
-    Request(Request<S::Context>),
-    Reply(RequestId, Reply<S::Context>),
+    // Boxed: client traffic is rarer than node traffic, and a small event moves faster.
+    Request(Box<Request<S::Context>>),
+    Reply(RequestId, Box<Reply<S::Context>>),
 }
 
 enum Event<S: Store> {
@@ -64,7 +65,11 @@ enum Event<S: Store> {
 
 /// A queued event's place: when, in which order among equal times, and where it is stored.
 /// Events themselves live in a slab, so that the heap moves 24 bytes rather than whole messages.
-type Slot = std::cmp::Reverse<(u64, u64, u32)>;
+/// Packed as time (high 40 bits: 34 years of milliseconds), sequence number (56 bits), slab index
+/// (32 bits), so that ordering is one integer comparison.
+type Slot = std::cmp::Reverse<u128>;
+
+const TIME_MS_LIMIT: u64 = super::scenario::TIME_MS_LIMIT;
 
 struct NodeSlot<N> {
     state: N,
@@ -203,13 +208,19 @@ impl<'a, S: Store> World<'a, S> {
                 u32::try_from(self.events.len() - 1).expect("fewer than 2^32 queued events")
             }
         };
-        self.queue
-            .push(std::cmp::Reverse((time_ms, self.seq, index)));
+        // Anything later than the limit is later than every run's time bound, which the
+        // scenario keeps below it: such an event can only end the run, never run itself.
+        let time_ms = time_ms.min(TIME_MS_LIMIT - 1);
+        assert!(self.seq < 1 << 56, "more than 2^56 events");
+        let packed = (u128::from(time_ms) << 88) | (u128::from(self.seq) << 32) | u128::from(index);
+        self.queue.push(std::cmp::Reverse(packed));
     }
 
     /// The earliest event (first queued among equal times).
     fn pop(&mut self) -> Option<(u64, Event<S>)> {
-        let std::cmp::Reverse((time_ms, _, index)) = self.queue.pop()?;
+        let std::cmp::Reverse(packed) = self.queue.pop()?;
+        let time_ms = (packed >> 88) as u64;
+        let index = packed as u32;
         let event = self.events[index as usize]
             .take()
             .expect("a queued slot holds an event");
@@ -334,7 +345,7 @@ impl<'a, S: Store> World<'a, S> {
                     }
                     Payload::Request(request) => {
                         self.call(node as usize, |store, state, out| {
-                            store.on_request(state, out, request)
+                            store.on_request(state, out, *request)
                         });
                     }
                     Payload::Reply(..) => unreachable!("replies go to clients"),
@@ -343,7 +354,7 @@ impl<'a, S: Store> World<'a, S> {
             Endpoint::Client(client) => {
                 self.stats.messages_delivered += 1;
                 if let Payload::Reply(request, reply) = payload {
-                    self.client_reply(client, request, reply);
+                    self.client_reply(client, request, *reply);
                 }
             }
         }
@@ -372,7 +383,7 @@ impl<'a, S: Store> World<'a, S> {
                 self.send(
                     from,
                     Endpoint::Client(client),
-                    Payload::Reply(request, reply),
+                    Payload::Reply(request, Box::new(reply)),
                 );
             }
         }
@@ -543,11 +554,11 @@ impl<'a, S: Store> World<'a, S> {
         self.send(
             Endpoint::Client(client),
             Endpoint::Node(node.0),
-            Payload::Request(Request {
+            Payload::Request(Box::new(Request {
                 id: request,
                 key,
                 action,
-            }),
+            })),
         );
         self.push(
             self.now_ms + self.scenario.config.client_timeout_ms,

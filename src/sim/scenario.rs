@@ -212,9 +212,14 @@ pub enum ScenarioError {
     ZeroBound { name: &'static str },
     #[error("the store has {store} nodes but the configuration names {config}")]
     NodeCount { store: u32, config: u32 },
+    #[error("bounds: time_ms_max = {time_ms_max} is beyond the simulator's 2^40 - 2 ms")]
+    TimeBound { time_ms_max: u64 },
     #[error("scenario is not valid JSON: {0}")]
     Json(String),
 }
+
+/// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
+pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
 
 /// The most nodes a scenario may have (dot actors are numbered `node + 1000 × incarnation`).
 pub const NODES_MAX: u32 = 999;
@@ -270,6 +275,11 @@ impl Scenario {
             if value == 0 {
                 return Err(ScenarioError::ZeroBound { name });
             }
+        }
+        if self.bounds.time_ms_max >= TIME_MS_LIMIT - 1 {
+            return Err(ScenarioError::TimeBound {
+                time_ms_max: self.bounds.time_ms_max,
+            });
         }
         for (index, fault) in self.faults.iter().enumerate() {
             if let Some(end) = fault.time_ms_end {
