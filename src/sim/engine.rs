@@ -842,7 +842,8 @@ impl<'a, S: Store> World<'a, S> {
                 .iter()
                 .all(|slot| slot.up && self.store.is_quiet(&slot.state));
         let still_ms = self.now_ms - self.time_ms_last_change;
-        if idle && still_ms >= self.store.quiet_window_ms() {
+        let window_ms = self.store.quiet_window_ms();
+        if idle && still_ms >= window_ms {
             self.quiescent = true;
             self.phase = Phase::Done;
         } else if self.now_ms - self.time_ms_heal >= self.scenario.bounds.settle_ms_max {
@@ -852,7 +853,15 @@ impl<'a, S: Store> World<'a, S> {
             ));
             self.phase = Phase::Done;
         } else {
-            self.push(self.now_ms + QUIET_CHECK_MS, Event::QuietCheck);
+            // Busy: look again soon. Idle: nothing can be decided before the window has passed
+            // (a change meanwhile restarts the window from the check that sees it, which only
+            // errs on the side of waiting longer).
+            let wait_ms = if idle {
+                (window_ms - still_ms).max(QUIET_CHECK_MS)
+            } else {
+                QUIET_CHECK_MS
+            };
+            self.push(self.now_ms + wait_ms, Event::QuietCheck);
         }
     }
 
