@@ -37,6 +37,15 @@ fn sim_writes_a_history_that_validates_and_is_deterministic() {
     }
     let (code, stdout, stderr) = quorate(&["validate", first.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // Replaying the scenario stored in the history gives the same history.
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--scenario",
+        first.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         std::fs::read(&first).unwrap(),
         std::fs::read(&second).unwrap()

@@ -11,11 +11,11 @@ use super::Exit;
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
     /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file.
-    #[arg(long)]
-    config: String,
+    #[arg(long, required_unless_present = "scenario")]
+    config: Option<String>,
     /// The seed: the same seed and options give the same history, byte for byte.
-    #[arg(long)]
-    seed: u64,
+    #[arg(long, required_unless_present = "scenario")]
+    seed: Option<u64>,
     /// Client steps in the generated workload.
     #[arg(long, default_value_t = 100)]
     ops: usize,
@@ -29,7 +29,8 @@ pub(super) struct Args {
     /// pause, skew, loss, duplicate; or none.
     #[arg(long, default_value = "partition,crash")]
     faults: String,
-    /// Run this scenario file (JSON, as stored in a history's "scenario") instead of generating one.
+    /// Run this scenario (a scenario JSON file, or a history whose "scenario" to replay) instead
+    /// of generating one; --config and --seed, when given, replace the scenario's own.
     #[arg(long, conflicts_with_all = ["ops", "clients", "keys", "faults"])]
     scenario: Option<PathBuf>,
     /// Where to write the history (JSON).
@@ -52,19 +53,34 @@ fn load_config(name: &str) -> Result<Config, String> {
 }
 
 fn build(args: &Args) -> Result<Scenario, String> {
-    let config = load_config(&args.config)?;
     if let Some(path) = &args.scenario {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let mut scenario =
-            Scenario::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-        scenario.config = config;
-        scenario.seed = args.seed;
+        let mut tree: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|error| format!("{}: not JSON: {error}", path.display()))?;
+        if tree.get("operations").is_some() {
+            tree = tree
+                .get("scenario")
+                .cloned()
+                .ok_or_else(|| format!("{}: a history without a scenario", path.display()))?;
+        }
+        let mut scenario = Scenario::from_json(&tree.to_string())
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        if let Some(config) = &args.config {
+            scenario.config = load_config(config)?;
+        }
+        if let Some(seed) = args.seed {
+            scenario.seed = seed;
+        }
         scenario
             .validate()
             .map_err(|error| format!("{}: {error}", path.display()))?;
         return Ok(scenario);
     }
+    let (Some(config), Some(seed)) = (&args.config, args.seed) else {
+        return Err("--config and --seed are needed to generate a scenario".into());
+    };
+    let config = load_config(config)?;
     let faults = args
         .faults
         .split(',')
@@ -79,7 +95,7 @@ fn build(args: &Args) -> Result<Scenario, String> {
         faults,
         ..GenerateOptions::default()
     };
-    sim::generate(config, args.seed, &options)
+    sim::generate(config, seed, &options)
 }
 
 pub(super) fn run(args: &Args) -> Exit {
@@ -105,10 +121,10 @@ pub(super) fn run(args: &Args) -> Exit {
             .filter(|op| op.kind() == kind && op.outcome == outcome)
             .count()
     };
+    let config_name = args.config.as_deref().unwrap_or("(the scenario's)");
     println!(
-        "quorate sim --config {} --seed {}: {} operations from {} clients",
-        args.config,
-        args.seed,
+        "quorate sim --config {config_name} --seed {}: {} operations from {} clients",
+        scenario.seed,
         history.operations.len(),
         scenario.clients.len()
     );
