@@ -123,6 +123,8 @@ pub enum ConfigError {
     SloppyWithoutHandoff,
     #[error("unknown preset {0:?}; the presets are {presets}", presets = PRESETS.join(", "))]
     UnknownPreset(String),
+    #[error("cannot read configuration file {path}: {message}")]
+    Unreadable { path: String, message: String },
     #[error("configuration is not valid JSON: {0}")]
     Json(String),
 }
@@ -197,6 +199,23 @@ impl Config {
             serde_json::from_str(text).map_err(|error| ConfigError::Json(error.to_string()))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// A preset by name, or else a JSON file by path: what `--config PRESET|FILE` means.
+    pub fn from_preset_or_file(name_or_path: &str) -> Result<Config, ConfigError> {
+        if PRESETS.contains(&name_or_path) {
+            return Config::preset(name_or_path);
+        }
+        match std::fs::read_to_string(name_or_path) {
+            Ok(text) => Config::from_json(&text),
+            Err(_) if !name_or_path.contains(['/', '.']) => {
+                Err(ConfigError::UnknownPreset(name_or_path.to_string()))
+            }
+            Err(error) => Err(ConfigError::Unreadable {
+                path: name_or_path.to_string(),
+                message: error.to_string(),
+            }),
+        }
     }
 
     /// Checks that the settings can work together.

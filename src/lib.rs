@@ -9,11 +9,15 @@
 //! - [`history`]: the history format, its loader and its validation.
 //! - [`store`]: the store boundary ([`store::Store`]) and the reference leaderless store.
 //! - [`sim`]: the deterministic fault-injecting simulator: scenario → history.
+//! - [`render`]: a history as a self-contained HTML timeline.
+//! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod render;
 pub mod sim;
+pub mod staleness;
 pub mod store;

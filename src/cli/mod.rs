@@ -5,7 +5,9 @@
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 mod check;
+mod render;
 mod sim;
+mod staleness;
 mod validate;
 
 use std::process::ExitCode;
@@ -47,6 +49,10 @@ enum Command {
     Check(check::Args),
     /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
     Sim(sim::Args),
+    /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
+    Staleness(staleness::Args),
+    /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
+    Render(render::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -67,6 +73,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Staleness(args) => staleness::run(&args),
+        Command::Render(args) => render::run(&args),
     };
     exit.into()
 }

@@ -39,17 +39,7 @@ pub(super) struct Args {
 }
 
 fn load_config(name: &str) -> Result<Config, String> {
-    if crate::config::PRESETS.contains(&name) {
-        return Config::preset(name).map_err(|error| error.to_string());
-    }
-    let path = std::path::Path::new(name);
-    if !path.exists() {
-        return Config::preset(name)
-            .map_err(|error| format!("{error}; or give the path of a configuration JSON file"));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    Config::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))
+    Config::from_preset_or_file(name).map_err(|error| error.to_string())
 }
 
 fn build(args: &Args) -> Result<Scenario, String> {

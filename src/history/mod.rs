@@ -315,6 +315,3 @@ impl History {
         serde_json::to_string_pretty(self).expect("a history always serializes")
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -3,13 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::config::ConfigError;
+
 use super::{ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
 
 /// Why a history could not be loaded. Each message names the place (the operation id, or the
 /// JSON line and column) and the reason.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HistoryError {
-    #[error("cannot read {path}: {message}")]
+    #[error("cannot read the file: {message}")]
     Io { path: String, message: String },
     #[error("line {line}, column {column}: {message}")]
     Syntax {
@@ -25,6 +27,8 @@ pub enum HistoryError {
     },
     #[error("unsupported history version {found}; this build reads version {FORMAT_VERSION}")]
     Version { found: u32 },
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
     #[error("operation {id} appears twice (ids must be unique)")]
     DuplicateId { id: OpId },
     #[error("operation {id} completes at {complete} ms, before it was invoked at {invoke} ms")]
@@ -46,14 +50,14 @@ pub enum HistoryError {
         second: OpId,
         second_invoke: u64,
     },
-    #[error("operation {second} writes value {value:?} on key {key:?}, which operation {first} wrote already (values must be unique per key)")]
+    #[error("operation {second} writes value \"{value}\" on key \"{key}\", which operation {first} wrote already (values must be unique per key)")]
     ValueWrittenTwice {
         key: Key,
         value: Value,
         first: OpId,
         second: OpId,
     },
-    #[error("operation {id} has {value:?} in its context, but no put or delete ever wrote {value:?} on key {key:?}")]
+    #[error("operation {id} has \"{value}\" in its context, but no put or delete ever wrote \"{value}\" on key \"{key}\"")]
     UnknownContextValue { id: OpId, key: Key, value: Value },
 }
 
@@ -132,6 +136,9 @@ pub(super) fn validate(history: &History) -> Result<(), HistoryError> {
         return Err(HistoryError::Version {
             found: history.version,
         });
+    }
+    if let Some(config) = &history.config {
+        config.validate()?;
     }
     let mut ids = HashSet::with_capacity(history.operations.len());
     for operation in &history.operations {

@@ -1,0 +1,58 @@
+//! `quorate staleness`: the PBS table — how likely a read t ms after an acknowledged write sees it.
+
+use crate::config::Config;
+use crate::staleness::{staleness_table, LatencyModel};
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A preset name or a configuration file; only its n (replicas per key) is used.
+    #[arg(long, default_value = "dynamo")]
+    config: String,
+    /// Latency model: lnkd-ssd, lnkd-disk, ymmr (the PBS paper's production fits), const:MS,
+    /// uniform:MIN:MAX or exp:MEAN_MS.
+    #[arg(long, default_value = "lnkd-ssd")]
+    latency: String,
+    /// Times after the acknowledgement at which reads start, in milliseconds.
+    #[arg(long, value_delimiter = ',', default_value = "0,1,5,10,100")]
+    times_ms: Vec<f64>,
+    /// Monte Carlo trials per (r, w).
+    #[arg(long, default_value_t = 100_000)]
+    trials: u64,
+    /// The seed every draw flows from.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let config = match Config::from_preset_or_file(&args.config) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("quorate staleness: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let model = match LatencyModel::parse(&args.latency) {
+        Ok(model) => model,
+        Err(error) => {
+            eprintln!("quorate staleness: {error}");
+            return Exit::BadInput;
+        }
+    };
+    if args.trials == 0 || args.times_ms.iter().any(|t| !t.is_finite() || *t < 0.0) {
+        eprintln!(
+            "quorate staleness: --trials must be at least 1 and --times-ms non-negative numbers"
+        );
+        return Exit::BadInput;
+    }
+    let table = staleness_table(
+        &model,
+        config.n as usize,
+        &args.times_ms,
+        args.trials,
+        args.seed,
+    );
+    print!("{table}");
+    Exit::Valid
+}

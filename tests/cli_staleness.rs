@@ -1,0 +1,44 @@
+//! `quorate staleness` prints one row per (r, w) and rejects what it cannot use.
+
+use std::process::Command;
+
+fn quorate(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(args)
+        .output()
+        .expect("run quorate");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8 output");
+    (
+        output.status.code().expect("exit code"),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+#[test]
+fn prints_a_row_per_quorum_pair() {
+    let (code, stdout, _) = quorate(&["staleness", "--trials", "2000", "--seed", "5"]);
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = stdout.lines().skip(2).collect();
+    assert_eq!(rows.len(), 9, "{stdout}");
+    assert!(rows[0].starts_with("1, 1 "), "{stdout}");
+    // r = 2, w = 2 overlaps: every read sees the write at every t.
+    assert_eq!(rows[4].matches("100.00%").count(), 5, "{stdout}");
+    assert!(
+        stdout.lines().nth(1).unwrap().contains("t=100 ms"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_the_reason() {
+    let (code, _, stderr) = quorate(&["staleness", "--latency", "gaussian:3"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("latency \"gaussian:3\": unknown latency model"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = quorate(&["staleness", "--config", "riak"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown preset \"riak\""), "{stderr}");
+}

@@ -1,0 +1,72 @@
+//! `quorate validate`: exit 0 on a valid history, 2 with a message naming the problem otherwise.
+
+use std::process::Command;
+
+fn quorate(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(args)
+        .output()
+        .expect("run quorate");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8 output");
+    (
+        output.status.code().expect("exit code"),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+#[test]
+fn validate_accepts_the_example() {
+    let (code, stdout, _) = quorate(&["validate", "histories/example.json"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim(),
+        "histories/example.json: valid history, 8 operations, 1 faults, 6 replica snapshots"
+    );
+}
+
+#[test]
+fn validate_rejects_a_broken_copy_naming_the_problem() {
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("broken.json");
+    let text = std::fs::read_to_string("histories/example.json").unwrap();
+    // Make operation 5 complete before it was invoked.
+    let text = text.replace(
+        "\"time_ms_invoke\": 30, \"time_ms_complete\": 33",
+        "\"time_ms_invoke\": 30, \"time_ms_complete\": 3",
+    );
+    std::fs::write(&broken, text).unwrap();
+    let (code, stdout, stderr) = quorate(&["validate", broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.ends_with(
+            "broken.json: operation #5 completes at 3 ms, before it was invoked at 30 ms\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_usage_and_missing_files_exit_2() {
+    assert_eq!(quorate(&["validate"]).0, 2);
+    assert_eq!(quorate(&["frobnicate"]).0, 2);
+    let (code, _, stderr) = quorate(&["validate", "no/such/file.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no/such/file.json: cannot read the file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let (code, stdout, _) = quorate(&["--version"]);
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, concat!("quorate ", env!("CARGO_PKG_VERSION")))
+    );
+    let (code, stdout, _) = quorate(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("validate"), "{stdout}");
+}

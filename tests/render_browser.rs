@@ -1,0 +1,107 @@
+//! The timeline page in a real headless browser (Debian's chromium): it loads with no console
+//! errors, its script runs, it shows one lane per client per key, it highlights the anomaly, and
+//! a screenshot of it is a real picture.
+//!
+//! `.ci/run` installs chromium when it is missing, so under CI (`CI=true`) a missing browser is a
+//! failure; elsewhere the test says in one line that it did not run, and why.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use quorate::history::{History, OpId};
+use quorate::render::{render_html, Highlight};
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|path| path.exists())
+}
+
+/// Runs headless chromium on the page with extra arguments; returns (stdout, stderr).
+fn run_chromium(browser: &Path, page: &Path, profile: &Path, extra: &[&str]) -> (String, String) {
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,800",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("start chromium");
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+    (text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn timeline_page_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is missing under CI: .ci/run should have installed it"
+        );
+        println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
+        return;
+    };
+    let history = History::from_json(include_str!("../histories/example.json")).unwrap();
+    let mut highlight = Highlight::new(
+        "StaleRead",
+        "read #5 missed an acknowledged put",
+        vec![OpId(5)],
+    );
+    highlight.witness = true;
+    let folder = tempfile::tempdir().unwrap();
+    let page = folder.path().join("timeline.html");
+    std::fs::write(&page, render_html(&history, &[highlight], "example")).unwrap();
+
+    let (dom, log) = run_chromium(
+        &browser,
+        &page,
+        &folder.path().join("profile-dom"),
+        &["--dump-dom"],
+    );
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(
+        dom.contains("data-ready=\"yes\""),
+        "the page's script did not finish: {dom}"
+    );
+    let lanes = dom.matches("class=\"lane\"").count();
+    assert_eq!(lanes, 2 * 3, "two keys, three clients");
+    assert!(dom.contains("class=\"op get ok anomaly witness\" data-op=\"5\""));
+    assert!(dom.contains("read #5 missed an acknowledged put"));
+
+    let screenshot = folder.path().join("timeline.png");
+    let argument = format!("--screenshot={}", screenshot.display());
+    run_chromium(
+        &browser,
+        &page,
+        &folder.path().join("profile-shot"),
+        &[&argument],
+    );
+    let bytes = std::fs::read(&screenshot).expect("chromium wrote the screenshot");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    // A blank 1280×800 PNG compresses to a few kilobytes; the timeline has text and bars.
+    assert!(
+        bytes.len() > 15_000,
+        "screenshot is only {} bytes",
+        bytes.len()
+    );
+}
