@@ -392,3 +392,34 @@ fn tombstone_reaped_early_resurrects_a_value() {
     // Reaped only once all primaries hold it: nothing comes back.
     assert_eq!(check(Reaping::AfterMs(50)), vec![(none.clone(), none); 3]);
 }
+
+#[test]
+fn hints_survive_a_durable_restart_of_the_fallback_but_not_a_volatile_one() {
+    let check = |durability: Durability, delivered: bool| {
+        let config = Config {
+            hinted_handoff: true,
+            durability,
+            ..quiet_config()
+        };
+        let list = preference(&config);
+        // The third home node is cut off; its hint goes to the first fallback (handoff after
+        // 50 ms), which crashes at 70 ms, before its first sync at 100 ms.
+        let history = run(
+            config,
+            vec![client(
+                0,
+                vec![op(ClientOpKind::Put, 0, 0), op(ClientOpKind::Get, 1, 1_000)],
+            )],
+            vec![
+                cut_off(vec![list[2]], 0, None),
+                fault(70, Some(200), FaultKind::Crash { node: list[3] }),
+            ],
+        );
+        assert_eq!(outcomes(&history, OpKind::Put), [Outcome::Ok]);
+        assert_eq!(history.faults[1].loses_data, !delivered);
+        let expected: &[&str] = if delivered { &["c0.0"] } else { &[] };
+        assert_eq!(held(&history, list[2]), expected, "{durability:?}");
+    };
+    check(Durability::Durable, true);
+    check(Durability::Volatile, false);
+}

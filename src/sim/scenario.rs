@@ -104,7 +104,7 @@ pub enum ClientOpKind {
 }
 
 /// A fault, active from `time_ms_start` until `time_ms_end` (or until the workload ends and
-/// everything is healed).
+/// everything is healed). A fault due to start after the workload ended is never injected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {

@@ -138,7 +138,12 @@ struct Stored {
     data: BTreeMap<Key, Arc<Object>>,
     /// Writes kept for another (home) node.
     hints: BTreeMap<(NodeId, Key), Hint>,
-    /// The highest dot counter this actor minted, on any key.
+    /// The highest dot counter this actor minted, on any key. Counters are per actor, not per
+    /// key, so a key whose object was reaped (and so forgot its context) never gets a dot it had
+    /// before. The price: a write on a reaped key claims to have seen every earlier counter of
+    /// its coordinator, so a stale replica's sibling minted by the same coordinator before the
+    /// reap is dropped on merge rather than resurrected. Reaping loses data either way; without
+    /// reaping an object never forgets, and the wider range covers only other keys' dots.
     minted: u64,
     /// The digest of the tombstone state each reaped key had, so that the same tombstone coming
     /// back (by anti-entropy from a primary that has not reaped yet) is not stored again.
