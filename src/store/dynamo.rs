@@ -818,7 +818,7 @@ fn merkle_root(leaves: &[u64]) -> u64 {
 
 /// Merges `other` into a shared object, copying it first only if it is shared and would change.
 fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
-    if into.digest() == other.digest() {
+    if !into.would_change(other) {
         return false;
     }
     Arc::make_mut(into).merge(other)
@@ -840,7 +840,7 @@ fn merge_replies(replies: &[ReadReplyRecord]) -> Option<Arc<Object>> {
 /// Whether a replica that answered `held` lacks something of `merged`.
 fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
     match held {
-        Some(object) => object.digest() != merged.digest(),
+        Some(object) => object.would_change(merged),
         None => true,
     }
 }

@@ -34,9 +34,12 @@ impl Object {
     pub fn merge(&mut self, other: &Object) -> bool {
         match (self, other) {
             (Object::Siblings(mine), Object::Siblings(theirs)) => {
-                let before = digest_siblings(mine);
+                // Merging adds siblings or context only when theirs has seen something mine has
+                // not; otherwise it can only drop siblings, which the count shows.
+                let grows = !mine.context().dominates(theirs.context());
+                let siblings_before = mine.siblings().len();
                 mine.merge(theirs);
-                digest_siblings(mine) != before
+                grows || mine.siblings().len() != siblings_before
             }
             (Object::Lww(mine), Object::Lww(theirs)) => {
                 if theirs.lww_key() > mine.lww_key() {
@@ -48,6 +51,24 @@ impl Object {
             }
             // A configuration has one resolution; mixing them is a bug of the store itself.
             (mine, theirs) => panic!("merging {mine:?} with {theirs:?}: two resolutions"),
+        }
+    }
+
+    /// Whether merging `other` in would change this state (without merging).
+    pub fn would_change(&self, other: &Object) -> bool {
+        match (self, other) {
+            (Object::Siblings(mine), Object::Siblings(theirs)) => {
+                !mine.context().dominates(theirs.context())
+                    || mine.siblings().iter().any(|sibling| {
+                        theirs.context().covers(sibling.dot)
+                            && theirs
+                                .siblings()
+                                .binary_search_by(|s| s.dot.cmp(&sibling.dot))
+                                .is_err()
+                    })
+            }
+            (Object::Lww(mine), Object::Lww(theirs)) => theirs.lww_key() > mine.lww_key(),
+            (mine, theirs) => panic!("comparing {mine:?} with {theirs:?}: two resolutions"),
         }
     }
 
@@ -154,8 +175,25 @@ mod tests {
             version("b", 0),
         );
         let mut object = Object::Siblings(one.clone());
-        assert!(object.merge(&Object::Siblings(two)));
-        assert!(!object.merge(&Object::Siblings(one)));
-        assert_eq!(object.read_values().len(), 2);
+        assert!(object.would_change(&Object::Siblings(two.clone())));
+        assert!(object.merge(&Object::Siblings(two.clone())));
+        assert!(!object.would_change(&Object::Siblings(one.clone())));
+        assert!(!object.merge(&Object::Siblings(one.clone())));
+        // A write that read both replaces them: the merge drops siblings.
+        let mut resolved = SiblingSet::new();
+        let Object::Siblings(both) = &object else {
+            unreachable!()
+        };
+        resolved.insert(
+            Dot::new(NodeId(3), 1).unwrap(),
+            &both.context().clone(),
+            version("c", 0),
+        );
+        let resolved = Object::Siblings(resolved);
+        assert!(object.would_change(&resolved));
+        assert!(object.merge(&resolved));
+        assert!(!resolved.would_change(&object));
+        assert_eq!(object, resolved);
+        assert_eq!(object.read_values().len(), 1);
     }
 }
