@@ -8,6 +8,8 @@
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
 //! - [`lin`]: general linearizability checking (Wing–Gong–Lowe) and the models of external histories.
+//! - [`store`]: the store boundary ([`store::Store`]) and the reference leaderless store.
+//! - [`sim`]: the deterministic fault-injecting simulator: scenario → history.
 //! - [`render`]: a history as a self-contained HTML timeline.
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
@@ -19,4 +21,6 @@ pub mod config;
 pub mod history;
 pub mod lin;
 pub mod render;
+pub mod sim;
 pub mod staleness;
+pub mod store;

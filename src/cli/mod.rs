@@ -7,6 +7,7 @@
 mod check;
 mod check_external;
 mod render;
+mod sim;
 mod staleness;
 mod validate;
 
@@ -47,6 +48,8 @@ enum Command {
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
     Check(check::Args),
+    /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
+    Sim(sim::Args),
     /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Sim(args) => sim::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
     };

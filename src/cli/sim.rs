@@ -1,0 +1,168 @@
+//! `quorate sim`: run one scenario against the reference store, print a summary, write the history.
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::history::{OpKind, Outcome};
+use crate::sim::{self, GenerateOptions, Scenario};
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file.
+    #[arg(long, required_unless_present = "scenario")]
+    config: Option<String>,
+    /// The seed: the same seed and options give the same history, byte for byte.
+    #[arg(long, required_unless_present = "scenario")]
+    seed: Option<u64>,
+    /// Client steps in the generated workload.
+    #[arg(long, default_value_t = 100)]
+    ops: usize,
+    /// Sequential clients.
+    #[arg(long, default_value_t = 3)]
+    clients: usize,
+    /// Keys the workload touches.
+    #[arg(long, default_value_t = 3)]
+    keys: usize,
+    /// Fault kinds to inject, comma separated: partition, one-way, client-partition, crash,
+    /// pause, skew, loss, duplicate; or none.
+    #[arg(long, default_value = "partition,crash")]
+    faults: String,
+    /// Run this scenario (a scenario JSON file, or a history whose "scenario" to replay) instead
+    /// of generating one; --config and --seed, when given, replace the scenario's own.
+    #[arg(long, conflicts_with_all = ["ops", "clients", "keys", "faults"])]
+    scenario: Option<PathBuf>,
+    /// Where to write the history (JSON).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn load_config(name: &str) -> Result<Config, String> {
+    Config::from_preset_or_file(name).map_err(|error| error.to_string())
+}
+
+fn build(args: &Args) -> Result<Scenario, String> {
+    if let Some(path) = &args.scenario {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let mut tree: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|error| format!("{}: not JSON: {error}", path.display()))?;
+        if tree.get("operations").is_some() {
+            tree = tree
+                .get("scenario")
+                .cloned()
+                .ok_or_else(|| format!("{}: a history without a scenario", path.display()))?;
+        }
+        let mut scenario = Scenario::from_json(&tree.to_string())
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        if let Some(config) = &args.config {
+            scenario.config = load_config(config)?;
+        }
+        if let Some(seed) = args.seed {
+            scenario.seed = seed;
+        }
+        scenario
+            .validate()
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        return Ok(scenario);
+    }
+    let (Some(config), Some(seed)) = (&args.config, args.seed) else {
+        return Err("--config and --seed are needed to generate a scenario".into());
+    };
+    let config = load_config(config)?;
+    let faults = args
+        .faults
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && *name != "none")
+        .map(String::from)
+        .collect();
+    let options = GenerateOptions {
+        ops: args.ops,
+        clients: args.clients,
+        keys: args.keys,
+        faults,
+        ..GenerateOptions::default()
+    };
+    sim::generate(config, seed, &options)
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let scenario = match build(args) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            eprintln!("quorate sim: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let output = match sim::run(&scenario) {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("quorate sim: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let history = &output.history;
+    let count = |kind: OpKind, outcome: Outcome| {
+        history
+            .operations
+            .iter()
+            .filter(|op| op.kind() == kind && op.outcome == outcome)
+            .count()
+    };
+    let config_name = args.config.as_deref().unwrap_or("(the scenario's)");
+    println!(
+        "quorate sim --config {config_name} --seed {}: {} operations from {} clients",
+        scenario.seed,
+        history.operations.len(),
+        scenario.clients.len()
+    );
+    let kinds = [OpKind::Get, OpKind::Put, OpKind::Delete];
+    for kind in kinds {
+        println!(
+            "  {:<7} ok {:>5}  fail {:>5}  info {:>5}",
+            kind.to_string(),
+            count(kind, Outcome::Ok),
+            count(kind, Outcome::Fail),
+            count(kind, Outcome::Info)
+        );
+    }
+    println!("  faults injected: {}", history.faults.len());
+    for fault in &history.faults {
+        let end = fault
+            .time_ms_end
+            .map_or("end".to_string(), |end| format!("{end} ms"));
+        println!(
+            "    {:<18} {:>6} ms .. {:<9} {}",
+            fault.kind, fault.time_ms_start, end, fault.description
+        );
+    }
+    let stats = &output.stats;
+    println!(
+        "  messages: {} sent, {} delivered, {} dropped, {} duplicated",
+        stats.messages_sent,
+        stats.messages_delivered,
+        stats.messages_dropped,
+        stats.messages_duplicated
+    );
+    if let Some(run) = &history.run {
+        let ending = match &run.bound_hit {
+            Some(bound) => format!("stopped by {bound}"),
+            None if run.quiescent => "quiet".to_string(),
+            None => "not quiet".to_string(),
+        };
+        println!(
+            "  run: {} steps, {} simulated ms, {ending}",
+            run.steps, run.time_ms_end
+        );
+    }
+    if let Some(path) = &args.out {
+        if let Err(error) = std::fs::write(path, history.to_json()) {
+            eprintln!("quorate sim: cannot write {}: {error}", path.display());
+            return Exit::BadInput;
+        }
+        println!("  history written to {}", path.display());
+    }
+    Exit::Valid
+}

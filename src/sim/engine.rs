@@ -1,0 +1,902 @@
+//! The simulated world: time, the event queue, the network, faults and clients. Store logic
+//! lives behind [`Store`]; this file never looks inside a node's state.
+
+use std::collections::{BTreeSet, BinaryHeap};
+
+use crate::causality::NodeId;
+use crate::history::{
+    Action, ClientId, FaultRecord, History, Key, OpId, Operation, Outcome, ReplicaSnapshot,
+    RunSummary, StoreMeta, Value, Write, FORMAT_VERSION,
+};
+use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store, StoreEffects};
+
+use super::rng::{below, draw, unit, Stream};
+use super::scenario::{ClientOpKind, Direction, FaultKind, Latency, Scenario};
+use super::Stats;
+
+/// How often, once healed, the simulator looks for quiescence.
+const QUIET_CHECK_MS: u64 = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    Node(u32),
+    Client(u32),
+}
+
+impl Endpoint {
+    /// A code that names the endpoint independently of how many nodes and clients there are.
+    fn code(self) -> u64 {
+        match self {
+            Endpoint::Node(node) => u64::from(node),
+            Endpoint::Client(client) => (1 << 32) | u64::from(client),
+        }
+    }
+}
+
+enum Payload<S: Store> {
+    Message(S::Message),
+    // Boxed: client traffic is rarer than node traffic, and a small event moves faster.
+    Request(Box<Request<S::Context>>),
+    Reply(RequestId, Box<Reply<S::Context>>),
+}
+
+enum Event<S: Store> {
+    Deliver {
+        from: Endpoint,
+        to: Endpoint,
+        payload: Payload<S>,
+    },
+    Timer {
+        node: u32,
+        boot: u32,
+        timer: S::Timer,
+    },
+    ClientNext {
+        client: u32,
+    },
+    ClientTimeout {
+        client: u32,
+        request: RequestId,
+    },
+    FaultStart(usize),
+    FaultEnd(usize),
+    QuietCheck,
+}
+
+/// A queued event's place: when, in which order among equal times, and where it is stored.
+/// Events themselves live in a slab, so that the heap moves 24 bytes rather than whole messages.
+/// Packed as time (high 40 bits: 34 years of milliseconds), sequence number (56 bits), slab index
+/// (32 bits), so that ordering is one integer comparison.
+type Slot = std::cmp::Reverse<u128>;
+
+const TIME_MS_LIMIT: u64 = super::scenario::TIME_MS_LIMIT;
+
+struct NodeSlot<N> {
+    state: N,
+    up: bool,
+    /// Raised at every crash: timers of an earlier boot never fire.
+    boot: u32,
+    paused: u32,
+    skew_ms: i64,
+}
+
+struct OpenOp<C> {
+    step: usize,
+    history: usize,
+    request: RequestId,
+    /// The read of a read-modify-write or a delete, still to be followed by its write.
+    reading: bool,
+    _context: std::marker::PhantomData<C>,
+}
+
+struct ClientSlot<C> {
+    next_step: usize,
+    open: Option<OpenOp<C>>,
+    requests: u64,
+    done: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Workload,
+    Settle,
+    Done,
+}
+
+pub(super) struct World<'a, S: Store> {
+    store: &'a S,
+    scenario: &'a Scenario,
+    now_ms: u64,
+    seq: u64,
+    queue: BinaryHeap<Slot>,
+    events: Vec<Option<Event<S>>>,
+    events_free: Vec<u32>,
+    nodes: Vec<NodeSlot<S::Node>>,
+    deferred: Vec<Vec<Event<S>>>,
+    clients: Vec<ClientSlot<S::Context>>,
+    endpoints: usize,
+    /// `cut[from * endpoints + to]`: the link drops everything.
+    cut: Vec<bool>,
+    /// Messages sent so far on each link, for keyed draws.
+    link_seq: Vec<u64>,
+    fault_active: Vec<Option<usize>>,
+    fault_records: Vec<FaultRecord>,
+    loss_per_million: u32,
+    duplicate_per_million: u32,
+    operations: Vec<Operation>,
+    /// Writes whose clients gave up, by request: a late reply still tells the store's metadata.
+    abandoned: std::collections::BTreeMap<RequestId, usize>,
+    effects: StoreEffects<S>,
+    in_flight: u64,
+    clients_done: usize,
+    phase: Phase,
+    time_ms_heal: u64,
+    changes_last: u64,
+    time_ms_last_change: u64,
+    quiescent: bool,
+    bound_hit: Option<String>,
+    steps: u64,
+    stats: Stats,
+}
+
+impl<'a, S: Store> World<'a, S> {
+    pub(super) fn new(store: &'a S, scenario: &'a Scenario) -> World<'a, S> {
+        let node_count = store.nodes() as usize;
+        let endpoints = node_count + scenario.clients.len();
+        let nodes = (0..store.nodes())
+            .map(|node| NodeSlot {
+                state: store.boot(NodeId(node)),
+                up: true,
+                boot: 0,
+                paused: 0,
+                skew_ms: 0,
+            })
+            .collect();
+        World {
+            store,
+            scenario,
+            now_ms: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            events: Vec::new(),
+            events_free: Vec::new(),
+            nodes,
+            deferred: (0..node_count).map(|_| Vec::new()).collect(),
+            clients: scenario
+                .clients
+                .iter()
+                .map(|_| ClientSlot {
+                    next_step: 0,
+                    open: None,
+                    requests: 0,
+                    done: false,
+                })
+                .collect(),
+            endpoints,
+            cut: vec![false; endpoints * endpoints],
+            link_seq: vec![0; endpoints * endpoints],
+            fault_active: vec![None; scenario.faults.len()],
+            fault_records: Vec::new(),
+            loss_per_million: 0,
+            duplicate_per_million: 0,
+            operations: Vec::new(),
+            abandoned: std::collections::BTreeMap::new(),
+            effects: Effects::new(NodeId(0), 0),
+            in_flight: 0,
+            clients_done: 0,
+            phase: Phase::Workload,
+            time_ms_heal: 0,
+            changes_last: 0,
+            time_ms_last_change: 0,
+            quiescent: false,
+            bound_hit: None,
+            steps: 0,
+            stats: Stats::default(),
+        }
+    }
+
+    fn push(&mut self, time_ms: u64, event: Event<S>) {
+        self.seq += 1;
+        let index = match self.events_free.pop() {
+            Some(index) => {
+                debug_assert!(self.events[index as usize].is_none());
+                self.events[index as usize] = Some(event);
+                index
+            }
+            None => {
+                self.events.push(Some(event));
+                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 queued events")
+            }
+        };
+        // Anything later than the limit is later than every run's time bound, which the
+        // scenario keeps below it: such an event can only end the run, never run itself.
+        let time_ms = time_ms.min(TIME_MS_LIMIT - 1);
+        assert!(self.seq < 1 << 56, "more than 2^56 events");
+        let packed = (u128::from(time_ms) << 88) | (u128::from(self.seq) << 32) | u128::from(index);
+        self.queue.push(std::cmp::Reverse(packed));
+    }
+
+    /// The earliest event (first queued among equal times).
+    fn pop(&mut self) -> Option<(u64, Event<S>)> {
+        let std::cmp::Reverse(packed) = self.queue.pop()?;
+        let time_ms = (packed >> 88) as u64;
+        let index = packed as u32;
+        let event = self.events[index as usize]
+            .take()
+            .expect("a queued slot holds an event");
+        self.events_free.push(index);
+        Some((time_ms, event))
+    }
+
+    /// Runs the three phases and returns the history.
+    pub(super) fn run(mut self) -> (History, Stats) {
+        for node in 0..self.nodes.len() {
+            self.call(node, |store, state, out| store.on_start(state, out));
+        }
+        for (client, program) in self.scenario.clients.iter().enumerate() {
+            let delay_ms = program.ops.first().map_or(0, |op| op.delay_ms);
+            self.push(
+                program.time_ms_start + delay_ms,
+                Event::ClientNext {
+                    client: client as u32,
+                },
+            );
+        }
+        for (index, fault) in self.scenario.faults.iter().enumerate() {
+            self.push(fault.time_ms_start, Event::FaultStart(index));
+        }
+        if self.scenario.clients.is_empty() {
+            self.heal();
+        }
+        let bounds = &self.scenario.bounds;
+        while self.phase != Phase::Done {
+            if self.steps >= bounds.steps_max {
+                self.bound_hit = Some(format!("steps_max = {}", bounds.steps_max));
+                break;
+            }
+            let Some((time_ms, event)) = self.pop() else {
+                break;
+            };
+            if time_ms > bounds.time_ms_max {
+                self.bound_hit = Some(format!("time_ms_max = {}", bounds.time_ms_max));
+                break;
+            }
+            debug_assert!(time_ms >= self.now_ms, "time never runs backwards");
+            self.now_ms = time_ms;
+            self.steps += 1;
+            self.handle(event);
+            if self.phase == Phase::Workload && self.clients_done == self.clients.len() {
+                self.heal();
+            }
+        }
+        self.stats.steps = self.steps;
+        let history = self.history();
+        (history, self.stats)
+    }
+
+    fn handle(&mut self, event: Event<S>) {
+        match event {
+            Event::Deliver { from, to, payload } => {
+                self.in_flight -= 1;
+                self.deliver(from, to, payload);
+            }
+            Event::Timer { node, boot, timer } => {
+                let slot = &self.nodes[node as usize];
+                if !slot.up || slot.boot != boot {
+                    return;
+                }
+                if slot.paused > 0 {
+                    self.deferred[node as usize].push(Event::Timer { node, boot, timer });
+                    return;
+                }
+                self.call(node as usize, |store, state, out| {
+                    store.on_timer(state, out, timer)
+                });
+            }
+            Event::ClientNext { client } => self.client_next(client),
+            Event::ClientTimeout { client, request } => self.client_timeout(client, request),
+            Event::FaultStart(index) => {
+                if self.phase == Phase::Workload {
+                    self.start_fault(index);
+                }
+            }
+            Event::FaultEnd(index) => self.end_fault(index),
+            Event::QuietCheck => self.quiet_check(),
+        }
+    }
+
+    fn link(&self, from: Endpoint, to: Endpoint) -> usize {
+        self.index(from) * self.endpoints + self.index(to)
+    }
+
+    fn index(&self, endpoint: Endpoint) -> usize {
+        match endpoint {
+            Endpoint::Node(node) => node as usize,
+            Endpoint::Client(client) => self.nodes.len() + client as usize,
+        }
+    }
+
+    fn deliver(&mut self, from: Endpoint, to: Endpoint, payload: Payload<S>) {
+        if self.cut[self.link(from, to)] {
+            self.stats.messages_dropped += 1;
+            return;
+        }
+        match to {
+            Endpoint::Node(node) => {
+                let slot = &self.nodes[node as usize];
+                if !slot.up {
+                    self.stats.messages_dropped += 1;
+                    return;
+                }
+                if slot.paused > 0 {
+                    self.in_flight += 1;
+                    self.deferred[node as usize].push(Event::Deliver { from, to, payload });
+                    return;
+                }
+                self.stats.messages_delivered += 1;
+                match payload {
+                    Payload::Message(message) => {
+                        let Endpoint::Node(sender) = from else {
+                            unreachable!("only nodes send node messages");
+                        };
+                        self.call(node as usize, |store, state, out| {
+                            store.on_message(state, out, NodeId(sender), message)
+                        });
+                    }
+                    Payload::Request(request) => {
+                        self.call(node as usize, |store, state, out| {
+                            store.on_request(state, out, *request)
+                        });
+                    }
+                    Payload::Reply(..) => unreachable!("replies go to clients"),
+                }
+            }
+            Endpoint::Client(client) => {
+                self.stats.messages_delivered += 1;
+                if let Payload::Reply(request, reply) = payload {
+                    self.client_reply(client, request, *reply);
+                }
+            }
+        }
+    }
+
+    /// Runs one handler on one node and carries out its effects.
+    fn call(&mut self, node: usize, handler: impl FnOnce(&S, &mut S::Node, &mut StoreEffects<S>)) {
+        let slot = &mut self.nodes[node];
+        let clock_ms = (self.now_ms as i64).saturating_add(slot.skew_ms).max(0) as u64;
+        self.effects.reset(NodeId(node as u32), clock_ms);
+        handler(self.store, &mut slot.state, &mut self.effects);
+        let from = Endpoint::Node(node as u32);
+        let mut sends = std::mem::take(&mut self.effects.sends);
+        for (to, message) in sends.drain(..) {
+            assert!(
+                to.0 < self.nodes.len() as u32,
+                "node {node} sent a message to {to}, which does not exist"
+            );
+            self.send(from, Endpoint::Node(to.0), Payload::Message(message));
+        }
+        self.effects.sends = sends;
+        let mut replies = std::mem::take(&mut self.effects.replies);
+        for (request, reply) in replies.drain(..) {
+            let client = (request.0 >> 32) as u32;
+            if (client as usize) < self.clients.len() {
+                self.send(
+                    from,
+                    Endpoint::Client(client),
+                    Payload::Reply(request, Box::new(reply)),
+                );
+            }
+        }
+        self.effects.replies = replies;
+        let boot = self.nodes[node].boot;
+        let mut timers = std::mem::take(&mut self.effects.timers);
+        for (delay_ms, timer) in timers.drain(..) {
+            self.push(
+                self.now_ms.saturating_add(delay_ms),
+                Event::Timer {
+                    node: node as u32,
+                    boot,
+                    timer,
+                },
+            );
+        }
+        self.effects.timers = timers;
+    }
+
+    fn latency_ms(&self, random: u64) -> u64 {
+        match self.scenario.network.latency {
+            Latency::Constant { latency_ms } => latency_ms,
+            Latency::Uniform {
+                latency_ms_min,
+                latency_ms_max,
+            } => latency_ms_min + below(random, latency_ms_max - latency_ms_min + 1),
+            Latency::Exponential { latency_ms_mean } => {
+                let sample = -(latency_ms_mean as f64) * unit(random).ln();
+                (sample.round() as u64).min(latency_ms_mean.saturating_mul(20))
+            }
+        }
+    }
+
+    fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload<S>) {
+        self.stats.messages_sent += 1;
+        let link = self.link(from, to);
+        let seq = self.link_seq[link];
+        self.link_seq[link] += 1;
+        if self.cut[link] {
+            self.stats.messages_dropped += 1;
+            return;
+        }
+        let seed = self.scenario.seed;
+        let (a, b) = (from.code(), to.code());
+        if self.loss_per_million > 0
+            && below(draw(seed, Stream::Loss, a, b, seq), 1_000_000)
+                < u64::from(self.loss_per_million)
+        {
+            self.stats.messages_dropped += 1;
+            return;
+        }
+        let time_ms = self.now_ms + self.latency_ms(draw(seed, Stream::Latency, a, b, seq));
+        // Clients talk to nodes over connections that never duplicate a request.
+        if let Payload::Message(message) = &payload {
+            if self.duplicate_per_million > 0
+                && below(draw(seed, Stream::Duplicate, a, b, seq), 1_000_000)
+                    < u64::from(self.duplicate_per_million)
+            {
+                let copy = Payload::Message(message.clone());
+                let time_ms_copy =
+                    self.now_ms + self.latency_ms(draw(seed, Stream::DuplicateLatency, a, b, seq));
+                self.stats.messages_duplicated += 1;
+                self.in_flight += 1;
+                self.push(
+                    time_ms_copy,
+                    Event::Deliver {
+                        from,
+                        to,
+                        payload: copy,
+                    },
+                );
+            }
+        }
+        self.in_flight += 1;
+        self.push(time_ms, Event::Deliver { from, to, payload });
+    }
+
+    fn client_next(&mut self, client: u32) {
+        let slot = &mut self.clients[client as usize];
+        if slot.open.is_some() || slot.done {
+            return;
+        }
+        let program = &self.scenario.clients[client as usize];
+        let Some(op) = program.ops.get(slot.next_step) else {
+            slot.done = true;
+            self.clients_done += 1;
+            return;
+        };
+        let step = slot.next_step;
+        slot.next_step += 1;
+        if op.kind == ClientOpKind::Put {
+            let value = Value(format!("c{client}.{step}"));
+            self.invoke(
+                client,
+                step,
+                RequestAction::Put {
+                    value: value.clone(),
+                    context: S::Context::default(),
+                },
+                Action::Put(Write {
+                    value,
+                    context: Vec::new(),
+                }),
+                false,
+            );
+        } else {
+            let reading = op.kind != ClientOpKind::Get;
+            self.invoke(
+                client,
+                step,
+                RequestAction::Get,
+                Action::Get {
+                    values: Vec::new(),
+                    context: None,
+                },
+                reading,
+            );
+        }
+    }
+
+    fn invoke(
+        &mut self,
+        client: u32,
+        step: usize,
+        action: RequestAction<S::Context>,
+        recorded: Action,
+        reading: bool,
+    ) {
+        let op = &self.scenario.clients[client as usize].ops[step];
+        let key = Key(op.key.clone());
+        let slot = &mut self.clients[client as usize];
+        let request = RequestId((u64::from(client) << 32) | slot.requests);
+        slot.requests += 1;
+        let history = self.operations.len();
+        self.operations.push(Operation {
+            id: OpId(history as u64),
+            client: ClientId(client),
+            key: key.clone(),
+            action: recorded,
+            time_ms_invoke: self.now_ms,
+            time_ms_complete: None,
+            outcome: Outcome::Info,
+            meta: None,
+        });
+        slot.open = Some(OpenOp {
+            step,
+            history,
+            request,
+            reading,
+            _context: std::marker::PhantomData,
+        });
+        let phase = u64::from(matches!(action, RequestAction::Get));
+        let pick = match op.coordinator {
+            Some(position) => u64::from(position),
+            None => draw(
+                self.scenario.seed,
+                Stream::Route,
+                u64::from(client),
+                step as u64,
+                phase,
+            ),
+        };
+        let node = self.store.route(&key, pick);
+        assert!(
+            node.0 < self.nodes.len() as u32,
+            "the store routed {key} to {node}, which does not exist"
+        );
+        self.send(
+            Endpoint::Client(client),
+            Endpoint::Node(node.0),
+            Payload::Request(Box::new(Request {
+                id: request,
+                key,
+                action,
+            })),
+        );
+        self.push(
+            self.now_ms + self.scenario.config.client_timeout_ms,
+            Event::ClientTimeout { client, request },
+        );
+    }
+
+    /// The client's next step, after its think time and the step's own delay.
+    fn schedule_next(&mut self, client: u32) {
+        let program = &self.scenario.clients[client as usize];
+        let slot = &self.clients[client as usize];
+        let delay_ms = program.ops.get(slot.next_step).map_or(0, |op| op.delay_ms);
+        self.push(
+            self.now_ms + program.think_ms + delay_ms,
+            Event::ClientNext { client },
+        );
+    }
+
+    fn client_reply(&mut self, client: u32, request: RequestId, reply: Reply<S::Context>) {
+        let slot = &mut self.clients[client as usize];
+        let Some(open) = slot.open.take_if(|open| open.request == request) else {
+            // The client gave up on this request already: its outcome stays `info`, but what
+            // the store says it did (a write's dot or timestamp) is still white-box evidence.
+            if let Some(index) = self.abandoned.remove(&request) {
+                let (Reply::Written { meta } | Reply::Failed { meta }) = reply else {
+                    return;
+                };
+                if meta != StoreMeta::default() {
+                    self.operations[index].meta = Some(meta);
+                }
+            }
+            return;
+        };
+        let operation = &mut self.operations[open.history];
+        operation.time_ms_complete = Some(self.now_ms);
+        let (outcome, meta, read) = match reply {
+            Reply::Read {
+                versions,
+                context,
+                meta,
+            } => (Outcome::Ok, meta, Some((versions, context))),
+            Reply::Written { meta } => (Outcome::Ok, meta, None),
+            Reply::Failed { meta } => (Outcome::Fail, meta, None),
+        };
+        operation.outcome = outcome;
+        if let (Action::Get { values, context }, Some((versions, _))) =
+            (&mut operation.action, &read)
+        {
+            *values = versions.clone();
+            *context = meta.context_vv.as_ref().map(|vv| vv.to_string());
+        }
+        if meta != StoreMeta::default() {
+            operation.meta = Some(meta);
+        }
+        match (open.reading, read) {
+            (true, Some((versions, context))) => {
+                let kind = self.scenario.clients[client as usize].ops[open.step].kind;
+                let value = Value(format!("c{client}.{}", open.step));
+                let read_values: BTreeSet<Value> =
+                    versions.into_iter().map(|read| read.value).collect();
+                let write = Write {
+                    value: value.clone(),
+                    context: read_values.into_iter().collect(),
+                };
+                let (action, recorded) = if kind == ClientOpKind::Delete {
+                    (
+                        RequestAction::Delete { value, context },
+                        Action::Delete(write),
+                    )
+                } else {
+                    (RequestAction::Put { value, context }, Action::Put(write))
+                };
+                self.invoke(client, open.step, action, recorded, false);
+            }
+            _ => self.schedule_next(client),
+        }
+    }
+
+    fn client_timeout(&mut self, client: u32, request: RequestId) {
+        let slot = &mut self.clients[client as usize];
+        let Some(open) = slot.open.take_if(|open| open.request == request) else {
+            return;
+        };
+        let operation = &mut self.operations[open.history];
+        operation.outcome = Outcome::Info;
+        operation.time_ms_complete = Some(self.now_ms);
+        if operation.kind() != crate::history::OpKind::Get {
+            self.abandoned.insert(request, open.history);
+        }
+        self.schedule_next(client);
+    }
+
+    fn start_fault(&mut self, index: usize) {
+        let fault = &self.scenario.faults[index];
+        let mut nodes = Vec::new();
+        let mut loses_data = false;
+        let description;
+        match &fault.kind {
+            FaultKind::Partition {
+                nodes: group,
+                clients,
+                direction,
+            } => {
+                nodes = group.iter().map(|&node| NodeId(node)).collect();
+                let way = match direction {
+                    Direction::Both => "cut off from",
+                    Direction::Inbound => "unreachable from",
+                    Direction::Outbound => "unable to reach",
+                };
+                description = format!("nodes {group:?} and clients {clients:?} {way} the rest");
+            }
+            FaultKind::Crash { node } => {
+                let slot = &mut self.nodes[*node as usize];
+                if !slot.up {
+                    return; // already down: this crash changes nothing
+                }
+                slot.up = false;
+                slot.boot += 1;
+                loses_data = self.store.on_crash(&mut slot.state);
+                let dropped = self.deferred[*node as usize]
+                    .drain(..)
+                    .filter(|event| matches!(event, Event::Deliver { .. }))
+                    .count() as u64;
+                self.in_flight -= dropped;
+                nodes.push(NodeId(*node));
+                description = format!(
+                    "n{node} crashed{}",
+                    if loses_data {
+                        ", losing what it had not synced"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            FaultKind::Pause { node } => {
+                self.nodes[*node as usize].paused += 1;
+                nodes.push(NodeId(*node));
+                description = format!("n{node} paused");
+            }
+            FaultKind::ClockSkew { node, skew_ms } => {
+                nodes.push(NodeId(*node));
+                description = format!("n{node}'s clock off by {skew_ms} ms");
+            }
+            FaultKind::Loss { per_million } => {
+                description = format!("{per_million} messages in a million lost");
+            }
+            FaultKind::Duplicate { per_million } => {
+                description = format!("{per_million} messages in a million duplicated");
+            }
+        }
+        self.fault_active[index] = Some(self.fault_records.len());
+        self.fault_records.push(FaultRecord {
+            kind: fault.kind.name().to_string(),
+            time_ms_start: self.now_ms,
+            time_ms_end: None,
+            nodes,
+            loses_data,
+            description,
+        });
+        self.stats.faults_injected += 1;
+        self.recompute_network();
+        if let Some(end) = fault.time_ms_end {
+            self.push(end.max(self.now_ms), Event::FaultEnd(index));
+        }
+    }
+
+    fn end_fault(&mut self, index: usize) {
+        let Some(record) = self.fault_active[index].take() else {
+            return;
+        };
+        // A fault that lasts to the end of the workload has no end in the record (the history
+        // format's convention); the heal ends it all the same.
+        if self.phase == Phase::Workload && self.clients_done < self.clients.len() {
+            self.fault_records[record].time_ms_end = Some(self.now_ms);
+        }
+        match self.scenario.faults[index].kind {
+            FaultKind::Crash { node } => {
+                let slot = &mut self.nodes[node as usize];
+                slot.up = true;
+                self.call(node as usize, |store, state, out| {
+                    store.on_start(state, out)
+                });
+            }
+            FaultKind::Pause { node } => {
+                let slot = &mut self.nodes[node as usize];
+                slot.paused -= 1;
+                if slot.paused == 0 {
+                    let deferred = std::mem::take(&mut self.deferred[node as usize]);
+                    for event in deferred {
+                        self.push(self.now_ms, event);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.recompute_network();
+    }
+
+    /// Partitions, loss, duplication and skew from the faults active now.
+    fn recompute_network(&mut self) {
+        self.cut.iter_mut().for_each(|cut| *cut = false);
+        self.loss_per_million = 0;
+        self.duplicate_per_million = 0;
+        for slot in &mut self.nodes {
+            slot.skew_ms = 0;
+        }
+        let endpoints = self.endpoints;
+        let node_count = self.nodes.len();
+        for (index, fault) in self.scenario.faults.iter().enumerate() {
+            if self.fault_active[index].is_none() {
+                continue;
+            }
+            match &fault.kind {
+                FaultKind::Partition {
+                    nodes,
+                    clients,
+                    direction,
+                } => {
+                    let mut inside = vec![false; endpoints];
+                    for &node in nodes {
+                        inside[node as usize] = true;
+                    }
+                    for &client in clients {
+                        inside[node_count + client as usize] = true;
+                    }
+                    for from in 0..endpoints {
+                        for to in 0..endpoints {
+                            let cut = match direction {
+                                Direction::Both => inside[from] != inside[to],
+                                Direction::Inbound => !inside[from] && inside[to],
+                                Direction::Outbound => inside[from] && !inside[to],
+                            };
+                            if cut {
+                                self.cut[from * endpoints + to] = true;
+                            }
+                        }
+                    }
+                }
+                FaultKind::ClockSkew { node, skew_ms } => {
+                    self.nodes[*node as usize].skew_ms += skew_ms;
+                }
+                FaultKind::Loss { per_million } => {
+                    self.loss_per_million = self.loss_per_million.max(*per_million);
+                }
+                FaultKind::Duplicate { per_million } => {
+                    self.duplicate_per_million = self.duplicate_per_million.max(*per_million);
+                }
+                FaultKind::Crash { .. } | FaultKind::Pause { .. } => {}
+            }
+        }
+    }
+
+    /// The workload is over: end every fault, then wait for the store to go quiet.
+    fn heal(&mut self) {
+        for index in 0..self.fault_active.len() {
+            self.end_fault(index);
+        }
+        self.phase = Phase::Settle;
+        self.time_ms_heal = self.now_ms;
+        self.time_ms_last_change = self.now_ms;
+        self.changes_last = self.total_changes();
+        self.push(self.now_ms + QUIET_CHECK_MS, Event::QuietCheck);
+    }
+
+    fn total_changes(&self) -> u64 {
+        self.nodes
+            .iter()
+            .map(|slot| self.store.changes(&slot.state))
+            .sum()
+    }
+
+    fn quiet_check(&mut self) {
+        let changes = self.total_changes();
+        if changes != self.changes_last {
+            self.changes_last = changes;
+            self.time_ms_last_change = self.now_ms;
+        }
+        let idle = self.in_flight == 0
+            && self
+                .nodes
+                .iter()
+                .all(|slot| slot.up && self.store.is_quiet(&slot.state));
+        let still_ms = self.now_ms - self.time_ms_last_change;
+        let window_ms = self.store.quiet_window_ms();
+        if idle && still_ms >= window_ms {
+            self.quiescent = true;
+            self.phase = Phase::Done;
+        } else if self.now_ms - self.time_ms_heal >= self.scenario.bounds.settle_ms_max {
+            self.bound_hit = Some(format!(
+                "settle_ms_max = {}: not quiet",
+                self.scenario.bounds.settle_ms_max
+            ));
+            self.phase = Phase::Done;
+        } else {
+            // Busy: look again soon. Idle: nothing can be decided before the window has passed
+            // (a change meanwhile restarts the window from the check that sees it, which only
+            // errs on the side of waiting longer).
+            let wait_ms = if idle {
+                (window_ms - still_ms).max(QUIET_CHECK_MS)
+            } else {
+                QUIET_CHECK_MS
+            };
+            self.push(self.now_ms + wait_ms, Event::QuietCheck);
+        }
+    }
+
+    fn history(&mut self) -> History {
+        let keys: BTreeSet<&str> = self
+            .scenario
+            .clients
+            .iter()
+            .flat_map(|program| program.ops.iter().map(|op| op.key.as_str()))
+            .collect();
+        let mut replicas: Vec<ReplicaSnapshot> = Vec::new();
+        for key in keys {
+            let key = Key(key.to_string());
+            for node in self.store.replicas(&key) {
+                replicas.push(
+                    self.store
+                        .snapshot(&self.nodes[node.0 as usize].state, &key),
+                );
+            }
+        }
+        History {
+            version: FORMAT_VERSION,
+            config: None,
+            scenario: Some(
+                serde_json::to_value(self.scenario).expect("a scenario always serializes"),
+            ),
+            operations: std::mem::take(&mut self.operations),
+            faults: std::mem::take(&mut self.fault_records),
+            replicas: Some(replicas),
+            run: Some(RunSummary {
+                steps: self.steps,
+                time_ms_end: self.now_ms,
+                quiescent: self.quiescent,
+                bound_hit: self.bound_hit.clone(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! The scenario: everything a simulated run depends on, as plain serde data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+
+use super::rng::Rng;
+
+/// A configuration, client programs, a fault schedule, network settings, bounds and a seed: the
+/// whole input of a run. The same scenario always gives the same history, byte for byte.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub seed: u64,
+    pub config: Config,
+    #[serde(default)]
+    pub network: Network,
+    pub clients: Vec<ClientProgram>,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    #[serde(default)]
+    pub bounds: Bounds,
+}
+
+/// Settings of the simulated network outside faults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// One-way latency of every message; its variance reorders messages.
+    pub latency: Latency,
+}
+
+impl Default for Network {
+    fn default() -> Network {
+        Network {
+            latency: Latency::Uniform {
+                latency_ms_min: 1,
+                latency_ms_max: 10,
+            },
+        }
+    }
+}
+
+/// A latency distribution, in simulated milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Latency {
+    Constant {
+        latency_ms: u64,
+    },
+    Uniform {
+        latency_ms_min: u64,
+        latency_ms_max: u64,
+    },
+    /// Exponential with this mean, cut at 20 × the mean.
+    Exponential {
+        latency_ms_mean: u64,
+    },
+}
+
+/// One sequential client: it starts at `time_ms_start` and runs its operations one after the
+/// other, waiting `think_ms` between them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientProgram {
+    #[serde(default)]
+    pub time_ms_start: u64,
+    #[serde(default)]
+    pub think_ms: u64,
+    pub ops: Vec<ClientOp>,
+}
+
+/// One step of a client program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientOp {
+    pub key: String,
+    pub kind: ClientOpKind,
+    /// Extra wait before this step, on top of the client's think time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delay_ms: u64,
+    /// Which node to send the request to, as a position in the store's candidates for the key
+    /// (for the reference store, the key's home nodes in ring order); random when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinator: Option<u32>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+/// What a step does. Writes name their value after the client and step (`c2.7`), unique per key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientOpKind {
+    /// Read the key.
+    Get,
+    /// A blind write: put with an empty context.
+    Put,
+    /// Read, then (if the read succeeded) put a new value with the context read.
+    ReadModifyWrite,
+    /// Read, then (if the read succeeded) delete with the context read.
+    Delete,
+}
+
+/// A fault, active from `time_ms_start` until `time_ms_end` (or until the workload ends and
+/// everything is healed). A fault due to start after the workload ended is never injected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub time_ms_start: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms_end: Option<u64>,
+    pub kind: FaultKind,
+}
+
+/// Which way a partition cuts the links between its group and everyone else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Both,
+    /// Nothing reaches the group.
+    Inbound,
+    /// Nothing leaves the group.
+    Outbound,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultKind {
+    /// Cuts the group (these nodes and these clients) off from everyone else.
+    Partition {
+        #[serde(default)]
+        nodes: Vec<u32>,
+        #[serde(default)]
+        clients: Vec<u32>,
+        direction: Direction,
+    },
+    /// The node stops; it restarts at the end (a volatile store loses what it had not synced).
+    Crash { node: u32 },
+    /// The node stops handling anything until the end, then handles what queued up.
+    Pause { node: u32 },
+    /// The node's clock reads `skew_ms` off the simulated time.
+    ClockSkew { node: u32, skew_ms: i64 },
+    /// Each message between nodes or clients is lost with this probability, in millionths.
+    Loss { per_million: u32 },
+    /// Each message between nodes is delivered twice with this probability, in millionths.
+    Duplicate { per_million: u32 },
+}
+
+impl FaultKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Partition {
+                direction: Direction::Both,
+                ..
+            } => "partition",
+            FaultKind::Partition { .. } => "partition_one_way",
+            FaultKind::Crash { .. } => "crash",
+            FaultKind::Pause { .. } => "pause",
+            FaultKind::ClockSkew { .. } => "clock_skew",
+            FaultKind::Loss { .. } => "loss",
+            FaultKind::Duplicate { .. } => "duplicate",
+        }
+    }
+}
+
+/// Bounds on a run. Hitting one stops the run and is reported in the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    /// Events handled, in all phases.
+    pub steps_max: u64,
+    /// Simulated time, in all phases.
+    pub time_ms_max: u64,
+    /// Simulated time from the heal to quiescence.
+    pub settle_ms_max: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            steps_max: 10_000_000,
+            time_ms_max: 3_600_000,
+            settle_ms_max: 120_000,
+        }
+    }
+}
+
+/// Why a scenario cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("fault {index}: node {node} does not exist (the cluster has nodes 0 to {last})", last = .nodes - 1)]
+    NoSuchNode { index: usize, node: u32, nodes: u32 },
+    #[error("fault {index}: client {client} does not exist (the scenario has {clients} clients)")]
+    NoSuchClient {
+        index: usize,
+        client: u32,
+        clients: usize,
+    },
+    #[error("fault {index}: it ends at {end} ms, before it starts at {start} ms")]
+    EndsBeforeStart { index: usize, start: u64, end: u64 },
+    #[error("fault {index}: per_million = {value} is more than 1000000")]
+    Probability { index: usize, value: u32 },
+    #[error("latency: latency_ms_min = {min} is larger than latency_ms_max = {max}")]
+    LatencyRange { min: u64, max: u64 },
+    #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
+    TooManyNodes { nodes: u32, max: u32 },
+    #[error("bounds: {name} = 0 leaves no room to run")]
+    ZeroBound { name: &'static str },
+    #[error("the store has {store} nodes but the configuration names {config}")]
+    NodeCount { store: u32, config: u32 },
+    #[error("bounds: time_ms_max = {time_ms_max} is beyond the simulator's 2^40 - 2 ms")]
+    TimeBound { time_ms_max: u64 },
+    #[error("scenario is not valid JSON: {0}")]
+    Json(String),
+}
+
+/// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
+pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
+
+/// The most nodes a scenario may have (dot actors are numbered `node + 1000 × incarnation`).
+pub const NODES_MAX: u32 = 999;
+
+impl Scenario {
+    /// A scenario with the default network and bounds, and no faults.
+    pub fn new(config: Config, seed: u64, clients: Vec<ClientProgram>) -> Scenario {
+        Scenario {
+            seed,
+            config,
+            network: Network::default(),
+            clients,
+            faults: Vec::new(),
+            bounds: Bounds::default(),
+        }
+    }
+
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks that the scenario can run: a valid configuration, faults that name existing nodes
+    /// and clients, sane times and probabilities.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.config.validate()?;
+        let nodes = self.config.nodes;
+        if nodes > NODES_MAX {
+            return Err(ScenarioError::TooManyNodes {
+                nodes,
+                max: NODES_MAX,
+            });
+        }
+        if let Latency::Uniform {
+            latency_ms_min,
+            latency_ms_max,
+        } = self.network.latency
+        {
+            if latency_ms_min > latency_ms_max {
+                return Err(ScenarioError::LatencyRange {
+                    min: latency_ms_min,
+                    max: latency_ms_max,
+                });
+            }
+        }
+        for (name, value) in [
+            ("steps_max", self.bounds.steps_max),
+            ("time_ms_max", self.bounds.time_ms_max),
+            ("settle_ms_max", self.bounds.settle_ms_max),
+        ] {
+            if value == 0 {
+                return Err(ScenarioError::ZeroBound { name });
+            }
+        }
+        if self.bounds.time_ms_max >= TIME_MS_LIMIT - 1 {
+            return Err(ScenarioError::TimeBound {
+                time_ms_max: self.bounds.time_ms_max,
+            });
+        }
+        for (index, fault) in self.faults.iter().enumerate() {
+            if let Some(end) = fault.time_ms_end {
+                if end < fault.time_ms_start {
+                    return Err(ScenarioError::EndsBeforeStart {
+                        index,
+                        start: fault.time_ms_start,
+                        end,
+                    });
+                }
+            }
+            let check_node = |node: u32| {
+                if node >= nodes {
+                    Err(ScenarioError::NoSuchNode { index, node, nodes })
+                } else {
+                    Ok(())
+                }
+            };
+            match &fault.kind {
+                FaultKind::Partition {
+                    nodes: group,
+                    clients,
+                    ..
+                } => {
+                    for &node in group {
+                        check_node(node)?;
+                    }
+                    for &client in clients {
+                        if client as usize >= self.clients.len() {
+                            return Err(ScenarioError::NoSuchClient {
+                                index,
+                                client,
+                                clients: self.clients.len(),
+                            });
+                        }
+                    }
+                }
+                FaultKind::Crash { node }
+                | FaultKind::Pause { node }
+                | FaultKind::ClockSkew { node, .. } => check_node(*node)?,
+                FaultKind::Loss { per_million } | FaultKind::Duplicate { per_million } => {
+                    if *per_million > 1_000_000 {
+                        return Err(ScenarioError::Probability {
+                            index,
+                            value: *per_million,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The total number of client steps.
+    pub fn op_count(&self) -> usize {
+        self.clients.iter().map(|client| client.ops.len()).sum()
+    }
+}
+
+/// The kinds of fault [`generate`] can schedule, by the names the command line uses.
+pub const FAULT_NAMES: [&str; 8] = [
+    "partition",
+    "one-way",
+    "client-partition",
+    "crash",
+    "pause",
+    "skew",
+    "loss",
+    "duplicate",
+];
+
+/// What [`generate`] makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateOptions {
+    pub ops: usize,
+    pub clients: usize,
+    pub keys: usize,
+    /// Fault kinds (from [`FAULT_NAMES`]) to schedule, a few of each.
+    pub faults: Vec<String>,
+    pub faults_per_kind: usize,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> GenerateOptions {
+        GenerateOptions {
+            ops: 100,
+            clients: 3,
+            keys: 3,
+            faults: vec!["partition".into(), "crash".into()],
+            faults_per_kind: 1,
+        }
+    }
+}
+
+/// A random scenario for a configuration: `ops` steps spread over `clients` clients and `keys`
+/// keys (a mix of reads, read-modify-writes, blind writes and deletes), and faults of the given
+/// kinds spread over the expected length of the workload. Unknown fault names are an error.
+pub fn generate(config: Config, seed: u64, options: &GenerateOptions) -> Result<Scenario, String> {
+    for name in &options.faults {
+        if !FAULT_NAMES.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown fault {name:?}; the faults are {}",
+                FAULT_NAMES.join(", ")
+            ));
+        }
+    }
+    let clients_count = options.clients.max(1);
+    let keys = options.keys.max(1);
+    let mut rng = Rng::new(seed ^ 0x5ce7_a210);
+    let think_ms = 5;
+    let mut clients: Vec<ClientProgram> = (0..clients_count)
+        .map(|client| ClientProgram {
+            time_ms_start: client as u64,
+            think_ms,
+            ops: Vec::new(),
+        })
+        .collect();
+    for index in 0..options.ops {
+        let client = index % clients_count;
+        let key = format!("k{}", rng.below(keys as u64));
+        let kind = match rng.below(100) {
+            0..=34 => ClientOpKind::Get,
+            35..=74 => ClientOpKind::ReadModifyWrite,
+            75..=94 => ClientOpKind::Put,
+            _ => ClientOpKind::Delete,
+        };
+        clients[client].ops.push(ClientOp {
+            key,
+            kind,
+            delay_ms: 0,
+            coordinator: None,
+        });
+    }
+    // A step takes about two round trips; spread faults over the workload's expected span.
+    let steps_per_client = options.ops.div_ceil(clients_count) as u64;
+    let span_ms = (steps_per_client * (think_ms + 25)).max(100);
+    let nodes = config.nodes;
+    let mut faults = Vec::new();
+    for name in &options.faults {
+        for _ in 0..options.faults_per_kind {
+            let time_ms_start = rng.below(span_ms);
+            let time_ms_end = Some(time_ms_start + 10 + rng.below(span_ms / 2 + 1));
+            let node = rng.below(u64::from(nodes)) as u32;
+            let group = |rng: &mut Rng| {
+                let size = 1 + rng.below(u64::from(nodes.div_ceil(2))) as u32;
+                let first = rng.below(u64::from(nodes)) as u32;
+                let mut group: Vec<u32> = (0..size).map(|i| (first + i) % nodes).collect();
+                group.sort_unstable();
+                group
+            };
+            let kind = match name.as_str() {
+                "partition" => FaultKind::Partition {
+                    nodes: group(&mut rng),
+                    clients: Vec::new(),
+                    direction: Direction::Both,
+                },
+                "one-way" => FaultKind::Partition {
+                    nodes: group(&mut rng),
+                    clients: Vec::new(),
+                    direction: if rng.below(2) == 0 {
+                        Direction::Inbound
+                    } else {
+                        Direction::Outbound
+                    },
+                },
+                "client-partition" => FaultKind::Partition {
+                    nodes: Vec::new(),
+                    clients: vec![rng.below(clients_count as u64) as u32],
+                    direction: Direction::Both,
+                },
+                "crash" => FaultKind::Crash { node },
+                "pause" => FaultKind::Pause { node },
+                "skew" => FaultKind::ClockSkew {
+                    node,
+                    skew_ms: rng.below(2_001) as i64 - 1_000,
+                },
+                "loss" => FaultKind::Loss {
+                    per_million: 50_000 + rng.below(150_000) as u32,
+                },
+                _ => FaultKind::Duplicate {
+                    per_million: 50_000 + rng.below(150_000) as u32,
+                },
+            };
+            faults.push(Fault {
+                time_ms_start,
+                time_ms_end,
+                kind,
+            });
+        }
+    }
+    faults.sort_by_key(|fault| fault.time_ms_start);
+    let scenario = Scenario {
+        seed,
+        config,
+        network: Network::default(),
+        clients,
+        faults,
+        bounds: Bounds::default(),
+    };
+    scenario.validate().map_err(|error| error.to_string())?;
+    Ok(scenario)
+}

@@ -1,0 +1,1255 @@
+//! The reference leaderless store: Riak KV's design with Cassandra's options (DESIGN.md §1).
+//!
+//! Every handler here works on one node's [`DynamoNode`] and answers with effects; nothing here
+//! knows about time except the node's clock, or about the network except the messages it sends.
+//! All repair paths (replication, read repair, anti-entropy, hinted handoff) go through one
+//! merge ([`Object::merge`]), which never overwrites.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
+use crate::config::{Config, ConfigError, Durability, ReadRepair, Reaping, Resolution, Timestamps};
+use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
+
+use super::object::{Object, Version};
+use super::ring::{mix, stable_hash, Ring};
+use super::{Reply, Request, RequestAction, RequestId, Store, StoreEffects};
+
+/// Dots are minted by actors, not nodes: a node that lost unsynced state in a volatile crash
+/// comes back as a new actor, `node + ACTOR_STRIDE × incarnation`, so it can never mint a dot it
+/// had minted before the crash (Riak's vnode epochs solve the same problem).
+pub const ACTOR_STRIDE: u32 = 1_000;
+
+/// Internal timings of the reference store that the design leaves open; derived from the
+/// configuration by [`Tuning::for_config`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tuning {
+    /// How long a coordinator waits for a home node before it turns to a fallback.
+    pub handoff_delay_ms: u64,
+    /// How often a node hands hints back and checks tombstones for reaping.
+    pub maintenance_period_ms: u64,
+    /// How often a volatile node syncs its state (what a crash keeps).
+    pub sync_period_ms: u64,
+    /// Leaves of the Merkle tree each anti-entropy exchange compares.
+    pub merkle_buckets: u32,
+}
+
+impl Tuning {
+    pub fn for_config(config: &Config) -> Tuning {
+        Tuning {
+            handoff_delay_ms: (config.request_timeout_ms / 4).max(1),
+            maintenance_period_ms: 100,
+            sync_period_ms: 100,
+            merkle_buckets: 16,
+        }
+    }
+}
+
+/// The reference store: a configuration, its ring, and the handlers.
+#[derive(Clone, Debug)]
+pub struct Dynamo {
+    config: Config,
+    tuning: Tuning,
+    ring: Ring,
+    /// Preference lists by ring position (a list depends on nothing else), computed once.
+    placements: RefCell<HashMap<u64, Arc<[NodeId]>>>,
+}
+
+/// What the reference store's nodes send each other.
+#[derive(Clone, Debug)]
+pub enum DynamoMessage {
+    /// Merge `object` in (replication, read repair); with `hint_for`, keep it as a hint for that
+    /// home node. Acknowledged when `ack` names a coordinator's request.
+    Store {
+        key: Key,
+        object: Arc<Object>,
+        ack: Option<u64>,
+        hint_for: Option<NodeId>,
+    },
+    StoreAck {
+        ack: u64,
+        hint_for: Option<NodeId>,
+    },
+    /// Send back what you hold for `key` (as a fallback: the hints you hold for it).
+    Read {
+        request: u64,
+        key: Key,
+        fallback: bool,
+    },
+    ReadReply {
+        request: u64,
+        object: Option<Arc<Object>>,
+        fallback: bool,
+    },
+    /// A fallback hands a hint back to its home node.
+    Handoff {
+        key: Key,
+        object: Arc<Object>,
+        hint_version: u64,
+    },
+    HandoffAck {
+        key: Key,
+        hint_version: u64,
+    },
+    /// Anti-entropy, step 1: the root of my tree over the keys we share.
+    MerkleRoot {
+        root: u64,
+    },
+    /// Step 2: ours differ; here are my leaves.
+    MerkleBuckets {
+        buckets: Vec<u64>,
+    },
+    /// Steps 3 and 4: my objects in the leaves that differ (`answer`: send yours back).
+    MerkleObjects {
+        objects: Vec<(Key, Arc<Object>)>,
+        buckets: Vec<u32>,
+        answer: bool,
+    },
+    /// Reaping: do you hold exactly this tombstone state?
+    ReapQuery {
+        key: Key,
+        digest: u64,
+    },
+    ReapReply {
+        key: Key,
+        digest: u64,
+        holds: bool,
+    },
+}
+
+/// What the reference store's nodes wake up for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DynamoTimer {
+    /// A coordinator's request ran out of time.
+    Timeout(u64),
+    /// A coordinator turns to fallbacks for home nodes that have not answered.
+    Handoff(u64),
+    AntiEntropy,
+    Maintenance,
+    Sync,
+}
+
+/// What survives a durable crash; a volatile crash goes back to the last synced copy.
+#[derive(Clone, Debug, Default)]
+struct Stored {
+    /// Keys this node is a home replica of.
+    data: BTreeMap<Key, Arc<Object>>,
+    /// Writes kept for another (home) node.
+    hints: BTreeMap<(NodeId, Key), Hint>,
+    /// The highest dot counter this actor minted, on any key. Counters are per actor, not per
+    /// key, so a key whose object was reaped (and so forgot its context) never gets a dot it had
+    /// before. The price: a write on a reaped key claims to have seen every earlier counter of
+    /// its coordinator, so a stale replica's sibling minted by the same coordinator before the
+    /// reap is dropped on merge rather than resurrected. Reaping loses data either way; without
+    /// reaping an object never forgets, and the wider range covers only other keys' dots.
+    minted: u64,
+    /// The digest of the tombstone state each reaped key had, so that the same tombstone coming
+    /// back (by anti-entropy from a primary that has not reaped yet) is not stored again.
+    reaped: BTreeMap<Key, u64>,
+}
+
+#[derive(Clone, Debug)]
+struct Hint {
+    object: Arc<Object>,
+    version: u64,
+}
+
+/// One node of the reference store.
+#[derive(Debug)]
+pub struct DynamoNode {
+    id: NodeId,
+    /// Survives every crash (like Riak's vnode epoch file); raised by each volatile crash.
+    incarnation: u32,
+    stored: Stored,
+    synced: Option<Stored>,
+    pending: BTreeMap<u64, Pending>,
+    next_request: u64,
+    changes: u64,
+    ae_turn: u32,
+    reap_due: BTreeMap<Key, u64>,
+    reap_votes: BTreeMap<Key, Vec<NodeId>>,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Write(WritePending),
+    Read(ReadPending),
+    /// ABD, phase 1: reading the highest timestamp before writing.
+    Stamp(StampPending),
+}
+
+/// A write a coordinator is about to replicate: for which request, on which key, what.
+#[derive(Debug)]
+struct WriteOrder {
+    client: RequestId,
+    key: Key,
+    version: Version,
+}
+
+#[derive(Debug)]
+struct WritePending {
+    client: RequestId,
+    key: Key,
+    object: Arc<Object>,
+    home: Vec<NodeId>,
+    fallbacks: Vec<NodeId>,
+    acked: Vec<NodeId>,
+    fallback_acked: Vec<NodeId>,
+    hinted: Vec<NodeId>,
+    answered: bool,
+    meta: StoreMeta,
+}
+
+#[derive(Debug)]
+struct ReadReplyRecord {
+    node: NodeId,
+    object: Option<Arc<Object>>,
+    fallback: bool,
+}
+
+#[derive(Debug)]
+struct ReadPending {
+    client: RequestId,
+    key: Key,
+    home: Vec<NodeId>,
+    fallbacks: Vec<NodeId>,
+    replies: Vec<ReadReplyRecord>,
+    answered: bool,
+    fallbacks_asked: bool,
+    /// Blocking read repair: the merged state at quorum, and the replicas still to acknowledge it.
+    quorum_merge: Option<Option<Arc<Object>>>,
+    repairing: Vec<NodeId>,
+}
+
+#[derive(Debug)]
+struct StampPending {
+    client: RequestId,
+    key: Key,
+    version: Version,
+    replies: Vec<NodeId>,
+    timestamp_max: u64,
+}
+
+type Out = StoreEffects<Dynamo>;
+
+impl Dynamo {
+    /// The reference store for a configuration, which must be valid.
+    pub fn new(config: Config) -> Result<Dynamo, ConfigError> {
+        let tuning = Tuning::for_config(&config);
+        Dynamo::with_tuning(config, tuning)
+    }
+
+    pub fn with_tuning(config: Config, tuning: Tuning) -> Result<Dynamo, ConfigError> {
+        config.validate()?;
+        if tuning.handoff_delay_ms == 0
+            || tuning.maintenance_period_ms == 0
+            || tuning.sync_period_ms == 0
+            || tuning.merkle_buckets == 0
+        {
+            return Err(ConfigError::Zero {
+                name: "tuning",
+                reason: "every store timing must be at least 1",
+            });
+        }
+        let ring = Ring::new(config.nodes, config.vnodes_per_node);
+        Ok(Dynamo {
+            config,
+            tuning,
+            ring,
+            placements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
+    }
+
+    /// Every node once, in the order the key tries them: its n home nodes, then its fallbacks.
+    /// A scenario's `coordinator: Some(i)` sends the request to the i-th home node here.
+    pub fn preference_list(&self, key: &Key) -> Vec<NodeId> {
+        self.list(key).to_vec()
+    }
+
+    fn list(&self, key: &Key) -> Arc<[NodeId]> {
+        let position = stable_hash(key.0.as_bytes());
+        let mut placements = self.placements.borrow_mut();
+        let list = placements
+            .entry(position)
+            .or_insert_with(|| self.ring.preference_list_at(position).into());
+        Arc::clone(list)
+    }
+
+    /// (home nodes, fallbacks) for a key.
+    fn placement(&self, key: &Key) -> (Vec<NodeId>, Vec<NodeId>) {
+        let list = self.list(key);
+        let (home, fallbacks) = list.split_at(self.config.n as usize);
+        (home.to_vec(), fallbacks.to_vec())
+    }
+
+    fn home(&self, key: &Key) -> Vec<NodeId> {
+        self.list(key)[..self.config.n as usize].to_vec()
+    }
+
+    fn is_home(&self, key: &Key, node: NodeId) -> bool {
+        self.list(key)[..self.config.n as usize].contains(&node)
+    }
+
+    fn actor(node: &DynamoNode) -> NodeId {
+        NodeId(node.id.0 + ACTOR_STRIDE * node.incarnation)
+    }
+
+    fn counts(&self, fallback: bool) -> bool {
+        !fallback || self.config.sloppy_quorum
+    }
+
+    /// Merges `object` into this node's home copy of `key`; returns whether it changed.
+    fn absorb(
+        &self,
+        node: &mut DynamoNode,
+        key: &Key,
+        object: &Arc<Object>,
+        clock_ms: u64,
+    ) -> bool {
+        let changed = match node.stored.data.get_mut(key) {
+            Some(mine) if Arc::ptr_eq(mine, object) => false,
+            // Copy-on-write: a copy is made only when a message in flight still shares it.
+            Some(mine) => merge_shared(mine, object),
+            None => {
+                if node.stored.reaped.get(key) == Some(&object.digest()) {
+                    return false;
+                }
+                node.stored.reaped.remove(key);
+                node.stored.data.insert(key.clone(), Arc::clone(object));
+                true
+            }
+        };
+        if changed {
+            node.changes += 1;
+            self.after_change(node, key, clock_ms);
+        }
+        changed
+    }
+
+    /// Tombstone bookkeeping after a key's state changed.
+    fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) {
+        let Some(object) = node.stored.data.get(key) else {
+            return;
+        };
+        if !object.is_tombstone() {
+            node.reap_due.remove(key);
+            node.reap_votes.remove(key);
+            return;
+        }
+        match self.config.reaping {
+            Reaping::Keep => {}
+            Reaping::Immediate => {
+                let digest = object.digest();
+                node.stored.data.remove(key);
+                node.stored.reaped.insert(key.clone(), digest);
+            }
+            Reaping::AfterMs(delay_ms) => {
+                node.reap_due
+                    .entry(key.clone())
+                    .or_insert(clock_ms.saturating_add(delay_ms));
+            }
+        }
+    }
+
+    fn start_write(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        local: u64,
+        order: WriteOrder,
+        context: &VersionVector,
+    ) {
+        let WriteOrder {
+            client,
+            key,
+            version,
+        } = order;
+        let me = node.id;
+        let (home, fallbacks) = self.placement(&key);
+        let mut meta = StoreMeta::default();
+        let object = match self.config.resolution {
+            Resolution::Siblings => {
+                let actor = Dynamo::actor(node);
+                let mut set = match node.stored.data.get(&key).map(|object| &**object) {
+                    Some(Object::Siblings(set)) => set.clone(),
+                    _ => SiblingSet::new(),
+                };
+                let counter = node.stored.minted.max(set.context().get(actor)) + 1;
+                node.stored.minted = counter;
+                let dot = Dot::new(actor, counter).expect("counter + 1 is never 0");
+                set.insert(dot, context, version);
+                meta.dot = Some(dot);
+                meta.context_vv = Some(context.clone());
+                Object::Siblings(set)
+            }
+            Resolution::Lww => {
+                meta.timestamp = Some(version.timestamp);
+                Object::Lww(version)
+            }
+        };
+        let object = Arc::new(object);
+        let mut acked = Vec::with_capacity(home.len());
+        if home.contains(&me) {
+            self.absorb(node, &key, &object, out.clock_ms());
+            acked.push(me);
+        }
+        for &peer in home.iter().filter(|&&peer| peer != me) {
+            out.send(
+                peer,
+                DynamoMessage::Store {
+                    key: key.clone(),
+                    object: Arc::clone(&object),
+                    ack: Some(local),
+                    hint_for: None,
+                },
+            );
+        }
+        if self.config.hinted_handoff {
+            out.set_timer(self.tuning.handoff_delay_ms, DynamoTimer::Handoff(local));
+        }
+        node.pending.insert(
+            local,
+            Pending::Write(WritePending {
+                client,
+                key,
+                object,
+                home,
+                fallbacks,
+                acked,
+                fallback_acked: Vec::new(),
+                hinted: Vec::new(),
+                answered: false,
+                meta,
+            }),
+        );
+        self.progress_write(node, out, local);
+    }
+
+    fn progress_write(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
+        let Some(Pending::Write(write)) = node.pending.get_mut(&local) else {
+            return;
+        };
+        let mut count = write.acked.len();
+        if self.config.sloppy_quorum {
+            count += write.fallback_acked.len();
+        }
+        if !write.answered && count >= self.config.w as usize {
+            write.answered = true;
+            out.reply(
+                write.client,
+                Reply::Written {
+                    meta: write.meta.clone(),
+                },
+            );
+        }
+        if write.answered && write.acked.len() == write.home.len() {
+            node.pending.remove(&local);
+        }
+    }
+
+    fn progress_read(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
+        let me = node.id;
+        let clock_ms = out.clock_ms();
+        let Some(Pending::Read(read)) = node.pending.get_mut(&local) else {
+            return;
+        };
+        let counted = read
+            .replies
+            .iter()
+            .filter(|reply| self.counts(reply.fallback))
+            .count();
+        let mut repair_self = None;
+        if !read.answered && read.quorum_merge.is_none() && counted >= self.config.r as usize {
+            let merged = merge_replies(&read.replies);
+            if self.config.read_repair == ReadRepair::Blocking {
+                if let Some(merged) = &merged {
+                    for reply in read.replies.iter().filter(|reply| !reply.fallback) {
+                        if stale(&reply.object, merged) {
+                            if reply.node == me {
+                                repair_self = Some(Arc::clone(merged));
+                            } else {
+                                read.repairing.push(reply.node);
+                                out.send(
+                                    reply.node,
+                                    DynamoMessage::Store {
+                                        key: read.key.clone(),
+                                        object: Arc::clone(merged),
+                                        ack: Some(local),
+                                        hint_for: None,
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            read.quorum_merge = Some(merged);
+        }
+        if !read.answered && read.repairing.is_empty() {
+            if let Some(merged) = &read.quorum_merge {
+                read.answered = true;
+                out.reply(read.client, read_reply(merged.as_deref()));
+            }
+        }
+        let all_home_replied = read
+            .home
+            .iter()
+            .all(|home| read.replies.iter().any(|r| r.node == *home && !r.fallback));
+        let key = read.key.clone();
+        if let Some(merged) = repair_self {
+            self.absorb(node, &key, &merged, clock_ms);
+        }
+        if all_home_replied {
+            let answered = matches!(node.pending.get(&local), Some(Pending::Read(r)) if r.answered && r.repairing.is_empty());
+            if answered {
+                self.finish_read(node, out, local);
+            }
+        }
+    }
+
+    /// The read is over (everyone answered, or time ran out): fail it if unanswered, and repair
+    /// the replicas that answered with less than the merge (unless read repair is off).
+    fn finish_read(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
+        let Some(Pending::Read(read)) = node.pending.remove(&local) else {
+            return;
+        };
+        if !read.answered {
+            out.reply(
+                read.client,
+                Reply::Failed {
+                    meta: StoreMeta::default(),
+                },
+            );
+        }
+        if self.config.read_repair == ReadRepair::Off {
+            return;
+        }
+        let Some(merged) = merge_replies(&read.replies) else {
+            return;
+        };
+        for reply in read.replies.iter().filter(|reply| !reply.fallback) {
+            if !stale(&reply.object, &merged) {
+                continue;
+            }
+            if reply.node == node.id {
+                self.absorb(node, &read.key, &merged, out.clock_ms());
+            } else {
+                out.send(
+                    reply.node,
+                    DynamoMessage::Store {
+                        key: read.key.clone(),
+                        object: Arc::clone(&merged),
+                        ack: None,
+                        hint_for: None,
+                    },
+                );
+            }
+        }
+    }
+
+    fn on_read_reply(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        local: u64,
+        object: Option<Arc<Object>>,
+        fallback: bool,
+    ) {
+        match node.pending.get_mut(&local) {
+            Some(Pending::Read(read)) => {
+                if read.replies.iter().any(|r| r.node == from) {
+                    return; // a duplicate
+                }
+                read.replies.push(ReadReplyRecord {
+                    node: from,
+                    object,
+                    fallback,
+                });
+                self.progress_read(node, out, local);
+            }
+            Some(Pending::Stamp(stamp)) => {
+                if stamp.replies.contains(&from) || !self.counts(fallback) {
+                    return;
+                }
+                stamp.replies.push(from);
+                let timestamp = object.as_deref().map_or(0, Object::timestamp);
+                stamp.timestamp_max = stamp.timestamp_max.max(timestamp);
+                if stamp.replies.len() >= self.config.r as usize {
+                    let Some(Pending::Stamp(stamp)) = node.pending.remove(&local) else {
+                        unreachable!("matched above");
+                    };
+                    let version = Version {
+                        timestamp: stamp.timestamp_max + 1,
+                        ..stamp.version
+                    };
+                    self.start_write(
+                        node,
+                        out,
+                        local,
+                        WriteOrder {
+                            client: stamp.client,
+                            key: stamp.key,
+                            version,
+                        },
+                        &VersionVector::new(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn local_read(&self, node: &DynamoNode, key: &Key, fallback: bool) -> Option<Arc<Object>> {
+        if !fallback {
+            return node.stored.data.get(key).cloned();
+        }
+        let mut merged: Option<Arc<Object>> = None;
+        for ((_, hinted_key), hint) in &node.stored.hints {
+            if hinted_key == key {
+                match &mut merged {
+                    Some(object) => {
+                        merge_shared(object, &hint.object);
+                    }
+                    None => merged = Some(Arc::clone(&hint.object)),
+                }
+            }
+        }
+        merged
+    }
+
+    fn on_timeout(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
+        match node.pending.get(&local) {
+            Some(Pending::Read(_)) => self.finish_read(node, out, local),
+            Some(Pending::Write(write)) => {
+                if !write.answered {
+                    out.reply(
+                        write.client,
+                        Reply::Failed {
+                            meta: write.meta.clone(),
+                        },
+                    );
+                }
+                node.pending.remove(&local);
+            }
+            Some(Pending::Stamp(stamp)) => {
+                out.reply(
+                    stamp.client,
+                    Reply::Failed {
+                        meta: StoreMeta::default(),
+                    },
+                );
+                node.pending.remove(&local);
+            }
+            None => {}
+        }
+    }
+
+    /// Home nodes that have not answered get a fallback (writes keep a hint; reads under a
+    /// sloppy quorum ask fallbacks for their hints).
+    fn on_handoff(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
+        match node.pending.get_mut(&local) {
+            Some(Pending::Write(write)) => {
+                let silent: Vec<NodeId> = write
+                    .home
+                    .iter()
+                    .copied()
+                    .filter(|home| !write.acked.contains(home) && !write.hinted.contains(home))
+                    .collect();
+                for home in silent {
+                    let Some(&fallback) = write.fallbacks.get(write.hinted.len()) else {
+                        break;
+                    };
+                    write.hinted.push(home);
+                    out.send(
+                        fallback,
+                        DynamoMessage::Store {
+                            key: write.key.clone(),
+                            object: Arc::clone(&write.object),
+                            ack: Some(local),
+                            hint_for: Some(home),
+                        },
+                    );
+                }
+            }
+            Some(Pending::Read(read)) => {
+                if !self.config.sloppy_quorum || read.answered || read.fallbacks_asked {
+                    return;
+                }
+                read.fallbacks_asked = true;
+                let silent = read
+                    .home
+                    .iter()
+                    .filter(|home| !read.replies.iter().any(|r| r.node == **home))
+                    .count();
+                for &fallback in read.fallbacks.iter().take(silent) {
+                    out.send(
+                        fallback,
+                        DynamoMessage::Read {
+                            request: local,
+                            key: read.key.clone(),
+                            fallback: true,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_maintenance(&self, node: &mut DynamoNode, out: &mut Out) {
+        for ((home, key), hint) in &node.stored.hints {
+            if *home != node.id {
+                out.send(
+                    *home,
+                    DynamoMessage::Handoff {
+                        key: key.clone(),
+                        object: Arc::clone(&hint.object),
+                        hint_version: hint.version,
+                    },
+                );
+            }
+        }
+        let clock_ms = out.clock_ms();
+        let due: Vec<Key> = node
+            .reap_due
+            .iter()
+            .filter(|(_, &due_ms)| due_ms <= clock_ms)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in due {
+            let Some(object) = node.stored.data.get(&key) else {
+                node.reap_due.remove(&key);
+                continue;
+            };
+            let digest = object.digest();
+            let peers: Vec<NodeId> = self
+                .home(&key)
+                .into_iter()
+                .filter(|&peer| peer != node.id)
+                .collect();
+            if peers.is_empty() {
+                self.reap(node, &key);
+                continue;
+            }
+            node.reap_votes.insert(key.clone(), Vec::new());
+            for peer in peers {
+                out.send(
+                    peer,
+                    DynamoMessage::ReapQuery {
+                        key: key.clone(),
+                        digest,
+                    },
+                );
+            }
+        }
+        out.set_timer(self.tuning.maintenance_period_ms, DynamoTimer::Maintenance);
+    }
+
+    fn reap(&self, node: &mut DynamoNode, key: &Key) {
+        if let Some(object) = node.stored.data.remove(key) {
+            node.stored.reaped.insert(key.clone(), object.digest());
+        }
+        node.reap_due.remove(key);
+        node.reap_votes.remove(key);
+        node.changes += 1;
+    }
+
+    /// The leaves of this node's Merkle tree over the keys it shares with `peer`.
+    fn merkle_leaves(&self, node: &DynamoNode, peer: NodeId) -> Vec<u64> {
+        let mut leaves = vec![0u64; self.tuning.merkle_buckets as usize];
+        for (key, object) in &node.stored.data {
+            if !self.is_home(key, peer) {
+                continue;
+            }
+            let key_hash = stable_hash(key.0.as_bytes());
+            let bucket = (key_hash % u64::from(self.tuning.merkle_buckets)) as usize;
+            leaves[bucket] = leaves[bucket].wrapping_add(mix(key_hash ^ object.digest()));
+        }
+        leaves
+    }
+
+    fn objects_in(
+        &self,
+        node: &DynamoNode,
+        peer: NodeId,
+        buckets: &[u32],
+    ) -> Vec<(Key, Arc<Object>)> {
+        node.stored
+            .data
+            .iter()
+            .filter(|(key, _)| {
+                let bucket = stable_hash(key.0.as_bytes()) % u64::from(self.tuning.merkle_buckets);
+                buckets.contains(&(bucket as u32)) && self.is_home(key, peer)
+            })
+            .map(|(key, object)| (key.clone(), Arc::clone(object)))
+            .collect()
+    }
+
+    fn on_anti_entropy(&self, node: &mut DynamoNode, out: &mut Out) {
+        let Some(period_ms) = self.config.anti_entropy_period_ms else {
+            return;
+        };
+        let nodes = self.config.nodes;
+        if nodes > 1 {
+            let offset = 1 + node.ae_turn % (nodes - 1);
+            node.ae_turn = node.ae_turn.wrapping_add(1);
+            let peer = NodeId((node.id.0 + offset) % nodes);
+            let root = merkle_root(&self.merkle_leaves(node, peer));
+            out.send(peer, DynamoMessage::MerkleRoot { root });
+        }
+        out.set_timer(period_ms, DynamoTimer::AntiEntropy);
+    }
+}
+
+fn merkle_root(leaves: &[u64]) -> u64 {
+    leaves.iter().fold(0x7ee, |root, &leaf| mix(root ^ leaf))
+}
+
+/// Merges `other` into a shared object, copying it first only if it is shared and would change.
+fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
+    if !into.would_change(other) {
+        return false;
+    }
+    Arc::make_mut(into).merge(other)
+}
+
+fn merge_replies(replies: &[ReadReplyRecord]) -> Option<Arc<Object>> {
+    let mut merged: Option<Arc<Object>> = None;
+    for object in replies.iter().filter_map(|reply| reply.object.as_ref()) {
+        match &mut merged {
+            Some(into) => {
+                merge_shared(into, object);
+            }
+            None => merged = Some(Arc::clone(object)),
+        }
+    }
+    merged
+}
+
+/// Whether a replica that answered `held` lacks something of `merged`.
+fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
+    match held {
+        Some(object) => object.would_change(merged),
+        None => true,
+    }
+}
+
+fn read_reply(merged: Option<&Object>) -> Reply<VersionVector> {
+    let versions = merged.map(Object::read_values).unwrap_or_default();
+    let context = merged
+        .and_then(|object| object.context().cloned())
+        .unwrap_or_default();
+    let meta = StoreMeta {
+        context_vv: merged.and_then(|object| object.context().cloned()),
+        ..StoreMeta::default()
+    };
+    Reply::Read {
+        versions,
+        context,
+        meta,
+    }
+}
+
+impl Store for Dynamo {
+    type Node = DynamoNode;
+    type Message = DynamoMessage;
+    type Timer = DynamoTimer;
+    type Context = VersionVector;
+
+    fn nodes(&self) -> u32 {
+        self.config.nodes
+    }
+
+    fn boot(&self, id: NodeId) -> DynamoNode {
+        DynamoNode {
+            id,
+            incarnation: 0,
+            stored: Stored::default(),
+            synced: (self.config.durability == Durability::Volatile).then(Stored::default),
+            pending: BTreeMap::new(),
+            next_request: 0,
+            changes: 0,
+            ae_turn: 0,
+            reap_due: BTreeMap::new(),
+            reap_votes: BTreeMap::new(),
+        }
+    }
+
+    fn route(&self, key: &Key, pick: u64) -> NodeId {
+        let home = self.home(key);
+        home[(pick % home.len() as u64) as usize]
+    }
+
+    fn replicas(&self, key: &Key) -> Vec<NodeId> {
+        let mut home = self.home(key);
+        home.sort();
+        home
+    }
+
+    fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
+        // Stagger the periodic work of different nodes so that they do not all act in the same
+        // millisecond.
+        let stagger = |period: u64| period / 2 + (u64::from(node.id.0) * 37) % period.max(1);
+        out.set_timer(
+            stagger(self.tuning.maintenance_period_ms),
+            DynamoTimer::Maintenance,
+        );
+        if let Some(period_ms) = self.config.anti_entropy_period_ms {
+            out.set_timer(stagger(period_ms), DynamoTimer::AntiEntropy);
+        }
+        if self.config.durability == Durability::Volatile {
+            out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
+        }
+    }
+
+    fn on_request(&self, node: &mut DynamoNode, out: &mut Out, request: Request<VersionVector>) {
+        let local = node.next_request;
+        node.next_request += 1;
+        let me = node.id;
+        let clock_ms = out.clock_ms();
+        out.set_timer(self.config.request_timeout_ms, DynamoTimer::Timeout(local));
+        let (value, context, tombstone) = match request.action {
+            RequestAction::Get => {
+                let (home, fallbacks) = self.placement(&request.key);
+                for &peer in home.iter().filter(|&&peer| peer != me) {
+                    out.send(
+                        peer,
+                        DynamoMessage::Read {
+                            request: local,
+                            key: request.key.clone(),
+                            fallback: false,
+                        },
+                    );
+                }
+                if self.config.sloppy_quorum {
+                    out.set_timer(self.tuning.handoff_delay_ms, DynamoTimer::Handoff(local));
+                }
+                let own = home
+                    .contains(&me)
+                    .then(|| node.stored.data.get(&request.key).cloned());
+                node.pending.insert(
+                    local,
+                    Pending::Read(ReadPending {
+                        client: request.id,
+                        key: request.key,
+                        home,
+                        fallbacks,
+                        replies: Vec::new(),
+                        answered: false,
+                        fallbacks_asked: false,
+                        quorum_merge: None,
+                        repairing: Vec::new(),
+                    }),
+                );
+                if let Some(object) = own {
+                    self.on_read_reply(node, out, me, local, object, false);
+                }
+                return;
+            }
+            RequestAction::Put { value, context } => (value, context, false),
+            RequestAction::Delete { value, context } => (value, context, true),
+        };
+        let version = Version {
+            value,
+            tombstone,
+            timestamp: clock_ms,
+        };
+        if self.config.resolution == Resolution::Lww && self.config.timestamps == Timestamps::Quorum
+        {
+            let home = self.home(&request.key);
+            for &peer in home.iter().filter(|&&peer| peer != me) {
+                out.send(
+                    peer,
+                    DynamoMessage::Read {
+                        request: local,
+                        key: request.key.clone(),
+                        fallback: false,
+                    },
+                );
+            }
+            let own = home
+                .contains(&me)
+                .then(|| node.stored.data.get(&request.key).cloned());
+            node.pending.insert(
+                local,
+                Pending::Stamp(StampPending {
+                    client: request.id,
+                    key: request.key,
+                    version,
+                    replies: Vec::new(),
+                    timestamp_max: 0,
+                }),
+            );
+            if let Some(object) = own {
+                self.on_read_reply(node, out, me, local, object, false);
+            }
+            return;
+        }
+        let order = WriteOrder {
+            client: request.id,
+            key: request.key,
+            version,
+        };
+        self.start_write(node, out, local, order, &context);
+    }
+
+    fn on_message(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        message: DynamoMessage,
+    ) {
+        let clock_ms = out.clock_ms();
+        match message {
+            DynamoMessage::Store {
+                key,
+                object,
+                ack,
+                hint_for,
+            } => {
+                match hint_for {
+                    Some(home) if home != node.id => {
+                        let hint = node
+                            .stored
+                            .hints
+                            .entry((home, key))
+                            .or_insert_with(|| Hint {
+                                object: Arc::clone(&object),
+                                version: 0,
+                            });
+                        if merge_shared(&mut hint.object, &object) || hint.version == 0 {
+                            hint.version += 1;
+                            node.changes += 1;
+                        }
+                    }
+                    _ => {
+                        self.absorb(node, &key, &object, clock_ms);
+                    }
+                }
+                if let Some(ack) = ack {
+                    out.send(from, DynamoMessage::StoreAck { ack, hint_for });
+                }
+            }
+            DynamoMessage::StoreAck { ack, hint_for } => match node.pending.get_mut(&ack) {
+                Some(Pending::Write(write)) => {
+                    let list = if hint_for.is_some() {
+                        &mut write.fallback_acked
+                    } else {
+                        &mut write.acked
+                    };
+                    if !list.contains(&from) {
+                        list.push(from);
+                    }
+                    self.progress_write(node, out, ack);
+                }
+                Some(Pending::Read(read)) => {
+                    read.repairing.retain(|&node| node != from);
+                    self.progress_read(node, out, ack);
+                }
+                _ => {}
+            },
+            DynamoMessage::Read {
+                request,
+                key,
+                fallback,
+            } => {
+                let object = self.local_read(node, &key, fallback);
+                out.send(
+                    from,
+                    DynamoMessage::ReadReply {
+                        request,
+                        object,
+                        fallback,
+                    },
+                );
+            }
+            DynamoMessage::ReadReply {
+                request,
+                object,
+                fallback,
+            } => self.on_read_reply(node, out, from, request, object, fallback),
+            DynamoMessage::Handoff {
+                key,
+                object,
+                hint_version,
+            } => {
+                self.absorb(node, &key, &object, clock_ms);
+                out.send(from, DynamoMessage::HandoffAck { key, hint_version });
+            }
+            DynamoMessage::HandoffAck { key, hint_version } => {
+                let slot = (from, key);
+                if node
+                    .stored
+                    .hints
+                    .get(&slot)
+                    .is_some_and(|hint| hint.version == hint_version)
+                {
+                    node.stored.hints.remove(&slot);
+                }
+            }
+            DynamoMessage::MerkleRoot { root } => {
+                let leaves = self.merkle_leaves(node, from);
+                if merkle_root(&leaves) != root {
+                    out.send(from, DynamoMessage::MerkleBuckets { buckets: leaves });
+                }
+            }
+            DynamoMessage::MerkleBuckets { buckets } => {
+                let leaves = self.merkle_leaves(node, from);
+                let differing: Vec<u32> = (0..leaves.len())
+                    .filter(|&i| buckets.get(i) != Some(&leaves[i]))
+                    .map(|i| i as u32)
+                    .collect();
+                if !differing.is_empty() {
+                    let objects = self.objects_in(node, from, &differing);
+                    out.send(
+                        from,
+                        DynamoMessage::MerkleObjects {
+                            objects,
+                            buckets: differing,
+                            answer: true,
+                        },
+                    );
+                }
+            }
+            DynamoMessage::MerkleObjects {
+                objects,
+                buckets,
+                answer,
+            } => {
+                for (key, object) in &objects {
+                    if self.is_home(key, node.id) {
+                        self.absorb(node, key, object, clock_ms);
+                    }
+                }
+                if answer {
+                    let objects = self.objects_in(node, from, &buckets);
+                    out.send(
+                        from,
+                        DynamoMessage::MerkleObjects {
+                            objects,
+                            buckets,
+                            answer: false,
+                        },
+                    );
+                }
+            }
+            DynamoMessage::ReapQuery { key, digest } => {
+                let holds = match node.stored.data.get(&key) {
+                    Some(object) => object.is_tombstone() && object.digest() == digest,
+                    None => node.stored.reaped.get(&key) == Some(&digest),
+                };
+                out.send(from, DynamoMessage::ReapReply { key, digest, holds });
+            }
+            DynamoMessage::ReapReply { key, digest, holds } => {
+                let still = node
+                    .stored
+                    .data
+                    .get(&key)
+                    .is_some_and(|object| object.digest() == digest);
+                if !(holds && still) {
+                    return;
+                }
+                let peers = self.config.n as usize - 1;
+                let Some(votes) = node.reap_votes.get_mut(&key) else {
+                    return;
+                };
+                if !votes.contains(&from) {
+                    votes.push(from);
+                }
+                if votes.len() >= peers {
+                    self.reap(node, &key);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&self, node: &mut DynamoNode, out: &mut Out, timer: DynamoTimer) {
+        match timer {
+            DynamoTimer::Timeout(local) => self.on_timeout(node, out, local),
+            DynamoTimer::Handoff(local) => self.on_handoff(node, out, local),
+            DynamoTimer::AntiEntropy => self.on_anti_entropy(node, out),
+            DynamoTimer::Maintenance => self.on_maintenance(node, out),
+            DynamoTimer::Sync => {
+                node.synced = Some(node.stored.clone());
+                out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
+            }
+        }
+    }
+
+    fn on_crash(&self, node: &mut DynamoNode) -> bool {
+        node.pending.clear();
+        node.reap_votes.clear();
+        match &node.synced {
+            None => false,
+            Some(synced) => {
+                node.stored = synced.clone();
+                node.incarnation += 1;
+                node.stored.minted = 0;
+                node.reap_due.clear();
+                let keys: Vec<Key> = node.stored.data.keys().cloned().collect();
+                for key in keys {
+                    self.after_change(node, &key, 0);
+                }
+                true
+            }
+        }
+    }
+
+    fn snapshot(&self, node: &DynamoNode, key: &Key) -> ReplicaSnapshot {
+        let object = node.stored.data.get(key).map(|object| &**object);
+        let mut values: Vec<Value> = Vec::new();
+        let mut tombstones: Vec<Value> = Vec::new();
+        if let Some(object) = object {
+            for version in object.versions() {
+                if version.tombstone {
+                    tombstones.push(version.value.clone());
+                } else {
+                    values.push(version.value.clone());
+                }
+            }
+        }
+        ReplicaSnapshot {
+            key: key.clone(),
+            node: node.id,
+            values,
+            tombstones,
+            context_vv: match self.config.resolution {
+                Resolution::Siblings => Some(
+                    object
+                        .and_then(Object::context)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                Resolution::Lww => None,
+            },
+        }
+    }
+
+    fn is_quiet(&self, node: &DynamoNode) -> bool {
+        node.pending.is_empty() && node.stored.hints.is_empty() && node.reap_due.is_empty()
+    }
+
+    fn changes(&self, node: &DynamoNode) -> u64 {
+        node.changes
+    }
+
+    fn quiet_window_ms(&self) -> u64 {
+        let repair_ms = 2 * self.tuning.maintenance_period_ms + self.config.request_timeout_ms;
+        match self.config.anti_entropy_period_ms {
+            Some(period_ms) => period_ms * u64::from(self.config.nodes) + repair_ms,
+            None => repair_ms,
+        }
+    }
+}

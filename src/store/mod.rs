@@ -1,0 +1,210 @@
+//! Stores: the boundary a simulated store implements ([`Store`]), and quorate's reference
+//! leaderless store ([`Dynamo`], modelled on Riak KV with Cassandra's options, DESIGN.md §1).
+//!
+//! A store is a set of message handlers over one node's state. The simulator (`crate::sim`) owns
+//! everything else — time, the network, faults, clients — and calls the handlers; the handlers
+//! answer with [`Effects`]: messages to other nodes, replies to clients, timers. A user can run
+//! their own in-process store under the same simulator and faults by implementing [`Store`]
+//! (see `examples/tiny_store.rs`).
+//!
+//! What a store must never do: read the wall clock, spawn threads, open sockets, or draw
+//! randomness of its own (its only clock is [`Effects::clock_ms`], the node's simulated clock,
+//! skew included). The store never knows the checker exists: it reports what it did
+//! ([`StoreMeta`], [`ReplicaSnapshot`]) and nothing about what that should mean.
+//!
+//! ```
+//! use quorate::config::Config;
+//! use quorate::store::{Dynamo, Store};
+//!
+//! let store = Dynamo::new(Config::preset("dynamo").unwrap()).unwrap();
+//! let key = quorate::history::Key("cart".into());
+//! assert_eq!(store.replicas(&key).len(), 3);
+//! ```
+
+mod dynamo;
+mod object;
+mod ring;
+
+use std::fmt;
+
+use crate::causality::NodeId;
+use crate::history::{Key, ReadValue, ReplicaSnapshot, StoreMeta, Value};
+
+pub use dynamo::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Tuning, ACTOR_STRIDE};
+pub use object::{Object, Version};
+pub use ring::{mix, stable_hash, Ring};
+
+/// The identity of one client request, unique in a run; the simulator routes the reply by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// What a client asks a node (the request's coordinator) to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestAction<C> {
+    Get,
+    /// Write `value`, overwriting what `context` (from the client's last read) covers.
+    Put {
+        value: Value,
+        context: C,
+    },
+    /// Write a tombstone named `value`, overwriting what `context` covers.
+    Delete {
+        value: Value,
+        context: C,
+    },
+}
+
+/// A client request, as its coordinator receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request<C> {
+    pub id: RequestId,
+    pub key: Key,
+    pub action: RequestAction<C>,
+}
+
+/// A coordinator's answer to a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply<C> {
+    /// A get succeeded: the versions (tombstones flagged) and the context to write with next.
+    Read {
+        versions: Vec<ReadValue>,
+        context: C,
+        meta: StoreMeta,
+    },
+    /// A put or delete reached its write quorum.
+    Written { meta: StoreMeta },
+    /// The coordinator gave up. A failed write may still take effect (no rollback).
+    Failed { meta: StoreMeta },
+}
+
+/// What a handler asks the simulator to do, collected while it runs.
+#[derive(Debug)]
+pub struct Effects<M, T, C> {
+    node: NodeId,
+    clock_ms: u64,
+    pub(crate) sends: Vec<(NodeId, M)>,
+    pub(crate) replies: Vec<(RequestId, Reply<C>)>,
+    pub(crate) timers: Vec<(u64, T)>,
+}
+
+impl<M, T, C> Effects<M, T, C> {
+    /// Effects for a handler running on `node` whose clock reads `clock_ms`.
+    pub fn new(node: NodeId, clock_ms: u64) -> Effects<M, T, C> {
+        Effects {
+            node,
+            clock_ms,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            timers: Vec::new(),
+        }
+    }
+
+    pub(crate) fn reset(&mut self, node: NodeId, clock_ms: u64) {
+        debug_assert!(self.sends.is_empty() && self.replies.is_empty() && self.timers.is_empty());
+        self.node = node;
+        self.clock_ms = clock_ms;
+    }
+
+    /// The node the handler runs on.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The node's clock, in simulated milliseconds, skew included: the only clock a store has.
+    pub fn clock_ms(&self) -> u64 {
+        self.clock_ms
+    }
+
+    /// Sends `message` to `to` (never to the node itself: handle that locally).
+    pub fn send(&mut self, to: NodeId, message: M) {
+        debug_assert_ne!(to, self.node, "a node handles its own work locally");
+        self.sends.push((to, message));
+    }
+
+    /// Answers a client request.
+    pub fn reply(&mut self, request: RequestId, reply: Reply<C>) {
+        self.replies.push((request, reply));
+    }
+
+    /// Asks for `timer` to fire on this node after `delay_ms` (lost if the node crashes first).
+    pub fn set_timer(&mut self, delay_ms: u64, timer: T) {
+        self.timers.push((delay_ms, timer));
+    }
+
+    /// The messages sent so far (for tests of a store's handlers).
+    pub fn sent(&self) -> &[(NodeId, M)] {
+        &self.sends
+    }
+
+    /// The replies given so far (for tests of a store's handlers).
+    pub fn replied(&self) -> &[(RequestId, Reply<C>)] {
+        &self.replies
+    }
+}
+
+/// The effects type of a store.
+pub type StoreEffects<S> =
+    Effects<<S as Store>::Message, <S as Store>::Timer, <S as Store>::Context>;
+
+/// A store the simulator can run: message handlers over one node's state.
+///
+/// The simulator calls [`Store::boot`] once per node, [`Store::on_start`] at boot and after every
+/// restart, then the `on_*` handlers as requests, messages and timers arrive. A crash drops the
+/// node's timers and in-flight messages and calls [`Store::on_crash`], which decides what of the
+/// node's state survives.
+pub trait Store {
+    /// One node's state.
+    type Node: fmt::Debug;
+    /// What nodes send each other.
+    type Message: Clone + fmt::Debug;
+    /// What a node asks to be woken up with.
+    type Timer: Clone + fmt::Debug;
+    /// The opaque causal context a read returns and the next write of the same client sends back.
+    type Context: Clone + fmt::Debug + Default;
+
+    /// How many nodes the cluster has (`NodeId(0)` .. `NodeId(nodes - 1)`).
+    fn nodes(&self) -> u32;
+    /// The state of `node` when the cluster starts.
+    fn boot(&self, node: NodeId) -> Self::Node;
+    /// The node a client sends a request on `key` to; `pick` is the scenario's choice or a
+    /// random draw, to be reduced modulo the candidates.
+    fn route(&self, key: &Key, pick: u64) -> NodeId;
+    /// The nodes that hold `key` at rest (its home replicas), for the final snapshots.
+    fn replicas(&self, key: &Key) -> Vec<NodeId>;
+
+    /// At boot and after every restart: set up periodic timers.
+    fn on_start(&self, node: &mut Self::Node, out: &mut StoreEffects<Self>);
+    fn on_request(
+        &self,
+        node: &mut Self::Node,
+        out: &mut StoreEffects<Self>,
+        request: Request<Self::Context>,
+    );
+    fn on_message(
+        &self,
+        node: &mut Self::Node,
+        out: &mut StoreEffects<Self>,
+        from: NodeId,
+        message: Self::Message,
+    );
+    fn on_timer(&self, node: &mut Self::Node, out: &mut StoreEffects<Self>, timer: Self::Timer);
+    /// The node crashed: drop what does not survive. Returns whether acknowledged data may have
+    /// been lost (a volatile crash), which the history records.
+    fn on_crash(&self, node: &mut Self::Node) -> bool;
+
+    /// What `node` holds for `key` now.
+    fn snapshot(&self, node: &Self::Node, key: &Key) -> ReplicaSnapshot;
+    /// Whether the node has no work left of its own (hints to hand off, requests in flight).
+    fn is_quiet(&self, _node: &Self::Node) -> bool {
+        true
+    }
+    /// How many times repair (replication, read repair, anti-entropy, handoff) changed the
+    /// node's state; the simulator is quiet when this stops moving.
+    fn changes(&self, _node: &Self::Node) -> u64 {
+        0
+    }
+    /// How long nothing may change before the cluster counts as quiet (a full repair cycle).
+    fn quiet_window_ms(&self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,199 @@
+//! What a replica of the reference store keeps for one key: dotted siblings, or one LWW version.
+
+use crate::causality::{SiblingSet, VersionVector};
+use crate::history::{ReadValue, Value};
+
+use super::ring::{mix, stable_hash};
+
+/// One written version: a put's value or a delete's tombstone, with its LWW timestamp (0 and
+/// unused under sibling resolution).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Version {
+    pub value: Value,
+    pub tombstone: bool,
+    pub timestamp: u64,
+}
+
+impl Version {
+    /// LWW order: the higher timestamp wins, ties broken by value (then tombstone last).
+    fn lww_key(&self) -> (u64, &Value, bool) {
+        (self.timestamp, &self.value, self.tombstone)
+    }
+}
+
+/// A replica's state for one key. Both variants merge, and merging never overwrites: siblings
+/// keep everything concurrent, LWW keeps the greatest version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    Siblings(SiblingSet<Version>),
+    Lww(Version),
+}
+
+impl Object {
+    /// Merges `other` in; returns whether this replica's state changed.
+    pub fn merge(&mut self, other: &Object) -> bool {
+        match (self, other) {
+            (Object::Siblings(mine), Object::Siblings(theirs)) => {
+                // Merging adds siblings or context only when theirs has seen something mine has
+                // not; otherwise it can only drop siblings, which the count shows.
+                let grows = !mine.context().dominates(theirs.context());
+                let siblings_before = mine.siblings().len();
+                mine.merge(theirs);
+                grows || mine.siblings().len() != siblings_before
+            }
+            (Object::Lww(mine), Object::Lww(theirs)) => {
+                if theirs.lww_key() > mine.lww_key() {
+                    *mine = theirs.clone();
+                    true
+                } else {
+                    false
+                }
+            }
+            // A configuration has one resolution; mixing them is a bug of the store itself.
+            (mine, theirs) => panic!("merging {mine:?} with {theirs:?}: two resolutions"),
+        }
+    }
+
+    /// Whether merging `other` in would change this state (without merging).
+    pub fn would_change(&self, other: &Object) -> bool {
+        match (self, other) {
+            (Object::Siblings(mine), Object::Siblings(theirs)) => {
+                !mine.context().dominates(theirs.context())
+                    || mine.siblings().iter().any(|sibling| {
+                        theirs.context().covers(sibling.dot)
+                            && theirs
+                                .siblings()
+                                .binary_search_by(|s| s.dot.cmp(&sibling.dot))
+                                .is_err()
+                    })
+            }
+            (Object::Lww(mine), Object::Lww(theirs)) => theirs.lww_key() > mine.lww_key(),
+            (mine, theirs) => panic!("comparing {mine:?} with {theirs:?}: two resolutions"),
+        }
+    }
+
+    /// A hash of the state: two replicas with the same digest hold the same versions and context.
+    pub fn digest(&self) -> u64 {
+        match self {
+            Object::Siblings(set) => digest_siblings(set),
+            Object::Lww(version) => {
+                let mut hash = mix(version.timestamp ^ u64::from(version.tombstone));
+                hash = mix(hash ^ stable_hash(version.value.0.as_bytes()));
+                hash
+            }
+        }
+    }
+
+    /// Whether every version is a tombstone (and there is at least one).
+    pub fn is_tombstone(&self) -> bool {
+        match self {
+            Object::Siblings(set) => {
+                !set.is_empty() && set.siblings().iter().all(|s| s.value.tombstone)
+            }
+            Object::Lww(version) => version.tombstone,
+        }
+    }
+
+    /// The versions a read returns, in dot (or the single LWW) order.
+    pub fn read_values(&self) -> Vec<ReadValue> {
+        self.versions()
+            .map(|version| ReadValue {
+                value: version.value.clone(),
+                tombstone: version.tombstone,
+            })
+            .collect()
+    }
+
+    pub fn versions(&self) -> Box<dyn Iterator<Item = &Version> + '_> {
+        match self {
+            Object::Siblings(set) => Box::new(set.values()),
+            Object::Lww(version) => Box::new(std::iter::once(version)),
+        }
+    }
+
+    /// The causal context, under sibling resolution.
+    pub fn context(&self) -> Option<&VersionVector> {
+        match self {
+            Object::Siblings(set) => Some(set.context()),
+            Object::Lww(_) => None,
+        }
+    }
+
+    /// The LWW timestamp (the highest, under siblings).
+    pub fn timestamp(&self) -> u64 {
+        self.versions().map(|v| v.timestamp).max().unwrap_or(0)
+    }
+}
+
+fn digest_siblings(set: &SiblingSet<Version>) -> u64 {
+    let mut hash = 0x51b1_1e75_u64;
+    for (node, counter) in set.context().entries() {
+        hash = mix(hash ^ u64::from(node.0));
+        hash = mix(hash ^ counter);
+    }
+    for sibling in set.siblings() {
+        hash = mix(hash ^ 0x5eed ^ u64::from(sibling.dot.node.0));
+        hash = mix(hash ^ sibling.dot.counter.get());
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::causality::{Dot, NodeId};
+
+    fn version(value: &str, timestamp: u64) -> Version {
+        Version {
+            value: Value(value.into()),
+            tombstone: false,
+            timestamp,
+        }
+    }
+
+    #[test]
+    fn lww_keeps_the_greatest_and_ties_go_by_value() {
+        let mut object = Object::Lww(version("b", 5));
+        assert!(!object.merge(&Object::Lww(version("a", 5))));
+        assert!(object.merge(&Object::Lww(version("c", 5))));
+        assert!(!object.merge(&Object::Lww(version("z", 4))));
+        assert_eq!(object.read_values()[0].value.0, "c");
+    }
+
+    #[test]
+    fn sibling_merge_reports_change() {
+        let mut one = SiblingSet::new();
+        one.insert(
+            Dot::new(NodeId(1), 1).unwrap(),
+            &VersionVector::new(),
+            version("a", 0),
+        );
+        let mut two = SiblingSet::new();
+        two.insert(
+            Dot::new(NodeId(2), 1).unwrap(),
+            &VersionVector::new(),
+            version("b", 0),
+        );
+        let mut object = Object::Siblings(one.clone());
+        assert!(object.would_change(&Object::Siblings(two.clone())));
+        assert!(object.merge(&Object::Siblings(two.clone())));
+        assert!(!object.would_change(&Object::Siblings(one.clone())));
+        assert!(!object.merge(&Object::Siblings(one.clone())));
+        // A write that read both replaces them: the merge drops siblings.
+        let mut resolved = SiblingSet::new();
+        let Object::Siblings(both) = &object else {
+            unreachable!()
+        };
+        resolved.insert(
+            Dot::new(NodeId(3), 1).unwrap(),
+            &both.context().clone(),
+            version("c", 0),
+        );
+        let resolved = Object::Siblings(resolved);
+        assert!(object.would_change(&resolved));
+        assert!(object.merge(&resolved));
+        assert!(!resolved.would_change(&object));
+        assert_eq!(object, resolved);
+        assert_eq!(object.read_values().len(), 1);
+    }
+}

@@ -1,0 +1,92 @@
+//! Placement: a consistent-hash ring with virtual nodes, and the preference list of a key.
+
+use crate::causality::NodeId;
+use crate::history::Key;
+
+/// A stable 64-bit hash of bytes (FNV-1a followed by a SplitMix finalizer), the same on every
+/// platform and in every run: placement must never depend on a process-random hasher.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix(hash)
+}
+
+/// The SplitMix64 finalizer: a bijection that spreads every input bit over the output.
+pub fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The ring: every node owns `vnodes_per_node` tokens; a key belongs to the tokens that follow
+/// its hash clockwise.
+#[derive(Clone, Debug)]
+pub struct Ring {
+    /// (token, node), sorted by token.
+    tokens: Vec<(u64, NodeId)>,
+    nodes: u32,
+}
+
+impl Ring {
+    pub fn new(nodes: u32, vnodes_per_node: u32) -> Ring {
+        assert!(nodes >= 1 && vnodes_per_node >= 1, "validated by Config");
+        let mut tokens = Vec::with_capacity((nodes * vnodes_per_node) as usize);
+        for node in 0..nodes {
+            for vnode in 0..vnodes_per_node {
+                let token = mix(mix(u64::from(node)) ^ u64::from(vnode));
+                tokens.push((token, NodeId(node)));
+            }
+        }
+        tokens.sort_unstable();
+        Ring { tokens, nodes }
+    }
+
+    /// Every node once, in ring order from the key's position: the first n are the key's home
+    /// nodes, the rest its fallbacks, in the order they are tried.
+    pub fn preference_list(&self, key: &Key) -> Vec<NodeId> {
+        self.preference_list_at(stable_hash(key.0.as_bytes()))
+    }
+
+    /// The preference list of a ring position (a key's position is its [`stable_hash`]).
+    pub fn preference_list_at(&self, position: u64) -> Vec<NodeId> {
+        let start = self.tokens.partition_point(|&(token, _)| token < position);
+        let mut list = Vec::with_capacity(self.nodes as usize);
+        for index in 0..self.tokens.len() {
+            let (_, node) = self.tokens[(start + index) % self.tokens.len()];
+            if !list.contains(&node) {
+                list.push(node);
+                if list.len() == self.nodes as usize {
+                    break;
+                }
+            }
+        }
+        debug_assert_eq!(list.len(), self.nodes as usize);
+        list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preference_list_names_every_node_once() {
+        let ring = Ring::new(5, 8);
+        for key in ["a", "b", "cart", "profile"] {
+            let mut list = ring.preference_list(&Key(key.into()));
+            list.sort();
+            assert_eq!(list, (0..5).map(NodeId).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn placement_is_stable() {
+        let ring = Ring::new(5, 8);
+        let first = ring.preference_list(&Key("k0".into()));
+        assert_eq!(first, Ring::new(5, 8).preference_list(&Key("k0".into())));
+    }
+}

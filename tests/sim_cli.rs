@@ -1,0 +1,77 @@
+//! `quorate sim` end to end: the history it writes validates, bad input exits 2 with a message.
+
+use std::process::Command;
+
+fn quorate(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("quorate-sim-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn sim_writes_a_history_that_validates_and_is_deterministic() {
+    let (first, second) = (temp("first.json"), temp("second.json"));
+    for path in [&first, &second] {
+        let (code, stdout, stderr) = quorate(&[
+            "sim",
+            "--config",
+            "dynamo",
+            "--seed",
+            "1",
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("operations"), "{stdout}");
+        assert!(stdout.contains("messages:"), "{stdout}");
+    }
+    let (code, stdout, stderr) = quorate(&["validate", first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // Replaying the scenario stored in the history gives the same history.
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--scenario",
+        first.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
+    let _ = std::fs::remove_file(first);
+    let _ = std::fs::remove_file(second);
+}
+
+#[test]
+fn bad_configurations_exit_2_with_a_message() {
+    let (code, _, stderr) = quorate(&["sim", "--config", "riak", "--seed", "1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown preset \"riak\""), "{stderr}");
+
+    let file = temp("config.json");
+    let mut config = quorate::config::Config::preset("dynamo").unwrap();
+    config.w = 9;
+    std::fs::write(&file, serde_json::to_string(&config).unwrap()).unwrap();
+    let (code, _, stderr) = quorate(&["sim", "--config", file.to_str().unwrap(), "--seed", "1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("w = 9 is larger than n = 3"), "{stderr}");
+    let _ = std::fs::remove_file(file);
+
+    let (code, _, stderr) = quorate(&[
+        "sim", "--config", "dynamo", "--seed", "1", "--faults", "meteor",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown fault \"meteor\""), "{stderr}");
+}

@@ -1,0 +1,104 @@
+//! Whole-run properties of the simulator: the same scenario gives the same bytes, and random
+//! scenarios of every preset run to completion within their bounds with valid histories.
+
+use quorate::config::{Config, PRESETS};
+use quorate::sim::{self, GenerateOptions, FAULT_NAMES};
+
+fn options(ops: usize, seed: u64) -> GenerateOptions {
+    // A seed-dependent subset of the fault kinds, so that every kind runs alone and together.
+    let faults = FAULT_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (seed >> i) & 1 == 1)
+        .map(|(_, name)| name.to_string())
+        .collect();
+    GenerateOptions {
+        ops,
+        clients: 3,
+        keys: 2,
+        faults,
+        faults_per_kind: 1,
+    }
+}
+
+#[test]
+fn a_thousand_seeds_run_twice_give_identical_bytes() {
+    for seed in 0..1_000u64 {
+        let preset = PRESETS[seed as usize % PRESETS.len()];
+        let config = Config::preset(preset).unwrap();
+        let scenario = sim::generate(config, seed, &options(12, seed)).unwrap();
+        let first = sim::run(&scenario).unwrap().history;
+        let second = sim::run(&scenario).unwrap().history;
+        let (first, second) = (first.to_json(), second.to_json());
+        assert!(
+            first == second,
+            "seed {seed} ({preset}) is not deterministic; replay: quorate sim --config {preset} --seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn every_preset_runs_200_random_scenarios_within_bounds() {
+    for preset in PRESETS {
+        for seed in 0..200u64 {
+            let config = Config::preset(preset).unwrap();
+            let scenario = sim::generate(config, seed, &options(30, seed)).unwrap();
+            let history = sim::run(&scenario).unwrap().history;
+            let replay = format!("{preset} seed {seed}");
+            history
+                .validate()
+                .unwrap_or_else(|error| panic!("{replay}: {error}"));
+            let run = history.run.as_ref().unwrap();
+            assert_eq!(run.bound_hit, None, "{replay}");
+            assert!(run.quiescent, "{replay}");
+            assert!(history.operations.len() >= 30, "{replay}");
+            let keys = 2;
+            let replicas = history.replicas.as_ref().unwrap();
+            assert!(replicas.len() <= keys * 3, "{replay}");
+        }
+    }
+}
+
+#[test]
+fn the_scenario_is_stored_and_runs_again_from_the_history() {
+    let config = Config::preset("sloppy").unwrap();
+    let scenario = sim::generate(config, 9, &options(20, 255)).unwrap();
+    let history = sim::run(&scenario).unwrap().history;
+    let stored: sim::Scenario = serde_json::from_value(history.scenario.clone().unwrap()).unwrap();
+    assert_eq!(stored, scenario);
+    assert_eq!(
+        sim::run(&stored).unwrap().history.to_json(),
+        history.to_json()
+    );
+}
+
+#[test]
+fn bad_scenarios_are_errors_not_panics() {
+    let config = Config::preset("dynamo").unwrap();
+    let mut scenario = sim::generate(config, 1, &options(5, 0)).unwrap();
+    scenario.faults.push(sim::Fault {
+        time_ms_start: 0,
+        time_ms_end: None,
+        kind: sim::FaultKind::Crash { node: 9 },
+    });
+    assert_eq!(
+        sim::run(&scenario).unwrap_err().to_string(),
+        "fault 0: node 9 does not exist (the cluster has nodes 0 to 4)"
+    );
+    scenario.faults.clear();
+    scenario.config.r = 7;
+    assert!(sim::run(&scenario)
+        .unwrap_err()
+        .to_string()
+        .starts_with("configuration: r = 7 is larger than n = 3"));
+    let error = sim::generate(
+        Config::default(),
+        1,
+        &GenerateOptions {
+            faults: vec!["meteor".into()],
+            ..GenerateOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(error.starts_with("unknown fault \"meteor\""), "{error}");
+}
