@@ -67,7 +67,7 @@ fn exit_codes_and_messages() {
         2,
         "put #1 (value \"v2\", client 1) has \"v1\" in its context",
     );
-    check("lww_atomic.json", &[], 3, "UNKNOWN against model atomic");
+    check("lww_atomic.json", &[], 0, "VALID against model atomic");
     check(
         "lww_atomic.json",
         &["--format", "json", "--model", "monotonic"],

@@ -97,7 +97,7 @@ fn convergence_anomalies_and_an_allowed_failed_write() {
 }
 
 #[test]
-fn lww_clock_skew_and_unknown_linearizability() {
+fn lww_clock_skew_breaks_register_linearizability() {
     text(
         "config atomic
          0 c0 put k v1 0-4 ok ts=10
@@ -107,13 +107,16 @@ fn lww_clock_skew_and_unknown_linearizability() {
         expect![[r#"
             INVALID against model atomic (promised by the history's configuration)
             strongest model satisfied: eventual
-            linearizable: unknown (register linearizability of LWW histories needs the Wing–Gong–Lowe checker, not built yet)
-            3 operations, 1 key; 2 anomalies, 1 forbidden by atomic
+            linearizable: no
+            3 operations, 1 key; 3 anomalies, 2 forbidden by atomic
 
             1. [forbidden] stale_read on key k
                read #2 by client 2 at t=7 ms returned {v1} but put v2 (#1) had been acknowledged at t=6 ms and is not in its view: stale read under r + w > n (2 + 2 > 3).
 
-            2. [allowed] lww_lost_write on key k
+            2. [forbidden] not_linearizable on key k
+               read as a register (LWW keeps one value), no order consistent with real time explains the reads: the longest order the search found ends with put v2 (#1), and then read #2 by client 2 at t=7 ms returned {v1} (written by put v1 (#0)), which no order of the remaining operations explains.
+
+            3. [allowed] lww_lost_write on key k
                put v2 (#1) by client 1 was acknowledged at t=6 ms with timestamp 5, but put v1 (#0), invoked earlier at t=0 ms, has timestamp 10 and wins: put v1 (#0) had been acknowledged at t=4 ms before the lost write was invoked, so only clock skew explains its larger timestamp.
 
             notes:
@@ -123,7 +126,6 @@ fn lww_clock_skew_and_unknown_linearizability() {
             - C2: not evaluated: the history has no replica snapshots
             - C3: not evaluated: LWW discards concurrent writes by design (see L1)
             - C4: not evaluated: the history does not say whether repair had gone quiet
-            - LIN: not evaluated: register linearizability of LWW histories needs the Wing–Gong–Lowe checker, not built yet
         "#]],
     );
 }

@@ -142,6 +142,9 @@ pub enum LinReason {
     /// Put `first` was acknowledged before put `second` was invoked, but a read holds `second`
     /// without `first`.
     PutOrder,
+    /// LWW: the key read as a register has no order consistent with real time (the Wing–Gong–Lowe
+    /// search got stuck at the last operation of the witness).
+    RegisterOrder,
 }
 
 /// One anomaly, with everything needed to explain it.

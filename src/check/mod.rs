@@ -62,6 +62,7 @@ mod index;
 mod model;
 pub mod oracle;
 mod reads;
+mod register;
 mod report;
 
 use std::collections::BTreeSet;
@@ -131,15 +132,6 @@ impl CheckOptions {
     }
 }
 
-/// Register linearizability for LWW histories (one value per read): the Wing–Gong–Lowe search
-/// of the external-histories checker. Until that checker is wired here, the answer is unknown.
-// MERGE: call the Wing–Gong–Lowe register checker here once it exists.
-pub fn lww_register_linearizability(_history: &History) -> Linearizability {
-    Linearizability::Unknown {
-        reason: "register linearizability of LWW histories needs the Wing–Gong–Lowe checker, not built yet".to_string(),
-    }
-}
-
 /// The default bound on the memory of one key's bitsets (1 GiB).
 pub const KEY_BUDGET_BYTES: u64 = 1 << 30;
 
@@ -150,6 +142,8 @@ struct Evidence {
     /// Keys left unchecked, with the reason.
     skipped_keys: Vec<String>,
     all_keys_linearizable: bool,
+    /// LWW keys whose register linearizability the search could not decide, with the reason.
+    undecided_registers: Vec<String>,
     white_box: bool,
     timestamps: bool,
 }
@@ -198,6 +192,16 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             &mut evidence.findings,
         );
         evidence.all_keys_linearizable &= reads.linearizable;
+        if circumstances.resolution == Resolution::Lww {
+            match register::check_key(key, &register::operations_of(history, operations)) {
+                register::KeyRegister::Linearizable => {}
+                register::KeyRegister::NotLinearizable(anomaly) => {
+                    evidence.all_keys_linearizable = false;
+                    evidence.findings.push(*anomaly);
+                }
+                register::KeyRegister::Unknown(reason) => evidence.undecided_registers.push(reason),
+            }
+        }
         evidence.white_box |= reads.white_box;
         evidence.timestamps |= reads.timestamps;
         if convergence.evaluable() {
@@ -225,7 +229,20 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             reason: format!("not checked: {}", evidence.skipped_keys.join("; ")),
         },
         Resolution::Siblings => Linearizability::NotLinearizable,
-        Resolution::Lww => lww_register_linearizability(history),
+        // LWW keys are registers: the Wing–Gong–Lowe search decided each one.
+        Resolution::Lww if !evidence.all_keys_linearizable => Linearizability::NotLinearizable,
+        Resolution::Lww
+            if evidence.skipped_keys.is_empty() && evidence.undecided_registers.is_empty() =>
+        {
+            Linearizability::Linearizable
+        }
+        Resolution::Lww => {
+            let mut reasons = evidence.skipped_keys.clone();
+            reasons.extend(evidence.undecided_registers.iter().cloned());
+            Linearizability::Unknown {
+                reason: format!("not decided: {}", reasons.join("; ")),
+            }
+        }
     };
     Ok(assemble(
         history,

@@ -2,7 +2,8 @@
 //!
 //! `eventual` ⊂ `quorum` ⊂ `monotonic` ⊂ `atomic` (DESIGN.md §4): each forbids what the weaker
 //! ones forbid and more. Some requirements also depend on the run: a fault that loses data
-//! voids the promises of M3 and C3, and LWW discards concurrent writes by design.
+//! voids the promises of M3 and C3, and LWW with node clocks discards writes by design (it
+//! promises only `eventual`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -46,17 +47,21 @@ impl Model {
     }
 
     /// The model a store with this configuration promises.
+    ///
+    /// LWW with node clocks promises only `eventual`: it discards concurrent writes by design and
+    /// clock skew lets an older write win, so stale reads are its nature. LWW with quorum
+    /// timestamps and blocking read repair (ABD) promises `atomic`. With siblings, strict quorums
+    /// promise `quorum`, and blocking read repair adds `monotonic`.
     pub fn implied_by(config: &Config) -> Model {
         if !config.is_strict_quorum() {
             return Model::Eventual;
         }
         let blocking = config.read_repair == ReadRepair::Blocking;
-        let quorum_timestamps =
-            config.resolution == Resolution::Lww && config.timestamps == Timestamps::Quorum;
-        match (blocking, quorum_timestamps) {
-            (true, true) => Model::Atomic,
-            (true, false) => Model::Monotonic,
-            (false, _) => Model::Quorum,
+        match (config.resolution, config.timestamps) {
+            (Resolution::Siblings, _) if blocking => Model::Monotonic,
+            (Resolution::Siblings, _) => Model::Quorum,
+            (Resolution::Lww, Timestamps::Quorum) if blocking => Model::Atomic,
+            (Resolution::Lww, _) => Model::Eventual,
         }
     }
 }
@@ -137,8 +142,8 @@ mod tests {
         check("dynamo", Model::Quorum);
         check("weak", Model::Eventual);
         check("sloppy", Model::Eventual);
-        check("lww", Model::Quorum);
-        check("cassandra", Model::Monotonic);
+        check("lww", Model::Eventual);
+        check("cassandra", Model::Eventual);
         check("atomic", Model::Atomic);
     }
 

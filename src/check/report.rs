@@ -423,6 +423,25 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 read_name(read),
                 returned(read)
             ),
+            (LinReason::RegisterOrder, [placed @ .., stuck]) => {
+                let stuck_name = if stuck.kind == crate::history::OpKind::Get { read_name(stuck) } else { write_name(stuck) };
+                let what = if stuck.kind == crate::history::OpKind::Get {
+                    format!("returned {}", returned(stuck))
+                } else {
+                    "wrote".to_string()
+                };
+                let read_values = stuck.values.clone().unwrap_or_default();
+                let (writers, last): (Vec<&OpSummary>, Vec<&OpSummary>) =
+                    placed.iter().partition(|op| op.value.as_ref().is_some_and(|v| read_values.contains(v)));
+                let last: Vec<String> = last.into_iter().map(write_name).collect();
+                let writers: Vec<String> = writers.into_iter().map(write_name).collect();
+                write!(
+                    text,
+                    "read as a register (LWW keeps one value), no order consistent with real time explains the reads: the longest order the search found ends with {}, and then {stuck_name} {what}{}, which no order of the remaining operations explains.",
+                    if last.is_empty() { "no write".to_string() } else { last.join(" and ") },
+                    if writers.is_empty() { String::new() } else { format!(" (written by {})", writers.join(" and ")) }
+                )
+            }
             _ => write!(text, "no order of operations consistent with real time explains what was read."),
         },
     };
