@@ -33,6 +33,8 @@
 //!   every model forbids it when the history exposes dots and read contexts.
 //! - `NotLinearizable` is reported only for what M1, M2, M3 and M5 do not already report
 //!   (incomparable views of concurrent reads, and put order); the LIN verdict counts them all.
+//! - LIN for LWW histories: each key is a register, decided by the Wing–Gong–Lowe search of
+//!   `crate::lin` (`register`); the sweep above is for sibling histories.
 //! - C3 with no snapshot of a key: the key holds nothing. C4 is judged from the run summary
 //!   (`quiescent: false` without a bound hit is churn), since a history has one snapshot round.
 //! - Properties that the history cannot support (no snapshots, no dots) are listed as not
