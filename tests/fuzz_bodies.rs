@@ -42,3 +42,10 @@ fn parse_corpus() {
         assert!(loads > 0, "no seed imports as {format:?}");
     }
 }
+
+#[test]
+fn checker_oracle_corpus() {
+    for (_, bytes) in corpus("checker_oracle") {
+        quorate::fuzzing::checker_oracle(&bytes);
+    }
+}
