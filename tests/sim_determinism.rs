@@ -102,3 +102,26 @@ fn bad_scenarios_are_errors_not_panics() {
     .unwrap_err();
     assert!(error.starts_with("unknown fault \"meteor\""), "{error}");
 }
+
+#[test]
+fn hitting_a_bound_stops_the_run_and_is_reported() {
+    let config = Config::preset("dynamo").unwrap();
+    let base = sim::generate(config, 3, &options(30, 3)).unwrap();
+    let check = |change: fn(&mut sim::Bounds), expected: &str| {
+        let mut scenario = base.clone();
+        change(&mut scenario.bounds);
+        let history = sim::run(&scenario).unwrap().history;
+        history.validate().unwrap();
+        let run = history.run.unwrap();
+        assert_eq!(run.bound_hit.as_deref(), Some(expected));
+        assert!(!run.quiescent);
+        // Snapshots are taken all the same.
+        assert!(!history.replicas.unwrap().is_empty());
+    };
+    check(|bounds| bounds.steps_max = 50, "steps_max = 50");
+    check(|bounds| bounds.time_ms_max = 20, "time_ms_max = 20");
+    check(
+        |bounds| bounds.settle_ms_max = 100,
+        "settle_ms_max = 100: not quiet",
+    );
+}

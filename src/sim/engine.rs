@@ -861,7 +861,10 @@ impl<'a, S: Store> World<'a, S> {
             } else {
                 QUIET_CHECK_MS
             };
-            self.push(self.now_ms + wait_ms, Event::QuietCheck);
+            // Never past the settle bound, so that hitting it is seen when it happens.
+            let time_ms_bound = self.time_ms_heal + self.scenario.bounds.settle_ms_max;
+            let time_ms_next = (self.now_ms + wait_ms).min(time_ms_bound);
+            self.push(time_ms_next, Event::QuietCheck);
         }
     }
 
