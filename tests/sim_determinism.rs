@@ -125,3 +125,23 @@ fn hitting_a_bound_stops_the_run_and_is_reported() {
         "settle_ms_max = 100: not quiet",
     );
 }
+
+#[test]
+fn extreme_numbers_are_errors_or_bounded_runs_not_panics() {
+    let config = Config::preset("dynamo").unwrap();
+    let mut scenario = sim::generate(config, 5, &options(10, 0)).unwrap();
+    scenario.network.latency = sim::Latency::Uniform {
+        latency_ms_min: 0,
+        latency_ms_max: u64::MAX,
+    };
+    assert!(sim::run(&scenario).is_err());
+    scenario.network.latency = sim::Latency::Exponential {
+        latency_ms_mean: u64::MAX,
+    };
+    scenario.config.client_timeout_ms = u64::MAX;
+    scenario.clients[0].think_ms = u64::MAX;
+    scenario.clients[1].time_ms_start = u64::MAX;
+    let history = sim::run(&scenario).unwrap().history;
+    history.validate().unwrap();
+    assert!(history.run.unwrap().bound_hit.is_some());
+}

@@ -64,7 +64,7 @@ enum Event<S: Store> {
 }
 
 /// A queued event's place: when, in which order among equal times, and where it is stored.
-/// Events themselves live in a slab, so that the heap moves 24 bytes rather than whole messages.
+/// Events themselves live in a slab, so that the heap moves 16 bytes rather than whole messages.
 /// Packed as time (high 40 bits: 34 years of milliseconds), sequence number (56 bits), slab index
 /// (32 bits), so that ordering is one integer comparison.
 type Slot = std::cmp::Reverse<u128>;
@@ -80,18 +80,19 @@ struct NodeSlot<N> {
     skew_ms: i64,
 }
 
-struct OpenOp<C> {
+/// A client's operation in flight.
+struct OpenOp {
     step: usize,
+    /// Its index in the history's operations.
     history: usize,
     request: RequestId,
     /// The read of a read-modify-write or a delete, still to be followed by its write.
     reading: bool,
-    _context: std::marker::PhantomData<C>,
 }
 
-struct ClientSlot<C> {
+struct ClientSlot {
     next_step: usize,
-    open: Option<OpenOp<C>>,
+    open: Option<OpenOp>,
     requests: u64,
     done: bool,
 }
@@ -113,7 +114,7 @@ pub(super) struct World<'a, S: Store> {
     events_free: Vec<u32>,
     nodes: Vec<NodeSlot<S::Node>>,
     deferred: Vec<Vec<Event<S>>>,
-    clients: Vec<ClientSlot<S::Context>>,
+    clients: Vec<ClientSlot>,
     endpoints: usize,
     /// `cut[from * endpoints + to]`: the link drops everything.
     cut: Vec<bool>,
@@ -236,7 +237,7 @@ impl<'a, S: Store> World<'a, S> {
         for (client, program) in self.scenario.clients.iter().enumerate() {
             let delay_ms = program.ops.first().map_or(0, |op| op.delay_ms);
             self.push(
-                program.time_ms_start + delay_ms,
+                program.time_ms_start.saturating_add(delay_ms),
                 Event::ClientNext {
                     client: client as u32,
                 },
@@ -435,7 +436,9 @@ impl<'a, S: Store> World<'a, S> {
             self.stats.messages_dropped += 1;
             return;
         }
-        let time_ms = self.now_ms + self.latency_ms(draw(seed, Stream::Latency, a, b, seq));
+        let time_ms =
+            self.now_ms
+                .saturating_add(self.latency_ms(draw(seed, Stream::Latency, a, b, seq)));
         // Clients talk to nodes over connections that never duplicate a request.
         if let Payload::Message(message) = &payload {
             if self.duplicate_per_million > 0
@@ -443,8 +446,13 @@ impl<'a, S: Store> World<'a, S> {
                     < u64::from(self.duplicate_per_million)
             {
                 let copy = Payload::Message(message.clone());
-                let time_ms_copy =
-                    self.now_ms + self.latency_ms(draw(seed, Stream::DuplicateLatency, a, b, seq));
+                let time_ms_copy = self.now_ms.saturating_add(self.latency_ms(draw(
+                    seed,
+                    Stream::DuplicateLatency,
+                    a,
+                    b,
+                    seq,
+                )));
                 self.stats.messages_duplicated += 1;
                 self.in_flight += 1;
                 self.push(
@@ -533,7 +541,6 @@ impl<'a, S: Store> World<'a, S> {
             history,
             request,
             reading,
-            _context: std::marker::PhantomData,
         });
         let phase = u64::from(matches!(action, RequestAction::Get));
         let pick = match op.coordinator {
@@ -561,7 +568,8 @@ impl<'a, S: Store> World<'a, S> {
             })),
         );
         self.push(
-            self.now_ms + self.scenario.config.client_timeout_ms,
+            self.now_ms
+                .saturating_add(self.scenario.config.client_timeout_ms),
             Event::ClientTimeout { client, request },
         );
     }
@@ -572,7 +580,9 @@ impl<'a, S: Store> World<'a, S> {
         let slot = &self.clients[client as usize];
         let delay_ms = program.ops.get(slot.next_step).map_or(0, |op| op.delay_ms);
         self.push(
-            self.now_ms + program.think_ms + delay_ms,
+            self.now_ms
+                .saturating_add(program.think_ms)
+                .saturating_add(delay_ms),
             Event::ClientNext { client },
         );
     }
@@ -798,7 +808,8 @@ impl<'a, S: Store> World<'a, S> {
                     }
                 }
                 FaultKind::ClockSkew { node, skew_ms } => {
-                    self.nodes[*node as usize].skew_ms += skew_ms;
+                    let slot = &mut self.nodes[*node as usize];
+                    slot.skew_ms = slot.skew_ms.saturating_add(*skew_ms);
                 }
                 FaultKind::Loss { per_million } => {
                     self.loss_per_million = self.loss_per_million.max(*per_million);
@@ -862,8 +873,10 @@ impl<'a, S: Store> World<'a, S> {
                 QUIET_CHECK_MS
             };
             // Never past the settle bound, so that hitting it is seen when it happens.
-            let time_ms_bound = self.time_ms_heal + self.scenario.bounds.settle_ms_max;
-            let time_ms_next = (self.now_ms + wait_ms).min(time_ms_bound);
+            let time_ms_bound = self
+                .time_ms_heal
+                .saturating_add(self.scenario.bounds.settle_ms_max);
+            let time_ms_next = self.now_ms.saturating_add(wait_ms).min(time_ms_bound);
             self.push(time_ms_next, Event::QuietCheck);
         }
     }

@@ -204,7 +204,7 @@ pub enum ScenarioError {
     EndsBeforeStart { index: usize, start: u64, end: u64 },
     #[error("fault {index}: per_million = {value} is more than 1000000")]
     Probability { index: usize, value: u32 },
-    #[error("latency: latency_ms_min = {min} is larger than latency_ms_max = {max}")]
+    #[error("latency: latency_ms_min = {min} and latency_ms_max = {max} are not a range of at most 2^40 ms")]
     LatencyRange { min: u64, max: u64 },
     #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
     TooManyNodes { nodes: u32, max: u32 },
@@ -260,7 +260,7 @@ impl Scenario {
             latency_ms_max,
         } = self.network.latency
         {
-            if latency_ms_min > latency_ms_max {
+            if latency_ms_min > latency_ms_max || latency_ms_max >= TIME_MS_LIMIT {
                 return Err(ScenarioError::LatencyRange {
                     min: latency_ms_min,
                     max: latency_ms_max,
