@@ -31,7 +31,8 @@ use crate::store::{Dynamo, Store};
 
 pub use scenario::{
     generate, Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind,
-    GenerateOptions, Latency, Network, Scenario, ScenarioError, FAULT_NAMES, NODES_MAX,
+    GenerateOptions, Latency, Network, Scenario, ScenarioError, CLIENTS_MAX, FAULT_NAMES,
+    NODES_MAX,
 };
 
 /// Counters of a run, for the command line's summary and the benchmarks.

@@ -208,6 +208,8 @@ pub enum ScenarioError {
     LatencyRange { min: u64, max: u64 },
     #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
     TooManyNodes { nodes: u32, max: u32 },
+    #[error("{clients} clients: the simulator runs at most {max}")]
+    TooManyClients { clients: usize, max: usize },
     #[error("bounds: {name} = 0 leaves no room to run")]
     ZeroBound { name: &'static str },
     #[error("the store has {store} nodes but the configuration names {config}")]
@@ -223,6 +225,9 @@ pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
 
 /// The most nodes a scenario may have (dot actors are numbered `node + 1000 × incarnation`).
 pub const NODES_MAX: u32 = 999;
+
+/// The most clients a scenario may have (the simulator keeps a table per pair of endpoints).
+pub const CLIENTS_MAX: usize = 1_000;
 
 impl Scenario {
     /// A scenario with the default network and bounds, and no faults.
@@ -253,6 +258,12 @@ impl Scenario {
             return Err(ScenarioError::TooManyNodes {
                 nodes,
                 max: NODES_MAX,
+            });
+        }
+        if self.clients.len() > CLIENTS_MAX {
+            return Err(ScenarioError::TooManyClients {
+                clients: self.clients.len(),
+                max: CLIENTS_MAX,
             });
         }
         if let Latency::Uniform {
@@ -386,7 +397,7 @@ pub fn generate(config: Config, seed: u64, options: &GenerateOptions) -> Result<
             ));
         }
     }
-    let clients_count = options.clients.max(1);
+    let clients_count = options.clients.clamp(1, CLIENTS_MAX);
     let keys = options.keys.max(1);
     let mut rng = Rng::new(seed ^ 0x5ce7_a210);
     let think_ms = 5;
