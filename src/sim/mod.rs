@@ -9,7 +9,8 @@
 //!
 //! What it must never do: read the wall clock, spawn threads, open sockets, or use randomness
 //! that is not derived from the scenario's seed and the stable identity of what is drawn (a
-//! message's link and sequence number, a client's step). The same scenario gives the same
+//! client's step; a message or timer, named by the event that caused it and its rank among that
+//! event's effects). The same scenario gives the same
 //! history, byte for byte. It never looks inside a node's state: only the [`Store`] trait.
 //!
 //! ```
