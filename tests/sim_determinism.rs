@@ -136,6 +136,13 @@ fn extreme_numbers_are_errors_or_bounded_runs_not_panics() {
         latency_ms_max: u64::MAX,
     };
     assert!(sim::run(&scenario).is_err());
+    scenario.network.latency = sim::Latency::Table {
+        latency_ms: Vec::new(),
+    };
+    assert_eq!(
+        sim::run(&scenario).unwrap_err().to_string(),
+        "latency: a table needs at least one sample"
+    );
     scenario.network.latency = sim::Latency::Exponential {
         latency_ms_mean: u64::MAX,
     };

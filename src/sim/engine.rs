@@ -441,13 +441,17 @@ impl<'a, S: Store> World<'a, S> {
     }
 
     fn latency_ms(&self, random: u64) -> u64 {
-        match self.scenario.network.latency {
-            Latency::Constant { latency_ms } => latency_ms,
-            Latency::Uniform {
+        match &self.scenario.network.latency {
+            &Latency::Constant { latency_ms } => latency_ms,
+            &Latency::Uniform {
                 latency_ms_min,
                 latency_ms_max,
             } => latency_ms_min + below(random, latency_ms_max - latency_ms_min + 1),
-            Latency::Exponential { latency_ms_mean } => {
+            // Validated non-empty.
+            Latency::Table { latency_ms } => {
+                latency_ms[below(random, latency_ms.len() as u64) as usize]
+            }
+            &Latency::Exponential { latency_ms_mean } => {
                 let sample = -(latency_ms_mean as f64) * unit(random).ln();
                 (sample.round() as u64).min(latency_ms_mean.saturating_mul(20))
             }

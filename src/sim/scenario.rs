@@ -42,7 +42,7 @@ impl Default for Network {
 }
 
 /// A latency distribution, in simulated milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
     Constant {
@@ -55,6 +55,11 @@ pub enum Latency {
     /// Exponential with this mean, cut at 20 × the mean.
     Exponential {
         latency_ms_mean: u64,
+    },
+    /// An empirical distribution: one of these samples, each as likely (repeat a sample to
+    /// weigh it).
+    Table {
+        latency_ms: Vec<u64>,
     },
 }
 
@@ -206,6 +211,8 @@ pub enum ScenarioError {
     Probability { index: usize, value: u32 },
     #[error("latency: latency_ms_min = {min} and latency_ms_max = {max} are not a range of at most 2^40 ms")]
     LatencyRange { min: u64, max: u64 },
+    #[error("latency: a table needs at least one sample")]
+    EmptyLatencyTable,
     #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
     TooManyNodes { nodes: u32, max: u32 },
     #[error("{clients} clients: the simulator runs at most {max}")]
@@ -266,17 +273,24 @@ impl Scenario {
                 max: CLIENTS_MAX,
             });
         }
-        if let Latency::Uniform {
-            latency_ms_min,
-            latency_ms_max,
-        } = self.network.latency
-        {
-            if latency_ms_min > latency_ms_max || latency_ms_max >= TIME_MS_LIMIT {
-                return Err(ScenarioError::LatencyRange {
-                    min: latency_ms_min,
-                    max: latency_ms_max,
-                });
+        match &self.network.latency {
+            &Latency::Uniform {
+                latency_ms_min,
+                latency_ms_max,
+            } => {
+                if latency_ms_min > latency_ms_max || latency_ms_max >= TIME_MS_LIMIT {
+                    return Err(ScenarioError::LatencyRange {
+                        min: latency_ms_min,
+                        max: latency_ms_max,
+                    });
+                }
             }
+            Latency::Table { latency_ms } => {
+                if latency_ms.is_empty() {
+                    return Err(ScenarioError::EmptyLatencyTable);
+                }
+            }
+            Latency::Constant { .. } | Latency::Exponential { .. } => {}
         }
         for (name, value) in [
             ("steps_max", self.bounds.steps_max),
