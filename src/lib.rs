@@ -7,6 +7,7 @@
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.
+//! - [`lin`]: general linearizability checking (Wing–Gong–Lowe) and the models of external histories.
 //! - [`store`]: the store boundary ([`store::Store`]) and the reference leaderless store.
 //! - [`sim`]: the deterministic fault-injecting simulator: scenario → history.
 //! - [`render`]: a history as a self-contained HTML timeline.
@@ -14,9 +15,11 @@
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod lin;
 pub mod render;
 pub mod sim;
 pub mod staleness;

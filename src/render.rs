@@ -4,7 +4,8 @@
 //! per key, one lane per client, each operation a bar from invocation to completion labelled with
 //! its values, faults as bands across the lanes, and highlighted operations outlined with the
 //! anomaly's explanation on hover (an SVG `<title>`). It never runs the checker itself: the caller
-//! passes [`Highlight`]s, so the picture can show anything a caller wants to point at.
+//! passes [`Highlight`]s (made from a checker's report by [`Highlight::from_report`], or by hand),
+//! so the picture can show anything a caller wants to point at.
 //!
 //! Large histories stay usable: the page is one SVG per key with fixed-height lanes and a time
 //! scale that caps the width, so it scrolls instead of growing without bound, and each operation
@@ -24,6 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
+use crate::check::{explain, Report};
 use crate::history::{Action, ClientId, History, Key, OpId, Operation, Outcome};
 
 /// Something to point at in the picture: an anomaly and the operations that show it.
@@ -39,6 +41,39 @@ pub struct Highlight {
 }
 
 impl Highlight {
+    /// The highlights for a checker's report: one per finding, forbidden ones first as the report
+    /// lists them, and the smallest forbidden finding marked as the witness.
+    pub fn from_report(report: &Report) -> Vec<Highlight> {
+        let mut highlights: Vec<Highlight> = report
+            .anomalies
+            .iter()
+            .map(|finding| {
+                let kind = finding.anomaly.kind().name();
+                let title = if finding.forbidden {
+                    format!("{kind} (forbidden)")
+                } else {
+                    kind.to_string()
+                };
+                Highlight::new(
+                    &title,
+                    &explain(&finding.anomaly, report.quorum),
+                    finding.anomaly.operations(),
+                )
+            })
+            .collect();
+        let smallest_forbidden = report
+            .anomalies
+            .iter()
+            .enumerate()
+            .filter(|(_, finding)| finding.forbidden)
+            .min_by_key(|(_, finding)| finding.anomaly.operations().len())
+            .map(|(position, _)| position);
+        if let Some(position) = smallest_forbidden {
+            highlights[position].witness = true;
+        }
+        highlights
+    }
+
     pub fn new(title: &str, explanation: &str, operations: Vec<OpId>) -> Highlight {
         Highlight {
             title: title.to_string(),

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use quorate::history::{History, OpId};
+use quorate::check::{check, CheckOptions};
+use quorate::history::History;
 use quorate::render::{render_html, Highlight};
 
 fn chromium() -> Option<PathBuf> {
@@ -57,16 +58,14 @@ fn timeline_page_in_a_real_browser() {
         println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
         return;
     };
-    let history = History::from_json(include_str!("../histories/example.json")).unwrap();
-    let mut highlight = Highlight::new(
-        "StaleRead",
-        "read #5 missed an acknowledged put",
-        vec![OpId(5)],
-    );
-    highlight.witness = true;
+    // A known history: read #41 misses put v9, acknowledged before the read began.
+    let history = History::from_json(include_str!("fixtures/check/stale_read.json")).unwrap();
+    let report = check(&history, &CheckOptions::default()).unwrap();
+    let highlights = Highlight::from_report(&report);
+    assert_eq!(highlights.len(), 1);
     let folder = tempfile::tempdir().unwrap();
     let page = folder.path().join("timeline.html");
-    std::fs::write(&page, render_html(&history, &[highlight], "example")).unwrap();
+    std::fs::write(&page, render_html(&history, &highlights, "stale read")).unwrap();
 
     let (dom, log) = run_chromium(
         &browser,
@@ -84,9 +83,17 @@ fn timeline_page_in_a_real_browser() {
         "the page's script did not finish: {dom}"
     );
     let lanes = dom.matches("class=\"lane\"").count();
-    assert_eq!(lanes, 2 * 3, "two keys, three clients");
-    assert!(dom.contains("class=\"op get ok anomaly witness\" data-op=\"5\""));
-    assert!(dom.contains("read #5 missed an acknowledged put"));
+    assert_eq!(lanes, 3, "one key, three clients");
+    assert!(
+        dom.contains("class=\"op get ok anomaly witness\" data-op=\"41\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("class=\"op put ok anomaly witness\" data-op=\"9\""),
+        "{dom}"
+    );
+    assert!(dom.contains("class=\"op put ok\" data-op=\"7\""), "{dom}");
+    assert!(dom.contains("stale read under r + w &gt; n"), "{dom}");
 
     let screenshot = folder.path().join("timeline.png");
     let argument = format!("--screenshot={}", screenshot.display());

@@ -3,8 +3,15 @@
 //! Two checkers stand behind this one command, chosen by the input's format: quorate's own JSON
 //! histories go to the leaderless checker (`crate::check`, DESIGN.md §4); Jepsen, Knossos and
 //! Porcupine histories go through the importers to the general linearizability checker.
+//!
+//! This file only reads the file, picks the checker, prints and maps the verdict to an exit
+//! code: 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
+use std::io::Write as _;
 use std::path::PathBuf;
+
+use crate::check::{self, CheckOptions, Model, Verdict};
+use crate::history::{import, History};
 
 use super::Exit;
 
@@ -50,15 +57,58 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    let _ = (
-        &args.file,
-        args.format,
-        &args.model,
-        &args.initial,
-        args.json,
-        args.timeout,
-        args.max_memory,
-    );
-    eprintln!("quorate check: not built yet (issues 3 and 8)");
-    Exit::BadInput
+    let bytes = match std::fs::read(&args.file) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("{}: cannot read: {error}", args.file.display());
+            return Exit::BadInput;
+        }
+    };
+    let leaderless = match args.format {
+        Format::Json => true,
+        Format::Auto => import::detect(&bytes) == import::Detected::QuorateJson,
+        Format::Edn | Format::JepsenLog | Format::PorcupineKv => false,
+    };
+    if leaderless {
+        run_leaderless(args, &bytes)
+    } else {
+        super::check_external::run(args)
+    }
+}
+
+fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
+    let file = args.file.display();
+    let model = match args.model.as_deref().map(str::parse::<Model>).transpose() {
+        Ok(model) => model,
+        Err(error) => {
+            eprintln!("quorate check: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let history = match History::from_slice(bytes) {
+        Ok(history) => history,
+        Err(error) => {
+            eprintln!("{file}: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let report = match check::check(&history, &CheckOptions::model(model)) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("{file}: cannot be checked: {error}");
+            return Exit::BadInput;
+        }
+    };
+    // A closed pipe (`quorate check … | head`) is not an error of the check.
+    let mut stdout = std::io::stdout().lock();
+    let _ = if args.json {
+        writeln!(stdout, "{}", report.to_json())
+    } else {
+        write!(stdout, "{report}")
+    };
+    match report.verdict {
+        Verdict::Valid => Exit::Valid,
+        Verdict::Invalid => Exit::Anomaly,
+        Verdict::Unknown => Exit::Unknown,
+    }
 }

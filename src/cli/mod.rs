@@ -5,6 +5,7 @@
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 mod check;
+mod check_external;
 mod render;
 mod sim;
 mod staleness;

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::check::{self, CheckOptions};
 use crate::history::History;
-use crate::render::render_html;
+use crate::render::{render_html, Highlight};
 
 use super::Exit;
 
@@ -38,16 +39,26 @@ pub(super) fn run(args: &Args) -> Exit {
         || "history".to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    // FIXME(issue 9): highlight the checker's anomalies once `quorate check` produces a report.
-    let page = render_html(&history, &[], &title);
+    let highlights = match check::check(&history, &CheckOptions::default()) {
+        Ok(report) => Highlight::from_report(&report),
+        Err(error) => {
+            eprintln!(
+                "{}: cannot be checked, drawn without anomalies: {error}",
+                args.file.display()
+            );
+            Vec::new()
+        }
+    };
+    let page = render_html(&history, &highlights, &title);
     if let Err(error) = std::fs::write(&args.out, page) {
         eprintln!("cannot write {}: {error}", args.out.display());
         return Exit::BadInput;
     }
     println!(
-        "{}: {} operations drawn to {}",
+        "{}: {} operations and {} anomalies drawn to {}",
         args.file.display(),
         history.operations.len(),
+        highlights.len(),
         args.out.display()
     );
     Exit::Valid

@@ -21,6 +21,7 @@
 //! assert_eq!(history.operations.len(), 2);
 //! ```
 
+pub mod import;
 mod validate;
 mod wire;
 

@@ -1,0 +1,336 @@
+//! The anomalies the checker reports: one typed variant per broken property of DESIGN.md §4,
+//! each carrying the operations (or replicas) that show it, so a report can be read without the
+//! history at hand.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::causality::NodeId;
+use crate::history::{Action, ClientId, Key, OpId, OpKind, Operation, Outcome, Value};
+
+/// The kinds of anomaly, in the order a report lists them within a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    PhantomValue,
+    FutureRead,
+    DominatedSibling,
+    StaleRead,
+    NonMonotonicRead,
+    NotLinearizable,
+    ContextTooSmall,
+    ContextTooLarge,
+    Divergence,
+    LostWrite,
+    RepairChurn,
+    FailedWriteVisible,
+    LwwLostWrite,
+}
+
+impl AnomalyKind {
+    pub const ALL: [AnomalyKind; 13] = [
+        AnomalyKind::PhantomValue,
+        AnomalyKind::FutureRead,
+        AnomalyKind::DominatedSibling,
+        AnomalyKind::StaleRead,
+        AnomalyKind::NonMonotonicRead,
+        AnomalyKind::NotLinearizable,
+        AnomalyKind::ContextTooSmall,
+        AnomalyKind::ContextTooLarge,
+        AnomalyKind::Divergence,
+        AnomalyKind::LostWrite,
+        AnomalyKind::RepairChurn,
+        AnomalyKind::FailedWriteVisible,
+        AnomalyKind::LwwLostWrite,
+    ];
+
+    /// The name used in reports and JSON, e.g. `stale_read`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyKind::PhantomValue => "phantom_value",
+            AnomalyKind::FutureRead => "future_read",
+            AnomalyKind::DominatedSibling => "dominated_sibling",
+            AnomalyKind::StaleRead => "stale_read",
+            AnomalyKind::NonMonotonicRead => "non_monotonic_read",
+            AnomalyKind::NotLinearizable => "not_linearizable",
+            AnomalyKind::ContextTooSmall => "context_too_small",
+            AnomalyKind::ContextTooLarge => "context_too_large",
+            AnomalyKind::Divergence => "divergence",
+            AnomalyKind::LostWrite => "lost_write",
+            AnomalyKind::RepairChurn => "repair_churn",
+            AnomalyKind::FailedWriteVisible => "failed_write_visible",
+            AnomalyKind::LwwLostWrite => "lww_lost_write",
+        }
+    }
+}
+
+impl fmt::Display for AnomalyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An operation as a report shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpSummary {
+    pub id: OpId,
+    pub client: ClientId,
+    pub kind: OpKind,
+    pub outcome: Outcome,
+    pub time_ms_invoke: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_ms_complete: Option<u64>,
+    /// For a put or delete: the value it wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// For a get: the values (and tombstones) it returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Value>>,
+}
+
+impl OpSummary {
+    pub fn of(operation: &Operation) -> OpSummary {
+        let (value, values) = match &operation.action {
+            Action::Get { values, .. } => (
+                None,
+                Some(values.iter().map(|read| read.value.clone()).collect()),
+            ),
+            Action::Put(write) | Action::Delete(write) => (Some(write.value.clone()), None),
+        };
+        OpSummary {
+            id: operation.id,
+            client: operation.client,
+            kind: operation.kind(),
+            outcome: operation.outcome,
+            time_ms_invoke: operation.time_ms_invoke,
+            time_ms_complete: operation.time_ms_complete,
+            value,
+            values,
+        }
+    }
+}
+
+/// Who saw a value: a client's read, or a replica's final snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "observer", rename_all = "snake_case")]
+pub enum Observer {
+    Read { read: OpSummary },
+    Replica { node: NodeId },
+}
+
+/// Why an LWW store discarded an acknowledged write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LwwCause {
+    /// The two writes overlapped in real time; LWW keeps one of them by design.
+    Concurrent,
+    /// The losing write began after the winner had been acknowledged, yet got a smaller
+    /// timestamp: the coordinators' clocks disagree.
+    ClockSkew,
+    /// Equal timestamps, broken by value.
+    Tie,
+}
+
+/// Why no real-time order explains the reads (beyond the anomalies of M1, M2, M3 and M5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinReason {
+    /// Two concurrent reads whose views are incomparable: no single order gives both.
+    IncomparableViews,
+    /// Put `first` was acknowledged before put `second` was invoked, but a read holds `second`
+    /// without `first`.
+    PutOrder,
+    /// LWW: the key read as a register has no order consistent with real time (the Wing–Gong–Lowe
+    /// search got stuck at the last operation of the witness).
+    RegisterOrder,
+}
+
+/// One anomaly, with everything needed to explain it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Anomaly {
+    /// M1/C2: a value that no put on the key ever wrote.
+    PhantomValue {
+        key: Key,
+        seen_by: Observer,
+        value: Value,
+    },
+    /// M1: a read whose view holds a put that the read precedes in real time.
+    FutureRead {
+        key: Key,
+        read: OpSummary,
+        put: OpSummary,
+    },
+    /// M2/C2: a returned or kept sibling that another one overwrote.
+    DominatedSibling {
+        key: Key,
+        seen_by: Observer,
+        dominated: Value,
+        by: Value,
+        /// Under LWW a read returns at most one value: `dominated` came back next to `by`
+        /// even if neither overwrote the other.
+        lww_single_value: bool,
+    },
+    /// M3: puts acknowledged before the read began that are not in its view.
+    StaleRead {
+        key: Key,
+        read: OpSummary,
+        /// The first few missing puts, in history order.
+        missing: Vec<OpSummary>,
+        missing_total: usize,
+    },
+    /// M4 (an observation): a put that failed or never answered, seen by a read.
+    FailedWriteVisible {
+        key: Key,
+        put: OpSummary,
+        read: OpSummary,
+    },
+    /// M5: a read that saw less than a read that finished before it began.
+    NonMonotonicRead {
+        key: Key,
+        earlier: OpSummary,
+        later: OpSummary,
+        lost: Vec<Value>,
+    },
+    /// M6: the read's context misses a put that is in its view.
+    ContextTooSmall {
+        key: Key,
+        read: OpSummary,
+        put: OpSummary,
+    },
+    /// M6: the read's context covers a put that is not in its view.
+    ContextTooLarge {
+        key: Key,
+        read: OpSummary,
+        put: OpSummary,
+    },
+    /// C1: replicas of a key that hold different siblings at quiescence.
+    Divergence {
+        key: Key,
+        replicas: Vec<ReplicaHolding>,
+    },
+    /// C3: an acknowledged put in no replica's causal past at quiescence.
+    LostWrite { key: Key, put: OpSummary },
+    /// C4: repair had not settled when the snapshots were taken.
+    RepairChurn { reason: String },
+    /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked write
+    /// with a larger (or equal, winning the tie) timestamp.
+    LwwLostWrite {
+        key: Key,
+        lost: OpSummary,
+        winner: OpSummary,
+        cause: LwwCause,
+        timestamp_lost: u64,
+        timestamp_winner: u64,
+    },
+    /// LIN: no total order consistent with real time gives every read its view.
+    NotLinearizable {
+        key: Key,
+        reason: LinReason,
+        witness: Vec<OpSummary>,
+    },
+}
+
+/// What one replica held for a key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicaHolding {
+    pub node: NodeId,
+    pub values: Vec<Value>,
+}
+
+impl Anomaly {
+    pub fn kind(&self) -> AnomalyKind {
+        match self {
+            Anomaly::PhantomValue { .. } => AnomalyKind::PhantomValue,
+            Anomaly::FutureRead { .. } => AnomalyKind::FutureRead,
+            Anomaly::DominatedSibling { .. } => AnomalyKind::DominatedSibling,
+            Anomaly::StaleRead { .. } => AnomalyKind::StaleRead,
+            Anomaly::FailedWriteVisible { .. } => AnomalyKind::FailedWriteVisible,
+            Anomaly::NonMonotonicRead { .. } => AnomalyKind::NonMonotonicRead,
+            Anomaly::ContextTooSmall { .. } => AnomalyKind::ContextTooSmall,
+            Anomaly::ContextTooLarge { .. } => AnomalyKind::ContextTooLarge,
+            Anomaly::Divergence { .. } => AnomalyKind::Divergence,
+            Anomaly::LostWrite { .. } => AnomalyKind::LostWrite,
+            Anomaly::RepairChurn { .. } => AnomalyKind::RepairChurn,
+            Anomaly::LwwLostWrite { .. } => AnomalyKind::LwwLostWrite,
+            Anomaly::NotLinearizable { .. } => AnomalyKind::NotLinearizable,
+        }
+    }
+
+    /// The key it concerns, if it concerns one.
+    pub fn key(&self) -> Option<&Key> {
+        match self {
+            Anomaly::PhantomValue { key, .. }
+            | Anomaly::FutureRead { key, .. }
+            | Anomaly::DominatedSibling { key, .. }
+            | Anomaly::StaleRead { key, .. }
+            | Anomaly::FailedWriteVisible { key, .. }
+            | Anomaly::NonMonotonicRead { key, .. }
+            | Anomaly::ContextTooSmall { key, .. }
+            | Anomaly::ContextTooLarge { key, .. }
+            | Anomaly::Divergence { key, .. }
+            | Anomaly::LostWrite { key, .. }
+            | Anomaly::LwwLostWrite { key, .. }
+            | Anomaly::NotLinearizable { key, .. } => Some(key),
+            Anomaly::RepairChurn { .. } => None,
+        }
+    }
+
+    /// The operations that show it, in the order the explanation names them.
+    pub fn operations(&self) -> Vec<OpId> {
+        let observer = |seen_by: &Observer| match seen_by {
+            Observer::Read { read } => vec![read.id],
+            Observer::Replica { .. } => Vec::new(),
+        };
+        match self {
+            Anomaly::PhantomValue { seen_by, .. } | Anomaly::DominatedSibling { seen_by, .. } => {
+                observer(seen_by)
+            }
+            Anomaly::FutureRead { read, put, .. }
+            | Anomaly::ContextTooSmall { read, put, .. }
+            | Anomaly::ContextTooLarge { read, put, .. } => vec![read.id, put.id],
+            Anomaly::StaleRead { read, missing, .. } => std::iter::once(read.id)
+                .chain(missing.iter().map(|put| put.id))
+                .collect(),
+            Anomaly::FailedWriteVisible { put, read, .. } => vec![put.id, read.id],
+            Anomaly::NonMonotonicRead { earlier, later, .. } => vec![earlier.id, later.id],
+            Anomaly::Divergence { .. } | Anomaly::RepairChurn { .. } => Vec::new(),
+            Anomaly::LostWrite { put, .. } => vec![put.id],
+            Anomaly::LwwLostWrite { lost, winner, .. } => vec![lost.id, winner.id],
+            Anomaly::NotLinearizable { witness, .. } => witness.iter().map(|op| op.id).collect(),
+        }
+    }
+}
+
+/// The anomalies found so far, with a bound per kind so that a badly broken million-operation
+/// history yields a report of readable size; what is left out is counted.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    pub(crate) anomalies: Vec<Anomaly>,
+    pub(crate) omitted: BTreeMap<AnomalyKind, u64>,
+    kept: BTreeMap<AnomalyKind, usize>,
+}
+
+/// How many anomalies of one kind a report keeps.
+pub(crate) const KEPT_PER_KIND: usize = 1_000;
+
+impl Findings {
+    pub(crate) fn push(&mut self, anomaly: Anomaly) {
+        let kind = anomaly.kind();
+        let kept = self.kept.entry(kind).or_insert(0);
+        if *kept < KEPT_PER_KIND {
+            *kept += 1;
+            self.anomalies.push(anomaly);
+        } else {
+            *self.omitted.entry(kind).or_insert(0) += 1;
+        }
+    }
+
+    /// How many anomalies of `kind` were found, kept or not.
+    pub(crate) fn count(&self, kind: AnomalyKind) -> u64 {
+        self.kept.get(&kind).copied().unwrap_or(0) as u64
+            + self.omitted.get(&kind).copied().unwrap_or(0)
+    }
+}

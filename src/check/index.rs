@@ -1,0 +1,354 @@
+//! What the checker derives from a history before judging it: the real-time order of
+//! operations, and per key the causal order of writes and the view of every read.
+//!
+//! Everything here comes from client observations only (values, contexts, invoke and complete
+//! times). Store metadata (`meta`) and replica snapshots are never read here.
+
+use std::collections::BTreeMap;
+
+use crate::history::{Action, ClientId, History, Key, Operation, Outcome, Value};
+
+use super::bits::{self, Rows};
+use super::fxhash::FxHashMap;
+use super::CheckError;
+
+/// When an operation ran, as far as real-time order is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timing {
+    pub(crate) invoke: u64,
+    /// The completion time of an `ok` operation; `None` for the others, which (for ordering)
+    /// complete at infinity: an indeterminate put may take effect at any later time.
+    pub(crate) complete_ok: Option<u64>,
+    pub(crate) client: ClientId,
+    /// The operation's rank in its client's sequence (invoke order).
+    pub(crate) client_rank: u32,
+}
+
+/// Real-time precedence: `a` is acknowledged and finished before `b` began.
+///
+/// Across clients it is strict (a completion and an invocation at the same millisecond are
+/// concurrent). Within one client it is the client's own sequence, even at equal timestamps: a
+/// client issues its next operation only after it saw the previous answer, so the order is
+/// known even when the clock cannot show it. (DESIGN.md §4 says only "completed before b was
+/// invoked"; without this refinement the well-formed-context precondition would reject every
+/// client that reads and writes in the same millisecond.)
+pub(crate) fn precedes(a: &Timing, b: &Timing) -> bool {
+    match a.complete_ok {
+        None => false,
+        Some(complete) => {
+            complete < b.invoke || (a.client == b.client && a.client_rank < b.client_rank)
+        }
+    }
+}
+
+/// The operations of a history grouped by key, with their timings.
+#[derive(Debug)]
+pub(crate) struct HistoryIndex<'h> {
+    pub(crate) history: &'h History,
+    pub(crate) timing: Vec<Timing>,
+    /// Every key that operations touch, in key order, with its operations in history order.
+    pub(crate) keys: BTreeMap<&'h Key, Vec<usize>>,
+}
+
+impl<'h> HistoryIndex<'h> {
+    pub(crate) fn new(history: &'h History) -> HistoryIndex<'h> {
+        let operations = &history.operations;
+        let mut by_client: FxHashMap<ClientId, Vec<usize>> = FxHashMap::default();
+        let mut by_key: FxHashMap<&Key, Vec<usize>> = FxHashMap::default();
+        for (index, operation) in operations.iter().enumerate() {
+            by_client.entry(operation.client).or_default().push(index);
+            by_key.entry(&operation.key).or_default().push(index);
+        }
+        let keys: BTreeMap<&Key, Vec<usize>> = by_key.into_iter().collect();
+        let mut timing: Vec<Timing> = operations
+            .iter()
+            .map(|operation| Timing {
+                invoke: operation.time_ms_invoke,
+                complete_ok: match operation.outcome {
+                    Outcome::Ok => Some(operation.time_ms_complete.unwrap_or(u64::MAX)),
+                    Outcome::Fail | Outcome::Info => None,
+                },
+                client: operation.client,
+                client_rank: 0,
+            })
+            .collect();
+        for turns in by_client.values_mut() {
+            turns.sort_by_key(|&index| client_order(&operations[index], index));
+            for (rank, &index) in turns.iter().enumerate() {
+                timing[index].client_rank = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        HistoryIndex {
+            history,
+            timing,
+            keys,
+        }
+    }
+
+    pub(crate) fn op(&self, index: usize) -> &'h Operation {
+        &self.history.operations[index]
+    }
+
+    pub(crate) fn precedes(&self, a: usize, b: usize) -> bool {
+        precedes(&self.timing[a], &self.timing[b])
+    }
+}
+
+/// The order of one client's operations: by invocation, then completion, then file order.
+fn client_order(operation: &Operation, index: usize) -> (u64, u64, usize) {
+    (
+        operation.time_ms_invoke,
+        operation.time_ms_complete.unwrap_or(u64::MAX),
+        index,
+    )
+}
+
+/// One key's writes with their causal order, and its `ok` reads with their views.
+#[derive(Debug)]
+pub(crate) struct KeyIndex<'h> {
+    pub(crate) key: &'h Key,
+    /// History indices of the key's puts and deletes; a write's position here is its id.
+    pub(crate) writes: Vec<usize>,
+    pub(crate) write_of_value: FxHashMap<&'h Value, usize>,
+    /// Row `w`: Past(w), the writes that w overwrote directly or not.
+    pub(crate) past: Rows,
+    /// History indices of the key's `ok` gets; a get's position here is its id.
+    pub(crate) gets: Vec<usize>,
+    /// Per get: the writes it returned.
+    pub(crate) returned: Vec<Vec<usize>>,
+    /// Per get: the values it returned that no write on this key wrote.
+    pub(crate) phantoms: Vec<Vec<&'h Value>>,
+    /// Row `g`: the view ↓S of get `g`.
+    pub(crate) views: Rows,
+}
+
+impl<'h> KeyIndex<'h> {
+    /// Indexes one key: resolves contexts and results to writes, computes every write's past
+    /// (an error if the contexts form a cycle) and every read's view.
+    pub(crate) fn build(
+        history: &'h History,
+        key: &'h Key,
+        operations: &[usize],
+    ) -> Result<KeyIndex<'h>, CheckError> {
+        let ops = &history.operations;
+        let writes: Vec<usize> = operations
+            .iter()
+            .copied()
+            .filter(|&index| ops[index].action.write().is_some())
+            .collect();
+        let mut write_of_value =
+            FxHashMap::with_capacity_and_hasher(writes.len(), Default::default());
+        for (id, &index) in writes.iter().enumerate() {
+            if let Some(write) = ops[index].action.write() {
+                write_of_value.insert(&write.value, id);
+            }
+        }
+        let mut contexts: Vec<Vec<usize>> = Vec::with_capacity(writes.len());
+        for &index in &writes {
+            let mut context = Vec::new();
+            if let Some(write) = ops[index].action.write() {
+                for value in &write.context {
+                    match write_of_value.get(value) {
+                        Some(&id) => context.push(id),
+                        None => {
+                            return Err(CheckError::UnknownContextValue {
+                                put: ops[index].id,
+                                key: key.clone(),
+                                value: value.clone(),
+                            })
+                        }
+                    }
+                }
+            }
+            contexts.push(context);
+        }
+        let past = pasts(history, key, &writes, &contexts)?;
+
+        let gets: Vec<usize> = operations
+            .iter()
+            .copied()
+            .filter(|&index| matches!(ops[index].action, Action::Get { .. }) && ops[index].is_ok())
+            .collect();
+        let mut views = Rows::new(gets.len(), writes.len());
+        let mut returned = Vec::with_capacity(gets.len());
+        let mut phantoms = Vec::with_capacity(gets.len());
+        for (get, &index) in gets.iter().enumerate() {
+            let mut found = Vec::new();
+            let mut missing = Vec::new();
+            if let Action::Get { values, .. } = &ops[index].action {
+                for read in values {
+                    match write_of_value.get(&read.value) {
+                        Some(&id) => found.push(id),
+                        None => missing.push(&read.value),
+                    }
+                }
+            }
+            // A value listed twice is one sibling, not two.
+            found.sort_unstable();
+            found.dedup();
+            let view = views.row_mut(get);
+            for &id in &found {
+                bits::insert(view, id);
+                bits::union_into(view, past.row(id));
+            }
+            returned.push(found);
+            phantoms.push(missing);
+        }
+        Ok(KeyIndex {
+            key,
+            writes,
+            write_of_value,
+            past,
+            gets,
+            returned,
+            phantoms,
+            views,
+        })
+    }
+
+    /// ↓values: the writes named and everything they overwrote; unknown values are skipped.
+    pub(crate) fn down_closure<'v>(&self, values: impl IntoIterator<Item = &'v Value>) -> Vec<u64> {
+        let mut row = vec![0; self.past.words()];
+        for value in values {
+            if let Some(&id) = self.write_of_value.get(value) {
+                bits::insert(&mut row, id);
+                bits::union_into(&mut row, self.past.row(id));
+            }
+        }
+        row
+    }
+}
+
+/// How many bytes of bitsets indexing a key takes: a past per write and a view per read.
+pub(crate) fn bitset_bytes(history: &History, operations: &[usize]) -> u64 {
+    let ops = &history.operations;
+    let writes = operations
+        .iter()
+        .filter(|&&index| ops[index].action.write().is_some())
+        .count() as u64;
+    let rows = operations.len() as u64;
+    8 * writes.div_ceil(64) * rows
+}
+
+/// Past(w) for every write, in a depth-first post-order over contexts; a cycle is an error,
+/// since no order of the writes could then respect what each client had read.
+fn pasts(
+    history: &History,
+    key: &Key,
+    writes: &[usize],
+    contexts: &[Vec<usize>],
+) -> Result<Rows, CheckError> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let mut past = Rows::new(writes.len(), writes.len());
+    let mut mark = vec![Mark::New; writes.len()];
+    for root in 0..writes.len() {
+        if mark[root] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        mark[root] = Mark::Open;
+        while let Some(top) = stack.last_mut() {
+            let (write, position) = *top;
+            if let Some(&child) = contexts[write].get(position) {
+                top.1 += 1;
+                match mark[child] {
+                    Mark::New => {
+                        mark[child] = Mark::Open;
+                        stack.push((child, 0));
+                    }
+                    Mark::Open => {
+                        let operation = &history.operations[writes[write]];
+                        let through = &history.operations[writes[child]];
+                        return Err(CheckError::CausalCycle {
+                            put: operation.id,
+                            key: key.clone(),
+                            value: write_value(operation),
+                            through: write_value(through),
+                        });
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                for &child in &contexts[write] {
+                    bits::insert(past.row_mut(write), child);
+                    past.union_rows(write, child);
+                }
+                mark[write] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+    Ok(past)
+}
+
+pub(crate) fn write_value(operation: &Operation) -> Value {
+    operation
+        .action
+        .write()
+        .map(|write| write.value.clone())
+        .unwrap_or_else(|| Value(String::new()))
+}
+
+/// The well-formed-context precondition of DESIGN.md §4: every value in a write's context is in
+/// the view of an `ok` get of the same key by the same client that precedes the write.
+pub(crate) fn check_contexts(
+    index: &HistoryIndex<'_>,
+    key: &KeyIndex<'_>,
+) -> Result<(), CheckError> {
+    // Walk each client's operations on this key in its own order, keeping the union of the views
+    // it has read so far.
+    #[derive(Clone, Copy)]
+    enum Turn {
+        Get(usize),
+        Write(usize),
+    }
+    let mut turns: Vec<(ClientId, u32, Turn)> = key
+        .gets
+        .iter()
+        .enumerate()
+        .map(|(get, &op)| (op, Turn::Get(get)))
+        .chain(key.writes.iter().map(|&op| (op, Turn::Write(op))))
+        .map(|(op, turn)| (index.timing[op].client, index.timing[op].client_rank, turn))
+        .collect();
+    turns.sort_by_key(|&(client, rank, _)| (client, rank));
+    let mut seen: Vec<u64> = vec![0; key.past.words()];
+    let mut current_client = None;
+    for (client, _, turn) in turns {
+        if current_client != Some(client) {
+            current_client = Some(client);
+            seen.iter_mut().for_each(|word| *word = 0);
+        }
+        let op = match turn {
+            Turn::Get(get) => {
+                bits::union_into(&mut seen, key.views.row(get));
+                continue;
+            }
+            Turn::Write(op) => op,
+        };
+        let operation = index.op(op);
+        if let Some(write) = operation.action.write() {
+            for value in &write.context {
+                let known = key
+                    .write_of_value
+                    .get(value)
+                    .is_some_and(|&id| bits::contains(&seen, id));
+                if !known {
+                    return Err(CheckError::ContextNotRead {
+                        put: operation.id,
+                        kind: operation.kind(),
+                        client: operation.client,
+                        key: key.key.clone(),
+                        value: write.value.clone(),
+                        context_value: value.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The checker: judges a leaderless history against a consistency model (DESIGN.md §4).
+//!
+//! It owns the causal order of writes derived from what clients observed (a put overwrites the
+//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C4,
+//! L1 and LIN, the models that forbid their anomalies, and the [`Report`] that explains them.
+//!
+//! What it must never do: call the simulator or any store, or trust store metadata. Dots, store
+//! contexts and timestamps are read only by the white-box property M6 and the LWW observation
+//! L1; replica snapshots only by the convergence properties C1–C4. Everything else, and in
+//! particular the linearizability verdict, uses client observations alone, so a history
+//! recorded from any real cluster is judged the same way.
+//!
+//! Precondition (well-formed contexts): every value in a write's context is in the view of an
+//! `ok` get of the same key by the same client that precedes the write, and contexts form no
+//! cycle. A history that breaks it is an input error ([`CheckError`]), not an anomaly.
+//!
+//! Where DESIGN.md §4 was ambiguous, this module decides as follows (each decision is also
+//! documented where it is implemented):
+//! - Real-time order is strict across clients (equal times are concurrent) but follows each
+//!   client's own sequence even at equal timestamps (`index::precedes`). The precondition and
+//!   every property use this one relation; without it a client that reads and writes in the
+//!   same millisecond would break the precondition.
+//! - M1's "invoked before the read completed" is "not preceded by the read": a put invoked in
+//!   the millisecond the read completed may be in its view.
+//! - Under LWW, M3 and M5 are the register's versions: a read may miss a write only if that
+//!   write could have been ordered before the value it returned (not forced after it by real
+//!   time or by a client's read). The view-based versions would call every write lost to a
+//!   concurrent one stale.
+//! - L1 reports an acknowledged write that loses to a write invoked before it (larger timestamp,
+//!   or equal and larger value); the cause is `clock_skew` when the winner had been acknowledged
+//!   before the loser was invoked, `tie` on equal timestamps, `concurrent` otherwise.
+//! - M6 belongs to no model in DESIGN.md; a wrong context is a causality bug in any store, so
+//!   every model forbids it when the history exposes dots and read contexts.
+//! - `NotLinearizable` is reported only for what M1, M2, M3 and M5 do not already report
+//!   (incomparable views of concurrent reads, and put order); the LIN verdict counts them all.
+//! - LIN for LWW histories: each key is a register, decided by the Wing–Gong–Lowe search of
+//!   `crate::lin` (`register`); the sweep above is for sibling histories.
+//! - C3 with no snapshot of a key: the key holds nothing. C4 is judged from the run summary
+//!   (`quiescent: false` without a bound hit is churn), since a history has one snapshot round.
+//! - Properties that the history cannot support (no snapshots, no dots) are listed as not
+//!   evaluated and do not make the verdict unknown; unknown is kept for undecided LIN and for
+//!   keys beyond the memory budget.
+//!
+//! ```
+//! use quorate::check::{check, CheckOptions, Model, Verdict};
+//! use quorate::history::History;
+//!
+//! let history = History::from_json(r#"{"version": 1, "operations": [
+//!   {"id": 0, "client": 0, "key": "k", "kind": "put", "value": "v1",
+//!    "time_ms_invoke": 0, "time_ms_complete": 4, "outcome": "ok"},
+//!   {"id": 1, "client": 1, "key": "k", "kind": "get", "values": [],
+//!    "time_ms_invoke": 5, "time_ms_complete": 9, "outcome": "ok"}
+//! ]}"#).unwrap();
+//! let report = check(&history, &CheckOptions::model(Some(Model::Quorum))).unwrap();
+//! assert_eq!(report.verdict, Verdict::Invalid);
+//! assert!(report.to_string().contains("stale read"));
+//! ```
+
+mod anomaly;
+mod bits;
+mod convergence;
+mod fxhash;
+mod index;
+mod model;
+pub mod oracle;
+mod reads;
+mod register;
+mod report;
+
+use std::collections::BTreeSet;
+
+use crate::config::Resolution;
+use crate::history::{ClientId, History, Key, OpId, OpKind, Value};
+
+pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
+pub use model::{Circumstances, Model};
+pub use report::{
+    explain, Finding, Linearizability, ModelSource, Omitted, PropertyStatus, Quorum, Report,
+    Verdict,
+};
+
+use anomaly::Findings;
+use index::{HistoryIndex, KeyIndex};
+
+/// Why a history cannot be judged: it breaks the checker's precondition.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    #[error("{kind} {put} (value \"{value}\", {client}) has \"{context_value}\" in its context, but {client} had not read \"{context_value}\" on key \"{key}\" in an ok get before it: contexts must list only values the client read")]
+    ContextNotRead {
+        put: OpId,
+        kind: OpKind,
+        client: ClientId,
+        key: Key,
+        value: Value,
+        context_value: Value,
+    },
+    #[error("write {put} (value \"{value}\") on key \"{key}\" is in its own causal past through \"{through}\": the contexts form a cycle")]
+    CausalCycle {
+        put: OpId,
+        key: Key,
+        value: Value,
+        through: Value,
+    },
+    #[error("write {put} has \"{value}\" in its context, but no put or delete wrote \"{value}\" on key \"{key}\"")]
+    UnknownContextValue { put: OpId, key: Key, value: Value },
+}
+
+/// What to check a history against, and within which budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The model; `None` takes the one the history's configuration promises (else `eventual`).
+    pub model: Option<Model>,
+    /// The most memory the bitsets of one key may take ([`KEY_BUDGET_BYTES`] by default); a
+    /// larger key is left unchecked and the verdict is at best unknown.
+    pub key_budget_bytes: u64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            model: None,
+            key_budget_bytes: KEY_BUDGET_BYTES,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// The default budget, against `model`.
+    pub fn model(model: Option<Model>) -> CheckOptions {
+        CheckOptions {
+            model,
+            ..CheckOptions::default()
+        }
+    }
+}
+
+/// The default bound on the memory of one key's bitsets (1 GiB).
+pub const KEY_BUDGET_BYTES: u64 = 1 << 30;
+
+/// What checking every key established, before it becomes a report.
+#[derive(Debug, Default)]
+struct Evidence {
+    findings: Findings,
+    /// Keys left unchecked, with the reason.
+    skipped_keys: Vec<String>,
+    all_keys_linearizable: bool,
+    /// LWW keys whose register linearizability the search could not decide, with the reason.
+    undecided_registers: Vec<String>,
+    white_box: bool,
+    timestamps: bool,
+}
+
+/// Judges a history: every property, every anomaly, and the verdict against the model.
+pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckError> {
+    let index = HistoryIndex::new(history);
+    let circumstances = Circumstances::of(history);
+    let (model, model_source) = match (options.model, &history.config) {
+        (Some(model), _) => (model, ModelSource::Requested),
+        (None, Some(config)) => (Model::implied_by(config), ModelSource::Config),
+        (None, None) => (Model::Eventual, ModelSource::Default),
+    };
+    let convergence = Convergence::of(history);
+    let snapshots = history
+        .replicas
+        .as_deref()
+        .map(convergence::snapshots_by_key)
+        .unwrap_or_default();
+    let mut keys: BTreeSet<&Key> = index.keys.keys().copied().collect();
+    keys.extend(snapshots.keys().copied());
+
+    let mut evidence = Evidence {
+        all_keys_linearizable: true,
+        ..Evidence::default()
+    };
+    for &key in &keys {
+        let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
+        let bytes = index::bitset_bytes(history, operations);
+        if bytes > options.key_budget_bytes {
+            // Too large to index within the memory budget: say so rather than abort.
+            evidence.skipped_keys.push(format!(
+                "key {key} ({} operations would need {bytes} bytes of bitsets; the budget is {} bytes)",
+                operations.len(),
+                options.key_budget_bytes
+            ));
+            evidence.all_keys_linearizable = false;
+            continue;
+        }
+        let key_index = KeyIndex::build(history, key, operations)?;
+        index::check_contexts(&index, &key_index)?;
+        let reads = reads::check_key(
+            &index,
+            &key_index,
+            circumstances.resolution,
+            &mut evidence.findings,
+        );
+        evidence.all_keys_linearizable &= reads.linearizable;
+        if circumstances.resolution == Resolution::Lww {
+            match register::check_key(key, &register::operations_of(history, operations)) {
+                register::KeyRegister::Linearizable => {}
+                register::KeyRegister::NotLinearizable(anomaly) => {
+                    evidence.all_keys_linearizable = false;
+                    evidence.findings.push(*anomaly);
+                }
+                register::KeyRegister::Unknown(reason) => evidence.undecided_registers.push(reason),
+            }
+        }
+        evidence.white_box |= reads.white_box;
+        evidence.timestamps |= reads.timestamps;
+        if convergence.evaluable() {
+            let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
+            convergence::check_replicas(&key_index, key_snapshots, &mut evidence.findings);
+            if circumstances.resolution == Resolution::Siblings {
+                convergence::check_lost_writes(
+                    history,
+                    &key_index,
+                    key_snapshots,
+                    &mut evidence.findings,
+                );
+            }
+        }
+    }
+    if let Some(reason) = &convergence.churn {
+        evidence.findings.push(Anomaly::RepairChurn {
+            reason: reason.clone(),
+        });
+    }
+
+    let linearizability = match circumstances.resolution {
+        Resolution::Siblings if evidence.all_keys_linearizable => Linearizability::Linearizable,
+        Resolution::Siblings if !evidence.skipped_keys.is_empty() => Linearizability::Unknown {
+            reason: format!("not checked: {}", evidence.skipped_keys.join("; ")),
+        },
+        Resolution::Siblings => Linearizability::NotLinearizable,
+        // LWW keys are registers: the Wing–Gong–Lowe search decided each one.
+        Resolution::Lww if !evidence.all_keys_linearizable => Linearizability::NotLinearizable,
+        Resolution::Lww
+            if evidence.skipped_keys.is_empty() && evidence.undecided_registers.is_empty() =>
+        {
+            Linearizability::Linearizable
+        }
+        Resolution::Lww => {
+            let mut reasons = evidence.skipped_keys.clone();
+            reasons.extend(evidence.undecided_registers.iter().cloned());
+            Linearizability::Unknown {
+                reason: format!("not decided: {}", reasons.join("; ")),
+            }
+        }
+    };
+    Ok(assemble(
+        history,
+        model,
+        model_source,
+        circumstances,
+        &convergence,
+        evidence,
+        linearizability,
+        keys.len(),
+    ))
+}
+
+/// What the history says about the convergence checks: whether they can be judged.
+#[derive(Debug)]
+struct Convergence {
+    /// Why C1–C3 cannot be judged, if they cannot.
+    not_evaluable: Option<String>,
+    /// Why C4 cannot be judged, if it cannot.
+    churn_unknown: Option<String>,
+    /// Why repair did not settle, if the run says it did not.
+    churn: Option<String>,
+}
+
+impl Convergence {
+    fn of(history: &History) -> Convergence {
+        let bound = history.run.as_ref().and_then(|run| run.bound_hit.clone());
+        let not_evaluable = match (&history.replicas, &bound) {
+            (None, _) => Some("the history has no replica snapshots".to_string()),
+            (Some(_), Some(bound)) => Some(format!(
+                "the run stopped at its bound ({bound}) before quiescence, so the snapshots are not final"
+            )),
+            (Some(_), None) => None,
+        };
+        let (churn_unknown, churn) = match &history.run {
+            None => (
+                Some("the history does not say whether repair had gone quiet".to_string()),
+                None,
+            ),
+            Some(run) if run.bound_hit.is_some() => (not_evaluable.clone(), None),
+            Some(run) if !run.quiescent => (
+                None,
+                Some(format!(
+                    "hints, read repair or anti-entropy were still changing replicas at t={} ms, after {} steps",
+                    run.time_ms_end, run.steps
+                )),
+            ),
+            Some(_) => (None, None),
+        };
+        Convergence {
+            not_evaluable,
+            churn_unknown,
+            churn,
+        }
+    }
+
+    fn evaluable(&self) -> bool {
+        self.not_evaluable.is_none()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    history: &History,
+    model: Model,
+    model_source: ModelSource,
+    circumstances: Circumstances,
+    convergence: &Convergence,
+    evidence: Evidence,
+    linearizability: Linearizability,
+    keys: usize,
+) -> Report {
+    let flags = EvidenceFlags {
+        white_box: evidence.white_box,
+        timestamps: evidence.timestamps,
+    };
+    let skipped_keys = evidence.skipped_keys;
+    let findings = evidence.findings;
+    let found = |kind: AnomalyKind| findings.count(kind) > 0;
+    let violates = |candidate: Model| {
+        AnomalyKind::ALL
+            .into_iter()
+            .any(|kind| found(kind) && circumstances.forbids(candidate, kind))
+    };
+    let lin_known_good = linearizability == Linearizability::Linearizable;
+    let strongest_model = Model::ALL
+        .into_iter()
+        .rev()
+        .find(|&candidate| !violates(candidate) && (candidate < Model::Atomic || lin_known_good));
+    let verdict = if violates(model) {
+        Verdict::Invalid
+    } else if !skipped_keys.is_empty() || (model == Model::Atomic && !lin_known_good) {
+        Verdict::Unknown
+    } else {
+        Verdict::Valid
+    };
+
+    let mut anomalies: Vec<Finding> = findings
+        .anomalies
+        .into_iter()
+        .map(|anomaly| Finding {
+            forbidden: circumstances.forbids(model, anomaly.kind()),
+            anomaly,
+        })
+        .collect();
+    // Stable: within a kind, anomalies keep the order in which keys were checked.
+    anomalies.sort_by_key(|finding| (!finding.forbidden, finding.anomaly.kind()));
+    let omitted = findings
+        .omitted
+        .iter()
+        .map(|(&kind, &count)| Omitted {
+            kind,
+            count,
+            forbidden: circumstances.forbids(model, kind),
+        })
+        .collect();
+    let mut properties = properties(model, circumstances, convergence, &flags, &linearizability);
+    if !skipped_keys.is_empty() {
+        properties.push(PropertyStatus {
+            property: "ALL",
+            evaluated: false,
+            required: true,
+            note: format!("keys left unchecked: {}", skipped_keys.join("; ")),
+        });
+    }
+    Report {
+        model,
+        model_source,
+        verdict,
+        strongest_model,
+        linearizability,
+        operations: history.operations.len(),
+        keys,
+        quorum: history.config.as_ref().map(|config| Quorum {
+            n: config.n,
+            r: config.r,
+            w: config.w,
+            sloppy: config.sloppy_quorum,
+        }),
+        anomalies,
+        omitted,
+        properties,
+    }
+}
+
+/// Which store metadata the history carried, for the notes on M6 and L1.
+#[derive(Debug)]
+struct EvidenceFlags {
+    white_box: bool,
+    timestamps: bool,
+}
+
+/// How every property fared, with a note where it was not evaluated or not required.
+fn properties(
+    model: Model,
+    circumstances: Circumstances,
+    convergence: &Convergence,
+    flags: &EvidenceFlags,
+    linearizability: &Linearizability,
+) -> Vec<PropertyStatus> {
+    let lww = circumstances.resolution == Resolution::Lww;
+    let forbids = |kind| circumstances.forbids(model, kind);
+    let status = |property, evaluated, required, note: String| PropertyStatus {
+        property,
+        evaluated,
+        required,
+        note,
+    };
+    let data_loss = "a fault of this run can lose acknowledged data, so it is not required";
+    let convergence_note = convergence.not_evaluable.clone().unwrap_or_default();
+    let mut out = vec![
+        status("M1", true, true, String::new()),
+        status("M2", true, true, String::new()),
+        status(
+            "M3",
+            true,
+            forbids(AnomalyKind::StaleRead),
+            if circumstances.loses_data && model >= Model::Quorum {
+                data_loss.to_string()
+            } else if lww {
+                "under LWW a read may miss a write that a concurrent write overwrote; only writes that must come after the returned one count".to_string()
+            } else {
+                String::new()
+            },
+        ),
+        status("M4", true, false, String::new()),
+        status(
+            "M5",
+            true,
+            forbids(AnomalyKind::NonMonotonicRead),
+            String::new(),
+        ),
+        status(
+            "M6",
+            flags.white_box,
+            true,
+            if flags.white_box {
+                String::new()
+            } else {
+                "the history has no store dots and read contexts (white-box metadata)".to_string()
+            },
+        ),
+        status(
+            "C1",
+            convergence.evaluable(),
+            true,
+            convergence_note.clone(),
+        ),
+        status(
+            "C2",
+            convergence.evaluable(),
+            true,
+            convergence_note.clone(),
+        ),
+    ];
+    let c3_note = if lww {
+        "LWW discards concurrent writes by design (see L1)".to_string()
+    } else if !convergence.evaluable() {
+        convergence_note
+    } else if circumstances.loses_data {
+        data_loss.to_string()
+    } else if !circumstances.durable {
+        "storage is volatile, so it is not required".to_string()
+    } else {
+        String::new()
+    };
+    out.push(status(
+        "C3",
+        convergence.evaluable() && !lww,
+        forbids(AnomalyKind::LostWrite),
+        c3_note,
+    ));
+    out.push(status(
+        "C4",
+        convergence.churn_unknown.is_none(),
+        true,
+        convergence.churn_unknown.clone().unwrap_or_default(),
+    ));
+    let l1_note = match (lww, flags.timestamps) {
+        (false, _) => "not an LWW history".to_string(),
+        (true, false) => "the history has no LWW timestamps".to_string(),
+        (true, true) => String::new(),
+    };
+    out.push(status("L1", lww && flags.timestamps, false, l1_note));
+    let lin_note = match linearizability {
+        Linearizability::Unknown { reason } => reason.clone(),
+        _ => String::new(),
+    };
+    out.push(status(
+        "LIN",
+        !matches!(linearizability, Linearizability::Unknown { .. }),
+        model >= Model::Atomic,
+        lin_note,
+    ));
+    out
+}
+
+/// Whether one key of a sibling history is MVR-linearizable, by the polynomial decision (for
+/// tests against [`oracle`]); `None` for a key no operation touches.
+pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bool>, CheckError> {
+    let index = HistoryIndex::new(history);
+    let Some(operations) = index.keys.get(key) else {
+        return Ok(None);
+    };
+    let key_index = KeyIndex::build(history, key, operations)?;
+    index::check_contexts(&index, &key_index)?;
+    let mut findings = Findings::default();
+    let reads = reads::check_key(&index, &key_index, Resolution::Siblings, &mut findings);
+    Ok(Some(reads.linearizable))
+}
+
+/// Checks the precondition alone: whether the checker can judge this history.
+pub fn check_precondition(history: &History) -> Result<(), CheckError> {
+    let index = HistoryIndex::new(history);
+    for (&key, operations) in &index.keys {
+        let key_index = KeyIndex::build(history, key, operations)?;
+        index::check_contexts(&index, &key_index)?;
+    }
+    Ok(())
+}

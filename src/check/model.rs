@@ -1,0 +1,159 @@
+//! Consistency models: which anomalies each forbids, and which model a configuration promises.
+//!
+//! `eventual` ⊂ `quorum` ⊂ `monotonic` ⊂ `atomic` (DESIGN.md §4): each forbids what the weaker
+//! ones forbid and more. Some requirements also depend on the run: a fault that loses data
+//! voids the promises of M3 and C3, and LWW with node clocks discards writes by design (it
+//! promises only `eventual`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::config::{Config, Durability, ReadRepair, Resolution, Timestamps};
+use crate::history::History;
+
+use super::anomaly::AnomalyKind;
+
+/// A consistency model, from weakest to strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Model {
+    /// C1–C4, M1, M2 (and M6 when the store exposes dots).
+    Eventual,
+    /// + M3: a read sees every write acknowledged before it began.
+    Quorum,
+    /// + M5: a read sees everything an earlier read saw.
+    Monotonic,
+    /// + LIN: one real-time order explains every read.
+    Atomic,
+}
+
+impl Model {
+    pub const ALL: [Model; 4] = [
+        Model::Eventual,
+        Model::Quorum,
+        Model::Monotonic,
+        Model::Atomic,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Eventual => "eventual",
+            Model::Quorum => "quorum",
+            Model::Monotonic => "monotonic",
+            Model::Atomic => "atomic",
+        }
+    }
+
+    /// The model a store with this configuration promises.
+    ///
+    /// LWW with node clocks promises only `eventual`: it discards concurrent writes by design and
+    /// clock skew lets an older write win, so stale reads are its nature. LWW with quorum
+    /// timestamps and blocking read repair (ABD) promises `atomic`. With siblings, strict quorums
+    /// promise `quorum`, and blocking read repair adds `monotonic`.
+    pub fn implied_by(config: &Config) -> Model {
+        if !config.is_strict_quorum() {
+            return Model::Eventual;
+        }
+        let blocking = config.read_repair == ReadRepair::Blocking;
+        match (config.resolution, config.timestamps) {
+            (Resolution::Siblings, _) if blocking => Model::Monotonic,
+            (Resolution::Siblings, _) => Model::Quorum,
+            (Resolution::Lww, Timestamps::Quorum) if blocking => Model::Atomic,
+            (Resolution::Lww, _) => Model::Eventual,
+        }
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Model {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Model, String> {
+        Model::ALL
+            .into_iter()
+            .find(|model| model.name() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown model {text:?}; the models are eventual, quorum, monotonic and atomic"
+                )
+            })
+    }
+}
+
+/// What about the run changes which anomalies a model forbids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Circumstances {
+    pub resolution: Resolution,
+    /// Whether the store keeps acknowledged data across crashes.
+    pub durable: bool,
+    /// Whether a fault of the run can destroy acknowledged data (a volatile crash).
+    pub loses_data: bool,
+}
+
+impl Circumstances {
+    /// Read from the history; without a configuration, a durable sibling store is assumed.
+    pub fn of(history: &History) -> Circumstances {
+        let config = history.config.as_ref();
+        Circumstances {
+            resolution: config.map_or(Resolution::Siblings, |config| config.resolution),
+            durable: config.map_or(true, |config| config.durability == Durability::Durable),
+            loses_data: history.faults.iter().any(|fault| fault.loses_data),
+        }
+    }
+
+    /// Whether `model` forbids anomalies of `kind` in these circumstances.
+    pub fn forbids(&self, model: Model, kind: AnomalyKind) -> bool {
+        match kind {
+            AnomalyKind::PhantomValue
+            | AnomalyKind::FutureRead
+            | AnomalyKind::DominatedSibling
+            | AnomalyKind::ContextTooSmall
+            | AnomalyKind::ContextTooLarge
+            | AnomalyKind::Divergence
+            | AnomalyKind::RepairChurn => true,
+            AnomalyKind::LostWrite => {
+                self.resolution == Resolution::Siblings && self.durable && !self.loses_data
+            }
+            AnomalyKind::StaleRead => model >= Model::Quorum && !self.loses_data,
+            AnomalyKind::NonMonotonicRead => model >= Model::Monotonic,
+            AnomalyKind::NotLinearizable => model >= Model::Atomic,
+            AnomalyKind::FailedWriteVisible | AnomalyKind::LwwLostWrite => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_imply_models() {
+        let check = |preset: &str, expected: Model| {
+            let config = Config::preset(preset).unwrap();
+            assert_eq!(Model::implied_by(&config), expected, "{preset}");
+        };
+        check("dynamo", Model::Quorum);
+        check("weak", Model::Eventual);
+        check("sloppy", Model::Eventual);
+        check("lww", Model::Eventual);
+        check("cassandra", Model::Eventual);
+        check("atomic", Model::Atomic);
+    }
+
+    #[test]
+    fn models_parse_and_are_ordered() {
+        assert_eq!("monotonic".parse::<Model>(), Ok(Model::Monotonic));
+        assert!("strong"
+            .parse::<Model>()
+            .unwrap_err()
+            .contains("eventual, quorum"));
+        assert!(Model::Eventual < Model::Quorum && Model::Monotonic < Model::Atomic);
+    }
+}

@@ -1,0 +1,619 @@
+//! The read-side properties of one key (M1–M6 of DESIGN.md §4), the MVR-linearizability
+//! decision for sibling histories, and the LWW observation L1.
+//!
+//! Each property is a sweep over real time with bitset views, so one key costs about
+//! O((R + W)·W/64) word operations. Only M6 and L1 read store metadata (dots, contexts,
+//! timestamps); everything else uses what clients observed.
+
+use crate::config::Resolution;
+use crate::history::{ClientId, Value};
+
+use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
+use super::bits;
+use super::fxhash::FxHashMap;
+use super::index::{HistoryIndex, KeyIndex};
+
+/// How many missing puts a stale-read anomaly lists by name.
+const MISSING_LISTED: usize = 8;
+
+/// What checking one key's reads established.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeyReads {
+    /// Sibling mode: whether the key's operations are MVR-linearizable.
+    pub(crate) linearizable: bool,
+    /// Whether M6 could be evaluated (the store exposed dots and read contexts).
+    pub(crate) white_box: bool,
+    /// Whether L1 could be evaluated (the store exposed LWW timestamps).
+    pub(crate) timestamps: bool,
+}
+
+/// Checks every read-side property of one key.
+pub(crate) fn check_key(
+    index: &HistoryIndex<'_>,
+    key: &KeyIndex<'_>,
+    resolution: Resolution,
+    out: &mut Findings,
+) -> KeyReads {
+    let checker = Reads {
+        index,
+        key,
+        resolution,
+    };
+    let mut violations = 0;
+    violations += checker.phantoms_and_dominated(out);
+    checker.failed_writes_visible(out);
+    violations += checker.future_reads(out);
+    violations += checker.stale_reads(out);
+    violations += checker.non_monotonic_reads(out);
+    if resolution == Resolution::Siblings {
+        violations += checker.incomparable_views(out);
+        violations += checker.put_order(out);
+    }
+    KeyReads {
+        linearizable: violations == 0,
+        white_box: checker.white_box(out),
+        timestamps: resolution == Resolution::Lww && checker.lww_lost_writes(out),
+    }
+}
+
+struct Reads<'a, 'h> {
+    index: &'a HistoryIndex<'h>,
+    key: &'a KeyIndex<'h>,
+    resolution: Resolution,
+}
+
+impl Reads<'_, '_> {
+    fn summary(&self, op: usize) -> OpSummary {
+        OpSummary::of(self.index.op(op))
+    }
+
+    fn get_summary(&self, get: usize) -> OpSummary {
+        self.summary(self.key.gets[get])
+    }
+
+    fn write_summary(&self, write: usize) -> OpSummary {
+        self.summary(self.key.writes[write])
+    }
+
+    fn write_value(&self, write: usize) -> Value {
+        super::index::write_value(self.index.op(self.key.writes[write]))
+    }
+
+    fn words(&self) -> usize {
+        self.key.past.words()
+    }
+
+    /// Under LWW: whether `earlier` must come before `later` in any order of the register,
+    /// because real time or a client's read says so.
+    fn forced_before(&self, earlier: usize, later: usize) -> bool {
+        self.index
+            .precedes(self.key.writes[earlier], self.key.writes[later])
+            || bits::contains(self.key.past.row(later), earlier)
+    }
+
+    /// Under LWW a read that returned `get`'s value may miss a write only if that write could
+    /// have come before the returned one; `missing` is kept when it could not.
+    fn lww_must_have_seen(&self, get: usize, missing: usize) -> bool {
+        self.key.phantoms[get].is_empty()
+            && self.key.returned[get]
+                .iter()
+                .all(|&returned| self.forced_before(returned, missing))
+    }
+
+    /// M1 (values no put wrote) and M2 (siblings that overwrite one another).
+    fn phantoms_and_dominated(&self, out: &mut Findings) -> usize {
+        let mut violations = 0;
+        let mut overwritten = vec![0; self.words()];
+        for get in 0..self.key.gets.len() {
+            for value in &self.key.phantoms[get] {
+                violations += 1;
+                out.push(Anomaly::PhantomValue {
+                    key: self.key.key.clone(),
+                    seen_by: Observer::Read {
+                        read: self.get_summary(get),
+                    },
+                    value: (*value).clone(),
+                });
+            }
+            let returned = &self.key.returned[get];
+            overwritten.iter_mut().for_each(|word| *word = 0);
+            for &write in returned {
+                bits::union_into(&mut overwritten, self.key.past.row(write));
+            }
+            let mut dominated_here = false;
+            for &write in returned {
+                if !bits::contains(&overwritten, write) {
+                    continue;
+                }
+                let by = returned
+                    .iter()
+                    .copied()
+                    .find(|&other| bits::contains(self.key.past.row(other), write));
+                if let Some(by) = by {
+                    violations += 1;
+                    dominated_here = true;
+                    out.push(self.dominated(get, write, by, false));
+                }
+            }
+            if self.resolution == Resolution::Lww && !dominated_here && returned.len() > 1 {
+                violations += 1;
+                out.push(self.dominated(get, returned[1], returned[0], true));
+            }
+        }
+        violations
+    }
+
+    fn dominated(&self, get: usize, dominated: usize, by: usize, lww: bool) -> Anomaly {
+        Anomaly::DominatedSibling {
+            key: self.key.key.clone(),
+            seen_by: Observer::Read {
+                read: self.get_summary(get),
+            },
+            dominated: self.write_value(dominated),
+            by: self.write_value(by),
+            lww_single_value: lww,
+        }
+    }
+
+    /// The earliest-completing get whose view holds each write, if any.
+    fn first_seen(&self) -> Vec<Option<usize>> {
+        let mut by_completion: Vec<usize> = (0..self.key.gets.len()).collect();
+        by_completion.sort_by_key(|&get| self.index.timing[self.key.gets[get]].complete_ok);
+        let mut first = vec![None; self.key.writes.len()];
+        let mut assigned = vec![0; self.words()];
+        for get in by_completion {
+            let view = self.key.views.row(get);
+            for write in bits::difference(view, &assigned).collect::<Vec<_>>() {
+                first[write] = Some(get);
+            }
+            bits::union_into(&mut assigned, view);
+        }
+        first
+    }
+
+    /// M4, an observation: writes that failed or never answered, yet a read saw them.
+    fn failed_writes_visible(&self, out: &mut Findings) {
+        for (write, seen) in self.first_seen().into_iter().enumerate() {
+            let op = self.key.writes[write];
+            if let (false, Some(get)) = (self.index.op(op).is_ok(), seen) {
+                out.push(Anomaly::FailedWriteVisible {
+                    key: self.key.key.clone(),
+                    put: self.summary(op),
+                    read: self.get_summary(get),
+                });
+            }
+        }
+    }
+
+    /// M1: a read whose view holds a write invoked only after the read had finished.
+    fn future_reads(&self, out: &mut Findings) -> usize {
+        let mut violations = 0;
+        let mut found = Vec::new();
+        sweep_preceding(
+            self.index,
+            self.words(),
+            &self.key.gets,
+            &self.key.writes,
+            |get, union| bits::union_into(union, self.key.views.row(get)),
+            |write, union| {
+                if bits::contains(union, write) {
+                    found.push(write);
+                }
+            },
+        );
+        found.sort_unstable();
+        for write in found {
+            let op = self.key.writes[write];
+            let witness = (0..self.key.gets.len()).find(|&get| {
+                bits::contains(self.key.views.row(get), write)
+                    && self.index.precedes(self.key.gets[get], op)
+            });
+            if let Some(get) = witness {
+                violations += 1;
+                out.push(Anomaly::FutureRead {
+                    key: self.key.key.clone(),
+                    read: self.get_summary(get),
+                    put: self.summary(op),
+                });
+            }
+        }
+        violations
+    }
+
+    /// The `ok` writes, as (write id) and as history indices.
+    fn acknowledged_writes(&self) -> (Vec<usize>, Vec<usize>) {
+        self.key
+            .writes
+            .iter()
+            .enumerate()
+            .filter(|(_, &op)| self.index.op(op).is_ok())
+            .map(|(write, &op)| (write, op))
+            .unzip()
+    }
+
+    /// M3: a read whose view misses a write acknowledged before the read began.
+    fn stale_reads(&self, out: &mut Findings) -> usize {
+        let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
+        let mut stale: Vec<(usize, Vec<usize>)> = Vec::new();
+        sweep_preceding(
+            self.index,
+            self.words(),
+            &acknowledged_ops,
+            &self.key.gets,
+            |source, union| bits::insert(union, acknowledged[source]),
+            |get, union| {
+                let missing: Vec<usize> = bits::difference(union, self.key.views.row(get))
+                    .filter(|&write| {
+                        self.resolution == Resolution::Siblings
+                            || self.lww_must_have_seen(get, write)
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    stale.push((get, missing));
+                }
+            },
+        );
+        stale.sort_unstable_by_key(|(get, _)| *get);
+        let violations = stale.len();
+        for (get, missing) in stale {
+            out.push(Anomaly::StaleRead {
+                key: self.key.key.clone(),
+                read: self.get_summary(get),
+                missing_total: missing.len(),
+                missing: missing
+                    .iter()
+                    .take(MISSING_LISTED)
+                    .map(|&write| self.write_summary(write))
+                    .collect(),
+            });
+        }
+        violations
+    }
+
+    /// M5: a read that misses part of the view of a read that finished before it began.
+    fn non_monotonic_reads(&self, out: &mut Findings) -> usize {
+        let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
+        sweep_preceding(
+            self.index,
+            self.words(),
+            &self.key.gets,
+            &self.key.gets,
+            |get, union| bits::union_into(union, self.key.views.row(get)),
+            |get, union| {
+                let lost: Vec<usize> = bits::difference(union, self.key.views.row(get))
+                    .filter(|&write| {
+                        self.resolution == Resolution::Siblings
+                            || self.lww_must_have_seen(get, write)
+                    })
+                    .collect();
+                if !lost.is_empty() {
+                    found.push((get, lost));
+                }
+            },
+        );
+        found.sort_unstable_by_key(|(get, _)| *get);
+        let mut violations = 0;
+        for (later, lost) in found {
+            let later_op = self.key.gets[later];
+            let earlier = (0..self.key.gets.len()).find(|&earlier| {
+                self.index.precedes(self.key.gets[earlier], later_op)
+                    && bits::contains(self.key.views.row(earlier), lost[0])
+            });
+            let Some(earlier) = earlier else { continue };
+            let earlier_view = self.key.views.row(earlier);
+            violations += 1;
+            out.push(Anomaly::NonMonotonicRead {
+                key: self.key.key.clone(),
+                earlier: self.get_summary(earlier),
+                later: self.get_summary(later),
+                lost: lost
+                    .iter()
+                    .filter(|&&write| bits::contains(earlier_view, write))
+                    .map(|&write| self.write_value(write))
+                    .collect(),
+            });
+        }
+        violations
+    }
+
+    /// The gets in order of view size, then view contents.
+    fn gets_by_view(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.key.gets.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (view_a, view_b) = (self.key.views.row(a), self.key.views.row(b));
+            (bits::count(view_a), view_a).cmp(&(bits::count(view_b), view_b))
+        });
+        order
+    }
+
+    /// LIN, chain: the views of all reads must be totally ordered by inclusion. Pairs ordered in
+    /// real time are left to M5, which already reports them.
+    fn incomparable_views(&self, out: &mut Findings) -> usize {
+        let order = self.gets_by_view();
+        let mut violations = 0;
+        for pair in order.windows(2) {
+            let (smaller, larger) = (pair[0], pair[1]);
+            let (view_small, view_large) =
+                (self.key.views.row(smaller), self.key.views.row(larger));
+            if bits::is_subset(view_small, view_large) {
+                continue;
+            }
+            let (op_small, op_large) = (self.key.gets[smaller], self.key.gets[larger]);
+            if self.index.precedes(op_small, op_large) || self.index.precedes(op_large, op_small) {
+                violations += 1;
+                continue;
+            }
+            violations += 1;
+            let mut witness = vec![self.summary(op_small), self.summary(op_large)];
+            witness.sort_by_key(|op| op.id);
+            out.push(Anomaly::NotLinearizable {
+                key: self.key.key.clone(),
+                reason: LinReason::IncomparableViews,
+                witness,
+            });
+        }
+        violations
+    }
+
+    /// LIN, put order: if put p was acknowledged before put q began, every view holding q holds
+    /// p. With views in a chain it is enough to test the smallest view holding q. Cases where p
+    /// also precedes that read are stale reads (M3), already reported.
+    fn put_order(&self, out: &mut Findings) -> usize {
+        let mut smallest_view = vec![None; self.key.writes.len()];
+        let mut assigned = vec![0; self.words()];
+        for get in self.gets_by_view() {
+            let view = self.key.views.row(get);
+            for write in bits::difference(view, &assigned).collect::<Vec<_>>() {
+                smallest_view[write] = Some(get);
+            }
+            bits::union_into(&mut assigned, view);
+        }
+        let seen: Vec<usize> = (0..self.key.writes.len())
+            .filter(|&write| smallest_view[write].is_some())
+            .collect();
+        let seen_ops: Vec<usize> = seen.iter().map(|&write| self.key.writes[write]).collect();
+        let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
+        let mut found = Vec::new();
+        sweep_preceding(
+            self.index,
+            self.words(),
+            &acknowledged_ops,
+            &seen_ops,
+            |source, union| bits::insert(union, acknowledged[source]),
+            |target, union| {
+                let later = seen[target];
+                let Some(get) = smallest_view[later] else {
+                    return;
+                };
+                let get_op = self.key.gets[get];
+                let earlier = bits::difference(union, self.key.views.row(get))
+                    .find(|&earlier| !self.index.precedes(self.key.writes[earlier], get_op));
+                if let Some(earlier) = earlier {
+                    found.push((earlier, later, get));
+                }
+            },
+        );
+        found.sort_unstable();
+        let violations = found.len();
+        for (earlier, later, get) in found {
+            out.push(Anomaly::NotLinearizable {
+                key: self.key.key.clone(),
+                reason: LinReason::PutOrder,
+                witness: vec![
+                    self.write_summary(earlier),
+                    self.write_summary(later),
+                    self.get_summary(get),
+                ],
+            });
+        }
+        violations
+    }
+
+    /// M6, white-box: a read's context covers a put's dot exactly when the put is in its view.
+    /// Returns whether the store exposed what M6 needs.
+    fn white_box(&self, out: &mut Findings) -> bool {
+        let dots: Vec<(usize, crate::causality::Dot)> = self
+            .key
+            .writes
+            .iter()
+            .enumerate()
+            .filter_map(|(write, &op)| {
+                let dot = self.index.op(op).meta.as_ref()?.dot?;
+                Some((write, dot))
+            })
+            .collect();
+        if dots.is_empty() {
+            return false;
+        }
+        let mut evaluated = false;
+        for (get, &op) in self.key.gets.iter().enumerate() {
+            let Some(context) = self
+                .index
+                .op(op)
+                .meta
+                .as_ref()
+                .and_then(|meta| meta.context_vv.as_ref())
+            else {
+                continue;
+            };
+            evaluated = true;
+            let view = self.key.views.row(get);
+            for &(write, dot) in &dots {
+                let covered = context.covers(dot);
+                let in_view = bits::contains(view, write);
+                let (read, put) = (self.get_summary(get), self.write_summary(write));
+                let key = self.key.key.clone();
+                match (covered, in_view) {
+                    (false, true) => out.push(Anomaly::ContextTooSmall { key, read, put }),
+                    (true, false) => out.push(Anomaly::ContextTooLarge { key, read, put }),
+                    _ => {}
+                }
+            }
+        }
+        evaluated
+    }
+
+    /// L1, an observation under LWW: an acknowledged write that loses to a write invoked
+    /// earlier, because that one has a larger timestamp (or an equal one and a larger value).
+    /// Returns whether the store exposed timestamps.
+    fn lww_lost_writes(&self, out: &mut Findings) -> bool {
+        let mut observed = vec![0; self.words()];
+        for get in 0..self.key.gets.len() {
+            bits::union_into(&mut observed, self.key.views.row(get));
+        }
+        let mut stamped: Vec<(usize, u64)> = self
+            .key
+            .writes
+            .iter()
+            .enumerate()
+            .filter_map(|(write, &op)| Some((write, self.index.op(op).meta.as_ref()?.timestamp?)))
+            .collect();
+        if stamped.is_empty() {
+            return false;
+        }
+        stamped.sort_by_key(|&(write, _)| {
+            (self.index.op(self.key.writes[write]).time_ms_invoke, write)
+        });
+        // The best write among those invoked strictly earlier that surely took effect.
+        let mut best: Option<(u64, Value, usize)> = None;
+        let mut position = 0;
+        while position < stamped.len() {
+            let invoke = self
+                .index
+                .op(self.key.writes[stamped[position].0])
+                .time_ms_invoke;
+            let group_end = stamped[position..]
+                .iter()
+                .position(|&(write, _)| {
+                    self.index.op(self.key.writes[write]).time_ms_invoke != invoke
+                })
+                .map_or(stamped.len(), |offset| position + offset);
+            for &(write, timestamp) in &stamped[position..group_end] {
+                let op = self.key.writes[write];
+                if !self.index.op(op).is_ok() {
+                    continue;
+                }
+                let Some((best_timestamp, best_value, winner)) = &best else {
+                    continue;
+                };
+                let value = self.write_value(write);
+                let loses = (*best_timestamp, best_value) > (timestamp, &value);
+                if !loses {
+                    continue;
+                }
+                let winner_op = self.key.writes[*winner];
+                let cause = if *best_timestamp == timestamp {
+                    LwwCause::Tie
+                } else if self.index.precedes(winner_op, op) {
+                    LwwCause::ClockSkew
+                } else {
+                    LwwCause::Concurrent
+                };
+                out.push(Anomaly::LwwLostWrite {
+                    key: self.key.key.clone(),
+                    lost: self.summary(op),
+                    winner: self.summary(winner_op),
+                    cause,
+                    timestamp_lost: timestamp,
+                    timestamp_winner: *best_timestamp,
+                });
+            }
+            for &(write, timestamp) in &stamped[position..group_end] {
+                let took_effect = self.index.op(self.key.writes[write]).is_ok()
+                    || bits::contains(&observed, write);
+                if !took_effect {
+                    continue;
+                }
+                let value = self.write_value(write);
+                let better = match &best {
+                    None => true,
+                    Some((best_timestamp, best_value, _)) => {
+                        (timestamp, &value) > (*best_timestamp, best_value)
+                    }
+                };
+                if better {
+                    best = Some((timestamp, value, write));
+                }
+            }
+            position = group_end;
+        }
+        true
+    }
+}
+
+/// For every target, calls `visit(target, union)` with the union of what `add` contributes for
+/// every source that precedes the target in real time (see `index::precedes`). Sources are
+/// `ok` operations; both slices hold history indices, and the callbacks get positions in them.
+///
+/// Cost: sorting, then one pass with O(words) work per target and per source.
+pub(crate) fn sweep_preceding(
+    index: &HistoryIndex<'_>,
+    words: usize,
+    sources: &[usize],
+    targets: &[usize],
+    mut add: impl FnMut(usize, &mut [u64]),
+    mut visit: impl FnMut(usize, &[u64]),
+) {
+    let timing = &index.timing;
+    let mut by_completion: Vec<usize> = (0..sources.len())
+        .filter(|&source| timing[sources[source]].complete_ok.is_some())
+        .collect();
+    by_completion.sort_by_key(|&source| timing[sources[source]].complete_ok);
+    let mut target_order: Vec<usize> = (0..targets.len()).collect();
+    target_order.sort_by_key(|&target| {
+        let t = &timing[targets[target]];
+        (t.invoke, t.client, t.client_rank)
+    });
+
+    // A client's own earlier operations precede its later ones even at equal timestamps.
+    struct ClientRun {
+        sources: Vec<usize>,
+        next: usize,
+        union: Vec<u64>,
+    }
+    let mut clients: FxHashMap<ClientId, ClientRun> = FxHashMap::default();
+    for &source in &by_completion {
+        clients
+            .entry(timing[sources[source]].client)
+            .or_insert_with(|| ClientRun {
+                sources: Vec::new(),
+                next: 0,
+                union: vec![0; words],
+            })
+            .sources
+            .push(source);
+    }
+    for run in clients.values_mut() {
+        run.sources
+            .sort_by_key(|&source| timing[sources[source]].client_rank);
+    }
+
+    let mut time_union = vec![0; words];
+    let mut next = 0;
+    let mut scratch = vec![0; words];
+    for target in target_order {
+        let target_timing = timing[targets[target]];
+        while let Some(&source) = by_completion.get(next) {
+            let completed_before = timing[sources[source]]
+                .complete_ok
+                .is_some_and(|complete| complete < target_timing.invoke);
+            if !completed_before {
+                break;
+            }
+            add(source, &mut time_union);
+            next += 1;
+        }
+        scratch.copy_from_slice(&time_union);
+        if let Some(run) = clients.get_mut(&target_timing.client) {
+            while let Some(&source) = run.sources.get(run.next) {
+                if timing[sources[source]].client_rank >= target_timing.client_rank {
+                    break;
+                }
+                add(source, &mut run.union);
+                run.next += 1;
+            }
+            bits::union_into(&mut scratch, &run.union);
+        }
+        visit(target, &scratch);
+    }
+}

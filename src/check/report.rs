@@ -1,0 +1,449 @@
+//! The checker's result as plain data, and its text form: one paragraph per anomaly, in the
+//! words a store engineer uses. The JSON form (`serde`) carries the same content.
+
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+
+use crate::history::{Outcome, Value};
+
+use super::anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary};
+use super::model::Model;
+
+/// Whether the history satisfies the requested model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Valid,
+    /// A forbidden anomaly was found.
+    Invalid,
+    /// No forbidden anomaly was found, but a required property could not be decided.
+    Unknown,
+}
+
+/// Where the requested model came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    /// `--model` (or the caller) asked for it.
+    Requested,
+    /// The history's configuration promises it.
+    Config,
+    /// Neither: the history has no configuration, so nothing beyond `eventual` is promised.
+    Default,
+}
+
+/// The outcome of the linearizability property (LIN).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Linearizability {
+    Linearizable,
+    NotLinearizable,
+    /// Not decided; the reason says why.
+    Unknown {
+        reason: String,
+    },
+}
+
+/// One anomaly and whether the requested model forbids it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub forbidden: bool,
+    #[serde(flatten)]
+    pub anomaly: Anomaly,
+}
+
+/// Anomalies of one kind beyond the number a report keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    pub kind: AnomalyKind,
+    pub count: u64,
+    pub forbidden: bool,
+}
+
+/// How one property of DESIGN.md §4 fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PropertyStatus {
+    /// `M1` … `M6`, `C1` … `C4`, `L1`, `LIN`.
+    pub property: &'static str,
+    /// Whether the history held what the property needs.
+    pub evaluated: bool,
+    /// Whether the requested model (in this run's circumstances) forbids breaking it.
+    pub required: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The quorum settings a report names when it explains a stale read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Quorum {
+    pub n: u32,
+    pub r: u32,
+    pub w: u32,
+    pub sloppy: bool,
+}
+
+/// Everything the checker concluded about one history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub model: Model,
+    pub model_source: ModelSource,
+    pub verdict: Verdict,
+    /// The strongest model none of whose forbidden anomalies was found; `None` if even
+    /// `eventual` is broken.
+    pub strongest_model: Option<Model>,
+    pub linearizability: Linearizability,
+    pub operations: usize,
+    pub keys: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<Quorum>,
+    /// Forbidden anomalies first, then the others; within each, by kind then key.
+    pub anomalies: Vec<Finding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
+    pub properties: Vec<PropertyStatus>,
+}
+
+impl Report {
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+
+    /// How many anomalies the requested model forbids, counting omitted ones.
+    pub fn forbidden_count(&self) -> u64 {
+        let kept = self
+            .anomalies
+            .iter()
+            .filter(|found| found.forbidden)
+            .count() as u64;
+        kept + self
+            .omitted
+            .iter()
+            .filter(|omitted| omitted.forbidden)
+            .map(|omitted| omitted.count)
+            .sum::<u64>()
+    }
+
+    /// The kinds of anomaly found, each once, in report order.
+    pub fn kinds(&self) -> Vec<AnomalyKind> {
+        let mut kinds: Vec<AnomalyKind> = Vec::new();
+        for found in &self.anomalies {
+            let kind = found.anomaly.kind();
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        kinds
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = match self.verdict {
+            Verdict::Valid => "VALID",
+            Verdict::Invalid => "INVALID",
+            Verdict::Unknown => "UNKNOWN",
+        };
+        let source = match self.model_source {
+            ModelSource::Requested => "as requested",
+            ModelSource::Config => "promised by the history's configuration",
+            ModelSource::Default => "the history has no configuration",
+        };
+        writeln!(f, "{verdict} against model {} ({source})", self.model)?;
+        let strongest = self
+            .strongest_model
+            .map_or("none (even eventual is broken)", Model::name);
+        writeln!(f, "strongest model satisfied: {strongest}")?;
+        let lin = match &self.linearizability {
+            Linearizability::Linearizable => "yes".to_string(),
+            Linearizability::NotLinearizable => "no".to_string(),
+            Linearizability::Unknown { reason } => format!("unknown ({reason})"),
+        };
+        writeln!(f, "linearizable: {lin}")?;
+        let forbidden = self.forbidden_count();
+        let total = self.anomalies.len() as u64 + self.omitted.iter().map(|o| o.count).sum::<u64>();
+        writeln!(
+            f,
+            "{}, {}; {}, {forbidden} forbidden by {}",
+            plural(self.operations as u64, "operation"),
+            plural(self.keys as u64, "key"),
+            plural(total, "anomaly"),
+            self.model
+        )?;
+        for (number, found) in self.anomalies.iter().enumerate() {
+            let label = if found.forbidden {
+                "forbidden"
+            } else {
+                "allowed"
+            };
+            let key = found
+                .anomaly
+                .key()
+                .map_or(String::new(), |key| format!(" on key {key}"));
+            writeln!(f)?;
+            writeln!(f, "{}. [{label}] {}{key}", number + 1, found.anomaly.kind())?;
+            writeln!(f, "   {}", explain(&found.anomaly, self.quorum))?;
+        }
+        for omitted in &self.omitted {
+            let label = if omitted.forbidden {
+                "forbidden"
+            } else {
+                "allowed"
+            };
+            writeln!(f)?;
+            writeln!(
+                f,
+                "... and {} more {} anomalies [{label}] not listed",
+                omitted.count, omitted.kind
+            )?;
+        }
+        let skipped: Vec<&PropertyStatus> = self
+            .properties
+            .iter()
+            .filter(|status| !status.evaluated || !status.note.is_empty())
+            .collect();
+        if !skipped.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "notes:")?;
+            for status in skipped {
+                let evaluated = if status.evaluated {
+                    ""
+                } else {
+                    "not evaluated: "
+                };
+                writeln!(f, "- {}: {evaluated}{}", status.property, status.note)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "1 key", "2 keys", "1 anomaly", "3 anomalies".
+fn plural(count: u64, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        (_, None) => format!("{count} {noun}s"),
+    }
+}
+
+fn set(values: &[Value]) -> String {
+    let names: Vec<&str> = values.iter().map(|value| value.0.as_str()).collect();
+    format!("{{{}}}", names.join(", "))
+}
+
+fn write_name(op: &OpSummary) -> String {
+    let value = op.value.as_ref().map_or("?", |value| value.0.as_str());
+    format!("{} {value} (#{})", op.kind, op.id.0)
+}
+
+/// "read #41 by client 3 at t=120 ms"
+fn read_name(op: &OpSummary) -> String {
+    format!(
+        "read #{} by client {} at t={} ms",
+        op.id.0, op.client.0, op.time_ms_invoke
+    )
+}
+
+fn returned(op: &OpSummary) -> String {
+    set(op.values.as_deref().unwrap_or(&[]))
+}
+
+fn completed(op: &OpSummary) -> String {
+    match op.time_ms_complete {
+        Some(time) => format!("t={time} ms"),
+        None => "no answer".to_string(),
+    }
+}
+
+fn under_quorum(quorum: Option<Quorum>) -> String {
+    match quorum {
+        Some(q) if q.r + q.w > q.n && !q.sloppy => {
+            format!(" under r + w > n ({} + {} > {})", q.r, q.w, q.n)
+        }
+        Some(q) => format!(
+            " (r = {}, w = {}, n = {}: no strict quorum promised)",
+            q.r, q.w, q.n
+        ),
+        None => String::new(),
+    }
+}
+
+fn ended(op: &OpSummary) -> &'static str {
+    match op.outcome {
+        Outcome::Ok => "was acknowledged",
+        Outcome::Fail => "failed",
+        Outcome::Info => "never answered",
+    }
+}
+
+/// One paragraph explaining an anomaly.
+pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
+    let mut text = String::new();
+    let _ = match anomaly {
+        Anomaly::PhantomValue { key, seen_by, value } => match seen_by {
+            Observer::Read { read } => write!(
+                text,
+                "{} returned {}, including {value}, which no put or delete on key {key} ever wrote: a phantom value.",
+                read_name(read),
+                returned(read)
+            ),
+            Observer::Replica { node } => write!(
+                text,
+                "replica {node} holds {value} for key {key} at the end, but no put or delete on key {key} ever wrote it: a phantom value."
+            ),
+        },
+        Anomaly::FutureRead { read, put, .. } => write!(
+            text,
+            "{} returned {}, whose view holds {}, but that write was invoked only at t={} ms, after the read had finished at {}: a read from the future.",
+            read_name(read),
+            returned(read),
+            write_name(put),
+            put.time_ms_invoke,
+            completed(read)
+        ),
+        Anomaly::DominatedSibling { seen_by, dominated, by, lww_single_value, .. } => {
+            let who = match seen_by {
+                Observer::Read { read } => format!("{} returned {}, with", read_name(read), returned(read)),
+                Observer::Replica { node } => format!("replica {node} keeps"),
+            };
+            if *lww_single_value {
+                write!(text, "{who} both {by} and {dominated}, but under last-write-wins a read returns at most one value.")
+            } else {
+                write!(text, "{who} both {dominated} and {by} as siblings, but the write of {by} had overwritten {dominated} (its client had read it): {dominated} should have been discarded.")
+            }
+        }
+        Anomaly::StaleRead { read, missing, missing_total, .. } => {
+            let missed = match (missing.as_slice(), *missing_total) {
+                ([put], 1) => format!(
+                    "{} had been acknowledged at {} and is not in its view",
+                    write_name(put),
+                    completed(put)
+                ),
+                _ => {
+                    let listed: Vec<String> = missing
+                        .iter()
+                        .map(|put| format!("{} acknowledged at {}", write_name(put), completed(put)))
+                        .collect();
+                    let more = missing_total.saturating_sub(missing.len());
+                    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    format!("{}{more} had been acknowledged before it began and are not in its view", listed.join(", "))
+                }
+            };
+            write!(
+                text,
+                "{} returned {} but {missed}: stale read{}.",
+                read_name(read),
+                returned(read),
+                under_quorum(quorum)
+            )
+        }
+        Anomaly::FailedWriteVisible { put, read, .. } => write!(
+            text,
+            "{} by client {} {}, yet {} saw it. Allowed: a leaderless store never rolls a write back, so a write that failed may still land.",
+            write_name(put),
+            put.client.0,
+            ended(put),
+            read_name(read)
+        ),
+        Anomaly::NonMonotonicRead { earlier, later, lost, .. } => write!(
+            text,
+            "{} returned {} and no longer sees {}, which {} had seen (it returned {} and finished at {}, before the later read began): non-monotonic read.",
+            read_name(later),
+            returned(later),
+            set(lost),
+            read_name(earlier),
+            returned(earlier),
+            completed(earlier)
+        ),
+        Anomaly::ContextTooSmall { read, put, .. } => write!(
+            text,
+            "the context returned by {} does not cover the dot of {}, although that write is in the read's view: a put with this context would keep it as a sibling instead of overwriting it.",
+            read_name(read),
+            write_name(put)
+        ),
+        Anomaly::ContextTooLarge { read, put, .. } => write!(
+            text,
+            "the context returned by {} covers the dot of {}, which is not in the read's view: a put with this context would discard that write unseen (a lost update).",
+            read_name(read),
+            write_name(put)
+        ),
+        Anomaly::Divergence { key, replicas } => {
+            let holdings: Vec<String> = replicas
+                .iter()
+                .map(|replica| format!("{} holds {}", replica.node, set(&replica.values)))
+                .collect();
+            write!(text, "the replicas of key {key} disagree after heal and repair: {}.", holdings.join(", "))
+        }
+        Anomaly::LostWrite { key, put } => write!(
+            text,
+            "{} by client {} was acknowledged at {}, but at the end no replica of key {key} holds it or a write that overwrote it: lost write.",
+            write_name(put),
+            put.client.0,
+            completed(put)
+        ),
+        Anomaly::RepairChurn { reason } => write!(text, "repair had not settled when the replicas were snapshotted: {reason}."),
+        Anomaly::LwwLostWrite { lost, winner, cause, timestamp_lost, timestamp_winner, .. } => {
+            let why = match cause {
+                LwwCause::Concurrent => "the two writes overlapped in time, and last-write-wins keeps only one".to_string(),
+                LwwCause::ClockSkew => format!(
+                    "{} had been acknowledged at {} before the lost write was invoked, so only clock skew explains its larger timestamp",
+                    write_name(winner),
+                    completed(winner)
+                ),
+                LwwCause::Tie => "the timestamps are equal and the tie is broken by value".to_string(),
+            };
+            write!(
+                text,
+                "{} by client {} was acknowledged at {} with timestamp {timestamp_lost}, but {}, invoked earlier at t={} ms, has timestamp {timestamp_winner} and wins: {why}.",
+                write_name(lost),
+                lost.client.0,
+                completed(lost),
+                write_name(winner),
+                winner.time_ms_invoke
+            )
+        }
+        Anomaly::NotLinearizable { reason, witness, .. } => match (reason, witness.as_slice()) {
+            (LinReason::IncomparableViews, [first, second]) => write!(
+                text,
+                "{} returned {} and {} returned {}: the two reads overlap in time but each saw a write the other did not, so no single order of the writes explains both.",
+                read_name(first),
+                returned(first),
+                read_name(second),
+                returned(second)
+            ),
+            (LinReason::PutOrder, [earlier, later, read]) => write!(
+                text,
+                "{} was acknowledged at {} before {} was invoked at t={} ms, yet {} returned {}, which holds the later write and not the earlier: no order consistent with real time explains it.",
+                write_name(earlier),
+                completed(earlier),
+                write_name(later),
+                later.time_ms_invoke,
+                read_name(read),
+                returned(read)
+            ),
+            (LinReason::RegisterOrder, [placed @ .., stuck]) => {
+                let stuck_name = if stuck.kind == crate::history::OpKind::Get { read_name(stuck) } else { write_name(stuck) };
+                let what = if stuck.kind == crate::history::OpKind::Get {
+                    format!("returned {}", returned(stuck))
+                } else {
+                    "wrote".to_string()
+                };
+                let read_values = stuck.values.clone().unwrap_or_default();
+                let (writers, last): (Vec<&OpSummary>, Vec<&OpSummary>) =
+                    placed.iter().partition(|op| op.value.as_ref().is_some_and(|v| read_values.contains(v)));
+                let last: Vec<String> = last.into_iter().map(write_name).collect();
+                let writers: Vec<String> = writers.into_iter().map(write_name).collect();
+                write!(
+                    text,
+                    "read as a register (LWW keeps one value), no order consistent with real time explains the reads: the longest order the search found ends with {}, and then {stuck_name} {what}{}, which no order of the remaining operations explains.",
+                    if last.is_empty() { "no write".to_string() } else { last.join(" and ") },
+                    if writers.is_empty() { String::new() } else { format!(" (written by {})", writers.join(" and ")) }
+                )
+            }
+            _ => write!(text, "no order of operations consistent with real time explains what was read."),
+        },
+    };
+    text
+}

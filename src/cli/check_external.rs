@@ -1,0 +1,133 @@
+//! `quorate check FILE` for histories of other tools (Knossos / Jepsen EDN, Jepsen logs,
+//! Porcupine key-value logs): import, pick the model, run the linearizability checker, print the
+//! verdict (or the full result with `--json`) and say it with the exit code.
+//!
+//! This file only does effects (reading the file, printing); importing lives in
+//! `crate::history::import`, checking in `crate::lin`.
+
+use std::time::Duration;
+
+use crate::history::import::{self, edn, Detected, Format as ImportFormat};
+use crate::lin::external::{self, ModelName};
+use crate::lin::{Budget, CheckResult, Verdict};
+
+use super::check::{Args, Format};
+use super::Exit;
+
+/// The search's memory budget when `--max-memory` is not given: well below the machine's memory,
+/// so that a hard history ends as `unknown` rather than with the process killed.
+const MEMORY_MB_DEFAULT: u64 = 4_096;
+
+pub(super) fn run(args: &Args) -> Exit {
+    match check_file(args) {
+        Ok(result) => {
+            print_result(args, &result);
+            match result.verdict {
+                Verdict::Linearizable => Exit::Valid,
+                Verdict::NotLinearizable => Exit::Anomaly,
+                Verdict::Unknown => Exit::Unknown,
+            }
+        }
+        Err(message) => {
+            eprintln!("{}: {message}", args.file.display());
+            Exit::BadInput
+        }
+    }
+}
+
+fn check_file(args: &Args) -> Result<CheckResult, String> {
+    let bytes = std::fs::read(&args.file).map_err(|error| format!("cannot read: {error}"))?;
+    let format = import_format(args.format, &bytes)?;
+    let history = import::import(&bytes, format).map_err(|error| error.to_string())?;
+    let model = match &args.model {
+        Some(name) => ModelName::parse(name)?,
+        None => default_model(format, &history),
+    };
+    let initial = match &args.initial {
+        Some(text) => {
+            Some(edn::read_value(text).map_err(|error| format!("--initial {text:?}: {error}"))?)
+        }
+        None => None,
+    };
+    let budget = budget(args)?;
+    external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
+}
+
+fn import_format(format: Format, bytes: &[u8]) -> Result<ImportFormat, String> {
+    Ok(match format {
+        Format::Edn => ImportFormat::Edn,
+        Format::JepsenLog => ImportFormat::JepsenLog,
+        Format::PorcupineKv => ImportFormat::PorcupineKv,
+        Format::Auto => match import::detect(bytes) {
+            Detected::External(format) => format,
+            Detected::QuorateJson => {
+                return Err("this is a quorate JSON history, not an external one".to_string())
+            }
+        },
+        Format::Json => return Err("quorate JSON histories are not checked here".to_string()),
+    })
+}
+
+fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> ModelName {
+    match format {
+        ImportFormat::JepsenLog => ModelName::Etcd,
+        ImportFormat::PorcupineKv => ModelName::Kv,
+        ImportFormat::Edn => ModelName::guess(history),
+    }
+}
+
+fn budget(args: &Args) -> Result<Budget, String> {
+    let time_max = match args.timeout {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Some(Duration::from_secs_f64(seconds.min(1e9)))
+        }
+        Some(seconds) => {
+            return Err(format!(
+                "--timeout {seconds}: expected a number of seconds ≥ 0"
+            ))
+        }
+        None => None,
+    };
+    let memory_mb = args.max_memory.unwrap_or(MEMORY_MB_DEFAULT);
+    Ok(Budget {
+        time_max,
+        memory_bytes_max: Some(memory_mb.saturating_mul(1_000_000)),
+    })
+}
+
+fn print_result(args: &Args, result: &CheckResult) {
+    if args.json {
+        match serde_json::to_string_pretty(result) {
+            Ok(text) => emit(&format!("{text}\n")),
+            Err(error) => eprintln!("cannot write the result as JSON: {error}"),
+        }
+        return;
+    }
+    let mut text = format!(
+        "{}: {} under the {} model ({} operations in {} partition(s), {} configurations, {:.1} ms)\n",
+        args.file.display(),
+        result.verdict,
+        result.model,
+        result.operations,
+        result.partitions,
+        result.configurations,
+        result.elapsed_ms
+    );
+    if let Some(counterexample) = &result.counterexample {
+        text.push_str(&counterexample.explain());
+    }
+    if let Some(reason) = &result.unknown_reason {
+        text.push_str(&format!(
+            "gave up: {reason}; unfinished: {}\n",
+            result.partitions_unfinished.join(", ")
+        ));
+    }
+    emit(&text);
+}
+
+/// Writes to standard output, ignoring a closed pipe (`quorate check ... | head`): the exit code
+/// still carries the verdict.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

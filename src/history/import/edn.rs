@@ -1,0 +1,622 @@
+//! A small EDN reader: the subset that Jepsen, Knossos and Porcupine histories use.
+//!
+//! This module owns turning EDN text into [`Edn`] values with the line and column of every
+//! top-level form (and of every element of a top-level vector or list, which is how Knossos
+//! ships a history). It never panics and never recurses without bound: every malformed or
+//! unsupported input is an [`ImportError`] naming the line and column.
+//!
+//! Supported: `nil`, `true`, `false`, integers (an `N` suffix is accepted), floats (kept as their
+//! text), strings with the usual escapes, characters (`\a`, `\newline`, ...), keywords, symbols,
+//! lists, vectors, maps, sets, `#_` discard, `;` comments, commas as whitespace, and tagged
+//! literals (`#inst "..."`, `#jepsen.history.Op{...}`), which keep their tag. Not supported
+//! (an error): metadata `^`, reader conditionals `#?`, regexes `#"..."`, anonymous functions
+//! `#(...)`, quoting and deref (`'`, `` ` ``, `~`, `@`).
+//!
+//! Lists and vectors read as the same value, as they compare equal in Clojure; map entries and
+//! set elements are kept sorted, so equal maps and sets are equal values.
+//!
+//! ```
+//! use quorate::history::import::edn::{read_document, Edn};
+//!
+//! let forms = read_document("[{:f :read, :value nil} {:f :write, :value 3}]").unwrap();
+//! assert_eq!(forms.len(), 2);
+//! assert_eq!(forms[1].value.get_keyword("value"), Some(&Edn::Int(3)));
+//! ```
+
+use std::fmt;
+
+use super::ImportError;
+
+/// How deep collections may nest before the reader gives up (no history needs more).
+const DEPTH_MAX: usize = 128;
+
+/// An EDN value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edn {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    /// A float, or an integer too large for `i64`, kept as its text.
+    Number(String),
+    Str(String),
+    Char(char),
+    /// A keyword, without its leading colon.
+    Keyword(String),
+    Symbol(String),
+    /// A vector or a list.
+    Seq(Vec<Edn>),
+    /// Map entries, sorted by key.
+    Map(Vec<(Edn, Edn)>),
+    /// Set elements, sorted.
+    Set(Vec<Edn>),
+    Tagged(String, Box<Edn>),
+}
+
+impl Edn {
+    /// The value under keyword `name` in a map (a tagged map, such as a record, counts too).
+    pub fn get_keyword(&self, name: &str) -> Option<&Edn> {
+        match self {
+            Edn::Map(entries) => entries.iter().find_map(|(key, value)| match key {
+                Edn::Keyword(keyword) if keyword == name => Some(value),
+                _ => None,
+            }),
+            Edn::Tagged(_, inner) => inner.get_keyword(name),
+            _ => None,
+        }
+    }
+
+    /// The keyword's name, if this is a keyword.
+    pub fn as_keyword(&self) -> Option<&str> {
+        match self {
+            Edn::Keyword(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a map (or a tagged map, such as a record).
+    pub fn is_map(&self) -> bool {
+        match self {
+            Edn::Map(_) => true,
+            Edn::Tagged(_, inner) => inner.is_map(),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Edn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn join(f: &mut fmt::Formatter<'_>, items: &[Edn]) -> fmt::Result {
+            for (position, item) in items.iter().enumerate() {
+                if position > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{item}")?;
+            }
+            Ok(())
+        }
+        match self {
+            Edn::Nil => f.write_str("nil"),
+            Edn::Bool(value) => write!(f, "{value}"),
+            Edn::Int(value) => write!(f, "{value}"),
+            Edn::Number(text) => f.write_str(text),
+            Edn::Str(text) => write!(f, "{text:?}"),
+            Edn::Char(character) => write!(f, "\\{character}"),
+            Edn::Keyword(name) => write!(f, ":{name}"),
+            Edn::Symbol(name) => f.write_str(name),
+            Edn::Seq(items) => {
+                f.write_str("[")?;
+                join(f, items)?;
+                f.write_str("]")
+            }
+            Edn::Set(items) => {
+                f.write_str("#{")?;
+                join(f, items)?;
+                f.write_str("}")
+            }
+            Edn::Map(entries) => {
+                f.write_str("{")?;
+                for (position, (key, value)) in entries.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key} {value}")?;
+                }
+                f.write_str("}")
+            }
+            Edn::Tagged(tag, inner) => write!(f, "#{tag} {inner}"),
+        }
+    }
+}
+
+/// A value and where it started in the text (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub value: Edn,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Reads a whole document: if its first form is a vector or list, that form's elements (a
+/// Knossos history); otherwise every top-level form in turn (a stream of maps). Forms after a
+/// top-level vector are read too, so a file of several vectors is the concatenation.
+pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
+    let mut reader = Reader::new(text);
+    let mut forms = Vec::new();
+    loop {
+        reader.skip_whitespace_and_comments()?;
+        let Some(byte) = reader.peek() else {
+            return Ok(forms);
+        };
+        if byte == b'[' || byte == b'(' {
+            let close = if byte == b'[' { b']' } else { b')' };
+            let (open_line, open_column) = (reader.line, reader.column);
+            reader.bump();
+            loop {
+                reader.skip_whitespace_and_comments()?;
+                match reader.peek() {
+                    None => {
+                        return Err(ImportError::at(
+                            open_line,
+                            open_column,
+                            "the top-level vector is never closed",
+                        ))
+                    }
+                    Some(found) if found == close => {
+                        reader.bump();
+                        break;
+                    }
+                    Some(_) => {
+                        let (line, column) = (reader.line, reader.column);
+                        if let Some(value) = reader.read_form(1)? {
+                            forms.push(Located {
+                                value,
+                                line,
+                                column,
+                            });
+                        }
+                    }
+                }
+            }
+        } else {
+            let (line, column) = (reader.line, reader.column);
+            if let Some(value) = reader.read_form(0)? {
+                forms.push(Located {
+                    value,
+                    line,
+                    column,
+                });
+            }
+        }
+    }
+}
+
+/// Reads exactly one EDN value from `text` (surrounding whitespace and comments allowed).
+pub fn read_value(text: &str) -> Result<Edn, ImportError> {
+    let mut reader = Reader::new(text);
+    reader.skip_whitespace_and_comments()?;
+    if reader.peek().is_none() {
+        return Err(reader.error("expected a value, found nothing"));
+    }
+    let value = reader
+        .read_form(0)?
+        .ok_or_else(|| reader.error("expected a value, found only a discarded form"))?;
+    reader.skip_whitespace_and_comments()?;
+    if reader.peek().is_some() {
+        return Err(reader.error("unexpected text after the value"));
+    }
+    Ok(value)
+}
+
+struct Reader<'t> {
+    bytes: &'t [u8],
+    text: &'t str,
+    position: usize,
+    line: usize,
+    column: usize,
+}
+
+fn is_delimiter(byte: u8) -> bool {
+    byte.is_ascii_whitespace()
+        || matches!(
+            byte,
+            b',' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';'
+        )
+}
+
+impl<'t> Reader<'t> {
+    fn new(text: &'t str) -> Reader<'t> {
+        Reader {
+            bytes: text.as_bytes(),
+            text,
+            position: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> ImportError {
+        ImportError::at(self.line, self.column, message)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.position).copied()
+    }
+
+    fn peek_second(&self) -> Option<u8> {
+        self.bytes.get(self.position + 1).copied()
+    }
+
+    /// Advances one character (not one byte), keeping line and column.
+    fn bump(&mut self) {
+        let Some(character) = self
+            .text
+            .get(self.position..)
+            .and_then(|rest| rest.chars().next())
+        else {
+            return;
+        };
+        self.position += character.len_utf8();
+        if character == '\n' {
+            self.line += 1;
+            self.column = 1;
+        } else {
+            self.column += 1;
+        }
+    }
+
+    fn skip_whitespace_and_comments(&mut self) -> Result<(), ImportError> {
+        while let Some(byte) = self.peek() {
+            if byte.is_ascii_whitespace() || byte == b',' {
+                self.bump();
+            } else if byte == b';' {
+                while let Some(byte) = self.peek() {
+                    if byte == b'\n' {
+                        break;
+                    }
+                    self.bump();
+                }
+            } else {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one form; `None` for a `#_` discarded form. `depth` bounds the nesting.
+    fn read_form(&mut self, depth: usize) -> Result<Option<Edn>, ImportError> {
+        if depth > DEPTH_MAX {
+            return Err(self.error(format!("collections nest deeper than {DEPTH_MAX} levels")));
+        }
+        self.skip_whitespace_and_comments()?;
+        let Some(byte) = self.peek() else {
+            return Err(self.error("unexpected end of input, expected a value"));
+        };
+        let value = match byte {
+            b'[' => Edn::Seq(self.read_items(b']', depth)?),
+            b'(' => Edn::Seq(self.read_items(b')', depth)?),
+            b'{' => self.read_map(depth)?,
+            b'"' => Edn::Str(self.read_string()?),
+            b'\\' => Edn::Char(self.read_char()?),
+            b':' => {
+                self.bump();
+                let token = self.read_token();
+                if token.is_empty() {
+                    return Err(self.error("a keyword needs a name after ':'"));
+                }
+                Edn::Keyword(token.to_string())
+            }
+            b'#' => return self.read_dispatch(depth),
+            b')' | b']' | b'}' => {
+                return Err(self.error(format!("unexpected '{}'", byte as char)));
+            }
+            b'^' => return Err(self.error("metadata (^) is not supported")),
+            b'\'' | b'`' | b'~' | b'@' => {
+                return Err(self.error(format!("reader macro '{}' is not supported", byte as char)))
+            }
+            _ => self.read_atom()?,
+        };
+        Ok(Some(value))
+    }
+
+    fn read_items(&mut self, close: u8, depth: usize) -> Result<Vec<Edn>, ImportError> {
+        let (line, column) = (self.line, self.column);
+        self.bump();
+        let mut items = Vec::new();
+        loop {
+            self.skip_whitespace_and_comments()?;
+            match self.peek() {
+                None => {
+                    return Err(ImportError::at(
+                        line,
+                        column,
+                        format!("'{}' is never closed", self.bytes_char_before_close(close)),
+                    ))
+                }
+                Some(found) if found == close => {
+                    self.bump();
+                    return Ok(items);
+                }
+                Some(_) => {
+                    if let Some(item) = self.read_form(depth + 1)? {
+                        items.push(item);
+                    }
+                }
+            }
+        }
+    }
+
+    fn bytes_char_before_close(&self, close: u8) -> char {
+        match close {
+            b']' => '[',
+            b')' => '(',
+            _ => '{',
+        }
+    }
+
+    fn read_map(&mut self, depth: usize) -> Result<Edn, ImportError> {
+        let (line, column) = (self.line, self.column);
+        let items = self.read_items(b'}', depth)?;
+        if items.len() % 2 != 0 {
+            return Err(ImportError::at(
+                line,
+                column,
+                "a map needs an even number of forms (a value for every key)",
+            ));
+        }
+        let mut entries: Vec<(Edn, Edn)> = Vec::with_capacity(items.len() / 2);
+        let mut items = items.into_iter();
+        while let (Some(key), Some(value)) = (items.next(), items.next()) {
+            entries.push((key, value));
+        }
+        entries.sort_by(|left, right| left.0.cmp(&right.0));
+        Ok(Edn::Map(entries))
+    }
+
+    fn read_dispatch(&mut self, depth: usize) -> Result<Option<Edn>, ImportError> {
+        match self.peek_second() {
+            Some(b'{') => {
+                self.bump();
+                let mut items = self.read_items(b'}', depth)?;
+                items.sort();
+                items.dedup();
+                Ok(Some(Edn::Set(items)))
+            }
+            Some(b'_') => {
+                self.bump();
+                self.bump();
+                self.read_form(depth + 1)?;
+                Ok(None)
+            }
+            Some(byte) if byte.is_ascii_alphabetic() => {
+                self.bump();
+                let tag = self.read_token().to_string();
+                let inner = self
+                    .read_form(depth + 1)?
+                    .ok_or_else(|| self.error(format!("tag #{tag} has no value")))?;
+                Ok(Some(Edn::Tagged(tag, Box::new(inner))))
+            }
+            Some(b'?') => Err(self.error("reader conditionals (#?) are not supported")),
+            Some(b'"') => Err(self.error("regular expressions (#\"...\") are not supported")),
+            Some(b'(') => Err(self.error("anonymous functions (#(...)) are not supported")),
+            _ => Err(self.error("unsupported dispatch after '#'")),
+        }
+    }
+
+    fn read_token(&mut self) -> &'t str {
+        let start = self.position;
+        while let Some(byte) = self.peek() {
+            if is_delimiter(byte) {
+                break;
+            }
+            self.bump();
+        }
+        self.text.get(start..self.position).unwrap_or("")
+    }
+
+    fn read_string(&mut self) -> Result<String, ImportError> {
+        let (line, column) = (self.line, self.column);
+        self.bump();
+        let mut text = String::new();
+        loop {
+            let Some(character) = self
+                .text
+                .get(self.position..)
+                .and_then(|rest| rest.chars().next())
+            else {
+                return Err(ImportError::at(line, column, "a string is never closed"));
+            };
+            self.bump();
+            match character {
+                '"' => return Ok(text),
+                '\\' => {
+                    let Some(escaped) = self
+                        .text
+                        .get(self.position..)
+                        .and_then(|rest| rest.chars().next())
+                    else {
+                        return Err(ImportError::at(line, column, "a string is never closed"));
+                    };
+                    let (escape_line, escape_column) = (self.line, self.column);
+                    self.bump();
+                    text.push(match escaped {
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        'b' => '\u{8}',
+                        'f' => '\u{c}',
+                        '"' => '"',
+                        '\\' => '\\',
+                        'u' => self.read_unicode_escape(escape_line, escape_column)?,
+                        other => {
+                            return Err(ImportError::at(
+                                escape_line,
+                                escape_column,
+                                format!("unknown string escape '\\{other}'"),
+                            ))
+                        }
+                    });
+                }
+                other => text.push(other),
+            }
+        }
+    }
+
+    fn read_unicode_escape(&mut self, line: usize, column: usize) -> Result<char, ImportError> {
+        let digits = self
+            .text
+            .get(self.position..self.position + 4)
+            .unwrap_or("");
+        let code = u32::from_str_radix(digits, 16)
+            .ok()
+            .filter(|_| digits.len() == 4)
+            .and_then(char::from_u32)
+            .ok_or_else(|| {
+                ImportError::at(
+                    line,
+                    column,
+                    "a \\u escape needs four hex digits of a character",
+                )
+            })?;
+        for _ in 0..4 {
+            self.bump();
+        }
+        Ok(code)
+    }
+
+    fn read_char(&mut self) -> Result<char, ImportError> {
+        let (line, column) = (self.line, self.column);
+        self.bump();
+        // One character always follows the backslash, even a delimiter: `\(` is a character.
+        let start = self.position;
+        self.bump();
+        while let Some(byte) = self.peek() {
+            if is_delimiter(byte) {
+                break;
+            }
+            self.bump();
+        }
+        let token = self.text.get(start..self.position).unwrap_or("");
+        let mut characters = token.chars();
+        match (characters.next(), characters.next()) {
+            (Some(single), None) => Ok(single),
+            _ => match token {
+                "newline" => Ok('\n'),
+                "space" => Ok(' '),
+                "tab" => Ok('\t'),
+                "return" => Ok('\r'),
+                "backspace" => Ok('\u{8}'),
+                "formfeed" => Ok('\u{c}'),
+                _ => Err(ImportError::at(
+                    line,
+                    column,
+                    format!("unknown character literal \\{token}"),
+                )),
+            },
+        }
+    }
+
+    fn read_atom(&mut self) -> Result<Edn, ImportError> {
+        let (line, column) = (self.line, self.column);
+        let token = self.read_token();
+        if token.is_empty() {
+            // A byte that is neither a delimiter nor the start of a token: step past it so the
+            // error names it.
+            return Err(ImportError::at(line, column, "unexpected character"));
+        }
+        Ok(match token {
+            "nil" => Edn::Nil,
+            "true" => Edn::Bool(true),
+            "false" => Edn::Bool(false),
+            _ => {
+                let first = token.as_bytes()[0];
+                let signed_digit = (first == b'-' || first == b'+')
+                    && token.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
+                if first.is_ascii_digit() || signed_digit {
+                    parse_number(token).ok_or_else(|| {
+                        ImportError::at(line, column, format!("malformed number {token:?}"))
+                    })?
+                } else {
+                    Edn::Symbol(token.to_string())
+                }
+            }
+        })
+    }
+}
+
+fn parse_number(token: &str) -> Option<Edn> {
+    let integer_text = token.strip_suffix('N').unwrap_or(token);
+    if let Ok(value) = integer_text.parse::<i64>() {
+        return Some(Edn::Int(value));
+    }
+    let digits = integer_text
+        .strip_prefix(['-', '+'])
+        .unwrap_or(integer_text);
+    if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Some(Edn::Number(token.to_string()));
+    }
+    let float_text = token.strip_suffix('M').unwrap_or(token);
+    float_text
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite())
+        .map(|_| Edn::Number(token.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: &str) {
+        let shown = match read_value(text) {
+            Ok(value) => value.to_string(),
+            Err(error) => format!("error: {error}"),
+        };
+        assert_eq!(shown, expected, "reading {text:?}");
+    }
+
+    #[test]
+    fn reads_values() {
+        check("nil", "nil");
+        check(" 42 ", "42");
+        check("-7", "-7");
+        check("12N", "12");
+        check("1.5", "1.5");
+        check("\"a\\nb\"", "\"a\\nb\"");
+        check(":timed-out", ":timed-out");
+        check("[1 2 (3 4)]", "[1 2 [3 4]]");
+        check("{:y 0, :x 1}", "{:x 1, :y 0}");
+        check("#{3 1 2}", "#{1 2 3}");
+        check("[1 #_ 2 3] ; done", "[1 3]");
+        check("#inst \"2020\"", "#inst \"2020\"");
+        check("\\a", "\\a");
+    }
+
+    #[test]
+    fn names_line_and_column_of_errors() {
+        check("[1 2", "error: line 1, column 1: '[' is never closed");
+        check(
+            "{:a}",
+            "error: line 1, column 1: a map needs an even number of forms (a value for every key)",
+        );
+        check(
+            "\n  ^{:a 1} x",
+            "error: line 2, column 3: metadata (^) is not supported",
+        );
+        check(
+            "#\"re\"",
+            "error: line 1, column 1: regular expressions (#\"...\") are not supported",
+        );
+        check(
+            "1 2",
+            "error: line 1, column 3: unexpected text after the value",
+        );
+        check("\"abc", "error: line 1, column 1: a string is never closed");
+        check("]", "error: line 1, column 1: unexpected ']'");
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let deep = "[".repeat(10_000);
+        assert!(read_value(&deep).is_err());
+    }
+}

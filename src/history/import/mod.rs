@@ -1,0 +1,214 @@
+//! Importers for histories recorded by other tools: Knossos and Jepsen EDN, Jepsen log lines
+//! (as in Porcupine's etcd test data) and Porcupine's key-value logs.
+//!
+//! This module owns reading those formats into one plain-data shape, [`ExternalHistory`]: a list
+//! of operations, each with its process, function, key, the value it was invoked with, what it
+//! observed, and when it was invoked and completed (as positions in the file, which is the
+//! real-time order these tools record). It knows nothing about models or checking: which values
+//! a `:cas` compares is the checker's business (`crate::lin`).
+//!
+//! Each format comes with its tool's reading of crashed and failed operations ([`Reading`]):
+//! - Knossos (EDN): a `:fail` operation did not happen and is dropped; an `:info` operation
+//!   stays open to the end of the history; nemesis operations are ignored.
+//! - Porcupine (Jepsen logs, key-value logs): a failed `:cas` is a completed operation that
+//!   observed a value other than the one it expected; a failed read is indeterminate (it says
+//!   nothing and is dropped); any other failure, and every `:info`, stays open to the end.
+//!
+//! Importing never panics, whatever the bytes: a malformed input is an [`ImportError`] that names
+//! the line, the column and the reason.
+//!
+//! ```
+//! use quorate::history::import::{import, Format};
+//!
+//! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
+//!               {:type :ok, :f :write, :value 1, :process 0}]";
+//! let history = import(text.as_bytes(), Format::Edn).unwrap();
+//! assert_eq!(history.operations.len(), 1);
+//! ```
+
+pub mod edn;
+mod events;
+mod jepsen_log;
+
+use std::fmt;
+
+pub use edn::Edn;
+
+/// A history of another tool, in the order its operations were invoked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalHistory {
+    pub operations: Vec<ExternalOp>,
+}
+
+/// What an operation observed when it completed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// It completed `:ok` with this value (the completion's `:value`).
+    Ok(Edn),
+    /// It completed with a definite failure that still observed something: Porcupine's reading
+    /// of a failed `:cas`, which saw a value other than the one it expected. Holds the
+    /// completion's `:value`.
+    Failed(Edn),
+    /// Nothing is known of its outcome: it crashed (`:info`), timed out, or never completed.
+    Unknown,
+}
+
+/// One operation of an external history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalOp {
+    /// The process (client) that ran it, as the file names it.
+    pub process: Edn,
+    /// The function, without its colon: `read`, `write`, `cas`, `txn`, `acquire`, `append`, ...
+    pub f: String,
+    /// The key, for formats that name one (`:key` in Porcupine's key-value logs).
+    pub key: Option<Edn>,
+    /// The `:value` it was invoked with.
+    pub value_invoke: Edn,
+    pub observed: Observed,
+    /// The position of its invocation among the file's events.
+    pub time_invoke: u64,
+    /// The position of its completion among the file's events; `None` when it stays open to the
+    /// end of the history (it may take effect at any time after its invocation, or never).
+    pub time_complete: Option<u64>,
+    /// The line of its invocation in the file.
+    pub line: usize,
+}
+
+impl ExternalOp {
+    /// The operation in a few words: `process 3 cas [1 2] (ok)`.
+    pub fn describe(&self) -> String {
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| format!(" key {key}"))
+            .unwrap_or_default();
+        let observed = match (&self.observed, self.time_complete) {
+            (Observed::Ok(value), _) if value == &self.value_invoke => "ok".to_string(),
+            (Observed::Ok(value), _) => format!("ok {value}"),
+            (Observed::Failed(_), _) => "failed".to_string(),
+            (Observed::Unknown, None) => "never completed".to_string(),
+            (Observed::Unknown, Some(_)) => "outcome unknown".to_string(),
+        };
+        format!(
+            "line {}: process {} {}{} {} ({observed})",
+            self.line, self.process, self.f, key, self.value_invoke
+        )
+    }
+}
+
+/// Why an input could not be imported: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    /// 1-based line, 0 when the problem is not at one place.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub column: usize,
+    pub message: String,
+}
+
+impl ImportError {
+    pub(crate) fn at(line: usize, column: usize, message: impl Into<String>) -> ImportError {
+        ImportError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => f.write_str(&self.message),
+            (line, 0) => write!(f, "line {line}: {}", self.message),
+            (line, column) => write!(f, "line {line}, column {column}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// The external formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Knossos / Jepsen EDN: a vector of op maps, or a stream of maps.
+    Edn,
+    /// Jepsen log lines: `INFO  jepsen.util - 3 :invoke :read nil`.
+    JepsenLog,
+    /// Porcupine's key-value logs: one map per line with a `:key`.
+    PorcupineKv,
+}
+
+/// How a tool reads failed and crashed operations (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    Knossos,
+    Porcupine,
+}
+
+impl Format {
+    /// The reading of failures that the format's own tool uses.
+    pub fn reading(self) -> Reading {
+        match self {
+            Format::Edn => Reading::Knossos,
+            Format::JepsenLog | Format::PorcupineKv => Reading::Porcupine,
+        }
+    }
+}
+
+/// What a file's first bytes say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detected {
+    /// quorate's own JSON history (a `{` document with `"operations"`).
+    QuorateJson,
+    External(Format),
+}
+
+/// Guesses the format from the text: quorate JSON, Jepsen log lines, Porcupine key-value maps
+/// (maps with a `:key`), or else EDN.
+pub fn detect(bytes: &[u8]) -> Detected {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    let first_line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with(';'))
+        .unwrap_or("");
+    if first_line.starts_with('{') && text.contains("\"operations\"") {
+        Detected::QuorateJson
+    } else if first_line.contains("jepsen.util") || first_line.starts_with("INFO") {
+        Detected::External(Format::JepsenLog)
+    } else if first_line.starts_with('{') && first_line.contains(":key ") {
+        Detected::External(Format::PorcupineKv)
+    } else {
+        Detected::External(Format::Edn)
+    }
+}
+
+/// Imports a history of the given format.
+pub fn import(bytes: &[u8], format: Format) -> Result<ExternalHistory, ImportError> {
+    let text = utf8(bytes)?;
+    let events = match format {
+        Format::Edn | Format::PorcupineKv => events::from_edn_document(text)?,
+        Format::JepsenLog => jepsen_log::events(text)?,
+    };
+    events::pair(events, format.reading())
+}
+
+/// The text, or an error naming the line and column of the first byte that is not UTF-8.
+fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = bytes.get(..error.valid_up_to()).unwrap_or(&[]);
+        let line = 1 + valid.iter().filter(|&&byte| byte == b'\n').count();
+        let line_start = valid
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |newline| newline + 1);
+        let column = 1 + String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count();
+        ImportError::at(line, column, "the file is not UTF-8 text")
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+use super::*;
+
+fn check(text: &str, format: Format, expected: &str) {
+    let shown = match import(text.as_bytes(), format) {
+        Ok(history) => history
+            .operations
+            .iter()
+            .map(ExternalOp::describe)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(error) => format!("error: {error}"),
+    };
+    assert_eq!(shown, expected, "importing {text:?}");
+}
+
+#[test]
+fn knossos_drops_failures_and_keeps_crashes_open() {
+    check(
+        "; a comment\n[{:type :invoke, :f :cas, :value [1 2], :process 0}\n {:type :fail, :f :cas, :value [1 2], :process 0}\n {:type :invoke, :f :write, :value 3, :process 1}\n {:type :info, :f :write, :value 3, :process 1}\n {:type :info, :f :start, :process :nemesis}]",
+        Format::Edn,
+        "line 4: process 1 write 3 (never completed)",
+    );
+}
+
+#[test]
+fn porcupine_reads_a_failed_cas_as_completed() {
+    check(
+        "INFO  jepsen.util - 1\t:invoke\t:cas\t[1 4]\nINFO  jepsen.util - 1\t:fail\t:cas\t[1 4]\nINFO  jepsen.util - 2\t:invoke\t:read\tnil\nINFO  jepsen.util - 2\t:fail\t:read\t:timed-out\n",
+        Format::JepsenLog,
+        "line 1: process 1 cas [1 4] (failed)",
+    );
+}
+
+#[test]
+fn porcupine_kv_lines_carry_keys() {
+    check(
+        "{:process 0, :type :invoke, :f :get, :key \"3\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"3\", :value \"x 0 0 y\"}\n",
+        Format::PorcupineKv,
+        "line 1: process 0 get key \"3\" nil (ok \"x 0 0 y\")",
+    );
+}
+
+#[test]
+fn malformed_inputs_name_the_place() {
+    check(
+        "[{:type :invoke, :f :read}",
+        Format::Edn,
+        "error: line 1, column 1: the top-level vector is never closed",
+    );
+    check(
+        "[{:type :ok, :f :read, :process 0}]",
+        Format::Edn,
+        "error: line 1, column 2: process 0 completes read without having invoked it",
+    );
+    check(
+        "[{:type :begin, :f :read, :process 0}]",
+        Format::Edn,
+        "error: line 1, column 2: unknown :type :begin; expected :invoke, :ok, :fail or :info",
+    );
+    check("[1 2]", Format::Edn, "error: line 1, column 2: expected an operation map like {:type :invoke, :f :read, :value nil, :process 0}, found 1");
+    check(
+        "INFO  jepsen.util - 1\t:invoke\t:cas\t[1 4\n",
+        Format::JepsenLog,
+        "error: line 1, column 36: the value \"[1 4\" does not parse: '[' is never closed",
+    );
+    check("hello\n", Format::JepsenLog, "error: no Jepsen operation lines (`INFO  jepsen.util - <process> :<type> :<f> <value>`) in the file");
+    check("[{:type :invoke, :f :read, :process 0}\n{:type :invoke, :f :read, :process 0}]", Format::Edn, "error: line 2, column 1: process 0 invokes read while its read from line 1 has not completed");
+}
+
+#[test]
+fn detects_formats() {
+    assert_eq!(
+        detect(b"{\"version\": 1, \"operations\": []}"),
+        Detected::QuorateJson
+    );
+    assert_eq!(
+        detect(b"INFO  jepsen.util - 4\t:invoke\t:read\tnil\n"),
+        Detected::External(Format::JepsenLog)
+    );
+    assert_eq!(
+        detect(b"{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n"),
+        Detected::External(Format::PorcupineKv)
+    );
+    assert_eq!(
+        detect(b"; comment\n[{:type :invoke}]"),
+        Detected::External(Format::Edn)
+    );
+}

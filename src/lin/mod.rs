@@ -1,0 +1,299 @@
+//! General linearizability checking: sequential specifications ("models") and the Wing–Gong
+//! search with Lowe's memoisation, for histories where the fast polynomial checks of the
+//! leaderless checker do not apply (registers without unique values, CAS, mutexes, external
+//! histories from Jepsen, Knossos and Porcupine).
+//!
+//! This module owns:
+//! - [`Model`]: a sequential specification, and the models of `quorate check --model`
+//!   ([`models`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
+//! - [`check`]: the search. It splits a history into independent partitions (one per key:
+//!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
+//!   an easy violation in another, and stops at the first violation or when the [`Budget`] is
+//!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill);
+//! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
+//! - [`external`]: checking an imported history (`crate::history::import`) under a named model.
+//!
+//! It never reads store internals, never reads the wall clock except to honour a time budget,
+//! and never panics on any history.
+//!
+//! ```
+//! use quorate::lin::{check_register, Budget, RegisterAction, RegisterOp, Verdict};
+//!
+//! // A write of "a" completes before a read that still sees nothing: not linearizable.
+//! let ops = [
+//!     RegisterOp { id: 0, time_invoke: 0, time_complete: Some(5), action: RegisterAction::Write("a".into()) },
+//!     RegisterOp { id: 1, time_invoke: 6, time_complete: Some(9), action: RegisterAction::Read(None) },
+//! ];
+//! let result = check_register(&ops, None, &Budget::unlimited());
+//! assert_eq!(result.verdict, Verdict::NotLinearizable);
+//! ```
+
+pub mod external;
+mod hash;
+pub mod models;
+pub mod oracle;
+mod search;
+
+use std::fmt;
+use std::hash::Hash;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use search::check;
+
+/// A sequential specification: the states an object can be in and how each operation, with what
+/// it observed, moves it from one to the next.
+pub trait Model {
+    /// A state of the object. Cheap to compare and hash: the search memoises on it.
+    type State: Clone + Eq + Hash + fmt::Debug;
+    /// An operation together with what it observed (or `None`-like variants when the outcome is
+    /// unknown).
+    type Op: Clone + fmt::Debug;
+
+    /// The model's name, as `--model` spells it.
+    fn name(&self) -> &'static str;
+
+    /// What `op` does in `state`: leaves it as it is, moves it to a new state, or is impossible
+    /// (it could not have observed what it did in `state`).
+    fn step(&self, state: &Self::State, op: &Self::Op) -> Step<Self::State>;
+
+    /// Whether `op` is accepted in every state and changes none (a read whose result is unknown):
+    /// such an operation constrains nothing and the search leaves it out.
+    fn says_nothing(&self, op: &Self::Op) -> bool;
+
+    /// Whether `op` never changes any state (its step is `Same` or `Illegal` in every state): a
+    /// read with a known result, a cas known to have failed. The search linearizes such an
+    /// operation as soon as it is legal, without trying alternatives (see `search`).
+    fn is_read_only(&self, op: &Self::Op) -> bool;
+
+    /// Whether the read-only operation `read` could become legal from `state` if some of the
+    /// operations `before` (those that may still take effect before `read` returns) took effect
+    /// first, in some order. `false` only when that is impossible: the search then abandons the
+    /// configuration at once instead of trying every order of `before`. The default, `true`,
+    /// never prunes.
+    fn could_become_legal(
+        &self,
+        _state: &Self::State,
+        _read: &Self::Op,
+        _before: &mut dyn Iterator<Item = &Self::Op>,
+    ) -> bool {
+        true
+    }
+
+    /// The operation in a few words: `cas 1 → 2 (succeeded)`.
+    fn describe_op(&self, op: &Self::Op) -> String;
+
+    /// The state in words: `the register holds 3`.
+    fn describe_state(&self, state: &Self::State) -> String;
+
+    /// Roughly how many bytes a state takes, for the memory budget.
+    fn state_bytes(&self, _state: &Self::State) -> usize {
+        std::mem::size_of::<Self::State>()
+    }
+}
+
+/// What an operation does to a state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step<S> {
+    /// The operation could not have observed what it did in this state.
+    Illegal,
+    /// The operation is accepted and leaves the state as it is (a read).
+    Same,
+    /// The operation is accepted and moves the object to this state.
+    Next(S),
+}
+
+impl<S: Clone> Step<S> {
+    /// The state after the step from `state`, if the step is legal.
+    pub fn apply(self, state: &S) -> Option<S> {
+        match self {
+            Step::Illegal => None,
+            Step::Same => Some(state.clone()),
+            Step::Next(next) => Some(next),
+        }
+    }
+
+    /// `Same` if `legal`, else `Illegal`.
+    pub fn same_if(legal: bool) -> Step<S> {
+        if legal {
+            Step::Same
+        } else {
+            Step::Illegal
+        }
+    }
+}
+
+/// One operation of a history to check, with its real-time interval.
+///
+/// `a` precedes `b` in real time iff `a` completed and `a.time_complete < b.time_invoke`; equal
+/// times are concurrent. An operation with no completion (`time_complete: None`) stays open to
+/// the end of the history: it may take effect at any time after its invocation, or never.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimedOp<Op> {
+    /// The caller's identity for the operation, echoed in the counterexample.
+    pub id: u64,
+    pub op: Op,
+    pub time_invoke: u64,
+    pub time_complete: Option<u64>,
+}
+
+/// A set of operations checked on their own (P-compositionality): one key's operations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partition<Op> {
+    /// What the partition is, in words: `key "3"`, or `the register`.
+    pub label: String,
+    pub ops: Vec<TimedOp<Op>>,
+}
+
+/// How much the search may spend before it answers [`Verdict::Unknown`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub time_max: Option<Duration>,
+    /// An estimate of the search's own memory (memo tables and states), in bytes.
+    pub memory_bytes_max: Option<u64>,
+}
+
+impl Budget {
+    /// No limit: the search runs until it has a verdict.
+    pub fn unlimited() -> Budget {
+        Budget {
+            time_max: None,
+            memory_bytes_max: None,
+        }
+    }
+}
+
+/// The answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Linearizable,
+    NotLinearizable,
+    /// The budget was spent before a verdict.
+    Unknown,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Linearizable => "linearizable",
+            Verdict::NotLinearizable => "not linearizable",
+            Verdict::Unknown => "unknown",
+        })
+    }
+}
+
+/// An operation named in a result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpReport {
+    pub id: u64,
+    pub description: String,
+}
+
+/// Why a history is not linearizable, as far as the search got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterexample {
+    /// The partition (key) that cannot be linearized.
+    pub partition: String,
+    /// The longest linearizable prefix the search found, in its order.
+    pub prefix: Vec<OpReport>,
+    /// The model's state after that prefix, in words.
+    pub state: String,
+    /// The first operation that cannot be linearized after that prefix: it returned before any
+    /// remaining operation could take effect.
+    pub blocked: OpReport,
+}
+
+impl Counterexample {
+    /// The counterexample in words.
+    pub fn explain(&self) -> String {
+        let mut text = format!(
+            "{}: after the {} operation(s) below, linearized in this order, {}; then no remaining operation can take effect before this one returns:\n  {}\n",
+            self.partition,
+            self.prefix.len(),
+            self.state,
+            self.blocked.description
+        );
+        if !self.prefix.is_empty() {
+            text.push_str("the longest linearizable prefix found:\n");
+            for op in &self.prefix {
+                text.push_str(&format!("  {}\n", op.description));
+            }
+        }
+        text
+    }
+}
+
+/// The full result of a check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub model: String,
+    /// Operations checked (after leaving out those that say nothing).
+    pub operations: usize,
+    pub partitions: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+    /// Why the verdict is unknown (which budget ran out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_reason: Option<String>,
+    /// Partitions whose search had not finished when the check stopped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partitions_unfinished: Vec<String>,
+    /// Distinct (linearized set, state) configurations the search visited.
+    pub configurations: u64,
+    pub elapsed_ms: f64,
+}
+
+/// What an operation on a register did, for [`check_register`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegisterAction {
+    /// A read and the value it returned; `None` for a read that found the register empty.
+    Read(Option<String>),
+    Write(String),
+}
+
+/// One operation on a single register, as quorate's LWW histories record it (one key).
+///
+/// Build it from a `history::Operation` as follows: an `ok` get becomes a `Read` of its one
+/// returned value (`None` if it returned none); a get that is not `ok` is left out; a put becomes
+/// a `Write` of its value, with `time_complete: Some(..)` only if it is `ok` (a failed or
+/// unanswered put may still take effect at any later time in a leaderless store, so it stays
+/// open: `None`). Times are milliseconds; equal times are concurrent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterOp {
+    /// The caller's operation id, echoed in the counterexample.
+    pub id: u64,
+    pub time_invoke: u64,
+    pub time_complete: Option<u64>,
+    pub action: RegisterAction,
+}
+
+/// Checks that operations on one register (values compared exactly, `None` for empty) are
+/// linearizable, starting from `initial`.
+pub fn check_register(ops: &[RegisterOp], initial: Option<String>, budget: &Budget) -> CheckResult {
+    use crate::history::import::Edn;
+    use models::{Etcd, EtcdOp};
+
+    let timed_ops = ops
+        .iter()
+        .map(|op| TimedOp {
+            id: op.id,
+            op: match &op.action {
+                RegisterAction::Read(value) => EtcdOp::Read(Some(value.clone().map(Edn::Str))),
+                RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(value.clone())),
+            },
+            time_invoke: op.time_invoke,
+            time_complete: op.time_complete,
+        })
+        .collect();
+    let partition = Partition {
+        label: "the register".to_string(),
+        ops: timed_ops,
+    };
+    check(&Etcd, vec![partition], &initial.map(Edn::Str), budget)
+}
+
+#[cfg(test)]
+mod tests;

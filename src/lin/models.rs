@@ -1,0 +1,521 @@
+//! The sequential specifications that `quorate check --model` names.
+//!
+//! Each model is a pure function from (state, operation with what it observed) to the next state,
+//! or to nothing when the observation is impossible. Models hold no history and no search state.
+//!
+//! | model | state | operations |
+//! |---|---|---|
+//! | [`KnossosRegister`] `register`, `cas-register` | a value (`nil` to start) | read, write, cas; a read of `nil` observed nothing (Knossos) |
+//! | [`Etcd`] `etcd` | a value or absent | read (`nil` = absent), write, cas (Porcupine's etcd model) |
+//! | [`Mutex`] `mutex` | locked or not | acquire, release |
+//! | [`MultiRegister`] `multi-register` | a map from key to value | a transaction of reads and writes (Knossos) |
+//! | [`Kv`] `kv` | one string per key | get, put, append (Porcupine's kv model) |
+//! | [`Mvr`] `mvr` | the set of sibling values | put with a context (the values it overwrites), get of all siblings |
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::history::import::Edn;
+
+use super::{Model, Step};
+
+fn show_optional(value: &Option<Edn>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "nothing".to_string(), Edn::to_string)
+}
+
+fn any_op<Op>(ops: &mut dyn Iterator<Item = &Op>, predicate: impl Fn(&Op) -> bool) -> bool {
+    for op in ops {
+        if predicate(op) {
+            return true;
+        }
+    }
+    false
+}
+
+fn show_cas_outcome(succeeded: Option<bool>) -> &'static str {
+    match succeeded {
+        Some(true) => " (succeeded)",
+        Some(false) => " (failed)",
+        None => " (outcome unknown)",
+    }
+}
+
+/// A compare-and-set, with whether it succeeded when that is known.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cas<V> {
+    pub from: V,
+    pub to: V,
+    pub succeeded: Option<bool>,
+}
+
+impl<V: PartialEq + Clone> Cas<V> {
+    /// The state after this cas in `state`, if the observation fits.
+    fn step(&self, state: &V) -> Step<V> {
+        let matches = *state == self.from;
+        match (self.succeeded, matches) {
+            (Some(true), true) | (None, true) => Step::Next(self.to.clone()),
+            (Some(false), false) | (None, false) => Step::Same,
+            (Some(true), false) | (Some(false), true) => Step::Illegal,
+        }
+    }
+}
+
+/// An operation on Knossos' register and cas-register.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RegisterOp {
+    /// A read and the value it returned; `None` when it observed nothing (Knossos reads a `nil`
+    /// result as "unknown", and a crashed read observed nothing).
+    Read(Option<Edn>),
+    Write(Edn),
+    Cas(Cas<Edn>),
+}
+
+/// Knossos' `register` (read, write) and `cas-register` (read, write, cas). Starts at `nil`
+/// unless told otherwise; Knossos' own cas-register tests start at 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnossosRegister {
+    /// Whether cas is allowed (`cas-register`) or not (`register`).
+    pub with_cas: bool,
+}
+
+impl Model for KnossosRegister {
+    type State = Edn;
+    type Op = RegisterOp;
+
+    fn name(&self) -> &'static str {
+        if self.with_cas {
+            "cas-register"
+        } else {
+            "register"
+        }
+    }
+
+    fn step(&self, state: &Edn, op: &RegisterOp) -> Step<Edn> {
+        match op {
+            RegisterOp::Read(None) => Step::Same,
+            RegisterOp::Read(Some(value)) => Step::same_if(value == state),
+            RegisterOp::Write(value) => Step::Next(value.clone()),
+            RegisterOp::Cas(cas) => cas.step(state),
+        }
+    }
+
+    fn says_nothing(&self, op: &RegisterOp) -> bool {
+        matches!(op, RegisterOp::Read(None))
+    }
+
+    fn is_read_only(&self, op: &RegisterOp) -> bool {
+        matches!(
+            op,
+            RegisterOp::Read(_)
+                | RegisterOp::Cas(Cas {
+                    succeeded: Some(false),
+                    ..
+                })
+        )
+    }
+
+    /// A read of `v` can only become legal if the register holds `v` or something that may come
+    /// first writes `v`.
+    fn could_become_legal(
+        &self,
+        state: &Edn,
+        read: &RegisterOp,
+        before: &mut dyn Iterator<Item = &RegisterOp>,
+    ) -> bool {
+        let RegisterOp::Read(Some(wanted)) = read else {
+            return true;
+        };
+        wanted == state
+            || any_op(before, |op| match op {
+                RegisterOp::Write(value) => value == wanted,
+                RegisterOp::Cas(cas) => cas.succeeded != Some(false) && &cas.to == wanted,
+                RegisterOp::Read(_) => false,
+            })
+    }
+
+    fn describe_op(&self, op: &RegisterOp) -> String {
+        match op {
+            RegisterOp::Read(None) => "read (result unknown)".to_string(),
+            RegisterOp::Read(Some(value)) => format!("read {value}"),
+            RegisterOp::Write(value) => format!("write {value}"),
+            RegisterOp::Cas(cas) => format!(
+                "cas {} → {}{}",
+                cas.from,
+                cas.to,
+                show_cas_outcome(cas.succeeded)
+            ),
+        }
+    }
+
+    fn describe_state(&self, state: &Edn) -> String {
+        format!("the register holds {state}")
+    }
+}
+
+/// An operation on Porcupine's etcd register.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EtcdOp {
+    /// A read: `Some(None)` found the register absent, `Some(Some(v))` read v, `None` timed out.
+    Read(Option<Option<Edn>>),
+    Write(Edn),
+    Cas(Cas<Option<Edn>>),
+}
+
+/// Porcupine's etcd model: a register that may be absent (it starts absent), with read, write
+/// and cas, where a read of `nil` means the register was absent. quorate's LWW registers
+/// ([`check_register`](super::check_register)) use it too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Etcd;
+
+impl Model for Etcd {
+    type State = Option<Edn>;
+    type Op = EtcdOp;
+
+    fn name(&self) -> &'static str {
+        "etcd"
+    }
+
+    fn step(&self, state: &Option<Edn>, op: &EtcdOp) -> Step<Option<Edn>> {
+        match op {
+            EtcdOp::Read(None) => Step::Same,
+            EtcdOp::Read(Some(value)) => Step::same_if(value == state),
+            EtcdOp::Write(value) => Step::Next(Some(value.clone())),
+            EtcdOp::Cas(cas) => cas.step(state),
+        }
+    }
+
+    fn says_nothing(&self, op: &EtcdOp) -> bool {
+        matches!(op, EtcdOp::Read(None))
+    }
+
+    fn is_read_only(&self, op: &EtcdOp) -> bool {
+        matches!(
+            op,
+            EtcdOp::Read(_)
+                | EtcdOp::Cas(Cas {
+                    succeeded: Some(false),
+                    ..
+                })
+        )
+    }
+
+    /// A read of `v` can only become legal if the register holds `v` or something that may come
+    /// first writes `v`.
+    fn could_become_legal(
+        &self,
+        state: &Option<Edn>,
+        read: &EtcdOp,
+        before: &mut dyn Iterator<Item = &EtcdOp>,
+    ) -> bool {
+        let EtcdOp::Read(Some(wanted)) = read else {
+            return true;
+        };
+        wanted == state
+            || any_op(before, |op| match op {
+                EtcdOp::Write(value) => wanted.as_ref() == Some(value),
+                EtcdOp::Cas(cas) => cas.succeeded != Some(false) && &cas.to == wanted,
+                EtcdOp::Read(_) => false,
+            })
+    }
+
+    fn describe_op(&self, op: &EtcdOp) -> String {
+        match op {
+            EtcdOp::Read(None) => "read (timed out)".to_string(),
+            EtcdOp::Read(Some(value)) => format!("read {}", show_optional(value)),
+            EtcdOp::Write(value) => format!("write {value}"),
+            EtcdOp::Cas(cas) => format!(
+                "cas {} → {}{}",
+                show_optional(&cas.from),
+                show_optional(&cas.to),
+                show_cas_outcome(cas.succeeded)
+            ),
+        }
+    }
+
+    fn describe_state(&self, state: &Option<Edn>) -> String {
+        match state {
+            Some(value) => format!("the register holds {value}"),
+            None => "the register is absent".to_string(),
+        }
+    }
+}
+
+/// An operation on a mutex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MutexOp {
+    Acquire,
+    Release,
+}
+
+/// Knossos' mutex: acquire needs it unlocked, release needs it locked. The state is whether it
+/// is locked; it starts unlocked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mutex;
+
+impl Model for Mutex {
+    type State = bool;
+    type Op = MutexOp;
+
+    fn name(&self) -> &'static str {
+        "mutex"
+    }
+
+    fn step(&self, locked: &bool, op: &MutexOp) -> Step<bool> {
+        match op {
+            MutexOp::Acquire if !locked => Step::Next(true),
+            MutexOp::Release if *locked => Step::Next(false),
+            MutexOp::Acquire | MutexOp::Release => Step::Illegal,
+        }
+    }
+
+    fn says_nothing(&self, _op: &MutexOp) -> bool {
+        false
+    }
+
+    fn is_read_only(&self, op: &MutexOp) -> bool {
+        let _ = op;
+        false
+    }
+
+    fn describe_op(&self, op: &MutexOp) -> String {
+        match op {
+            MutexOp::Acquire => "acquire".to_string(),
+            MutexOp::Release => "release".to_string(),
+        }
+    }
+
+    fn describe_state(&self, locked: &bool) -> String {
+        if *locked {
+            "the mutex is locked".to_string()
+        } else {
+            "the mutex is unlocked".to_string()
+        }
+    }
+}
+
+/// One step of a multi-register transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MicroOp {
+    /// A read of a key and what it returned; `None` observed nothing (Knossos reads `nil` so).
+    Read(Edn, Option<Edn>),
+    Write(Edn, Edn),
+}
+
+/// Knossos' multi-register: a map from keys to values, and transactions of reads and writes that
+/// take effect at once. An absent key reads as `nil`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MultiRegister;
+
+impl Model for MultiRegister {
+    type State = BTreeMap<Edn, Edn>;
+    type Op = Vec<MicroOp>;
+
+    fn name(&self) -> &'static str {
+        "multi-register"
+    }
+
+    fn step(&self, state: &BTreeMap<Edn, Edn>, txn: &Vec<MicroOp>) -> Step<BTreeMap<Edn, Edn>> {
+        let mut next: Option<BTreeMap<Edn, Edn>> = None;
+        for micro in txn {
+            match micro {
+                MicroOp::Read(_, None) => {}
+                MicroOp::Read(key, Some(value)) => {
+                    let current = next.as_ref().unwrap_or(state);
+                    if current.get(key).unwrap_or(&Edn::Nil) != value {
+                        return Step::Illegal;
+                    }
+                }
+                MicroOp::Write(key, value) => {
+                    next.get_or_insert_with(|| state.clone())
+                        .insert(key.clone(), value.clone());
+                }
+            }
+        }
+        match next {
+            Some(next) if next != *state => Step::Next(next),
+            _ => Step::Same,
+        }
+    }
+
+    fn says_nothing(&self, txn: &Vec<MicroOp>) -> bool {
+        txn.iter()
+            .all(|micro| matches!(micro, MicroOp::Read(_, None)))
+    }
+
+    fn is_read_only(&self, op: &Vec<MicroOp>) -> bool {
+        op.iter().all(|micro| matches!(micro, MicroOp::Read(..)))
+    }
+
+    fn describe_op(&self, txn: &Vec<MicroOp>) -> String {
+        let steps: Vec<String> = txn
+            .iter()
+            .map(|micro| match micro {
+                MicroOp::Read(key, None) => format!("read {key} (unknown)"),
+                MicroOp::Read(key, Some(value)) => format!("read {key} = {value}"),
+                MicroOp::Write(key, value) => format!("write {key} = {value}"),
+            })
+            .collect();
+        format!("txn [{}]", steps.join(", "))
+    }
+
+    fn describe_state(&self, state: &BTreeMap<Edn, Edn>) -> String {
+        let entries: Vec<String> = state
+            .iter()
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect();
+        format!("the registers hold {{{}}}", entries.join(", "))
+    }
+
+    fn state_bytes(&self, state: &BTreeMap<Edn, Edn>) -> usize {
+        64 + 96 * state.len()
+    }
+}
+
+/// An operation on one key of Porcupine's key-value store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KvOp {
+    /// A get and the string it returned; `None` when the result is unknown.
+    Get(Option<String>),
+    Put(String),
+    Append(String),
+}
+
+/// Porcupine's kv model, for one key (the checker partitions by key): a string that puts replace
+/// and appends extend; it starts empty unless told otherwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Kv;
+
+impl Model for Kv {
+    type State = String;
+    type Op = KvOp;
+
+    fn name(&self) -> &'static str {
+        "kv"
+    }
+
+    fn step(&self, state: &String, op: &KvOp) -> Step<String> {
+        match op {
+            KvOp::Get(None) => Step::Same,
+            KvOp::Get(Some(value)) => Step::same_if(value == state),
+            KvOp::Put(value) => Step::Next(value.clone()),
+            KvOp::Append(value) => Step::Next(format!("{state}{value}")),
+        }
+    }
+
+    fn says_nothing(&self, op: &KvOp) -> bool {
+        matches!(op, KvOp::Get(None))
+    }
+
+    fn is_read_only(&self, op: &KvOp) -> bool {
+        matches!(op, KvOp::Get(_))
+    }
+
+    /// A get of `v` can only become legal if the key already holds a prefix of `v` (appends only
+    /// extend it), or some put that may come first writes a prefix of `v`.
+    fn could_become_legal(
+        &self,
+        state: &String,
+        read: &KvOp,
+        before: &mut dyn Iterator<Item = &KvOp>,
+    ) -> bool {
+        let KvOp::Get(Some(wanted)) = read else {
+            return true;
+        };
+        wanted.starts_with(state.as_str())
+            || any_op(
+                before,
+                |op| matches!(op, KvOp::Put(value) if wanted.starts_with(value.as_str())),
+            )
+    }
+
+    fn describe_op(&self, op: &KvOp) -> String {
+        match op {
+            KvOp::Get(None) => "get (result unknown)".to_string(),
+            KvOp::Get(Some(value)) => format!("get → {value:?}"),
+            KvOp::Put(value) => format!("put {value:?}"),
+            KvOp::Append(value) => format!("append {value:?}"),
+        }
+    }
+
+    fn describe_state(&self, state: &String) -> String {
+        format!("the key holds {state:?}")
+    }
+
+    fn state_bytes(&self, state: &String) -> usize {
+        24 + state.len()
+    }
+}
+
+/// An operation on a multi-value register.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MvrOp {
+    /// A put of a (unique) value with its context: the values its client had read, which it
+    /// overwrites.
+    Put { value: Edn, context: Vec<Edn> },
+    /// A get and the siblings it returned; `None` when the result is unknown.
+    Get(Option<BTreeSet<Edn>>),
+}
+
+/// The multi-value register of quorate's own store in Siblings mode: the state is the set of
+/// sibling values; a put removes the values in its context and adds its own; a get returns all
+/// siblings. With well-formed contexts (DESIGN.md §4) this is MVR-linearizability.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mvr;
+
+impl Model for Mvr {
+    type State = BTreeSet<Edn>;
+    type Op = MvrOp;
+
+    fn name(&self) -> &'static str {
+        "mvr"
+    }
+
+    fn step(&self, state: &BTreeSet<Edn>, op: &MvrOp) -> Step<BTreeSet<Edn>> {
+        match op {
+            MvrOp::Get(None) => Step::Same,
+            MvrOp::Get(Some(siblings)) => Step::same_if(siblings == state),
+            MvrOp::Put { value, context } => {
+                let mut next = state.clone();
+                for overwritten in context {
+                    next.remove(overwritten);
+                }
+                next.insert(value.clone());
+                Step::Next(next)
+            }
+        }
+    }
+
+    fn says_nothing(&self, op: &MvrOp) -> bool {
+        matches!(op, MvrOp::Get(None))
+    }
+
+    fn is_read_only(&self, op: &MvrOp) -> bool {
+        matches!(op, MvrOp::Get(_))
+    }
+
+    fn describe_op(&self, op: &MvrOp) -> String {
+        match op {
+            MvrOp::Get(None) => "get (result unknown)".to_string(),
+            MvrOp::Get(Some(siblings)) => format!("get → {}", show_set(siblings)),
+            MvrOp::Put { value, context } if context.is_empty() => format!("blind put {value}"),
+            MvrOp::Put { value, context } => format!(
+                "put {value} over {}",
+                show_set(&context.iter().cloned().collect())
+            ),
+        }
+    }
+
+    fn describe_state(&self, state: &BTreeSet<Edn>) -> String {
+        format!("the siblings are {}", show_set(state))
+    }
+
+    fn state_bytes(&self, state: &BTreeSet<Edn>) -> usize {
+        48 + 48 * state.len()
+    }
+}
+
+fn show_set(values: &BTreeSet<Edn>) -> String {
+    let shown: Vec<String> = values.iter().map(Edn::to_string).collect();
+    format!("{{{}}}", shown.join(", "))
+}

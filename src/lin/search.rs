@@ -1,0 +1,614 @@
+//! The Wing–Gong linearizability search with Lowe's memoisation, one partition at a time, and the
+//! round-robin scheduler over partitions.
+//!
+//! The history of a partition is a doubly linked list of call and return entries in real-time
+//! order. The search walks it from the front: at a call, it tries to linearize that operation
+//! now (the model accepts it, and the pair (linearized set ∪ {op}, new state) has not been seen
+//! before); then it lifts the operation's entries out of the list and starts again from the
+//! front. At a return whose operation is not yet linearized, it backtracks. A partition is
+//! linearizable when no return entry is left; not linearizable when it must backtrack with
+//! nothing linearized. Open operations (no completion) have no return entry, so they may be
+//! linearized anywhere after their call, or never.
+//!
+//! The linearized set is a bitset with a Zobrist hash kept up to date as bits flip, so looking a
+//! configuration up in the memo costs O(1) expected, plus one comparison of bitsets on a hit.
+//! States are interned (numbered) and transitions cached, so a model's `step` runs once per
+//! (state, operation) pair.
+//!
+//! The search is iterative (no recursion) and resumable: [`PartitionSearch::run`] takes a step
+//! allowance and returns, which is what lets the scheduler interleave partitions and honour the
+//! budget. It never panics: every index it follows was built by itself from the history.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::hash::{splitmix64, FxBuild, PassThroughBuild};
+use super::{
+    Budget, CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp, Verdict,
+};
+
+/// No node: the end of the list, or an operation without a return entry.
+const NONE: u32 = u32::MAX;
+/// The list's head sentinel.
+const HEAD: u32 = 0;
+/// Steps a partition runs before the scheduler moves on to the next.
+const SLICE_STEPS: u64 = 2_000;
+/// Rough bytes per memo entry beyond its bitset (the table slot, the entry, the allocation).
+const MEMO_ENTRY_OVERHEAD_BYTES: usize = 72;
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    /// The operation (index into the partition's ops); unused for the head.
+    op: u32,
+    is_call: bool,
+    /// For a call entry: its return entry, or `NONE` if the operation stays open.
+    return_node: u32,
+    previous: u32,
+    next: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    call_node: u32,
+    state_before: u32,
+    /// The operation is read-only and was linearized as soon as it was legal: if the search
+    /// fails after it, it fails before it too (see [`PartitionSearch::step`]).
+    forced: bool,
+}
+
+/// A memoised configuration: (linearized set, state). Entries whose hashes collide chain.
+#[derive(Debug)]
+struct MemoEntry {
+    linearized: Box<[u64]>,
+    state: u32,
+    collision: Option<Box<MemoEntry>>,
+}
+
+/// The deepest point the search reached, for the counterexample.
+#[derive(Clone, Debug, Default)]
+struct Deepest {
+    reached: bool,
+    prefix: Vec<u32>,
+    state: u32,
+    blocked: u32,
+}
+
+/// What came of trying to linearize an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Attempt {
+    /// The model does not accept it in the current state.
+    Illegal,
+    /// It would lead to a configuration already explored (and so failed).
+    Seen,
+    /// It is linearized.
+    New,
+}
+
+/// Where a partition's search stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Progress {
+    Running,
+    Linearizable,
+    NotLinearizable,
+}
+
+/// The search over one partition.
+#[derive(Debug)]
+pub(super) struct PartitionSearch<'m, M: Model> {
+    model: &'m M,
+    label: String,
+    ops: Vec<TimedOp<M::Op>>,
+    read_only: Vec<bool>,
+    nodes: Vec<Node>,
+    cursor: u32,
+    linearized: Vec<u64>,
+    linearized_hash: u64,
+    zobrist: Vec<u64>,
+    states: Vec<M::State>,
+    state_numbers: HashMap<M::State, u32, FxBuild>,
+    state: u32,
+    stack: Vec<Frame>,
+    memo: HashMap<u64, MemoEntry, PassThroughBuild>,
+    memo_entries: u64,
+    transitions: HashMap<u64, u32, FxBuild>,
+    deepest: Deepest,
+    memory_bytes: usize,
+    progress: Progress,
+}
+
+impl<'m, M: Model> PartitionSearch<'m, M> {
+    /// Prepares the search of `partition` from `initial`. Operations that say nothing are left
+    /// out; an operation that completes before it is invoked is taken to complete at once.
+    pub(super) fn new(model: &'m M, partition: Partition<M::Op>, initial: &M::State) -> Self {
+        let ops: Vec<TimedOp<M::Op>> = partition
+            .ops
+            .into_iter()
+            .filter(|timed| !model.says_nothing(&timed.op))
+            .collect();
+        let nodes = build_list(&ops);
+        let read_only = ops
+            .iter()
+            .map(|timed| model.is_read_only(&timed.op))
+            .collect();
+        let words = ops.len().div_ceil(64).max(1);
+        let zobrist = (0..ops.len() as u64)
+            .map(|index| splitmix64(index ^ 0x5eed_0000_0000))
+            .collect();
+        let mut search = PartitionSearch {
+            model,
+            label: partition.label,
+            ops,
+            read_only,
+            nodes,
+            cursor: HEAD,
+            linearized: vec![0; words],
+            linearized_hash: 0,
+            zobrist,
+            states: Vec::new(),
+            state_numbers: HashMap::default(),
+            state: 0,
+            stack: Vec::new(),
+            memo: HashMap::default(),
+            memo_entries: 0,
+            transitions: HashMap::default(),
+            deepest: Deepest::default(),
+            memory_bytes: 0,
+            progress: Progress::Running,
+        };
+        search.state = search.intern(initial.clone());
+        search.cursor = search.nodes[HEAD as usize].next;
+        search
+    }
+
+    pub(super) fn memory_bytes(&self) -> usize {
+        self.memory_bytes
+    }
+
+    pub(super) fn configurations(&self) -> u64 {
+        self.memo_entries
+    }
+
+    pub(super) fn operation_count(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub(super) fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Runs at most `steps_max` steps of the search and says where it stands.
+    pub(super) fn run(&mut self, steps_max: u64) -> Progress {
+        for _ in 0..steps_max {
+            if self.progress != Progress::Running {
+                break;
+            }
+            self.progress = self.step();
+        }
+        self.progress
+    }
+
+    fn node(&self, index: u32) -> Node {
+        self.nodes[index as usize]
+    }
+
+    /// One step of the search: at a call entry, try to linearize its operation; at a return
+    /// entry, backtrack.
+    ///
+    /// A read-only operation that is legal in the current state is linearized at once, with no
+    /// alternative tried: if some linearization exists from here, one exists that puts that read
+    /// first (moving it forward keeps every other step legal since it changes no state, and keeps
+    /// real time since every operation not yet linearized returns after it was invoked). So when
+    /// the search fails after such a read, or finds the configuration after it already failed,
+    /// the configuration before it has failed as well.
+    fn step(&mut self) -> Progress {
+        if self.cursor == NONE {
+            // Only calls of open operations are left: every completed operation is linearized.
+            return Progress::Linearizable;
+        }
+        let node = self.node(self.cursor);
+        if !node.is_call {
+            self.note_blocked(node.op);
+            return self.backtrack();
+        }
+        let state_before = self.state;
+        let read_only = self.read_only[node.op as usize];
+        match self.try_linearize(node.op) {
+            Attempt::Illegal => self.cursor = node.next,
+            Attempt::Seen if read_only => return self.backtrack(),
+            Attempt::Seen => self.cursor = node.next,
+            Attempt::New => {
+                self.stack.push(Frame {
+                    call_node: self.cursor,
+                    state_before,
+                    forced: read_only,
+                });
+                self.lift(self.cursor);
+                self.cursor = self.node(HEAD).next;
+                if self.state != state_before {
+                    if let Some(doomed_read) = self.doomed_read() {
+                        self.note_blocked(doomed_read);
+                        return self.backtrack();
+                    }
+                }
+            }
+        }
+        Progress::Running
+    }
+
+    /// The read-only operation that returns first, if it can no longer become legal whatever
+    /// else takes effect before it returns (the model's `could_become_legal`).
+    fn doomed_read(&self) -> Option<u32> {
+        let mut index = self.node(HEAD).next;
+        while index != NONE {
+            let node = self.node(index);
+            if !node.is_call && self.read_only[node.op as usize] {
+                let mut before = CallsBefore {
+                    nodes: &self.nodes,
+                    ops: &self.ops,
+                    index: self.node(HEAD).next,
+                    end: index,
+                };
+                let possible = self.model.could_become_legal(
+                    &self.states[self.state as usize],
+                    &self.ops[node.op as usize].op,
+                    &mut before,
+                );
+                return (!possible).then_some(node.op);
+            }
+            index = node.next;
+        }
+        None
+    }
+
+    /// Undoes linearizations up to and including the last one that was a free choice, and moves
+    /// on to the next choice after it.
+    fn backtrack(&mut self) -> Progress {
+        while let Some(frame) = self.stack.pop() {
+            let call = self.node(frame.call_node);
+            self.unlift(frame.call_node);
+            self.flip(call.op);
+            self.state = frame.state_before;
+            self.cursor = call.next;
+            if !frame.forced {
+                return Progress::Running;
+            }
+        }
+        Progress::NotLinearizable
+    }
+
+    /// Linearizes `op` now if the model accepts it and the configuration it leads to is new.
+    fn try_linearize(&mut self, op: u32) -> Attempt {
+        let Some(next_state) = self.transition(self.state, op) else {
+            return Attempt::Illegal;
+        };
+        let hash =
+            self.linearized_hash ^ self.zobrist[op as usize] ^ splitmix64(u64::from(next_state));
+        self.flip(op);
+        if self.memo_insert(hash, next_state) {
+            self.state = next_state;
+            Attempt::New
+        } else {
+            self.flip(op);
+            Attempt::Seen
+        }
+    }
+
+    fn flip(&mut self, op: u32) {
+        self.linearized[(op / 64) as usize] ^= 1 << (op % 64);
+        self.linearized_hash ^= self.zobrist[op as usize];
+    }
+
+    /// Records (current linearized set, `state`) in the memo; false if it was there already.
+    fn memo_insert(&mut self, hash: u64, state: u32) -> bool {
+        let linearized = &self.linearized;
+        let fresh = || MemoEntry {
+            linearized: linearized.clone().into_boxed_slice(),
+            state,
+            collision: None,
+        };
+        let inserted = match self.memo.entry(hash) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(fresh());
+                true
+            }
+            Entry::Occupied(occupied) => {
+                let mut entry = occupied.into_mut();
+                loop {
+                    if entry.state == state && *entry.linearized == **linearized {
+                        break false;
+                    }
+                    match entry.collision {
+                        Some(ref mut next) => entry = next,
+                        None => {
+                            entry.collision = Some(Box::new(fresh()));
+                            break true;
+                        }
+                    }
+                }
+            }
+        };
+        if inserted {
+            self.memo_entries += 1;
+            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.linearized.len();
+        }
+        inserted
+    }
+
+    /// The state after `op` in `state`; a move to a new state is computed once per pair.
+    fn transition(&mut self, state: u32, op: u32) -> Option<u32> {
+        let key = (u64::from(state) << 32) | u64::from(op);
+        if let Some(&next) = self.transitions.get(&key) {
+            return Some(next);
+        }
+        match self
+            .model
+            .step(&self.states[state as usize], &self.ops[op as usize].op)
+        {
+            Step::Illegal => None,
+            Step::Same => Some(state),
+            Step::Next(next_state) => {
+                // Only moves are cached: checking a read again is as cheap as a lookup, and
+                // most of the pairs the search tries are reads that fail.
+                let next = self.intern(next_state);
+                self.transitions.insert(key, next);
+                self.memory_bytes += 24;
+                Some(next)
+            }
+        }
+    }
+
+    fn intern(&mut self, state: M::State) -> u32 {
+        if let Some(&number) = self.state_numbers.get(&state) {
+            return number;
+        }
+        let number = self.states.len() as u32;
+        self.memory_bytes += 2 * self.model.state_bytes(&state) + 16;
+        self.states.push(state.clone());
+        self.state_numbers.insert(state, number);
+        number
+    }
+
+    /// Takes a call entry and its return entry out of the list.
+    fn lift(&mut self, call_node: u32) {
+        let call = self.node(call_node);
+        self.unlink(call_node);
+        if call.return_node != NONE {
+            self.unlink(call.return_node);
+        }
+    }
+
+    /// Puts back what [`lift`](Self::lift) took out (in reverse order, as dancing links need).
+    fn unlift(&mut self, call_node: u32) {
+        let call = self.node(call_node);
+        if call.return_node != NONE {
+            self.relink(call.return_node);
+        }
+        self.relink(call_node);
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let node = self.node(index);
+        self.nodes[node.previous as usize].next = node.next;
+        if node.next != NONE {
+            self.nodes[node.next as usize].previous = node.previous;
+        }
+    }
+
+    fn relink(&mut self, index: u32) {
+        let node = self.node(index);
+        self.nodes[node.previous as usize].next = index;
+        if node.next != NONE {
+            self.nodes[node.next as usize].previous = index;
+        }
+    }
+
+    /// At a return entry whose operation is not linearized: remember the deepest such point.
+    fn note_blocked(&mut self, op: u32) {
+        if self.deepest.reached && self.stack.len() <= self.deepest.prefix.len() {
+            return;
+        }
+        let prefix = self
+            .stack
+            .iter()
+            .map(|frame| self.node(frame.call_node).op)
+            .collect();
+        self.deepest = Deepest {
+            reached: true,
+            prefix,
+            state: self.state,
+            blocked: op,
+        };
+    }
+
+    fn report(&self, op: u32) -> OpReport {
+        let timed = &self.ops[op as usize];
+        OpReport {
+            id: timed.id,
+            description: self.model.describe_op(&timed.op),
+        }
+    }
+
+    /// The counterexample, once the search has found the partition not linearizable.
+    pub(super) fn counterexample(&self) -> Counterexample {
+        Counterexample {
+            partition: self.label.clone(),
+            prefix: self
+                .deepest
+                .prefix
+                .iter()
+                .map(|&op| self.report(op))
+                .collect(),
+            state: self
+                .states
+                .get(self.deepest.state as usize)
+                .map(|state| self.model.describe_state(state))
+                .unwrap_or_default(),
+            blocked: self.report(self.deepest.blocked),
+        }
+    }
+}
+
+/// The operations of the call entries from `index` up to (not including) `end`.
+struct CallsBefore<'s, Op> {
+    nodes: &'s [Node],
+    ops: &'s [TimedOp<Op>],
+    index: u32,
+    end: u32,
+}
+
+impl<'s, Op> Iterator for CallsBefore<'s, Op> {
+    type Item = &'s Op;
+
+    fn next(&mut self) -> Option<&'s Op> {
+        while self.index != self.end && self.index != NONE {
+            let node = self.nodes[self.index as usize];
+            self.index = node.next;
+            if node.is_call {
+                return Some(&self.ops[node.op as usize].op);
+            }
+        }
+        None
+    }
+}
+
+/// The list of call and return entries in real-time order, behind a head sentinel: by time,
+/// calls before returns at equal times (equal times are concurrent), then by position.
+fn build_list<Op>(ops: &[TimedOp<Op>]) -> Vec<Node> {
+    let mut events: Vec<(u64, bool, u32)> = Vec::with_capacity(2 * ops.len());
+    for (index, timed) in ops.iter().enumerate() {
+        events.push((timed.time_invoke, false, index as u32));
+        if let Some(complete) = timed.time_complete {
+            events.push((complete.max(timed.time_invoke), true, index as u32));
+        }
+    }
+    events.sort_unstable();
+    let mut nodes = Vec::with_capacity(events.len() + 1);
+    nodes.push(Node {
+        op: NONE,
+        is_call: false,
+        return_node: NONE,
+        previous: NONE,
+        next: NONE,
+    });
+    let mut return_of = vec![NONE; ops.len()];
+    for &(_, is_return, op) in &events {
+        let index = nodes.len() as u32;
+        if is_return {
+            return_of[op as usize] = index;
+        }
+        nodes.push(Node {
+            op,
+            is_call: !is_return,
+            return_node: NONE,
+            previous: index - 1,
+            next: NONE,
+        });
+        nodes[(index - 1) as usize].next = index;
+    }
+    for node in nodes.iter_mut().skip(1) {
+        if node.is_call {
+            node.return_node = return_of[node.op as usize];
+        }
+    }
+    nodes
+}
+
+/// Checks every partition from `initial`, round-robin in slices, stopping at the first partition
+/// that is not linearizable or when the budget is spent.
+pub fn check<M: Model>(
+    model: &M,
+    partitions: Vec<Partition<M::Op>>,
+    initial: &M::State,
+    budget: &Budget,
+) -> CheckResult {
+    let started = Instant::now();
+    let partition_count = partitions.len();
+    let mut active: Vec<PartitionSearch<'_, M>> = partitions
+        .into_iter()
+        .map(|partition| PartitionSearch::new(model, partition, initial))
+        .collect();
+    let operations = active.iter().map(PartitionSearch::operation_count).sum();
+    let mut result = CheckResult {
+        verdict: Verdict::Linearizable,
+        model: model.name().to_string(),
+        operations,
+        partitions: partition_count,
+        counterexample: None,
+        unknown_reason: None,
+        partitions_unfinished: Vec::new(),
+        configurations: 0,
+        elapsed_ms: 0.0,
+    };
+    while !active.is_empty() {
+        let mut position = 0;
+        while position < active.len() {
+            match active[position].run(SLICE_STEPS) {
+                Progress::Running => position += 1,
+                Progress::Linearizable => {
+                    result.configurations += active[position].configurations();
+                    active.swap_remove(position);
+                }
+                Progress::NotLinearizable => {
+                    result.verdict = Verdict::NotLinearizable;
+                    result.counterexample = Some(active[position].counterexample());
+                    result.configurations += active[position].configurations();
+                    active.swap_remove(position);
+                    return finish(result, &active, started);
+                }
+            }
+        }
+        if let Some(reason) = budget_spent(budget, &active, started) {
+            result.verdict = Verdict::Unknown;
+            result.unknown_reason = Some(reason);
+            result.partitions_unfinished = active
+                .iter()
+                .map(|search| search.label().to_string())
+                .collect();
+            return finish(result, &active, started);
+        }
+    }
+    finish(result, &active, started)
+}
+
+fn finish<M: Model>(
+    mut result: CheckResult,
+    active: &[PartitionSearch<'_, M>],
+    started: Instant,
+) -> CheckResult {
+    result.configurations += active
+        .iter()
+        .map(PartitionSearch::configurations)
+        .sum::<u64>();
+    result.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    result
+}
+
+fn budget_spent<M: Model>(
+    budget: &Budget,
+    active: &[PartitionSearch<'_, M>],
+    started: Instant,
+) -> Option<String> {
+    if let Some(time_max) = budget.time_max {
+        if started.elapsed() > time_max {
+            return Some(format!(
+                "the time budget of {:.3} s was spent",
+                time_max.as_secs_f64()
+            ));
+        }
+    }
+    if let Some(memory_max) = budget.memory_bytes_max {
+        let memory: u64 = active
+            .iter()
+            .map(|search| search.memory_bytes() as u64)
+            .sum();
+        if memory > memory_max {
+            return Some(format!(
+                "the memory budget of {:.1} MB was spent (the search held about {:.1} MB)",
+                memory_max as f64 / 1e6,
+                memory as f64 / 1e6
+            ));
+        }
+    }
+    None
+}

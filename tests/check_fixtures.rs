@@ -1,0 +1,418 @@
+//! Table-driven fixtures for the checker: for every anomaly kind, a history that shows it and a
+//! near miss that does not. Histories are written in a one-line-per-operation shorthand that
+//! the helper turns into the JSON format (so the loader is exercised too):
+//!
+//! ```text
+//! config dynamo                       # a preset (optional; implies the default model)
+//! fault loses_data                    # a fault record that can lose data
+//! run quiescent | run churning        # the run summary
+//! replica k n1=v1,v2 n2=              # a final snapshot of key k on node 1 and node 2
+//! 0 c0 put k v1 0-4 ok                # id, client, kind, key, value, invoke-complete, outcome
+//! 1 c0 put k v2 ctx=v1 5-6 ok dot=1:2 ts=7
+//! 2 c1 get k [v1,v2] 5-9 ok vv=1:1,2:1
+//! 3 c2 put k v3 8 info                # no completion: never answered
+//! ```
+//!
+//! Each case's expectation is `verdict: kind* kind …`, with `*` marking anomalies the model
+//! forbids, kinds in report order.
+
+mod check_support;
+
+use check_support::history;
+use quorate::check::{self, CheckOptions, Model};
+
+/// Checks `text` against `model` (or the one its configuration implies) and compares the
+/// summary `verdict: kind* kind …` with `expected`.
+fn check(text: &str, model: Option<&str>, expected: &str) {
+    let history = history(text);
+    let model = model.map(|name| name.parse::<Model>().unwrap());
+    let actual = match check::check(&history, &CheckOptions::model(model)) {
+        Ok(report) => {
+            let mut summary = format!("{:?}:", report.verdict).to_lowercase();
+            let mut listed: Vec<String> = Vec::new();
+            for found in &report.anomalies {
+                let name = format!(
+                    "{}{}",
+                    found.anomaly.kind(),
+                    if found.forbidden { "*" } else { "" }
+                );
+                if !listed.contains(&name) {
+                    listed.push(name);
+                }
+            }
+            for name in listed {
+                summary.push(' ');
+                summary.push_str(&name);
+            }
+            summary
+        }
+        Err(error) => format!("error: {error}"),
+    };
+    assert_eq!(actual, expected, "\n{text}");
+}
+
+#[test]
+fn phantom_value() {
+    let base = "0 c0 put k v1 0-4 ok\n";
+    check(
+        &format!("{base}1 c1 get k [ghost] 5-9 ok"),
+        None,
+        "invalid: phantom_value* stale_read",
+    );
+    check(&format!("{base}1 c1 get k [v1] 5-9 ok"), None, "valid:");
+    check(
+        &format!("{base}1 c1 get k [v1] 5-9 ok\nreplica k n1=v1 n2=v1,ghost"),
+        None,
+        "invalid: phantom_value* divergence*",
+    );
+}
+
+#[test]
+fn future_read() {
+    check(
+        "0 c1 get k [v1] 0-2 ok\n1 c0 put k v1 5-6 ok",
+        None,
+        "invalid: future_read*",
+    );
+    // Invoked in the same millisecond the read finished: concurrent, so fine.
+    check(
+        "0 c1 get k [v1] 0-2 ok\n1 c0 put k v1 2-6 ok",
+        None,
+        "valid:",
+    );
+}
+
+#[test]
+fn dominated_sibling() {
+    let base = "0 c0 put k v1 0-1 ok\n1 c1 get k [v1] 2-3 ok\n";
+    check(
+        &format!("{base}2 c1 put k v2 ctx=v1 4-5 ok\n3 c2 get k [v1,v2] 6-7 ok"),
+        None,
+        "invalid: dominated_sibling*",
+    );
+    // A blind write is concurrent with v1: both are siblings.
+    check(
+        &format!("{base}2 c1 put k v2 4-5 ok\n3 c2 get k [v1,v2] 6-7 ok"),
+        None,
+        "valid:",
+    );
+    // Under LWW a read returns one value at most.
+    check(
+        &format!("config lww\n{base}2 c1 put k v2 4-5 ok\n3 c2 get k [v1,v2] 6-7 ok"),
+        None,
+        "invalid: dominated_sibling*",
+    );
+    // A replica that keeps an overwritten sibling.
+    check(
+        &format!("{base}2 c1 put k v2 ctx=v1 4-5 ok\nreplica k n1=v1,v2 n2=v1,v2"),
+        None,
+        "invalid: dominated_sibling*",
+    );
+}
+
+#[test]
+fn stale_read() {
+    check(
+        "config dynamo\n0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-9 ok",
+        None,
+        "invalid: stale_read*",
+    );
+    // The put never answered: it may land later or never.
+    check(
+        "config dynamo\n0 c0 put k v1 0-4 info\n1 c1 get k [] 5-9 ok",
+        None,
+        "valid:",
+    );
+    // The read began before the put was acknowledged.
+    check(
+        "config dynamo\n0 c0 put k v1 0-5 ok\n1 c1 get k [] 5-9 ok",
+        None,
+        "valid:",
+    );
+    // Without strict quorums a stale read is allowed.
+    check(
+        "config weak\n0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-9 ok",
+        None,
+        "valid: stale_read",
+    );
+    // A fault that loses data voids the promise.
+    check(
+        "config dynamo\nfault loses_data\n0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-9 ok",
+        None,
+        "valid: stale_read",
+    );
+    // Read-your-writes within one client, even in the same millisecond.
+    check(
+        "config dynamo\n0 c0 put k v1 0-4 ok\n1 c0 get k [] 4-9 ok",
+        None,
+        "invalid: stale_read*",
+    );
+    // LWW: missing a write that a concurrent write overwrote is not stale...
+    check(
+        "config lww\n0 c0 put k v1 0-4 ok\n1 c1 put k v2 0-4 ok\n2 c2 get k [v2] 5-9 ok",
+        None,
+        "valid:",
+    );
+    // ...but returning a write older than one acknowledged before it began is.
+    // (LWW with node clocks promises only eventual, so the model is asked for.)
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 2-4 ok\n2 c2 get k [v1] 5-9 ok",
+        Some("quorum"),
+        "invalid: stale_read* not_linearizable",
+    );
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 2-4 ok\n2 c2 get k [v1] 5-9 ok",
+        None,
+        "valid: stale_read not_linearizable",
+    );
+}
+
+#[test]
+fn failed_write_visible() {
+    check(
+        "config dynamo\n0 c0 put k v1 0-4 fail\n1 c1 get k [v1] 5-9 ok",
+        None,
+        "valid: failed_write_visible",
+    );
+    check(
+        "config dynamo\n0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok",
+        None,
+        "valid:",
+    );
+}
+
+#[test]
+fn non_monotonic_read() {
+    // v1 is acknowledged only at 10, so the later read is not stale, only non-monotonic.
+    let base = "config cassandra\n0 c0 put k v1 0-10 ok\n1 c1 get k [v1] 1-2 ok\n";
+    check(
+        &format!("{base}2 c2 get k [] 3-4 ok"),
+        Some("monotonic"),
+        "invalid: non_monotonic_read* not_linearizable",
+    );
+    check(
+        &format!("{base}2 c2 get k [] 3-4 ok"),
+        Some("quorum"),
+        "valid: non_monotonic_read not_linearizable",
+    );
+    // Overlapping reads may see different prefixes.
+    check(&format!("{base}2 c2 get k [] 2-4 ok"), None, "valid:");
+}
+
+#[test]
+fn contexts_too_small_or_too_large() {
+    let put = "0 c0 put k v1 0-4 ok dot=1:1\n";
+    check(
+        &format!("{put}1 c1 get k [v1] 5-9 ok vv="),
+        None,
+        "invalid: context_too_small*",
+    );
+    check(
+        &format!("{put}1 c1 get k [v1] 5-9 ok vv=1:1"),
+        None,
+        "valid:",
+    );
+    let lost = "0 c0 put k v1 0 info dot=1:1\n";
+    check(
+        &format!("{lost}1 c1 get k [] 5-9 ok vv=1:1"),
+        None,
+        "invalid: context_too_large*",
+    );
+    check(&format!("{lost}1 c1 get k [] 5-9 ok vv="), None, "valid:");
+}
+
+#[test]
+fn divergence_and_lost_write() {
+    let base = "run quiescent\n0 c0 put k v1 0-4 ok\n";
+    check(
+        &format!("{base}replica k n1=v1 n2="),
+        None,
+        "invalid: divergence*",
+    );
+    check(&format!("{base}replica k n1=v1 n2=v1"), None, "valid:");
+    check(
+        &format!("{base}replica k n1= n2="),
+        None,
+        "invalid: lost_write*",
+    );
+    // Overwritten by a write that read it: not lost.
+    let overwritten = "1 c0 get k [v1] 5-6 ok\n2 c0 put k v2 ctx=v1 7-8 ok\n";
+    check(
+        &format!("{base}{overwritten}replica k n1=v2 n2=v2"),
+        None,
+        "valid:",
+    );
+    // A key with no snapshot at all holds nothing.
+    check(
+        &format!("{base}replica other n1="),
+        None,
+        "invalid: lost_write*",
+    );
+    // A failed write may be lost.
+    check("0 c0 put k v1 0-4 fail\nreplica k n1= n2=", None, "valid:");
+    // Volatile crashes may lose data.
+    check(
+        &format!("fault loses_data\n{base}replica k n1= n2="),
+        None,
+        "valid: lost_write",
+    );
+}
+
+#[test]
+fn repair_churn() {
+    check(
+        "run churning\n0 c0 put k v1 0-4 ok\nreplica k n1=v1 n2=v1",
+        None,
+        "invalid: repair_churn*",
+    );
+    check(
+        "run quiescent\n0 c0 put k v1 0-4 ok\nreplica k n1=v1 n2=v1",
+        None,
+        "valid:",
+    );
+}
+
+#[test]
+fn lww_lost_write() {
+    let base = "config lww\n0 c0 put k v1 0-4 ok ts=10\n";
+    check(
+        &format!("{base}1 c1 put k v2 2-6 ok ts=5"),
+        None,
+        "valid: lww_lost_write",
+    );
+    check(
+        &format!("{base}1 c1 put k v2 5-6 ok ts=5"),
+        None,
+        "valid: lww_lost_write",
+    );
+    check(
+        &format!("{base}1 c1 put k v0 5-6 ok ts=10"),
+        None,
+        "valid: lww_lost_write",
+    );
+    // Larger timestamp, or winning the tie: the later write wins, nothing lost.
+    check(&format!("{base}1 c1 put k v2 5-6 ok ts=11"), None, "valid:");
+    check(&format!("{base}1 c1 put k v2 5-6 ok ts=10"), None, "valid:");
+}
+
+#[test]
+fn lww_lost_write_causes() {
+    let causes = |text: &str| -> Vec<String> {
+        let report = check::check(&history(text), &CheckOptions::default()).unwrap();
+        report
+            .anomalies
+            .iter()
+            .filter_map(|found| match &found.anomaly {
+                check::Anomaly::LwwLostWrite { cause, .. } => Some(format!("{cause:?}")),
+                _ => None,
+            })
+            .collect()
+    };
+    let base = "config lww\n0 c0 put k v1 0-4 ok ts=10\n";
+    assert_eq!(
+        causes(&format!("{base}1 c1 put k v2 2-6 ok ts=5")),
+        ["Concurrent"]
+    );
+    assert_eq!(
+        causes(&format!("{base}1 c1 put k v2 5-6 ok ts=5")),
+        ["ClockSkew"]
+    );
+    assert_eq!(
+        causes(&format!("{base}1 c1 put k v0 5-6 ok ts=10")),
+        ["Tie"]
+    );
+}
+
+#[test]
+fn not_linearizable() {
+    let puts = "0 c0 put k v1 0-10 ok\n1 c1 put k v2 0-10 ok\n";
+    check(
+        &format!("{puts}2 c2 get k [v1] 2-9 ok\n3 c3 get k [v2] 2-9 ok"),
+        Some("atomic"),
+        "invalid: not_linearizable*",
+    );
+    check(
+        &format!("{puts}2 c2 get k [v1] 2-9 ok\n3 c3 get k [v2] 2-9 ok"),
+        Some("monotonic"),
+        "valid: not_linearizable",
+    );
+    check(
+        &format!("{puts}2 c2 get k [v1] 2-9 ok\n3 c3 get k [v1,v2] 2-9 ok"),
+        Some("atomic"),
+        "valid:",
+    );
+    // DESIGN.md §4: put 1 then a blind put 2, both inside a read that sees only 2.
+    let order = "0 c0 get k [v2] 1-11 ok\n1 c1 put k v1 2-3 ok\n2 c1 put k v2 7-8 ok";
+    check(order, Some("atomic"), "invalid: not_linearizable*");
+    check(&order.replace("[v2]", "[v1,v2]"), Some("atomic"), "valid:");
+    // LWW histories are registers, decided by the Wing–Gong–Lowe search.
+    check(
+        "config atomic\n0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok",
+        None,
+        "valid:",
+    );
+    // A new/old inversion: the second read returns the older value after the first saw the newer.
+    check(
+        "config atomic\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 2-20 ok\n2 c2 get k [v2] 3-4 ok\n3 c2 get k [v1] 5-6 ok",
+        None,
+        "invalid: non_monotonic_read* not_linearizable*",
+    );
+}
+
+#[test]
+fn broken_preconditions_are_input_errors() {
+    check(
+        "0 c0 put k v1 0-1 ok\n1 c1 put k v2 ctx=v1 2-3 ok",
+        None,
+        "error: put #1 (value \"v2\", client 1) has \"v1\" in its context, but client 1 had not read \"v1\" on key \"k\" in an ok get before it: contexts must list only values the client read",
+    );
+    check(
+        "0 c0 get k [v2] 0-1 ok\n1 c0 put k v1 ctx=v2 2-3 ok\n2 c1 get k [v1] 0-1 ok\n3 c1 put k v2 ctx=v1 2-3 ok",
+        None,
+        "error: write #3 (value \"v2\") on key \"k\" is in its own causal past through \"v1\": the contexts form a cycle",
+    );
+}
+
+#[test]
+fn strongest_model_is_named() {
+    let strongest = |text: &str| {
+        let report = check::check(&history(text), &CheckOptions::default()).unwrap();
+        report.strongest_model.map(Model::name)
+    };
+    assert_eq!(
+        strongest("0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok"),
+        Some("atomic")
+    );
+    assert_eq!(
+        strongest("0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-9 ok"),
+        Some("eventual")
+    );
+    assert_eq!(
+        strongest("0 c0 put k v1 0-4 ok\n1 c1 get k [ghost] 5-9 ok"),
+        None
+    );
+    assert_eq!(
+        strongest("config lww\n0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok"),
+        Some("atomic")
+    );
+}
+
+#[test]
+fn a_key_beyond_the_memory_budget_makes_the_verdict_unknown() {
+    let text = "0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok\n2 c2 put j w1 0-4 ok";
+    let options = CheckOptions {
+        key_budget_bytes: 10,
+        ..CheckOptions::default()
+    };
+    let report = check::check(&history(text), &options).unwrap();
+    assert_eq!(report.verdict, check::Verdict::Unknown);
+    let note = report
+        .properties
+        .iter()
+        .find(|status| status.property == "ALL")
+        .unwrap();
+    assert_eq!(
+        note.note,
+        "keys left unchecked: key k (2 operations would need 16 bytes of bitsets; the budget is 10 bytes)"
+    );
+}
