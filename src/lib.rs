@@ -6,6 +6,7 @@
 //!
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
+//! - [`fuzzing`]: the bodies of the `cargo fuzz` targets, so `cargo test` runs them too.
 //! - [`history`]: the history format, its loader and its validation.
 //! - [`lin`]: general linearizability checking (Wing–Gong–Lowe) and the models of external histories.
 //! - [`store`]: the store boundary ([`store::Store`]) and the reference leaderless store.
@@ -18,6 +19,7 @@ pub mod causality;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod fuzzing;
 pub mod history;
 pub mod lin;
 pub mod render;

@@ -1,0 +1,44 @@
+//! Runs each fuzz target's body over its committed seed corpus (`fuzz/corpus/<target>/`), so the
+//! bodies are checked on every `cargo test`, also where cargo-fuzz is not installed.
+
+use std::path::PathBuf;
+
+fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|error| panic!("{}: {error}", folder.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} has no seeds", folder.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).expect("a seed file");
+            (path, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn parse_corpus() {
+    let seeds = corpus("parse");
+    for (_, bytes) in &seeds {
+        quorate::fuzzing::parse(bytes);
+    }
+    // The seeds are meant to reach past the syntax: at least one of them loads as each format.
+    use quorate::history::import::{import, Format};
+    use quorate::history::History;
+    assert!(seeds
+        .iter()
+        .any(|(_, bytes)| History::from_slice(bytes).is_ok()));
+    for format in [Format::Edn, Format::JepsenLog, Format::PorcupineKv] {
+        let loads = seeds
+            .iter()
+            .filter(|(_, bytes)| import(bytes, format).is_ok())
+            .count();
+        assert!(loads > 0, "no seed imports as {format:?}");
+    }
+}
