@@ -74,4 +74,41 @@ fn bad_configurations_exit_2_with_a_message() {
     ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown fault \"meteor\""), "{stderr}");
+
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--config",
+        "dynamo",
+        "--seed",
+        "1",
+        "--latency",
+        "uniform:9:2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("latency_ms_min = 9"), "{stderr}");
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--config",
+        "dynamo",
+        "--seed",
+        "1",
+        "--latency",
+        "gaussian:3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("expected constant:MS"), "{stderr}");
+    for latency in ["constant:3", "exponential:5", "table:1,2,30"] {
+        let (code, _, stderr) = quorate(&[
+            "sim",
+            "--config",
+            "weak",
+            "--seed",
+            "2",
+            "--ops",
+            "20",
+            "--latency",
+            latency,
+        ]);
+        assert_eq!(code, 0, "{latency}: {stderr}");
+    }
 }

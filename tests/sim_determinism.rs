@@ -2,6 +2,7 @@
 //! scenarios of every preset run to completion within their bounds with valid histories.
 
 use quorate::config::{Config, PRESETS};
+use quorate::history::Action;
 use quorate::sim::{self, GenerateOptions, FAULT_NAMES};
 
 fn options(ops: usize, seed: u64) -> GenerateOptions {
@@ -101,4 +102,112 @@ fn bad_scenarios_are_errors_not_panics() {
     )
     .unwrap_err();
     assert!(error.starts_with("unknown fault \"meteor\""), "{error}");
+}
+
+#[test]
+fn hitting_a_bound_stops_the_run_and_is_reported() {
+    let config = Config::preset("dynamo").unwrap();
+    let base = sim::generate(config, 3, &options(30, 3)).unwrap();
+    let check = |change: fn(&mut sim::Bounds), expected: &str| {
+        let mut scenario = base.clone();
+        change(&mut scenario.bounds);
+        let history = sim::run(&scenario).unwrap().history;
+        history.validate().unwrap();
+        let run = history.run.unwrap();
+        assert_eq!(run.bound_hit.as_deref(), Some(expected));
+        assert!(!run.quiescent);
+        // Snapshots are taken all the same.
+        assert!(!history.replicas.unwrap().is_empty());
+    };
+    check(|bounds| bounds.steps_max = 50, "steps_max = 50");
+    check(|bounds| bounds.time_ms_max = 20, "time_ms_max = 20");
+    check(
+        |bounds| bounds.settle_ms_max = 100,
+        "settle_ms_max = 100: not quiet",
+    );
+}
+
+#[test]
+fn extreme_numbers_are_errors_or_bounded_runs_not_panics() {
+    let config = Config::preset("dynamo").unwrap();
+    let mut scenario = sim::generate(config, 5, &options(10, 0)).unwrap();
+    scenario.network.latency = sim::Latency::Uniform {
+        latency_ms_min: 0,
+        latency_ms_max: u64::MAX,
+    };
+    assert!(sim::run(&scenario).is_err());
+    scenario.network.latency = sim::Latency::Table {
+        latency_ms: Vec::new(),
+    };
+    assert_eq!(
+        sim::run(&scenario).unwrap_err().to_string(),
+        "latency: a table needs at least one sample"
+    );
+    scenario.network.latency = sim::Latency::Exponential {
+        latency_ms_mean: u64::MAX,
+    };
+    scenario.config.client_timeout_ms = u64::MAX;
+    scenario.clients[0].think_ms = u64::MAX;
+    scenario.clients[1].time_ms_start = u64::MAX;
+    let history = sim::run(&scenario).unwrap().history;
+    history.validate().unwrap();
+    assert!(history.run.unwrap().bound_hit.is_some());
+}
+
+#[test]
+fn removing_a_client_leaves_another_clients_independent_history_alone() {
+    // Two clients on two keys, no anti-entropy (the only traffic that mixes keys): the draws of
+    // client 0's messages are keyed by link and send time, not by a global count, so they do
+    // not move when client 1's operations go away.
+    let config = Config {
+        anti_entropy_period_ms: None,
+        ..Config::preset("dynamo").unwrap()
+    };
+    let program = |key: &str| sim::ClientProgram {
+        time_ms_start: 0,
+        think_ms: 3,
+        ops: (0..40)
+            .map(|i| sim::ClientOp {
+                key: key.into(),
+                kind: [
+                    sim::ClientOpKind::Get,
+                    sim::ClientOpKind::ReadModifyWrite,
+                    sim::ClientOpKind::Put,
+                ][i % 3],
+                delay_ms: 0,
+                coordinator: None,
+            })
+            .collect(),
+    };
+    let mut both = sim::Scenario::new(config, 11, vec![program("a"), program("b")]);
+    both.clients[1].time_ms_start = 1;
+    let mut alone = both.clone();
+    alone.clients[1].ops.clear();
+    let client_0 = |scenario: &sim::Scenario| {
+        let history = sim::run(scenario).unwrap().history;
+        history
+            .operations
+            .into_iter()
+            .filter(|op| op.client.0 == 0)
+            .map(|mut op| {
+                // The opaque read context names dot counters, which a node mints for all keys.
+                if let Action::Get { context, .. } = &mut op.action {
+                    *context = None;
+                }
+                (
+                    op.time_ms_invoke,
+                    op.time_ms_complete,
+                    op.outcome,
+                    op.action,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (with, without) = (client_0(&both), client_0(&alone));
+    assert_eq!(
+        with.len(),
+        40 + 13,
+        "40 steps, 13 of them read-modify-writes"
+    );
+    assert_eq!(with, without);
 }

@@ -156,8 +156,11 @@ fn total_loss_fails_writes_and_every_latency_distribution_runs() {
         Latency::Exponential {
             latency_ms_mean: 20,
         },
+        Latency::Table {
+            latency_ms: vec![1, 1, 1, 2, 3, 40],
+        },
     ] {
-        let history = put_then_wait(config(), Vec::new(), latency);
+        let history = put_then_wait(config(), Vec::new(), latency.clone());
         let put = &history.operations[0];
         assert_eq!(put.kind(), OpKind::Put);
         assert_eq!(put.outcome, Outcome::Ok, "{latency:?}");

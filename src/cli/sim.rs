@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::history::{OpKind, Outcome};
-use crate::sim::{self, GenerateOptions, Scenario};
+use crate::sim::{self, GenerateOptions, Latency, Scenario};
 
 use super::Exit;
 
@@ -29,6 +29,10 @@ pub(super) struct Args {
     /// pause, skew, loss, duplicate; or none.
     #[arg(long, default_value = "partition,crash")]
     faults: String,
+    /// Network latency: constant:MS, uniform:MIN:MAX, exponential:MEAN or table:MS,MS,...
+    /// (default uniform:1:10).
+    #[arg(long)]
+    latency: Option<String>,
     /// Run this scenario (a scenario JSON file, or a history whose "scenario" to replay) instead
     /// of generating one; --config and --seed, when given, replace the scenario's own.
     #[arg(long, conflicts_with_all = ["ops", "clients", "keys", "faults"])]
@@ -42,7 +46,45 @@ fn load_config(name: &str) -> Result<Config, String> {
     Config::from_preset_or_file(name).map_err(|error| error.to_string())
 }
 
+/// Parses `--latency`.
+fn parse_latency(text: &str) -> Result<Latency, String> {
+    let number = |part: &str| {
+        part.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("--latency {text}: {part:?} is not a number of milliseconds"))
+    };
+    let (name, rest) = text.split_once(':').unwrap_or((text, ""));
+    let parts: Vec<&str> = rest.split(':').collect();
+    match (name, parts.as_slice()) {
+        ("constant", [ms]) => Ok(Latency::Constant {
+            latency_ms: number(ms)?,
+        }),
+        ("uniform", [min, max]) => Ok(Latency::Uniform {
+            latency_ms_min: number(min)?,
+            latency_ms_max: number(max)?,
+        }),
+        ("exponential", [mean]) => Ok(Latency::Exponential {
+            latency_ms_mean: number(mean)?,
+        }),
+        ("table", [samples]) => Ok(Latency::Table {
+            latency_ms: samples.split(',').map(number).collect::<Result<_, _>>()?,
+        }),
+        _ => Err(format!(
+            "--latency {text}: expected constant:MS, uniform:MIN:MAX, exponential:MEAN or table:MS,MS,..."
+        )),
+    }
+}
+
 fn build(args: &Args) -> Result<Scenario, String> {
+    let mut scenario = build_scenario(args)?;
+    if let Some(text) = &args.latency {
+        scenario.network.latency = parse_latency(text)?;
+        scenario.validate().map_err(|error| error.to_string())?;
+    }
+    Ok(scenario)
+}
+
+fn build_scenario(args: &Args) -> Result<Scenario, String> {
     if let Some(path) = &args.scenario {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;

@@ -10,9 +10,15 @@ use crate::history::{
 };
 use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store, StoreEffects};
 
-use super::rng::{below, draw, unit, Stream};
+use super::rng::{below, draw, identity, unit, Stream};
 use super::scenario::{ClientOpKind, Direction, FaultKind, Latency, Scenario};
 use super::Stats;
+use crate::store::mix;
+
+/// The key of what a node does when it (re)starts.
+fn boot_key(node: u32, boot: u32) -> u64 {
+    identity(&[0xb007, u64::from(node), u64::from(boot)])
+}
 
 /// How often, once healed, the simulator looks for quiescence.
 const QUIET_CHECK_MS: u64 = 10;
@@ -23,16 +29,6 @@ enum Endpoint {
     Client(u32),
 }
 
-impl Endpoint {
-    /// A code that names the endpoint independently of how many nodes and clients there are.
-    fn code(self) -> u64 {
-        match self {
-            Endpoint::Node(node) => u64::from(node),
-            Endpoint::Client(client) => (1 << 32) | u64::from(client),
-        }
-    }
-}
-
 enum Payload<S: Store> {
     Message(S::Message),
     // Boxed: client traffic is rarer than node traffic, and a small event moves faster.
@@ -40,13 +36,19 @@ enum Payload<S: Store> {
     Reply(RequestId, Box<Reply<S::Context>>),
 }
 
+/// Events caused by a node or a client carry a `key`: a hash of what caused them (the client's
+/// step, or the key of the event whose handler sent or set them, and their rank among its
+/// effects). Every random draw about an event is keyed by it, so a draw never depends on
+/// unrelated traffic, and removing an operation while shrinking changes only what it caused.
 enum Event<S: Store> {
     Deliver {
+        key: u64,
         from: Endpoint,
         to: Endpoint,
         payload: Payload<S>,
     },
     Timer {
+        key: u64,
         node: u32,
         boot: u32,
         timer: S::Timer,
@@ -64,7 +66,7 @@ enum Event<S: Store> {
 }
 
 /// A queued event's place: when, in which order among equal times, and where it is stored.
-/// Events themselves live in a slab, so that the heap moves 24 bytes rather than whole messages.
+/// Events themselves live in a slab, so that the heap moves 16 bytes rather than whole messages.
 /// Packed as time (high 40 bits: 34 years of milliseconds), sequence number (56 bits), slab index
 /// (32 bits), so that ordering is one integer comparison.
 type Slot = std::cmp::Reverse<u128>;
@@ -80,18 +82,19 @@ struct NodeSlot<N> {
     skew_ms: i64,
 }
 
-struct OpenOp<C> {
+/// A client's operation in flight.
+struct OpenOp {
     step: usize,
+    /// Its index in the history's operations.
     history: usize,
     request: RequestId,
     /// The read of a read-modify-write or a delete, still to be followed by its write.
     reading: bool,
-    _context: std::marker::PhantomData<C>,
 }
 
-struct ClientSlot<C> {
+struct ClientSlot {
     next_step: usize,
-    open: Option<OpenOp<C>>,
+    open: Option<OpenOp>,
     requests: u64,
     done: bool,
 }
@@ -113,12 +116,10 @@ pub(super) struct World<'a, S: Store> {
     events_free: Vec<u32>,
     nodes: Vec<NodeSlot<S::Node>>,
     deferred: Vec<Vec<Event<S>>>,
-    clients: Vec<ClientSlot<S::Context>>,
+    clients: Vec<ClientSlot>,
     endpoints: usize,
     /// `cut[from * endpoints + to]`: the link drops everything.
     cut: Vec<bool>,
-    /// Messages sent so far on each link, for keyed draws.
-    link_seq: Vec<u64>,
     fault_active: Vec<Option<usize>>,
     fault_records: Vec<FaultRecord>,
     loss_per_million: u32,
@@ -174,7 +175,6 @@ impl<'a, S: Store> World<'a, S> {
                 .collect(),
             endpoints,
             cut: vec![false; endpoints * endpoints],
-            link_seq: vec![0; endpoints * endpoints],
             fault_active: vec![None; scenario.faults.len()],
             fault_records: Vec::new(),
             loss_per_million: 0,
@@ -231,12 +231,13 @@ impl<'a, S: Store> World<'a, S> {
     /// Runs the three phases and returns the history.
     pub(super) fn run(mut self) -> (History, Stats) {
         for node in 0..self.nodes.len() {
-            self.call(node, |store, state, out| store.on_start(state, out));
+            let cause = boot_key(node as u32, 0);
+            self.call(node, cause, |store, state, out| store.on_start(state, out));
         }
         for (client, program) in self.scenario.clients.iter().enumerate() {
             let delay_ms = program.ops.first().map_or(0, |op| op.delay_ms);
             self.push(
-                program.time_ms_start + delay_ms,
+                program.time_ms_start.saturating_add(delay_ms),
                 Event::ClientNext {
                     client: client as u32,
                 },
@@ -276,20 +277,35 @@ impl<'a, S: Store> World<'a, S> {
 
     fn handle(&mut self, event: Event<S>) {
         match event {
-            Event::Deliver { from, to, payload } => {
+            Event::Deliver {
+                key,
+                from,
+                to,
+                payload,
+            } => {
                 self.in_flight -= 1;
-                self.deliver(from, to, payload);
+                self.deliver(key, from, to, payload);
             }
-            Event::Timer { node, boot, timer } => {
+            Event::Timer {
+                key,
+                node,
+                boot,
+                timer,
+            } => {
                 let slot = &self.nodes[node as usize];
                 if !slot.up || slot.boot != boot {
                     return;
                 }
                 if slot.paused > 0 {
-                    self.deferred[node as usize].push(Event::Timer { node, boot, timer });
+                    self.deferred[node as usize].push(Event::Timer {
+                        key,
+                        node,
+                        boot,
+                        timer,
+                    });
                     return;
                 }
-                self.call(node as usize, |store, state, out| {
+                self.call(node as usize, key, |store, state, out| {
                     store.on_timer(state, out, timer)
                 });
             }
@@ -316,7 +332,7 @@ impl<'a, S: Store> World<'a, S> {
         }
     }
 
-    fn deliver(&mut self, from: Endpoint, to: Endpoint, payload: Payload<S>) {
+    fn deliver(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         if self.cut[self.link(from, to)] {
             self.stats.messages_dropped += 1;
             return;
@@ -330,7 +346,12 @@ impl<'a, S: Store> World<'a, S> {
                 }
                 if slot.paused > 0 {
                     self.in_flight += 1;
-                    self.deferred[node as usize].push(Event::Deliver { from, to, payload });
+                    self.deferred[node as usize].push(Event::Deliver {
+                        key,
+                        from,
+                        to,
+                        payload,
+                    });
                     return;
                 }
                 self.stats.messages_delivered += 1;
@@ -339,12 +360,12 @@ impl<'a, S: Store> World<'a, S> {
                         let Endpoint::Node(sender) = from else {
                             unreachable!("only nodes send node messages");
                         };
-                        self.call(node as usize, |store, state, out| {
+                        self.call(node as usize, key, |store, state, out| {
                             store.on_message(state, out, NodeId(sender), message)
                         });
                     }
                     Payload::Request(request) => {
-                        self.call(node as usize, |store, state, out| {
+                        self.call(node as usize, key, |store, state, out| {
                             store.on_request(state, out, *request)
                         });
                     }
@@ -360,27 +381,41 @@ impl<'a, S: Store> World<'a, S> {
         }
     }
 
-    /// Runs one handler on one node and carries out its effects.
-    fn call(&mut self, node: usize, handler: impl FnOnce(&S, &mut S::Node, &mut StoreEffects<S>)) {
+    /// Runs one handler on one node, for an event whose key is `cause`, and carries out its
+    /// effects, each keyed by the cause and its rank.
+    fn call(
+        &mut self,
+        node: usize,
+        cause: u64,
+        handler: impl FnOnce(&S, &mut S::Node, &mut StoreEffects<S>),
+    ) {
         let slot = &mut self.nodes[node];
         let clock_ms = (self.now_ms as i64).saturating_add(slot.skew_ms).max(0) as u64;
         self.effects.reset(NodeId(node as u32), clock_ms);
         handler(self.store, &mut slot.state, &mut self.effects);
         let from = Endpoint::Node(node as u32);
+        let mut rank = 0u64;
+        let mut effect_key = || {
+            rank += 1;
+            mix(cause ^ mix(rank))
+        };
         let mut sends = std::mem::take(&mut self.effects.sends);
         for (to, message) in sends.drain(..) {
             assert!(
                 to.0 < self.nodes.len() as u32,
                 "node {node} sent a message to {to}, which does not exist"
             );
-            self.send(from, Endpoint::Node(to.0), Payload::Message(message));
+            let key = effect_key();
+            self.send(key, from, Endpoint::Node(to.0), Payload::Message(message));
         }
         self.effects.sends = sends;
         let mut replies = std::mem::take(&mut self.effects.replies);
         for (request, reply) in replies.drain(..) {
             let client = (request.0 >> 32) as u32;
+            let key = effect_key();
             if (client as usize) < self.clients.len() {
                 self.send(
+                    key,
                     from,
                     Endpoint::Client(client),
                     Payload::Reply(request, Box::new(reply)),
@@ -391,9 +426,11 @@ impl<'a, S: Store> World<'a, S> {
         let boot = self.nodes[node].boot;
         let mut timers = std::mem::take(&mut self.effects.timers);
         for (delay_ms, timer) in timers.drain(..) {
+            let key = effect_key();
             self.push(
                 self.now_ms.saturating_add(delay_ms),
                 Event::Timer {
+                    key,
                     node: node as u32,
                     boot,
                     timer,
@@ -404,52 +441,57 @@ impl<'a, S: Store> World<'a, S> {
     }
 
     fn latency_ms(&self, random: u64) -> u64 {
-        match self.scenario.network.latency {
-            Latency::Constant { latency_ms } => latency_ms,
-            Latency::Uniform {
+        match &self.scenario.network.latency {
+            &Latency::Constant { latency_ms } => latency_ms,
+            &Latency::Uniform {
                 latency_ms_min,
                 latency_ms_max,
             } => latency_ms_min + below(random, latency_ms_max - latency_ms_min + 1),
-            Latency::Exponential { latency_ms_mean } => {
+            // Validated non-empty.
+            Latency::Table { latency_ms } => {
+                latency_ms[below(random, latency_ms.len() as u64) as usize]
+            }
+            &Latency::Exponential { latency_ms_mean } => {
                 let sample = -(latency_ms_mean as f64) * unit(random).ln();
                 (sample.round() as u64).min(latency_ms_mean.saturating_mul(20))
             }
         }
     }
 
-    fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload<S>) {
+    fn send(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         self.stats.messages_sent += 1;
-        let link = self.link(from, to);
-        let seq = self.link_seq[link];
-        self.link_seq[link] += 1;
-        if self.cut[link] {
+        if self.cut[self.link(from, to)] {
             self.stats.messages_dropped += 1;
             return;
         }
         let seed = self.scenario.seed;
-        let (a, b) = (from.code(), to.code());
         if self.loss_per_million > 0
-            && below(draw(seed, Stream::Loss, a, b, seq), 1_000_000)
-                < u64::from(self.loss_per_million)
+            && below(draw(seed, Stream::Loss, key), 1_000_000) < u64::from(self.loss_per_million)
         {
             self.stats.messages_dropped += 1;
             return;
         }
-        let time_ms = self.now_ms + self.latency_ms(draw(seed, Stream::Latency, a, b, seq));
+        let time_ms = self
+            .now_ms
+            .saturating_add(self.latency_ms(draw(seed, Stream::Latency, key)));
         // Clients talk to nodes over connections that never duplicate a request.
         if let Payload::Message(message) = &payload {
             if self.duplicate_per_million > 0
-                && below(draw(seed, Stream::Duplicate, a, b, seq), 1_000_000)
+                && below(draw(seed, Stream::Duplicate, key), 1_000_000)
                     < u64::from(self.duplicate_per_million)
             {
                 let copy = Payload::Message(message.clone());
-                let time_ms_copy =
-                    self.now_ms + self.latency_ms(draw(seed, Stream::DuplicateLatency, a, b, seq));
+                let time_ms_copy = self.now_ms.saturating_add(self.latency_ms(draw(
+                    seed,
+                    Stream::DuplicateLatency,
+                    key,
+                )));
                 self.stats.messages_duplicated += 1;
                 self.in_flight += 1;
                 self.push(
                     time_ms_copy,
                     Event::Deliver {
+                        key: mix(key ^ 0xd0b1e),
                         from,
                         to,
                         payload: copy,
@@ -458,7 +500,15 @@ impl<'a, S: Store> World<'a, S> {
             }
         }
         self.in_flight += 1;
-        self.push(time_ms, Event::Deliver { from, to, payload });
+        self.push(
+            time_ms,
+            Event::Deliver {
+                key,
+                from,
+                to,
+                payload,
+            },
+        );
     }
 
     fn client_next(&mut self, client: u32) {
@@ -533,18 +583,13 @@ impl<'a, S: Store> World<'a, S> {
             history,
             request,
             reading,
-            _context: std::marker::PhantomData,
         });
+        // The request's identity: its client, its step, and which half of a read-modify-write.
         let phase = u64::from(matches!(action, RequestAction::Get));
+        let key_request = identity(&[u64::from(client), step as u64, phase]);
         let pick = match op.coordinator {
             Some(position) => u64::from(position),
-            None => draw(
-                self.scenario.seed,
-                Stream::Route,
-                u64::from(client),
-                step as u64,
-                phase,
-            ),
+            None => draw(self.scenario.seed, Stream::Route, key_request),
         };
         let node = self.store.route(&key, pick);
         assert!(
@@ -552,6 +597,7 @@ impl<'a, S: Store> World<'a, S> {
             "the store routed {key} to {node}, which does not exist"
         );
         self.send(
+            key_request,
             Endpoint::Client(client),
             Endpoint::Node(node.0),
             Payload::Request(Box::new(Request {
@@ -561,7 +607,8 @@ impl<'a, S: Store> World<'a, S> {
             })),
         );
         self.push(
-            self.now_ms + self.scenario.config.client_timeout_ms,
+            self.now_ms
+                .saturating_add(self.scenario.config.client_timeout_ms),
             Event::ClientTimeout { client, request },
         );
     }
@@ -572,7 +619,9 @@ impl<'a, S: Store> World<'a, S> {
         let slot = &self.clients[client as usize];
         let delay_ms = program.ops.get(slot.next_step).map_or(0, |op| op.delay_ms);
         self.push(
-            self.now_ms + program.think_ms + delay_ms,
+            self.now_ms
+                .saturating_add(program.think_ms)
+                .saturating_add(delay_ms),
             Event::ClientNext { client },
         );
     }
@@ -738,7 +787,8 @@ impl<'a, S: Store> World<'a, S> {
             FaultKind::Crash { node } => {
                 let slot = &mut self.nodes[node as usize];
                 slot.up = true;
-                self.call(node as usize, |store, state, out| {
+                let cause = boot_key(node, slot.boot);
+                self.call(node as usize, cause, |store, state, out| {
                     store.on_start(state, out)
                 });
             }
@@ -798,7 +848,8 @@ impl<'a, S: Store> World<'a, S> {
                     }
                 }
                 FaultKind::ClockSkew { node, skew_ms } => {
-                    self.nodes[*node as usize].skew_ms += skew_ms;
+                    let slot = &mut self.nodes[*node as usize];
+                    slot.skew_ms = slot.skew_ms.saturating_add(*skew_ms);
                 }
                 FaultKind::Loss { per_million } => {
                     self.loss_per_million = self.loss_per_million.max(*per_million);
@@ -861,7 +912,12 @@ impl<'a, S: Store> World<'a, S> {
             } else {
                 QUIET_CHECK_MS
             };
-            self.push(self.now_ms + wait_ms, Event::QuietCheck);
+            // Never past the settle bound, so that hitting it is seen when it happens.
+            let time_ms_bound = self
+                .time_ms_heal
+                .saturating_add(self.scenario.bounds.settle_ms_max);
+            let time_ms_next = self.now_ms.saturating_add(wait_ms).min(time_ms_bound);
+            self.push(time_ms_next, Event::QuietCheck);
         }
     }
 

@@ -9,7 +9,8 @@
 //!
 //! What it must never do: read the wall clock, spawn threads, open sockets, or use randomness
 //! that is not derived from the scenario's seed and the stable identity of what is drawn (a
-//! message's link and sequence number, a client's step). The same scenario gives the same
+//! client's step; a message or timer, named by the event that caused it and its rank among that
+//! event's effects). The same scenario gives the same
 //! history, byte for byte. It never looks inside a node's state: only the [`Store`] trait.
 //!
 //! ```
@@ -31,7 +32,8 @@ use crate::store::{Dynamo, Store};
 
 pub use scenario::{
     generate, Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind,
-    GenerateOptions, Latency, Network, Scenario, ScenarioError, FAULT_NAMES, NODES_MAX,
+    GenerateOptions, Latency, Network, Scenario, ScenarioError, CLIENTS_MAX, FAULT_NAMES,
+    NODES_MAX,
 };
 
 /// Counters of a run, for the command line's summary and the benchmarks.

@@ -1,6 +1,7 @@
 //! Randomness keyed by stable identities: every draw is a hash of the seed and the identity of
-//! what it decides (a message's link and sequence number, a client's step), so removing one
-//! operation while shrinking does not reshuffle the draws of everything else.
+//! what it decides (a client's step; a message or timer, named by the event that caused it and
+//! its rank among that event's effects), so removing one operation while shrinking does not
+//! reshuffle the draws of everything else.
 
 use crate::store::mix;
 
@@ -14,9 +15,16 @@ pub(crate) enum Stream {
     Route = 5,
 }
 
-/// The draw for `stream` and the identity `(a, b, c)` under `seed`.
-pub(crate) fn draw(seed: u64, stream: Stream, a: u64, b: u64, c: u64) -> u64 {
-    mix(mix(mix(mix(seed ^ ((stream as u64) << 56)) ^ a) ^ b) ^ c)
+/// The draw for `stream` about the thing named `key`, under `seed`.
+pub(crate) fn draw(seed: u64, stream: Stream, key: u64) -> u64 {
+    mix(mix(seed ^ ((stream as u64) << 56)) ^ key)
+}
+
+/// A name made of parts, order mattering.
+pub(crate) fn identity(parts: &[u64]) -> u64 {
+    parts
+        .iter()
+        .fold(0x0001_de47_17e5, |name, &part| mix(name ^ mix(part)))
 }
 
 /// A uniform draw in `0..bound` (0 when `bound` is 0), by multiply-shift (no modulo bias to speak
@@ -55,11 +63,12 @@ mod tests {
 
     #[test]
     fn draws_depend_on_every_part_of_the_key() {
-        let base = draw(1, Stream::Latency, 2, 3, 4);
-        assert_ne!(base, draw(2, Stream::Latency, 2, 3, 4));
-        assert_ne!(base, draw(1, Stream::Loss, 2, 3, 4));
-        assert_ne!(base, draw(1, Stream::Latency, 3, 2, 4));
-        assert_eq!(base, draw(1, Stream::Latency, 2, 3, 4));
+        let key = identity(&[2, 3, 4]);
+        let base = draw(1, Stream::Latency, key);
+        assert_ne!(base, draw(2, Stream::Latency, key));
+        assert_ne!(base, draw(1, Stream::Loss, key));
+        assert_ne!(base, draw(1, Stream::Latency, identity(&[3, 2, 4])));
+        assert_eq!(base, draw(1, Stream::Latency, identity(&[2, 3, 4])));
         assert!(below(u64::MAX, 10) < 10);
         assert!(unit(0) > 0.0 && unit(u64::MAX) <= 1.0);
     }

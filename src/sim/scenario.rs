@@ -42,7 +42,7 @@ impl Default for Network {
 }
 
 /// A latency distribution, in simulated milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
     Constant {
@@ -55,6 +55,11 @@ pub enum Latency {
     /// Exponential with this mean, cut at 20 × the mean.
     Exponential {
         latency_ms_mean: u64,
+    },
+    /// An empirical distribution: one of these samples, each as likely (repeat a sample to
+    /// weigh it).
+    Table {
+        latency_ms: Vec<u64>,
     },
 }
 
@@ -204,10 +209,14 @@ pub enum ScenarioError {
     EndsBeforeStart { index: usize, start: u64, end: u64 },
     #[error("fault {index}: per_million = {value} is more than 1000000")]
     Probability { index: usize, value: u32 },
-    #[error("latency: latency_ms_min = {min} is larger than latency_ms_max = {max}")]
+    #[error("latency: latency_ms_min = {min} and latency_ms_max = {max} are not a range of at most 2^40 ms")]
     LatencyRange { min: u64, max: u64 },
+    #[error("latency: a table needs at least one sample")]
+    EmptyLatencyTable,
     #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
     TooManyNodes { nodes: u32, max: u32 },
+    #[error("{clients} clients: the simulator runs at most {max}")]
+    TooManyClients { clients: usize, max: usize },
     #[error("bounds: {name} = 0 leaves no room to run")]
     ZeroBound { name: &'static str },
     #[error("the store has {store} nodes but the configuration names {config}")]
@@ -223,6 +232,9 @@ pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
 
 /// The most nodes a scenario may have (dot actors are numbered `node + 1000 × incarnation`).
 pub const NODES_MAX: u32 = 999;
+
+/// The most clients a scenario may have (the simulator keeps a table per pair of endpoints).
+pub const CLIENTS_MAX: usize = 1_000;
 
 impl Scenario {
     /// A scenario with the default network and bounds, and no faults.
@@ -255,17 +267,30 @@ impl Scenario {
                 max: NODES_MAX,
             });
         }
-        if let Latency::Uniform {
-            latency_ms_min,
-            latency_ms_max,
-        } = self.network.latency
-        {
-            if latency_ms_min > latency_ms_max {
-                return Err(ScenarioError::LatencyRange {
-                    min: latency_ms_min,
-                    max: latency_ms_max,
-                });
+        if self.clients.len() > CLIENTS_MAX {
+            return Err(ScenarioError::TooManyClients {
+                clients: self.clients.len(),
+                max: CLIENTS_MAX,
+            });
+        }
+        match &self.network.latency {
+            &Latency::Uniform {
+                latency_ms_min,
+                latency_ms_max,
+            } => {
+                if latency_ms_min > latency_ms_max || latency_ms_max >= TIME_MS_LIMIT {
+                    return Err(ScenarioError::LatencyRange {
+                        min: latency_ms_min,
+                        max: latency_ms_max,
+                    });
+                }
             }
+            Latency::Table { latency_ms } => {
+                if latency_ms.is_empty() {
+                    return Err(ScenarioError::EmptyLatencyTable);
+                }
+            }
+            Latency::Constant { .. } | Latency::Exponential { .. } => {}
         }
         for (name, value) in [
             ("steps_max", self.bounds.steps_max),
@@ -386,7 +411,7 @@ pub fn generate(config: Config, seed: u64, options: &GenerateOptions) -> Result<
             ));
         }
     }
-    let clients_count = options.clients.max(1);
+    let clients_count = options.clients.clamp(1, CLIENTS_MAX);
     let keys = options.keys.max(1);
     let mut rng = Rng::new(seed ^ 0x5ce7_a210);
     let think_ms = 5;
