@@ -175,7 +175,7 @@ impl Reads<'_, '_> {
     fn failed_writes_visible(&self, out: &mut Findings) {
         for (write, seen) in self.first_seen().into_iter().enumerate() {
             let op = self.key.writes[write];
-            if let (false, Some(get)) = (self.index.op(op).is_ok(), seen) {
+            if let (false, Some(get)) = (self.index.shape[op].ok, seen) {
                 out.push(Anomaly::FailedWriteVisible {
                     key: self.key.key.clone(),
                     put: self.summary(op),
@@ -226,7 +226,7 @@ impl Reads<'_, '_> {
             .writes
             .iter()
             .enumerate()
-            .filter(|(_, &op)| self.index.op(op).is_ok())
+            .filter(|(_, &op)| self.index.shape[op].ok)
             .map(|(write, &op)| (write, op))
             .unzip()
     }
@@ -418,6 +418,9 @@ impl Reads<'_, '_> {
             .iter()
             .enumerate()
             .filter_map(|(write, &op)| {
+                if !self.index.shape[op].meta {
+                    return None;
+                }
                 let dot = self.index.op(op).meta.as_ref()?.dot?;
                 Some((write, dot))
             })
@@ -466,6 +469,7 @@ impl Reads<'_, '_> {
             .writes
             .iter()
             .enumerate()
+            .filter(|(_, &op)| self.index.shape[op].meta)
             .filter_map(|(write, &op)| Some((write, self.index.op(op).meta.as_ref()?.timestamp?)))
             .collect();
         if stamped.is_empty() {
@@ -490,7 +494,7 @@ impl Reads<'_, '_> {
                 .map_or(stamped.len(), |offset| position + offset);
             for &(write, timestamp) in &stamped[position..group_end] {
                 let op = self.key.writes[write];
-                if !self.index.op(op).is_ok() {
+                if !self.index.shape[op].ok {
                     continue;
                 }
                 let Some((best_timestamp, best_value, winner)) = &best else {
@@ -519,8 +523,8 @@ impl Reads<'_, '_> {
                 });
             }
             for &(write, timestamp) in &stamped[position..group_end] {
-                let took_effect = self.index.op(self.key.writes[write]).is_ok()
-                    || bits::contains(&observed, write);
+                let took_effect =
+                    self.index.shape[self.key.writes[write]].ok || bits::contains(&observed, write);
                 if !took_effect {
                     continue;
                 }
