@@ -1,0 +1,183 @@
+//! Each read-side property against its definition in DESIGN.md §4, evaluated naively (every
+//! pair of operations, sets of values) on random small sibling histories: the sweeps of the
+//! checker must report exactly the operations the definitions name.
+
+mod check_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use check_support::generate::{build, scenario};
+use proptest::prelude::*;
+use quorate::check::{self, Anomaly, CheckOptions, Observer};
+use quorate::history::{Action, History, Operation, Outcome};
+
+type Ids = BTreeSet<u64>;
+
+/// What the definitions say, operation by operation.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Expected {
+    /// Read id → how many acknowledged writes that precede it are missing from its view.
+    stale: BTreeMap<u64, usize>,
+    /// Reads that miss part of the view of a read preceding them.
+    non_monotonic: Ids,
+    /// Writes in the view of a read that precedes them.
+    future: Ids,
+    /// Reads that returned a value no write wrote.
+    phantom: Ids,
+    /// Reads that returned a value together with one that overwrote it.
+    dominated: Ids,
+    /// Writes that failed or never answered, in some read's view.
+    failed_visible: Ids,
+}
+
+fn naive(history: &History) -> Expected {
+    let ops = &history.operations;
+    let rank = |a: &Operation| {
+        let mut same: Vec<&Operation> = ops.iter().filter(|o| o.client == a.client).collect();
+        same.sort_by_key(|o| {
+            (
+                o.time_ms_invoke,
+                o.time_ms_complete.unwrap_or(u64::MAX),
+                o.id,
+            )
+        });
+        same.iter().position(|o| o.id == a.id)
+    };
+    let precedes = |a: &Operation, b: &Operation| {
+        a.outcome == Outcome::Ok
+            && (a.time_ms_complete.unwrap_or(u64::MAX) < b.time_ms_invoke
+                || (a.client == b.client && rank(a) < rank(b)))
+    };
+    let writer = |key: &quorate::history::Key, value: &quorate::history::Value| {
+        ops.iter()
+            .find(|o| &o.key == key && o.action.write().is_some_and(|w| &w.value == value))
+    };
+    // past(w): ids of the writes w overwrote, directly or not.
+    let past = |w: &Operation| -> Ids {
+        let mut seen = Ids::new();
+        let mut stack = vec![w];
+        while let Some(current) = stack.pop() {
+            for value in current.action.write().map_or(&[][..], |w| &w.context[..]) {
+                if let Some(u) = writer(&current.key, value) {
+                    if seen.insert(u.id.0) {
+                        stack.push(u);
+                    }
+                }
+            }
+        }
+        seen
+    };
+    let returned = |g: &Operation| -> Vec<&Operation> {
+        match &g.action {
+            Action::Get { values, .. } => values
+                .iter()
+                .filter_map(|r| writer(&g.key, &r.value))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let view = |g: &Operation| -> Ids {
+        let mut view = Ids::new();
+        for s in returned(g) {
+            view.insert(s.id.0);
+            view.extend(past(s));
+        }
+        view
+    };
+    let gets: Vec<&Operation> = ops
+        .iter()
+        .filter(|o| matches!(o.action, Action::Get { .. }) && o.outcome == Outcome::Ok)
+        .collect();
+    let writes: Vec<&Operation> = ops.iter().filter(|o| o.action.write().is_some()).collect();
+    let mut expected = Expected::default();
+    for g in &gets {
+        let v = view(g);
+        let missing = writes
+            .iter()
+            .filter(|p| {
+                p.key == g.key && p.outcome == Outcome::Ok && precedes(p, g) && !v.contains(&p.id.0)
+            })
+            .count();
+        if missing > 0 {
+            expected.stale.insert(g.id.0, missing);
+        }
+        if gets
+            .iter()
+            .any(|e| e.key == g.key && precedes(e, g) && !view(e).is_subset(&v))
+        {
+            expected.non_monotonic.insert(g.id.0);
+        }
+        if let Action::Get { values, .. } = &g.action {
+            if values.iter().any(|r| writer(&g.key, &r.value).is_none()) {
+                expected.phantom.insert(g.id.0);
+            }
+        }
+        let s = returned(g);
+        if s.iter()
+            .any(|a| s.iter().any(|b| past(b).contains(&a.id.0)))
+        {
+            expected.dominated.insert(g.id.0);
+        }
+        for p in &writes {
+            if p.key == g.key && v.contains(&p.id.0) {
+                if precedes(g, p) {
+                    expected.future.insert(p.id.0);
+                }
+                if p.outcome != Outcome::Ok {
+                    expected.failed_visible.insert(p.id.0);
+                }
+            }
+        }
+    }
+    expected
+}
+
+fn reported(history: &History) -> Expected {
+    let report = check::check(history, &CheckOptions::default()).unwrap();
+    let mut found = Expected::default();
+    for finding in &report.anomalies {
+        match &finding.anomaly {
+            Anomaly::StaleRead {
+                read,
+                missing_total,
+                ..
+            } => {
+                found.stale.insert(read.id.0, *missing_total);
+            }
+            Anomaly::NonMonotonicRead { later, .. } => {
+                found.non_monotonic.insert(later.id.0);
+            }
+            Anomaly::FutureRead { put, .. } => {
+                found.future.insert(put.id.0);
+            }
+            Anomaly::PhantomValue {
+                seen_by: Observer::Read { read },
+                ..
+            } => {
+                found.phantom.insert(read.id.0);
+            }
+            Anomaly::DominatedSibling {
+                seen_by: Observer::Read { read },
+                ..
+            } => {
+                found.dominated.insert(read.id.0);
+            }
+            Anomaly::FailedWriteVisible { put, .. } => {
+                found.failed_visible.insert(put.id.0);
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+proptest! {
+    #[test]
+    fn read_properties_match_their_definitions((clients, keys, specs) in scenario()) {
+        let history = build(clients, keys, &specs);
+        if check::check_precondition(&history).is_err() {
+            return Ok(());
+        }
+        prop_assert_eq!(reported(&history), naive(&history), "{}", history.to_json());
+    }
+}
