@@ -307,3 +307,102 @@ proptest! {
         }
     }
 }
+
+/// Adds store metadata from `seeds`: a dot for every write and a context for every `ok` get,
+/// some right and some wrong.
+fn with_metadata(mut history: History, seeds: &[u8]) -> History {
+    use quorate::causality::{Dot, NodeId, VersionVector};
+    use quorate::history::StoreMeta;
+    let seed = |i: usize| seeds.get(i % seeds.len().max(1)).copied().unwrap_or(0);
+    for (i, operation) in history.operations.iter_mut().enumerate() {
+        let node = NodeId(u32::from(seed(i) % 2));
+        if operation.action.write().is_some() {
+            let dot = Dot::new(node, u64::from(seed(i + 1) % 4) + 1);
+            operation.meta = Some(StoreMeta {
+                dot,
+                ..StoreMeta::default()
+            });
+        } else if operation.outcome == Outcome::Ok && seed(i + 2) % 4 != 0 {
+            let mut context = VersionVector::new();
+            for (offset, node) in [NodeId(0), NodeId(1)].into_iter().enumerate() {
+                if let Some(dot) = Dot::new(node, u64::from(seed(i + 3 + offset) % 5)) {
+                    context.add(dot);
+                }
+            }
+            operation.meta = Some(StoreMeta {
+                context_vv: Some(context),
+                ..StoreMeta::default()
+            });
+        }
+    }
+    history
+}
+
+proptest! {
+    /// M6: a read's context covers a write's dot exactly when the write is in its view.
+    #[test]
+    fn white_box_contexts_match_their_definition(
+        (clients, keys, specs) in scenario(),
+        seeds in prop::collection::vec(any::<u8>(), 1..16),
+    ) {
+        let history = with_metadata(build(clients, keys, &specs), &seeds);
+        if check::check_precondition(&history).is_err() {
+            return Ok(());
+        }
+        let mut expected: BTreeSet<(&str, u64, u64)> = BTreeSet::new();
+        let naive_views = naive_views(&history);
+        for get in &history.operations {
+            let Some(context) = get.meta.as_ref().and_then(|meta| meta.context_vv.as_ref()) else {
+                continue;
+            };
+            for write in history.operations.iter().filter(|w| w.key == get.key) {
+                let Some(dot) = write.meta.as_ref().and_then(|meta| meta.dot) else { continue };
+                let in_view = naive_views[&get.id.0].contains(&write.id.0);
+                match (context.covers(dot), in_view) {
+                    (false, true) => expected.insert(("too_small", get.id.0, write.id.0)),
+                    (true, false) => expected.insert(("too_large", get.id.0, write.id.0)),
+                    _ => false,
+                };
+            }
+        }
+        let report = check::check(&history, &CheckOptions::default()).unwrap();
+        let mut found = BTreeSet::new();
+        for finding in &report.anomalies {
+            match &finding.anomaly {
+                Anomaly::ContextTooSmall { read, put, .. } => found.insert(("too_small", read.id.0, put.id.0)),
+                Anomaly::ContextTooLarge { read, put, .. } => found.insert(("too_large", read.id.0, put.id.0)),
+                _ => false,
+            };
+        }
+        prop_assert_eq!(found, expected, "{}", history.to_json());
+    }
+}
+
+/// Every `ok` get's view, by id, evaluated naively.
+fn naive_views(history: &History) -> BTreeMap<u64, Ids> {
+    let ops = &history.operations;
+    let writer = |key: &quorate::history::Key, value: &quorate::history::Value| {
+        ops.iter()
+            .find(|o| &o.key == key && o.action.write().is_some_and(|w| &w.value == value))
+    };
+    let mut views = BTreeMap::new();
+    for get in ops.iter().filter(|o| o.outcome == Outcome::Ok) {
+        let Action::Get { values, .. } = &get.action else {
+            continue;
+        };
+        let mut view = Ids::new();
+        let mut stack: Vec<&Operation> = values
+            .iter()
+            .filter_map(|r| writer(&get.key, &r.value))
+            .collect();
+        while let Some(write) = stack.pop() {
+            if view.insert(write.id.0) {
+                for value in write.action.write().map_or(&[][..], |w| &w.context[..]) {
+                    stack.extend(writer(&get.key, value));
+                }
+            }
+        }
+        views.insert(get.id.0, view);
+    }
+    views
+}

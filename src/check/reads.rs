@@ -5,11 +5,14 @@
 //! O((R + W)·W/64) word operations. Only M6 and L1 read store metadata (dots, contexts,
 //! timestamps); everything else uses what clients observed.
 
+use std::collections::BTreeMap;
+
+use crate::causality::NodeId;
 use crate::config::Resolution;
 use crate::history::{ClientId, Value};
 
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
-use super::bits;
+use super::bits::{self, Rows};
 use super::fxhash::FxHashMap;
 use super::index::{HistoryIndex, KeyIndex};
 
@@ -412,45 +415,77 @@ impl Reads<'_, '_> {
     /// M6, white-box: a read's context covers a put's dot exactly when the put is in its view.
     /// Returns whether the store exposed what M6 needs.
     fn white_box(&self, out: &mut Findings) -> bool {
-        let dots: Vec<(usize, crate::causality::Dot)> = self
-            .key
-            .writes
-            .iter()
-            .enumerate()
-            .filter_map(|(write, &op)| {
-                if !self.index.shape[op].meta {
-                    return None;
-                }
-                let dot = self.index.op(op).meta.as_ref()?.dot?;
-                Some((write, dot))
-            })
-            .collect();
-        if dots.is_empty() {
+        let words = self.words();
+        // Per node, its writes in dot order, and for each prefix the set of those writes: a
+        // context covers exactly a prefix of every node's dots.
+        let mut by_node: BTreeMap<NodeId, Vec<(u64, usize)>> = BTreeMap::new();
+        let mut dotted = vec![0; words];
+        for (write, &op) in self.key.writes.iter().enumerate() {
+            if !self.index.shape[op].meta {
+                continue;
+            }
+            if let Some(dot) = self.index.op(op).meta.as_ref().and_then(|meta| meta.dot) {
+                by_node
+                    .entry(dot.node)
+                    .or_default()
+                    .push((dot.counter.get(), write));
+                bits::insert(&mut dotted, write);
+            }
+        }
+        if by_node.is_empty() {
             return false;
         }
+        let prefixes: BTreeMap<NodeId, (Vec<u64>, Rows)> = by_node
+            .into_iter()
+            .map(|(node, mut writes)| {
+                writes.sort_unstable();
+                let mut rows = Rows::new(writes.len() + 1, self.key.writes.len());
+                for (position, &(_, write)) in writes.iter().enumerate() {
+                    rows.union_rows(position + 1, position);
+                    bits::insert(rows.row_mut(position + 1), write);
+                }
+                let counters = writes.iter().map(|&(counter, _)| counter).collect();
+                (node, (counters, rows))
+            })
+            .collect();
         let mut evaluated = false;
+        let mut covered = vec![0; words];
+        let mut in_view_dotted = vec![0; words];
         for (get, &op) in self.key.gets.iter().enumerate() {
-            let Some(context) = self
-                .index
-                .op(op)
-                .meta
-                .as_ref()
-                .and_then(|meta| meta.context_vv.as_ref())
-            else {
+            if !self.index.shape[op].meta {
+                continue;
+            }
+            let meta = self.index.op(op).meta.as_ref();
+            let Some(context) = meta.and_then(|meta| meta.context_vv.as_ref()) else {
                 continue;
             };
             evaluated = true;
-            let view = self.key.views.row(get);
-            for &(write, dot) in &dots {
-                let covered = context.covers(dot);
-                let in_view = bits::contains(view, write);
-                let (read, put) = (self.get_summary(get), self.write_summary(write));
-                let key = self.key.key.clone();
-                match (covered, in_view) {
-                    (false, true) => out.push(Anomaly::ContextTooSmall { key, read, put }),
-                    (true, false) => out.push(Anomaly::ContextTooLarge { key, read, put }),
-                    _ => {}
+            covered.iter_mut().for_each(|word| *word = 0);
+            for (node, counter) in context.entries() {
+                if let Some((counters, rows)) = prefixes.get(&node) {
+                    let prefix = counters.partition_point(|&dot| dot <= counter);
+                    bits::union_into(&mut covered, rows.row(prefix));
                 }
+            }
+            let view = self.key.views.row(get);
+            in_view_dotted.copy_from_slice(view);
+            in_view_dotted
+                .iter_mut()
+                .zip(&dotted)
+                .for_each(|(word, dotted)| *word &= dotted);
+            for write in bits::difference(&in_view_dotted, &covered) {
+                out.push(Anomaly::ContextTooSmall {
+                    key: self.key.key.clone(),
+                    read: self.get_summary(get),
+                    put: self.write_summary(write),
+                });
+            }
+            for write in bits::difference(&covered, view) {
+                out.push(Anomaly::ContextTooLarge {
+                    key: self.key.key.clone(),
+                    read: self.get_summary(get),
+                    put: self.write_summary(write),
+                });
             }
         }
         evaluated
