@@ -320,6 +320,7 @@ fn with_metadata(mut history: History, seeds: &[u8]) -> History {
             let dot = Dot::new(node, u64::from(seed(i + 1) % 4) + 1);
             operation.meta = Some(StoreMeta {
                 dot,
+                timestamp: Some(u64::from(seed(i + 2) % 8)),
                 ..StoreMeta::default()
             });
         } else if operation.outcome == Outcome::Ok && seed(i + 2) % 4 != 0 {
@@ -405,4 +406,45 @@ fn naive_views(history: &History) -> BTreeMap<u64, Ids> {
         views.insert(get.id.0, view);
     }
     views
+}
+
+proptest! {
+    /// Whatever a valid history holds (contexts naming any value, even later ones, phantom
+    /// results, metadata that contradicts everything, snapshots of unknown values), checking
+    /// it returns a report or a precondition error, never a panic.
+    #[test]
+    fn any_valid_history_is_judged_without_panicking(
+        (clients, keys, specs) in scenario(),
+        seeds in prop::collection::vec(any::<u8>(), 1..16),
+        contexts in prop::collection::vec(prop::collection::vec(0..10usize, 0..3), 8),
+        snapshot in prop::collection::vec(0..10usize, 0..4),
+    ) {
+        let mut history = with_metadata(build(clients, keys, &specs), &seeds);
+        let n = history.operations.len();
+        for (i, operation) in history.operations.iter_mut().enumerate() {
+            if let Action::Put(write) = &mut operation.action {
+                write.context = contexts[i % contexts.len()]
+                    .iter()
+                    .map(|&u| quorate::history::Value(format!("v{}", u % n)))
+                    .collect();
+            }
+        }
+        history.replicas = Some(vec![quorate::history::ReplicaSnapshot {
+            key: quorate::history::Key("k0".into()),
+            node: quorate::causality::NodeId(1),
+            values: snapshot.iter().map(|&u| quorate::history::Value(format!("v{u}"))).collect(),
+            tombstones: Vec::new(),
+            context_vv: None,
+        }]);
+        if seeds[0] % 2 == 1 {
+            history.config = Some(quorate::config::Config::preset("lww").unwrap());
+        }
+        if history.validate().is_ok() {
+            for model in [None, Some(quorate::check::Model::Atomic)] {
+                if let Ok(report) = check::check(&history, &CheckOptions::model(model)) {
+                    let _ = (report.to_string(), report.to_json());
+                }
+            }
+        }
+    }
 }
