@@ -311,10 +311,12 @@ fn assemble(
             .any(|kind| found(kind) && circumstances.forbids(candidate, kind))
     };
     let lin_known_good = linearizability == Linearizability::Linearizable;
-    let strongest_model = Model::ALL
-        .into_iter()
-        .rev()
-        .find(|&candidate| !violates(candidate) && (candidate < Model::Atomic || lin_known_good));
+    // A key left unchecked could break any model, so then no model is established.
+    let strongest_model = Model::ALL.into_iter().rev().find(|&candidate| {
+        skipped_keys.is_empty()
+            && !violates(candidate)
+            && (candidate < Model::Atomic || lin_known_good)
+    });
     let verdict = if violates(model) {
         Verdict::Invalid
     } else if !skipped_keys.is_empty() || (model == Model::Atomic && !lin_known_good) {
