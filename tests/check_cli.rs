@@ -74,7 +74,12 @@ fn exit_codes_and_messages() {
         0,
         "VALID",
     );
-    check("read_your_context.json", &["--max-memory", "0"], 3, "keys left unchecked: key cart");
+    check(
+        "read_your_context.json",
+        &["--max-memory", "0"],
+        3,
+        "keys left unchecked: key cart",
+    );
     check("register.edn", &[], 2, "not built yet");
     check("missing.json", &[], 2, "cannot read");
 }

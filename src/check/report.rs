@@ -90,7 +90,7 @@ pub struct Report {
     pub model_source: ModelSource,
     pub verdict: Verdict,
     /// The strongest model none of whose forbidden anomalies was found; `None` if even
-    /// `eventual` is broken.
+    /// `eventual` is broken, or if some key was left unchecked (see the `ALL` property).
     pub strongest_model: Option<Model>,
     pub linearizability: Linearizability,
     pub operations: usize,
@@ -151,9 +151,15 @@ impl fmt::Display for Report {
             ModelSource::Default => "the history has no configuration",
         };
         writeln!(f, "{verdict} against model {} ({source})", self.model)?;
-        let strongest = self
-            .strongest_model
-            .map_or("none (even eventual is broken)", Model::name);
+        let unchecked = self
+            .properties
+            .iter()
+            .any(|status| status.property == "ALL");
+        let strongest = match (self.strongest_model, unchecked) {
+            (Some(model), _) => model.name(),
+            (None, true) => "unknown (some keys were not checked)",
+            (None, false) => "none (even eventual is broken)",
+        };
         writeln!(f, "strongest model satisfied: {strongest}")?;
         let lin = match &self.linearizability {
             Linearizability::Linearizable => "yes".to_string(),
