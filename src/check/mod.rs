@@ -149,7 +149,8 @@ struct Evidence {
     findings: Findings,
     /// Keys left unchecked, with the reason.
     skipped_keys: Vec<String>,
-    all_keys_linearizable: bool,
+    /// Whether some checked key of a sibling history is not MVR-linearizable.
+    some_key_not_linearizable: bool,
     white_box: bool,
     timestamps: bool,
 }
@@ -172,10 +173,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     let mut keys: BTreeSet<&Key> = index.keys.keys().copied().collect();
     keys.extend(snapshots.keys().copied());
 
-    let mut evidence = Evidence {
-        all_keys_linearizable: true,
-        ..Evidence::default()
-    };
+    let mut evidence = Evidence::default();
     for &key in &keys {
         let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
         let bytes = index::bitset_bytes(history, operations);
@@ -186,7 +184,6 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
                 operations.len(),
                 options.key_budget_bytes
             ));
-            evidence.all_keys_linearizable = false;
             continue;
         }
         let key_index = KeyIndex::build(history, key, operations)?;
@@ -197,7 +194,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             circumstances.resolution,
             &mut evidence.findings,
         );
-        evidence.all_keys_linearizable &= reads.linearizable;
+        evidence.some_key_not_linearizable |= !reads.linearizable;
         evidence.white_box |= reads.white_box;
         evidence.timestamps |= reads.timestamps;
         if convergence.evaluable() {
@@ -220,11 +217,13 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     }
 
     let linearizability = match circumstances.resolution {
-        Resolution::Siblings if evidence.all_keys_linearizable => Linearizability::Linearizable,
+        Resolution::Siblings if evidence.some_key_not_linearizable => {
+            Linearizability::NotLinearizable
+        }
         Resolution::Siblings if !evidence.skipped_keys.is_empty() => Linearizability::Unknown {
             reason: format!("not checked: {}", evidence.skipped_keys.join("; ")),
         },
-        Resolution::Siblings => Linearizability::NotLinearizable,
+        Resolution::Siblings => Linearizability::Linearizable,
         Resolution::Lww => lww_register_linearizability(history),
     };
     Ok(assemble(
