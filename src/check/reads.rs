@@ -16,7 +16,7 @@ use super::bits::{self, Rows};
 use super::fxhash::FxHashMap;
 use super::index::{HistoryIndex, KeyIndex};
 
-/// How many missing puts a stale-read anomaly lists by name.
+/// How many missing writes a stale or non-monotonic read anomaly lists by name.
 const MISSING_LISTED: usize = 8;
 
 /// What checking one key's reads established.
@@ -237,7 +237,9 @@ impl Reads<'_, '_> {
     /// M3: a read whose view misses a write acknowledged before the read began.
     fn stale_reads(&self, out: &mut Findings) -> usize {
         let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
-        let mut stale: Vec<(usize, Vec<usize>)> = Vec::new();
+        // Per stale read: the first missing writes and how many there are. Only the first few are
+        // kept: a broken store can miss every write for every read, W·R of them.
+        let mut stale: Vec<(usize, Vec<usize>, usize)> = Vec::new();
         sweep_preceding(
             self.index,
             self.words(),
@@ -245,27 +247,26 @@ impl Reads<'_, '_> {
             &self.key.gets,
             |source, union| bits::insert(union, acknowledged[source]),
             |get, union| {
-                let missing: Vec<usize> = bits::difference(union, self.key.views.row(get))
-                    .filter(|&write| {
+                let (missing, missing_total) = first_and_count(
+                    bits::difference(union, self.key.views.row(get)).filter(|&write| {
                         self.resolution == Resolution::Siblings
                             || self.lww_must_have_seen(get, write)
-                    })
-                    .collect();
-                if !missing.is_empty() {
-                    stale.push((get, missing));
+                    }),
+                );
+                if missing_total > 0 {
+                    stale.push((get, missing, missing_total));
                 }
             },
         );
-        stale.sort_unstable_by_key(|(get, _)| *get);
+        stale.sort_unstable_by_key(|(get, _, _)| *get);
         let violations = stale.len();
-        for (get, missing) in stale {
+        for (get, missing, missing_total) in stale {
             out.push(Anomaly::StaleRead {
                 key: self.key.key.clone(),
                 read: self.get_summary(get),
-                missing_total: missing.len(),
+                missing_total,
                 missing: missing
                     .iter()
-                    .take(MISSING_LISTED)
                     .map(|&write| self.write_summary(write))
                     .collect(),
             });
@@ -283,13 +284,13 @@ impl Reads<'_, '_> {
             &self.key.gets,
             |get, union| bits::union_into(union, self.key.views.row(get)),
             |get, union| {
-                let lost: Vec<usize> = bits::difference(union, self.key.views.row(get))
-                    .filter(|&write| {
+                let (lost, lost_total) = first_and_count(
+                    bits::difference(union, self.key.views.row(get)).filter(|&write| {
                         self.resolution == Resolution::Siblings
                             || self.lww_must_have_seen(get, write)
-                    })
-                    .collect();
-                if !lost.is_empty() {
+                    }),
+                );
+                if lost_total > 0 {
                     found.push((get, lost));
                 }
             },
@@ -578,6 +579,19 @@ impl Reads<'_, '_> {
         }
         true
     }
+}
+
+/// The first `MISSING_LISTED` items and how many there are in all.
+fn first_and_count(items: impl Iterator<Item = usize>) -> (Vec<usize>, usize) {
+    let mut first = Vec::new();
+    let mut total = 0;
+    for item in items {
+        if first.len() < MISSING_LISTED {
+            first.push(item);
+        }
+        total += 1;
+    }
+    (first, total)
 }
 
 /// For every target, calls `visit(target, union)` with the union of what `add` contributes for
