@@ -227,6 +227,9 @@ pub enum Anomaly {
         key: Key,
         reason: LinReason,
         witness: Vec<OpSummary>,
+        /// For incomparable views: per witness read, a write in its view and not in the other's.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        saw_only: Vec<Value>,
     },
 }
 

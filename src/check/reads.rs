@@ -348,12 +348,23 @@ impl Reads<'_, '_> {
                 continue;
             }
             violations += 1;
-            let mut witness = vec![self.summary(op_small), self.summary(op_large)];
-            witness.sort_by_key(|op| op.id);
+            // Neither view holds the other, so each has a write the other lacks.
+            let only = |view: &[u64], other: &[u64]| {
+                bits::difference(view, other)
+                    .next()
+                    .map(|write| self.write_value(write))
+            };
+            let mut pair = [
+                (self.summary(op_small), only(view_small, view_large)),
+                (self.summary(op_large), only(view_large, view_small)),
+            ];
+            pair.sort_by_key(|(op, _)| op.id);
+            let [(first, first_only), (second, second_only)] = pair;
             out.push(Anomaly::NotLinearizable {
                 key: self.key.key.clone(),
                 reason: LinReason::IncomparableViews,
-                witness,
+                witness: vec![first, second],
+                saw_only: first_only.into_iter().chain(second_only).collect(),
             });
         }
         violations
@@ -408,6 +419,7 @@ impl Reads<'_, '_> {
                     self.write_summary(later),
                     self.get_summary(get),
                 ],
+                saw_only: Vec::new(),
             });
         }
         violations

@@ -410,8 +410,16 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 winner.time_ms_invoke
             )
         }
-        Anomaly::NotLinearizable { reason, witness, .. } => match (reason, witness.as_slice()) {
-            (LinReason::IncomparableViews, [first, second]) => write!(
+        Anomaly::NotLinearizable { reason, witness, saw_only, .. } => match (reason, witness.as_slice(), saw_only.as_slice()) {
+            (LinReason::IncomparableViews, [first, second], [first_only, second_only]) => write!(
+                text,
+                "{} returned {} and {} returned {}: the two reads overlap in time, but the first saw {first_only} and not {second_only} while the second saw {second_only} and not {first_only}, so no single order of the writes explains both.",
+                read_name(first),
+                returned(first),
+                read_name(second),
+                returned(second)
+            ),
+            (LinReason::IncomparableViews, [first, second], _) => write!(
                 text,
                 "{} returned {} and {} returned {}: the two reads overlap in time but each saw a write the other did not, so no single order of the writes explains both.",
                 read_name(first),
@@ -419,7 +427,7 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 read_name(second),
                 returned(second)
             ),
-            (LinReason::PutOrder, [earlier, later, read]) => write!(
+            (LinReason::PutOrder, [earlier, later, read], _) => write!(
                 text,
                 "{} was acknowledged at {} before {} was invoked at t={} ms, yet {} returned {}, which holds the later write and not the earlier: no order consistent with real time explains it.",
                 write_name(earlier),
