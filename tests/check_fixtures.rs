@@ -102,6 +102,17 @@ fn dominated_sibling() {
         None,
         "invalid: dominated_sibling*",
     );
+    // Under LWW a replica keeps one value.
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v1,v2 n2=v1,v2",
+        None,
+        "invalid: dominated_sibling*",
+    );
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v2 n2=v2",
+        None,
+        "valid:",
+    );
     // A replica that keeps an overwritten sibling.
     check(
         &format!("{base}2 c1 put k v2 ctx=v1 4-5 ok\nreplica k n1=v1,v2 n2=v1,v2"),

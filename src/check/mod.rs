@@ -199,7 +199,12 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
         evidence.timestamps |= reads.timestamps;
         if convergence.evaluable() {
             let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
-            convergence::check_replicas(&key_index, key_snapshots, &mut evidence.findings);
+            convergence::check_replicas(
+                &key_index,
+                key_snapshots,
+                circumstances.resolution,
+                &mut evidence.findings,
+            );
             if circumstances.resolution == Resolution::Siblings {
                 convergence::check_lost_writes(
                     history,
