@@ -174,7 +174,8 @@ pub enum Anomaly {
     StaleRead {
         key: Key,
         read: OpSummary,
-        /// The first few missing puts, in history order.
+        /// A few of the missing puts, the latest first, leaving out any that a listed one
+        /// overwrote.
         missing: Vec<OpSummary>,
         missing_total: usize,
     },

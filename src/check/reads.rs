@@ -248,9 +248,10 @@ impl Reads<'_, '_> {
     /// M3: a read whose view misses a write acknowledged before the read began.
     fn stale_reads(&self, out: &mut Findings) -> usize {
         let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
-        // Per stale read: the first missing writes and how many there are. Only the first few are
+        // Per stale read: the missing writes worth naming and how many there are. Only a few are
         // kept: a broken store can miss every write for every read, W·R of them.
         let mut stale: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+        let mut scratch: Vec<usize> = Vec::new();
         sweep_preceding(
             self.index,
             self.words(),
@@ -258,14 +259,15 @@ impl Reads<'_, '_> {
             &self.key.gets,
             |source, union| bits::insert(union, acknowledged[source]),
             |get, union| {
-                let (missing, missing_total) = first_and_count(
+                scratch.clear();
+                scratch.extend(
                     bits::difference(union, self.key.views.row(get)).filter(|&write| {
                         self.resolution == Resolution::Siblings
                             || self.lww_must_have_seen(get, write)
                     }),
                 );
-                if missing_total > 0 {
-                    stale.push((get, missing, missing_total));
+                if !scratch.is_empty() {
+                    stale.push((get, self.latest_uncovered(&scratch), scratch.len()));
                 }
             },
         );
@@ -283,6 +285,24 @@ impl Reads<'_, '_> {
             });
         }
         violations
+    }
+
+    /// The missing writes a report names: the latest first, skipping any that a named one
+    /// overwrote (it follows from that one), at most `MISSING_LISTED`.
+    fn latest_uncovered(&self, missing: &[usize]) -> Vec<usize> {
+        let mut covered = vec![0; self.words()];
+        let mut named = Vec::new();
+        for &write in missing.iter().rev() {
+            if named.len() == MISSING_LISTED {
+                break;
+            }
+            if bits::contains(&covered, write) {
+                continue;
+            }
+            named.push(write);
+            bits::union_into(&mut covered, self.key.past.row(write));
+        }
+        named
     }
 
     /// M5: a read that misses part of the view of a read that finished before it began.

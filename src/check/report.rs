@@ -227,10 +227,10 @@ impl fmt::Display for Report {
 
 /// "1 key", "2 keys", "1 anomaly", "3 anomalies".
 fn plural(count: u64, noun: &str) -> String {
-    match (count, noun.strip_suffix('y')) {
+    match (count, noun) {
         (1, _) => format!("1 {noun}"),
-        (_, Some(stem)) => format!("{count} {stem}ies"),
-        (_, None) => format!("{count} {noun}s"),
+        (_, "anomaly") => format!("{count} anomalies"),
+        _ => format!("{count} {noun}s"),
     }
 }
 
