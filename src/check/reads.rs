@@ -308,6 +308,7 @@ impl Reads<'_, '_> {
     /// M5: a read that misses part of the view of a read that finished before it began.
     fn non_monotonic_reads(&self, out: &mut Findings) -> usize {
         let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut scratch: Vec<usize> = Vec::new();
         sweep_preceding(
             self.index,
             self.words(),
@@ -315,14 +316,15 @@ impl Reads<'_, '_> {
             &self.key.gets,
             |get, union| bits::union_into(union, self.key.views.row(get)),
             |get, union| {
-                let (lost, lost_total) = first_and_count(
+                scratch.clear();
+                scratch.extend(
                     bits::difference(union, self.key.views.row(get)).filter(|&write| {
                         self.resolution == Resolution::Siblings
                             || self.lww_must_have_seen(get, write)
                     }),
                 );
-                if lost_total > 0 {
-                    found.push((get, lost));
+                if !scratch.is_empty() {
+                    found.push((get, self.latest_uncovered(&scratch)));
                 }
             },
         );
@@ -330,10 +332,13 @@ impl Reads<'_, '_> {
         let mut violations = 0;
         for (later, lost) in found {
             let later_op = self.key.gets[later];
-            let earlier = (0..self.key.gets.len()).find(|&earlier| {
-                self.index.precedes(self.key.gets[earlier], later_op)
-                    && bits::contains(self.key.views.row(earlier), lost[0])
-            });
+            // The most recent earlier read that saw the latest lost write.
+            let earlier = (0..self.key.gets.len())
+                .filter(|&earlier| {
+                    self.index.precedes(self.key.gets[earlier], later_op)
+                        && bits::contains(self.key.views.row(earlier), lost[0])
+                })
+                .max_by_key(|&earlier| self.index.timing[self.key.gets[earlier]].complete_ok);
             let Some(earlier) = earlier else { continue };
             let earlier_view = self.key.views.row(earlier);
             violations += 1;
@@ -622,19 +627,6 @@ impl Reads<'_, '_> {
         }
         true
     }
-}
-
-/// The first `MISSING_LISTED` items and how many there are in all.
-fn first_and_count(items: impl Iterator<Item = usize>) -> (Vec<usize>, usize) {
-    let mut first = Vec::new();
-    let mut total = 0;
-    for item in items {
-        if first.len() < MISSING_LISTED {
-            first.push(item);
-        }
-        total += 1;
-    }
-    (first, total)
 }
 
 /// For every target, calls `visit(target, union)` with the union of what `add` contributes for
