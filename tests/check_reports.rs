@@ -183,6 +183,9 @@ fn json_report() {
           "anomalies": [
             {
               "forbidden": true,
+              "operations": [
+                1
+              ],
               "kind": "phantom_value",
               "key": "k",
               "seen_by": {

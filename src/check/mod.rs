@@ -334,6 +334,7 @@ fn assemble(
         .into_iter()
         .map(|anomaly| Finding {
             forbidden: circumstances.forbids(model, anomaly.kind()),
+            operations: anomaly.operations(),
             anomaly,
         })
         .collect();

@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
-use crate::history::{Outcome, Value};
+use crate::history::{OpId, Outcome, Value};
 
 use super::anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary};
 use super::model::Model;
@@ -45,10 +45,12 @@ pub enum Linearizability {
     },
 }
 
-/// One anomaly and whether the requested model forbids it.
+/// One anomaly, whether the requested model forbids it, and the ids of the operations that
+/// show it (as [`Anomaly::operations`] names them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub forbidden: bool,
+    pub operations: Vec<OpId>,
     #[serde(flatten)]
     pub anomaly: Anomaly,
 }
