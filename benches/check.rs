@@ -2,7 +2,8 @@
 //! (16 clients, 1,000 keys, read-modify-write clients whose contexts come from their previous
 //! reads), written to JSON, loaded back and checked. Prints the time of each stage.
 //!
-//! `QUORATE_BENCH_OPS` changes the size. The history is left in
+//! `QUORATE_BENCH_OPS` changes the size; `QUORATE_BENCH_META=1` adds the store metadata the
+//! white-box property M6 reads (a dot per write, a context per read). The history is left in
 //! `target/bench-check/history.json`, so the command line can be measured on it too:
 //! `/usr/bin/time -v target/release/quorate check target/bench-check/history.json`.
 //!
@@ -14,11 +15,12 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
+use quorate::causality::{NodeId, VersionVector};
 use quorate::check::{check, CheckOptions, Verdict};
 use quorate::config::Config;
 use quorate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, ReplicaSnapshot,
-    RunSummary, Value, Write,
+    RunSummary, StoreMeta, Value, Write,
 };
 
 const CLIENTS: u32 = 16;
@@ -40,13 +42,25 @@ impl Rng {
     }
 }
 
-/// What a key holds in the simulated store: its siblings and what each overwrote.
+/// What a key holds in the simulated store: its siblings, and the context of everything it
+/// has seen (one counter per coordinating node).
 #[derive(Default)]
 struct Object {
     siblings: Vec<u64>,
+    context: VersionVector,
 }
 
-fn synthetic_history(operations: usize, seed: u64) -> History {
+/// The store metadata of a write coordinated by `node` on `object`, recorded if asked for.
+fn mint(object: &mut Object, node: NodeId, with_meta: bool) -> Option<StoreMeta> {
+    let dot = object.context.next_dot(node);
+    object.context.add(dot);
+    with_meta.then(|| StoreMeta {
+        dot: Some(dot),
+        ..StoreMeta::default()
+    })
+}
+
+fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
     let mut rng = Rng(seed | 1);
     let mut objects: HashMap<u64, Object> = HashMap::new();
     // Each client's pending read-modify-write: the key and the values it read.
@@ -62,13 +76,15 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
         };
         let complete = invoke + 1 + rng.below(4);
         let id = OpId(out.len() as u64);
-        let (key, action, outcome) = match pending.remove(&client) {
+        let coordinator = NodeId(client % 3 + 1);
+        let (key, action, outcome, meta) = match pending.remove(&client) {
             Some((key, read)) => {
                 let value = next_value;
                 next_value += 1;
                 let object = objects.entry(key).or_default();
                 object.siblings.retain(|sibling| !read.contains(sibling));
                 object.siblings.push(value);
+                let meta = mint(object, coordinator, with_meta);
                 let outcome = if rng.below(100) == 0 {
                     Outcome::Fail
                 } else {
@@ -78,7 +94,7 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
                     value: Value(format!("v{value}")),
                     context: read.iter().map(|v| Value(format!("v{v}"))).collect(),
                 };
-                (key, Action::Put(write), outcome)
+                (key, Action::Put(write), outcome, meta)
             }
             None => {
                 let key = rng.below(KEYS);
@@ -88,11 +104,12 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
                     let value = next_value;
                     next_value += 1;
                     object.siblings.push(value);
+                    let meta = mint(object, coordinator, with_meta);
                     let write = Write {
                         value: Value(format!("v{value}")),
                         context: Vec::new(),
                     };
-                    (key, Action::Put(write), Outcome::Ok)
+                    (key, Action::Put(write), Outcome::Ok, meta)
                 } else {
                     let read = object.siblings.clone();
                     if rng.below(10) < 6 {
@@ -105,6 +122,10 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
                             tombstone: false,
                         })
                         .collect();
+                    let meta = with_meta.then(|| StoreMeta {
+                        context_vv: Some(object.context.clone()),
+                        ..StoreMeta::default()
+                    });
                     (
                         key,
                         Action::Get {
@@ -112,6 +133,7 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
                             context: None,
                         },
                         Outcome::Ok,
+                        meta,
                     )
                 }
             }
@@ -124,7 +146,7 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
             time_ms_invoke: invoke,
             time_ms_complete: Some(complete),
             outcome,
-            meta: None,
+            meta,
         });
         ready.push(Reverse((complete + rng.below(3), client)));
     }
@@ -141,7 +163,7 @@ fn synthetic_history(operations: usize, seed: u64) -> History {
             values.sort();
             replicas.push(ReplicaSnapshot {
                 key: Key(format!("k{key}")),
-                node: quorate::causality::NodeId(node),
+                node: NodeId(node),
                 values,
                 tombstones: Vec::new(),
                 context_vv: None,
@@ -171,7 +193,8 @@ fn main() {
         .and_then(|text| text.parse().ok())
         .unwrap_or(1_000_000);
     let started = Instant::now();
-    let history = synthetic_history(operations, 0x5EED);
+    let with_meta = std::env::var("QUORATE_BENCH_META").is_ok_and(|value| value == "1");
+    let history = synthetic_history(operations, 0x5EED, with_meta);
     let text = serde_json::to_string(&history).expect("a history serializes");
     drop(history);
     let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-check");

@@ -75,6 +75,12 @@ fn exit_codes_and_messages() {
         "VALID",
     );
     check(
+        "read_your_context.json",
+        &["--max-memory", "0"],
+        3,
+        "keys left unchecked: key cart",
+    );
+    check(
         "register.edn",
         &[],
         0,

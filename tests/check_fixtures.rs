@@ -102,6 +102,17 @@ fn dominated_sibling() {
         None,
         "invalid: dominated_sibling*",
     );
+    // Under LWW a replica keeps one value.
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v1,v2 n2=v1,v2",
+        None,
+        "invalid: dominated_sibling*",
+    );
+    check(
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v2 n2=v2",
+        None,
+        "valid:",
+    );
     // A replica that keeps an overwritten sibling.
     check(
         &format!("{base}2 c1 put k v2 ctx=v1 4-5 ok\nreplica k n1=v1,v2 n2=v1,v2"),
@@ -415,4 +426,21 @@ fn a_key_beyond_the_memory_budget_makes_the_verdict_unknown() {
         note.note,
         "keys left unchecked: key k (2 operations would need 16 bytes of bitsets; the budget is 10 bytes)"
     );
+}
+
+#[test]
+fn a_key_beyond_the_budget_does_not_hide_another_keys_violation() {
+    let text = "0 c0 put j w1 0-1 ok\n1 c1 get j [] 2-3 ok\n\
+                2 c2 put k v1 0-1 ok\n3 c2 get k [v1] 2-3 ok\n4 c2 put k v2 ctx=v1 4-5 ok";
+    let options = CheckOptions {
+        model: Some(Model::Atomic),
+        key_budget_bytes: 20,
+    };
+    let report = check::check(&history(text), &options).unwrap();
+    assert_eq!(report.verdict, check::Verdict::Invalid);
+    assert_eq!(
+        report.linearizability,
+        check::Linearizability::NotLinearizable
+    );
+    assert_eq!(report.strongest_model, None);
 }

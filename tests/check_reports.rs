@@ -68,6 +68,34 @@ fn put_order_is_not_linearizable() {
 }
 
 #[test]
+fn concurrent_reads_with_incomparable_views() {
+    text(
+        "0 c0 put k v1 0-10 ok
+         1 c1 put k v2 0-10 ok
+         2 c2 get k [v1] 2-9 ok
+         3 c3 get k [v2] 2-9 ok",
+        Some(Model::Atomic),
+        expect![[r#"
+            INVALID against model atomic (as requested)
+            strongest model satisfied: monotonic
+            linearizable: no
+            4 operations, 1 key; 1 anomaly, 1 forbidden by atomic
+
+            1. [forbidden] not_linearizable on key k
+               read #2 by client 2 at t=2 ms returned {v1} and read #3 by client 3 at t=2 ms returned {v2}: the two reads overlap in time, but the first saw v1 and not v2 while the second saw v2 and not v1, so no single order of the writes explains both.
+
+            notes:
+            - M6: not evaluated: the history has no store dots and read contexts (white-box metadata)
+            - C1: not evaluated: the history has no replica snapshots
+            - C2: not evaluated: the history has no replica snapshots
+            - C3: not evaluated: the history has no replica snapshots
+            - C4: not evaluated: the history does not say whether repair had gone quiet
+            - L1: not evaluated: not an LWW history
+        "#]],
+    );
+}
+
+#[test]
 fn convergence_anomalies_and_an_allowed_failed_write() {
     text(
         "config dynamo
@@ -157,6 +185,9 @@ fn json_report() {
           "anomalies": [
             {
               "forbidden": true,
+              "operations": [
+                1
+              ],
               "kind": "phantom_value",
               "key": "k",
               "seen_by": {

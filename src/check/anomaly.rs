@@ -177,7 +177,8 @@ pub enum Anomaly {
     StaleRead {
         key: Key,
         read: OpSummary,
-        /// The first few missing puts, in history order.
+        /// A few of the missing puts, the latest first, leaving out any that a listed one
+        /// overwrote.
         missing: Vec<OpSummary>,
         missing_total: usize,
     },
@@ -230,6 +231,9 @@ pub enum Anomaly {
         key: Key,
         reason: LinReason,
         witness: Vec<OpSummary>,
+        /// For incomparable views: per witness read, a write in its view and not in the other's.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        saw_only: Vec<Value>,
     },
 }
 

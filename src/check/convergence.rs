@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::Resolution;
 use crate::history::{History, Key, ReplicaSnapshot, Value};
 
 use super::anomaly::{Anomaly, Findings, Observer, OpSummary, ReplicaHolding};
@@ -42,6 +43,7 @@ fn holding(snapshot: &ReplicaSnapshot) -> Vec<Value> {
 pub(crate) fn check_replicas(
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
+    resolution: Resolution,
     out: &mut Findings,
 ) {
     let holdings: Vec<(crate::causality::NodeId, Vec<Value>)> = snapshots
@@ -79,6 +81,7 @@ pub(crate) fn check_replicas(
                 }),
             }
         }
+        let mut dominated_here = false;
         for value in values {
             let Some(&write) = key.write_of_value.get(value) else {
                 continue;
@@ -86,6 +89,7 @@ pub(crate) fn check_replicas(
             if !bits::contains(&overwritten, write) {
                 continue;
             }
+            dominated_here = true;
             let by = values.iter().find(|other| {
                 key.write_of_value
                     .get(other)
@@ -100,6 +104,18 @@ pub(crate) fn check_replicas(
                     lww_single_value: false,
                 });
             }
+        }
+        // Under LWW a replica keeps one value: a second one is a sibling it should not have.
+        if let (Resolution::Lww, false, [kept, extra, ..]) =
+            (resolution, dominated_here, values.as_slice())
+        {
+            out.push(Anomaly::DominatedSibling {
+                key: key.key.clone(),
+                seen_by: seen_by(),
+                dominated: extra.clone(),
+                by: kept.clone(),
+                lww_single_value: true,
+            });
         }
     }
 }

@@ -41,11 +41,21 @@ pub(crate) fn precedes(a: &Timing, b: &Timing) -> bool {
     }
 }
 
+/// What kind of operation, in a few bytes, so that sweeps over a key need not touch the
+/// operations themselves (a cache miss each, for keys spread over a large history).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) ok: bool,
+    /// Whether the operation carries store metadata (for M6 and L1).
+    pub(crate) meta: bool,
+}
+
 /// The operations of a history grouped by key, with their timings.
 #[derive(Debug)]
 pub(crate) struct HistoryIndex<'h> {
     pub(crate) history: &'h History,
     pub(crate) timing: Vec<Timing>,
+    pub(crate) shape: Vec<Shape>,
     /// Every key that operations touch, in key order, with its operations in history order.
     pub(crate) keys: BTreeMap<&'h Key, Vec<usize>>,
 }
@@ -72,6 +82,13 @@ impl<'h> HistoryIndex<'h> {
                 client_rank: 0,
             })
             .collect();
+        let shape = operations
+            .iter()
+            .map(|operation| Shape {
+                ok: operation.is_ok(),
+                meta: operation.meta.is_some(),
+            })
+            .collect();
         for turns in by_client.values_mut() {
             turns.sort_by_key(|&index| client_order(&operations[index], index));
             for (rank, &index) in turns.iter().enumerate() {
@@ -81,6 +98,7 @@ impl<'h> HistoryIndex<'h> {
         HistoryIndex {
             history,
             timing,
+            shape,
             keys,
         }
     }

@@ -143,7 +143,8 @@ struct Evidence {
     findings: Findings,
     /// Keys left unchecked, with the reason.
     skipped_keys: Vec<String>,
-    all_keys_linearizable: bool,
+    /// Whether some checked key is not linearizable (MVR for siblings, register for LWW).
+    some_key_not_linearizable: bool,
     /// LWW keys whose register linearizability the search could not decide, with the reason.
     undecided_registers: Vec<String>,
     white_box: bool,
@@ -168,10 +169,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     let mut keys: BTreeSet<&Key> = index.keys.keys().copied().collect();
     keys.extend(snapshots.keys().copied());
 
-    let mut evidence = Evidence {
-        all_keys_linearizable: true,
-        ..Evidence::default()
-    };
+    let mut evidence = Evidence::default();
     for &key in &keys {
         let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
         let bytes = index::bitset_bytes(history, operations);
@@ -182,7 +180,6 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
                 operations.len(),
                 options.key_budget_bytes
             ));
-            evidence.all_keys_linearizable = false;
             continue;
         }
         let key_index = KeyIndex::build(history, key, operations)?;
@@ -193,12 +190,12 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             circumstances.resolution,
             &mut evidence.findings,
         );
-        evidence.all_keys_linearizable &= reads.linearizable;
+        evidence.some_key_not_linearizable |= !reads.linearizable;
         if circumstances.resolution == Resolution::Lww {
             match register::check_key(key, &register::operations_of(history, operations)) {
                 register::KeyRegister::Linearizable => {}
                 register::KeyRegister::NotLinearizable(anomaly) => {
-                    evidence.all_keys_linearizable = false;
+                    evidence.some_key_not_linearizable = true;
                     evidence.findings.push(*anomaly);
                 }
                 register::KeyRegister::Unknown(reason) => evidence.undecided_registers.push(reason),
@@ -208,7 +205,12 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
         evidence.timestamps |= reads.timestamps;
         if convergence.evaluable() {
             let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
-            convergence::check_replicas(&key_index, key_snapshots, &mut evidence.findings);
+            convergence::check_replicas(
+                &key_index,
+                key_snapshots,
+                circumstances.resolution,
+                &mut evidence.findings,
+            );
             if circumstances.resolution == Resolution::Siblings {
                 convergence::check_lost_writes(
                     history,
@@ -226,13 +228,15 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     }
 
     let linearizability = match circumstances.resolution {
-        Resolution::Siblings if evidence.all_keys_linearizable => Linearizability::Linearizable,
+        Resolution::Siblings if evidence.some_key_not_linearizable => {
+            Linearizability::NotLinearizable
+        }
         Resolution::Siblings if !evidence.skipped_keys.is_empty() => Linearizability::Unknown {
             reason: format!("not checked: {}", evidence.skipped_keys.join("; ")),
         },
-        Resolution::Siblings => Linearizability::NotLinearizable,
+        Resolution::Siblings => Linearizability::Linearizable,
         // LWW keys are registers: the Wing–Gong–Lowe search decided each one.
-        Resolution::Lww if !evidence.all_keys_linearizable => Linearizability::NotLinearizable,
+        Resolution::Lww if evidence.some_key_not_linearizable => Linearizability::NotLinearizable,
         Resolution::Lww
             if evidence.skipped_keys.is_empty() && evidence.undecided_registers.is_empty() =>
         {
@@ -330,10 +334,12 @@ fn assemble(
             .any(|kind| found(kind) && circumstances.forbids(candidate, kind))
     };
     let lin_known_good = linearizability == Linearizability::Linearizable;
-    let strongest_model = Model::ALL
-        .into_iter()
-        .rev()
-        .find(|&candidate| !violates(candidate) && (candidate < Model::Atomic || lin_known_good));
+    // A key left unchecked could break any model, so then no model is established.
+    let strongest_model = Model::ALL.into_iter().rev().find(|&candidate| {
+        skipped_keys.is_empty()
+            && !violates(candidate)
+            && (candidate < Model::Atomic || lin_known_good)
+    });
     let verdict = if violates(model) {
         Verdict::Invalid
     } else if !skipped_keys.is_empty() || (model == Model::Atomic && !lin_known_good) {
@@ -347,6 +353,7 @@ fn assemble(
         .into_iter()
         .map(|anomaly| Finding {
             forbidden: circumstances.forbids(model, anomaly.kind()),
+            operations: anomaly.operations(),
             anomaly,
         })
         .collect();

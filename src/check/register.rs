@@ -140,5 +140,6 @@ fn anomaly(
         key: key.clone(),
         reason: LinReason::RegisterOrder,
         witness,
+        saw_only: Vec::new(),
     }
 }

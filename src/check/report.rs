@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
-use crate::history::{Outcome, Value};
+use crate::history::{OpId, Outcome, Value};
 
 use super::anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary};
 use super::model::Model;
@@ -45,10 +45,12 @@ pub enum Linearizability {
     },
 }
 
-/// One anomaly and whether the requested model forbids it.
+/// One anomaly, whether the requested model forbids it, and the ids of the operations that
+/// show it (as [`Anomaly::operations`] names them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub forbidden: bool,
+    pub operations: Vec<OpId>,
     #[serde(flatten)]
     pub anomaly: Anomaly,
 }
@@ -90,7 +92,7 @@ pub struct Report {
     pub model_source: ModelSource,
     pub verdict: Verdict,
     /// The strongest model none of whose forbidden anomalies was found; `None` if even
-    /// `eventual` is broken.
+    /// `eventual` is broken, or if some key was left unchecked (see the `ALL` property).
     pub strongest_model: Option<Model>,
     pub linearizability: Linearizability,
     pub operations: usize,
@@ -151,9 +153,15 @@ impl fmt::Display for Report {
             ModelSource::Default => "the history has no configuration",
         };
         writeln!(f, "{verdict} against model {} ({source})", self.model)?;
-        let strongest = self
-            .strongest_model
-            .map_or("none (even eventual is broken)", Model::name);
+        let unchecked = self
+            .properties
+            .iter()
+            .any(|status| status.property == "ALL");
+        let strongest = match (self.strongest_model, unchecked) {
+            (Some(model), _) => model.name(),
+            (None, true) => "unknown (some keys were not checked)",
+            (None, false) => "none (even eventual is broken)",
+        };
         writeln!(f, "strongest model satisfied: {strongest}")?;
         let lin = match &self.linearizability {
             Linearizability::Linearizable => "yes".to_string(),
@@ -221,10 +229,10 @@ impl fmt::Display for Report {
 
 /// "1 key", "2 keys", "1 anomaly", "3 anomalies".
 fn plural(count: u64, noun: &str) -> String {
-    match (count, noun.strip_suffix('y')) {
+    match (count, noun) {
         (1, _) => format!("1 {noun}"),
-        (_, Some(stem)) => format!("{count} {stem}ies"),
-        (_, None) => format!("{count} {noun}s"),
+        (_, "anomaly") => format!("{count} anomalies"),
+        _ => format!("{count} {noun}s"),
     }
 }
 
@@ -404,8 +412,16 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 winner.time_ms_invoke
             )
         }
-        Anomaly::NotLinearizable { reason, witness, .. } => match (reason, witness.as_slice()) {
-            (LinReason::IncomparableViews, [first, second]) => write!(
+        Anomaly::NotLinearizable { reason, witness, saw_only, .. } => match (reason, witness.as_slice(), saw_only.as_slice()) {
+            (LinReason::IncomparableViews, [first, second], [first_only, second_only]) => write!(
+                text,
+                "{} returned {} and {} returned {}: the two reads overlap in time, but the first saw {first_only} and not {second_only} while the second saw {second_only} and not {first_only}, so no single order of the writes explains both.",
+                read_name(first),
+                returned(first),
+                read_name(second),
+                returned(second)
+            ),
+            (LinReason::IncomparableViews, [first, second], _) => write!(
                 text,
                 "{} returned {} and {} returned {}: the two reads overlap in time but each saw a write the other did not, so no single order of the writes explains both.",
                 read_name(first),
@@ -413,7 +429,7 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 read_name(second),
                 returned(second)
             ),
-            (LinReason::PutOrder, [earlier, later, read]) => write!(
+            (LinReason::PutOrder, [earlier, later, read], _) => write!(
                 text,
                 "{} was acknowledged at {} before {} was invoked at t={} ms, yet {} returned {}, which holds the later write and not the earlier: no order consistent with real time explains it.",
                 write_name(earlier),
@@ -423,7 +439,7 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 read_name(read),
                 returned(read)
             ),
-            (LinReason::RegisterOrder, [placed @ .., stuck]) => {
+            (LinReason::RegisterOrder, [placed @ .., stuck], _) => {
                 let stuck_name = if stuck.kind == crate::history::OpKind::Get { read_name(stuck) } else { write_name(stuck) };
                 let what = if stuck.kind == crate::history::OpKind::Get {
                     format!("returned {}", returned(stuck))

@@ -92,7 +92,13 @@ fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
             return Exit::BadInput;
         }
     };
-    let report = match check::check(&history, &CheckOptions::model(model)) {
+    // The leaderless checker is polynomial, so only the memory bound applies: it caps the
+    // bitsets of one key, and a key beyond it makes the verdict unknown.
+    let mut options = CheckOptions::model(model);
+    if let Some(megabytes) = args.max_memory {
+        options.key_budget_bytes = megabytes.saturating_mul(1 << 20);
+    }
+    let report = match check::check(&history, &options) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("{file}: cannot be checked: {error}");

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod generate;
+
 use quorate::history::History;
 use serde_json::{json, Map, Value};
 
