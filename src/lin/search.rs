@@ -10,6 +10,15 @@
 //! nothing linearized. Open operations (no completion) have no return entry, so they may be
 //! linearized anywhere after their call, or never.
 //!
+//! Beyond Lowe's memoisation, the search prunes in three ways, each checked against a brute
+//! force by the differential tests:
+//! - a read-only operation that is legal now is linearized at once, without alternatives
+//!   ([`PartitionSearch::step`] says why that is safe);
+//! - a configuration is abandoned as soon as the read that returns first can no longer become
+//!   legal, whatever else takes effect before it (the model's `could_become_legal`);
+//! - of several open operations that are equal, only the first not yet linearized is tried
+//!   (they are interchangeable), and open operations that change no state are left out.
+//!
 //! The linearized set is a bitset with a Zobrist hash kept up to date as bits flip, so looking a
 //! configuration up in the memo costs O(1) expected, plus one comparison of bitsets on a hit.
 //! States are interned (numbered) and transitions cached, so a model's `step` runs once per
@@ -105,6 +114,8 @@ pub(super) struct PartitionSearch<'m, M: Model> {
     linearized: Vec<u64>,
     linearized_hash: u64,
     zobrist: Vec<u64>,
+    /// For an open operation, the open operation with an equal `Op` just before it in the list.
+    twin_before: Vec<u32>,
     states: Vec<M::State>,
     state_numbers: HashMap<M::State, u32, FxBuild>,
     state: u32,
@@ -124,9 +135,15 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         let ops: Vec<TimedOp<M::Op>> = partition
             .ops
             .into_iter()
-            .filter(|timed| !model.says_nothing(&timed.op))
+            // An operation that says nothing, or an open one that changes no state, can always be
+            // left out: it constrains nothing.
+            .filter(|timed| {
+                !model.says_nothing(&timed.op)
+                    && !(timed.time_complete.is_none() && model.is_read_only(&timed.op))
+            })
             .collect();
         let nodes = build_list(&ops);
+        let twin_before = twins_before(&ops, &nodes);
         let read_only = ops
             .iter()
             .map(|timed| model.is_read_only(&timed.op))
@@ -145,6 +162,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             linearized: vec![0; words],
             linearized_hash: 0,
             zobrist,
+            twin_before,
             states: Vec::new(),
             state_numbers: HashMap::default(),
             state: 0,
@@ -210,6 +228,10 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         if !node.is_call {
             self.note_blocked(node.op);
             return self.backtrack();
+        }
+        if self.has_unlinearized_twin_before(node.op) {
+            self.cursor = node.next;
+            return Progress::Running;
         }
         let state_before = self.state;
         let read_only = self.read_only[node.op as usize];
@@ -297,6 +319,20 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     fn flip(&mut self, op: u32) {
         self.linearized[(op / 64) as usize] ^= 1 << (op % 64);
         self.linearized_hash ^= self.zobrist[op as usize];
+    }
+
+    fn is_linearized(&self, op: u32) -> bool {
+        self.linearized[(op / 64) as usize] & (1 << (op % 64)) != 0
+    }
+
+    /// Whether `op` is open and an open operation equal to it, earlier in the list, is not
+    /// linearized. Linearizing `op` would lead to a configuration symmetric to the one that
+    /// linearizing that twin leads to (both are invoked, neither has a return entry), and the
+    /// search has tried the twin already from this configuration, since it comes first in the
+    /// list. (Linearized twins are always a prefix of their group, as backtracking is LIFO.)
+    fn has_unlinearized_twin_before(&self, op: u32) -> bool {
+        let twin = self.twin_before[op as usize];
+        twin != NONE && !self.is_linearized(twin)
     }
 
     /// Records (current linearized set, `state`) in the memo; false if it was there already.
@@ -470,6 +506,22 @@ impl<'s, Op> Iterator for CallsBefore<'s, Op> {
         }
         None
     }
+}
+
+/// For each open operation, the open operation with an equal `Op` whose call comes just before
+/// its own in the list (`NONE` if there is none, and for completed operations).
+fn twins_before<Op: Eq + std::hash::Hash>(ops: &[TimedOp<Op>], nodes: &[Node]) -> Vec<u32> {
+    let mut last_open_with: HashMap<&Op, u32, FxBuild> = HashMap::default();
+    let mut twin_before = vec![NONE; ops.len()];
+    for node in nodes.iter().skip(1) {
+        let timed = &ops[node.op as usize];
+        if node.is_call && timed.time_complete.is_none() {
+            if let Some(twin) = last_open_with.insert(&timed.op, node.op) {
+                twin_before[node.op as usize] = twin;
+            }
+        }
+    }
+    twin_before
 }
 
 /// The list of call and return entries in real-time order, behind a head sentinel: by time,
