@@ -137,10 +137,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             .into_iter()
             // An operation that says nothing, or an open one that changes no state, can always be
             // left out: it constrains nothing.
-            .filter(|timed| {
-                !model.says_nothing(&timed.op)
-                    && !(timed.time_complete.is_none() && model.is_read_only(&timed.op))
-            })
+            .filter(|timed| !leaves_out(model, timed))
             .collect();
         let nodes = build_list(&ops);
         let twin_before = twins_before(&ops, &nodes);
@@ -522,6 +519,13 @@ fn twins_before<Op: Eq + std::hash::Hash>(ops: &[TimedOp<Op>], nodes: &[Node]) -
         }
     }
     twin_before
+}
+
+/// Whether the search leaves `timed` out: an operation that says nothing, or an open one that
+/// changes no state, constrains nothing.
+fn leaves_out<M: Model>(model: &M, timed: &TimedOp<M::Op>) -> bool {
+    let is_open = timed.time_complete.is_none();
+    model.says_nothing(&timed.op) || (is_open && model.is_read_only(&timed.op))
 }
 
 /// The list of call and return entries in real-time order, behind a head sentinel: by time,
