@@ -248,6 +248,21 @@ impl<'t> Reader<'t> {
 
     /// Advances one character (not one byte), keeping line and column.
     fn bump(&mut self) {
+        match self.peek() {
+            None => return,
+            Some(b'\n') => {
+                self.position += 1;
+                self.line += 1;
+                self.column = 1;
+                return;
+            }
+            Some(byte) if byte.is_ascii() => {
+                self.position += 1;
+                self.column += 1;
+                return;
+            }
+            Some(_) => {}
+        }
         let Some(character) = self
             .text
             .get(self.position..)
@@ -418,6 +433,23 @@ impl<'t> Reader<'t> {
         self.bump();
         let mut text = String::new();
         loop {
+            // Copy the run of plain ASCII up to the next quote, backslash or non-ASCII byte at once.
+            let rest = self.bytes.get(self.position..).unwrap_or(&[]);
+            let plain = rest
+                .iter()
+                .take_while(|&&byte| {
+                    byte != b'"' && byte != b'\\' && byte != b'\n' && byte.is_ascii()
+                })
+                .count();
+            if plain > 0 {
+                text.push_str(
+                    self.text
+                        .get(self.position..self.position + plain)
+                        .unwrap_or(""),
+                );
+                self.position += plain;
+                self.column += plain;
+            }
             let Some(character) = self
                 .text
                 .get(self.position..)
