@@ -81,6 +81,9 @@ struct Deepest {
     prefix: Vec<u32>,
     state: u32,
     blocked: u32,
+    /// The lowest the stack has been since `prefix` was recorded: the stack still agrees with
+    /// `prefix` below that height, so recording again copies only what lies above it.
+    low_water: usize,
 }
 
 /// What came of trying to linearize an operation.
@@ -284,6 +287,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     /// on to the next choice after it.
     fn backtrack(&mut self) -> Progress {
         while let Some(frame) = self.stack.pop() {
+            self.deepest.low_water = self.deepest.low_water.min(self.stack.len());
             let call = self.node(frame.call_node);
             self.unlift(frame.call_node);
             self.flip(call.op);
@@ -441,16 +445,20 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         if self.deepest.reached && self.stack.len() <= self.deepest.prefix.len() {
             return;
         }
-        let prefix = self
-            .stack
-            .iter()
-            .map(|frame| self.node(frame.call_node).op)
-            .collect();
+        let low_water = self.deepest.low_water.min(self.stack.len());
+        let mut prefix = std::mem::take(&mut self.deepest.prefix);
+        prefix.truncate(low_water);
+        prefix.extend(
+            self.stack[low_water..]
+                .iter()
+                .map(|frame| self.nodes[frame.call_node as usize].op),
+        );
         self.deepest = Deepest {
             reached: true,
             prefix,
             state: self.state,
             blocked: op,
+            low_water: self.stack.len(),
         };
     }
 

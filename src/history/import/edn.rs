@@ -193,18 +193,19 @@ pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
 /// Reads exactly one EDN value from `text` (surrounding whitespace and comments allowed).
 pub fn read_value(text: &str) -> Result<Edn, ImportError> {
     let mut reader = Reader::new(text);
-    reader.skip_whitespace_and_comments()?;
-    if reader.peek().is_none() {
-        return Err(reader.error("expected a value, found nothing"));
-    }
-    let value = reader
-        .read_form(0)?
-        .ok_or_else(|| reader.error("expected a value, found only a discarded form"))?;
+    let value = reader.read_first()?;
     reader.skip_whitespace_and_comments()?;
     if reader.peek().is_some() {
         return Err(reader.error("unexpected text after the value"));
     }
     Ok(value)
+}
+
+/// Reads the first EDN value of `text` and returns it with the text after it.
+pub fn read_first_value(text: &str) -> Result<(Edn, &str), ImportError> {
+    let mut reader = Reader::new(text);
+    let value = reader.read_first()?;
+    Ok((value, text.get(reader.position..).unwrap_or("")))
 }
 
 struct Reader<'t> {
@@ -232,6 +233,16 @@ impl<'t> Reader<'t> {
             line: 1,
             column: 1,
         }
+    }
+
+    /// The first value, after any whitespace and comments.
+    fn read_first(&mut self) -> Result<Edn, ImportError> {
+        self.skip_whitespace_and_comments()?;
+        if self.peek().is_none() {
+            return Err(self.error("expected a value, found nothing"));
+        }
+        self.read_form(0)?
+            .ok_or_else(|| self.error("expected a value, found only a discarded form"))
     }
 
     fn error(&self, message: impl Into<String>) -> ImportError {
