@@ -67,9 +67,15 @@ struct Frame {
 }
 
 /// A memoised configuration: (linearized set, state). Entries whose hashes collide chain.
+///
+/// The set is stored as its window: the words from the first that is not full to the last that
+/// is not empty. Operations are numbered in invocation order, and everything before the first
+/// operation not yet linearized is linearized, so the window spans about as many operations as
+/// run concurrently, not the whole history.
 #[derive(Debug)]
 struct MemoEntry {
-    linearized: Box<[u64]>,
+    low_word: u32,
+    window: Box<[u64]>,
     state: u32,
     collision: Option<Box<MemoEntry>>,
 }
@@ -115,6 +121,10 @@ pub(super) struct PartitionSearch<'m, M: Model> {
     nodes: Vec<Node>,
     cursor: u32,
     linearized: Vec<u64>,
+    /// The first word of `linearized` that is not full (its length if all are).
+    low_word: usize,
+    /// The last word of `linearized` that is not empty (0 if none is).
+    top_word: usize,
     linearized_hash: u64,
     zobrist: Vec<u64>,
     /// For an open operation, the open operation with an equal `Op` just before it in the list.
@@ -135,8 +145,10 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     /// Prepares the search of `partition` from `initial`. Operations that say nothing are left
     /// out; an operation that completes before it is invoked is taken to complete at once.
     pub(super) fn new(model: &'m M, partition: Partition<M::Op>, initial: &M::State) -> Self {
-        let ops: Vec<TimedOp<M::Op>> = partition
-            .ops
+        let mut ops: Vec<TimedOp<M::Op>> = partition.ops;
+        // Numbered in invocation order, the linearized set stays a short window (see MemoEntry).
+        ops.sort_by_key(|timed| timed.time_invoke);
+        let ops: Vec<TimedOp<M::Op>> = ops
             .into_iter()
             // An operation that says nothing, or an open one that changes no state, can always be
             // left out: it constrains nothing.
@@ -160,6 +172,8 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             nodes,
             cursor: HEAD,
             linearized: vec![0; words],
+            low_word: 0,
+            top_word: 0,
             linearized_hash: 0,
             zobrist,
             twin_before,
@@ -318,8 +332,33 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     }
 
     fn flip(&mut self, op: u32) {
-        self.linearized[(op / 64) as usize] ^= 1 << (op % 64);
+        let word = (op / 64) as usize;
+        self.linearized[word] ^= 1 << (op % 64);
         self.linearized_hash ^= self.zobrist[op as usize];
+        self.update_window(word);
+    }
+
+    /// Keeps `low_word` and `top_word` true after `word` changed.
+    fn update_window(&mut self, word: usize) {
+        let bits = self.linearized[word];
+        if word < self.low_word && bits != u64::MAX {
+            self.low_word = word;
+        }
+        while self.low_word < self.linearized.len() && self.linearized[self.low_word] == u64::MAX {
+            self.low_word += 1;
+        }
+        if bits != 0 && word > self.top_word {
+            self.top_word = word;
+        }
+        while self.top_word > 0 && self.linearized[self.top_word] == 0 {
+            self.top_word -= 1;
+        }
+    }
+
+    /// The linearized set's window (see [`MemoEntry`]).
+    fn window(&self) -> &[u64] {
+        let end = (self.top_word + 1).max(self.low_word);
+        &self.linearized[self.low_word..end]
     }
 
     fn is_linearized(&self, op: u32) -> bool {
@@ -338,9 +377,12 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
 
     /// Records (current linearized set, `state`) in the memo; false if it was there already.
     fn memo_insert(&mut self, hash: u64, state: u32) -> bool {
-        let linearized = &self.linearized;
+        let low_word = self.low_word as u32;
+        let end = (self.top_word + 1).max(self.low_word);
+        let window = &self.linearized[self.low_word..end];
         let fresh = || MemoEntry {
-            linearized: linearized.clone().into_boxed_slice(),
+            low_word,
+            window: window.into(),
             state,
             collision: None,
         };
@@ -352,7 +394,10 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             Entry::Occupied(occupied) => {
                 let mut entry = occupied.into_mut();
                 loop {
-                    if entry.state == state && *entry.linearized == **linearized {
+                    if entry.state == state
+                        && entry.low_word == low_word
+                        && *entry.window == *window
+                    {
                         break false;
                     }
                     match entry.collision {
@@ -367,7 +412,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         };
         if inserted {
             self.memo_entries += 1;
-            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.linearized.len();
+            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.window().len();
         }
         inserted
     }
