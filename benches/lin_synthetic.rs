@@ -3,10 +3,13 @@
 //! instant inside its interval), written as Jepsen log lines, imported and checked; and the same
 //! history with one read corrupted, which is not linearizable.
 //!
-//! `cargo bench --bench lin_synthetic`. Deterministic: a fixed seed drives everything.
+//! `cargo bench --bench lin_synthetic`. Deterministic: a fixed seed drives everything. Each
+//! check has a budget of 2 s; a history that needs more is reported `unknown`.
+//! `QUORATE_SYNTHETIC_CLIENTS=16` runs one size only; `QUORATE_SYNTHETIC_DUMP=DIR` writes the
+//! histories as Jepsen logs into DIR instead of checking them.
 
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use quorate::history::import::{self, Format};
 use quorate::lin::external::{self, ModelName};
@@ -113,7 +116,11 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     }
     times.sort_by(f64::total_cmp);
     let result = last.expect("ran");
-    assert_eq!(result.verdict, expected, "{name}");
+    assert!(
+        result.verdict == expected || result.verdict == Verdict::Unknown,
+        "{name}: {}",
+        result.verdict
+    );
     println!(
         "| {name} | {} | {} | {} | {:.3} |",
         result.verdict,
@@ -126,9 +133,22 @@ fn measure(name: &str, text: &str, expected: Verdict) {
 fn main() {
     println!("| history | verdict | ops | configurations | median ms |");
     println!("|---|---|---:|---:|---:|");
+    let only_clients: Option<u64> = std::env::var("QUORATE_SYNTHETIC_CLIENTS")
+        .ok()
+        .and_then(|text| text.parse().ok());
     for (clients, count) in [(8u64, 20_000usize), (16, 20_000), (50, 20_000)] {
+        if only_clients.is_some_and(|only| only != clients) {
+            continue;
+        }
         let ops = history(clients, count, 42 + clients);
         let text = jepsen_log(&ops);
+        if let Some(folder) = std::env::var_os("QUORATE_SYNTHETIC_DUMP") {
+            let _ = std::fs::write(
+                std::path::Path::new(&folder).join(format!("register-{clients}.log")),
+                &text,
+            );
+            continue;
+        }
         measure(
             &format!("register, {clients} clients, {count} ops"),
             &text,

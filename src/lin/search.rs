@@ -14,8 +14,8 @@
 //! force by the differential tests:
 //! - a read-only operation that is legal now is linearized at once, without alternatives
 //!   ([`PartitionSearch::step`] says why that is safe);
-//! - a configuration is abandoned as soon as the read that returns first can no longer become
-//!   legal, whatever else takes effect before it (the model's `could_become_legal`);
+//! - a configuration is abandoned as soon as one of the first reads to return can no longer
+//!   become legal, whatever else takes effect before it (the model's `could_become_legal`);
 //! - of several open operations that are equal, only the first not yet linearized is tried
 //!   (they are interchangeable), and open operations that change no state are left out.
 //!
@@ -43,6 +43,8 @@ const NONE: u32 = u32::MAX;
 const HEAD: u32 = 0;
 /// Steps a partition runs before the scheduler moves on to the next.
 const SLICE_STEPS: u64 = 2_000;
+/// How many return entries, from the front of the list, the doomed-read check examines.
+const RETURNS_EXAMINED_MAX: usize = 8;
 /// Rough bytes per memo entry beyond its bitset (the table slot, the entry, the allocation).
 const MEMO_ENTRY_OVERHEAD_BYTES: usize = 72;
 
@@ -272,25 +274,36 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         Progress::Running
     }
 
-    /// The read-only operation that returns first, if it can no longer become legal whatever
-    /// else takes effect before it returns (the model's `could_become_legal`).
+    /// A read-only operation among the first few to return that can no longer become legal,
+    /// whatever else takes effect before it returns (the model's `could_become_legal`).
+    ///
+    /// Every pending read is bound this way, not only the first: a write linearized too early
+    /// dooms whichever later read needed the value it overwrote. Only the first
+    /// [`RETURNS_EXAMINED_MAX`] return entries are examined, to keep a step's cost independent of
+    /// the history's length.
     fn doomed_read(&self) -> Option<u32> {
         let mut index = self.node(HEAD).next;
-        while index != NONE {
+        let mut returns_examined = 0;
+        while index != NONE && returns_examined < RETURNS_EXAMINED_MAX {
             let node = self.node(index);
-            if !node.is_call && self.read_only[node.op as usize] {
-                let mut before = CallsBefore {
-                    nodes: &self.nodes,
-                    ops: &self.ops,
-                    index: self.node(HEAD).next,
-                    end: index,
-                };
-                let possible = self.model.could_become_legal(
-                    &self.states[self.state as usize],
-                    &self.ops[node.op as usize].op,
-                    &mut before,
-                );
-                return (!possible).then_some(node.op);
+            if !node.is_call {
+                returns_examined += 1;
+                if self.read_only[node.op as usize] {
+                    let mut before = CallsBefore {
+                        nodes: &self.nodes,
+                        ops: &self.ops,
+                        index: self.node(HEAD).next,
+                        end: index,
+                    };
+                    let possible = self.model.could_become_legal(
+                        &self.states[self.state as usize],
+                        &self.ops[node.op as usize].op,
+                        &mut before,
+                    );
+                    if !possible {
+                        return Some(node.op);
+                    }
+                }
             }
             index = node.next;
         }
