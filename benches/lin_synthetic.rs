@@ -106,11 +106,14 @@ fn jepsen_log(ops: &[Op]) -> String {
 fn measure(name: &str, text: &str, expected: Verdict) {
     let mut times = Vec::new();
     let mut last = None;
-    for _ in 0..5 {
+    let budget = Budget {
+        time_max: Some(Duration::from_secs(2)),
+        memory_bytes_max: Some(4_000_000_000),
+    };
+    for _ in 0..3 {
         let started = Instant::now();
         let history = import::import(text.as_bytes(), Format::JepsenLog).expect("imports");
-        let result =
-            external::check(&history, ModelName::Etcd, None, &Budget::unlimited()).expect("checks");
+        let result = external::check(&history, ModelName::Etcd, None, &budget).expect("checks");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         last = Some(result);
     }
