@@ -72,6 +72,18 @@ fn agree<M: Model>(
         ops
     );
     prop_assert_eq!(result.counterexample.is_some(), !fast);
+    if let Some(counterexample) = &result.counterexample {
+        // The reported prefix is a legal sequence that ends in the reported state.
+        let mut state = initial.clone();
+        for report in &counterexample.prefix {
+            let op = &ops[report.id as usize].op;
+            state = model
+                .step(&state, op)
+                .apply(&state)
+                .ok_or_else(|| TestCaseError::fail(format!("prefix step {op:?} is illegal")))?;
+        }
+        prop_assert_eq!(model.describe_state(&state), counterexample.state.clone());
+    }
     Ok(())
 }
 

@@ -49,7 +49,7 @@ pub trait Model {
     type State: Clone + Eq + Hash + fmt::Debug;
     /// An operation together with what it observed (or `None`-like variants when the outcome is
     /// unknown).
-    type Op: Clone + fmt::Debug;
+    type Op: Clone + Eq + Hash + fmt::Debug;
 
     /// The model's name, as `--model` spells it.
     fn name(&self) -> &'static str;

@@ -10,6 +10,15 @@
 //! nothing linearized. Open operations (no completion) have no return entry, so they may be
 //! linearized anywhere after their call, or never.
 //!
+//! Beyond Lowe's memoisation, the search prunes in three ways, each checked against a brute
+//! force by the differential tests:
+//! - a read-only operation that is legal now is linearized at once, without alternatives
+//!   ([`PartitionSearch::step`] says why that is safe);
+//! - a configuration is abandoned as soon as one of the first reads to return can no longer
+//!   become legal, whatever else takes effect before it (the model's `could_become_legal`);
+//! - of several open operations that are equal, only the first not yet linearized is tried
+//!   (they are interchangeable), and open operations that change no state are left out.
+//!
 //! The linearized set is a bitset with a Zobrist hash kept up to date as bits flip, so looking a
 //! configuration up in the memo costs O(1) expected, plus one comparison of bitsets on a hit.
 //! States are interned (numbered) and transitions cached, so a model's `step` runs once per
@@ -34,6 +43,8 @@ const NONE: u32 = u32::MAX;
 const HEAD: u32 = 0;
 /// Steps a partition runs before the scheduler moves on to the next.
 const SLICE_STEPS: u64 = 2_000;
+/// How many return entries, from the front of the list, the doomed-read check examines.
+const RETURNS_EXAMINED_MAX: usize = 8;
 /// Rough bytes per memo entry beyond its bitset (the table slot, the entry, the allocation).
 const MEMO_ENTRY_OVERHEAD_BYTES: usize = 72;
 
@@ -58,9 +69,15 @@ struct Frame {
 }
 
 /// A memoised configuration: (linearized set, state). Entries whose hashes collide chain.
+///
+/// The set is stored as its window: the words from the first that is not full to the last that
+/// is not empty. Operations are numbered in invocation order, and everything before the first
+/// operation not yet linearized is linearized, so the window spans about as many operations as
+/// run concurrently, not the whole history.
 #[derive(Debug)]
 struct MemoEntry {
-    linearized: Box<[u64]>,
+    low_word: u32,
+    window: Box<[u64]>,
     state: u32,
     collision: Option<Box<MemoEntry>>,
 }
@@ -72,6 +89,9 @@ struct Deepest {
     prefix: Vec<u32>,
     state: u32,
     blocked: u32,
+    /// The lowest the stack has been since `prefix` was recorded: the stack still agrees with
+    /// `prefix` below that height, so recording again copies only what lies above it.
+    low_water: usize,
 }
 
 /// What came of trying to linearize an operation.
@@ -103,8 +123,14 @@ pub(super) struct PartitionSearch<'m, M: Model> {
     nodes: Vec<Node>,
     cursor: u32,
     linearized: Vec<u64>,
+    /// The first word of `linearized` that is not full (its length if all are).
+    low_word: usize,
+    /// The last word of `linearized` that is not empty (0 if none is).
+    top_word: usize,
     linearized_hash: u64,
     zobrist: Vec<u64>,
+    /// For an open operation, the open operation with an equal `Op` just before it in the list.
+    twin_before: Vec<u32>,
     states: Vec<M::State>,
     state_numbers: HashMap<M::State, u32, FxBuild>,
     state: u32,
@@ -121,12 +147,17 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     /// Prepares the search of `partition` from `initial`. Operations that say nothing are left
     /// out; an operation that completes before it is invoked is taken to complete at once.
     pub(super) fn new(model: &'m M, partition: Partition<M::Op>, initial: &M::State) -> Self {
-        let ops: Vec<TimedOp<M::Op>> = partition
-            .ops
+        let mut ops: Vec<TimedOp<M::Op>> = partition.ops;
+        // Numbered in invocation order, the linearized set stays a short window (see MemoEntry).
+        ops.sort_by_key(|timed| timed.time_invoke);
+        let ops: Vec<TimedOp<M::Op>> = ops
             .into_iter()
-            .filter(|timed| !model.says_nothing(&timed.op))
+            // An operation that says nothing, or an open one that changes no state, can always be
+            // left out: it constrains nothing.
+            .filter(|timed| !leaves_out(model, timed))
             .collect();
         let nodes = build_list(&ops);
+        let twin_before = twins_before(&ops, &nodes);
         let read_only = ops
             .iter()
             .map(|timed| model.is_read_only(&timed.op))
@@ -143,8 +174,11 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             nodes,
             cursor: HEAD,
             linearized: vec![0; words],
+            low_word: 0,
+            top_word: 0,
             linearized_hash: 0,
             zobrist,
+            twin_before,
             states: Vec::new(),
             state_numbers: HashMap::default(),
             state: 0,
@@ -211,6 +245,10 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             self.note_blocked(node.op);
             return self.backtrack();
         }
+        if self.has_unlinearized_twin_before(node.op) {
+            self.cursor = node.next;
+            return Progress::Running;
+        }
         let state_before = self.state;
         let read_only = self.read_only[node.op as usize];
         match self.try_linearize(node.op) {
@@ -236,25 +274,36 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         Progress::Running
     }
 
-    /// The read-only operation that returns first, if it can no longer become legal whatever
-    /// else takes effect before it returns (the model's `could_become_legal`).
+    /// A read-only operation among the first few to return that can no longer become legal,
+    /// whatever else takes effect before it returns (the model's `could_become_legal`).
+    ///
+    /// Every pending read is bound this way, not only the first: a write linearized too early
+    /// dooms whichever later read needed the value it overwrote. Only the first
+    /// [`RETURNS_EXAMINED_MAX`] return entries are examined, to keep a step's cost independent of
+    /// the history's length.
     fn doomed_read(&self) -> Option<u32> {
         let mut index = self.node(HEAD).next;
-        while index != NONE {
+        let mut returns_examined = 0;
+        while index != NONE && returns_examined < RETURNS_EXAMINED_MAX {
             let node = self.node(index);
-            if !node.is_call && self.read_only[node.op as usize] {
-                let mut before = CallsBefore {
-                    nodes: &self.nodes,
-                    ops: &self.ops,
-                    index: self.node(HEAD).next,
-                    end: index,
-                };
-                let possible = self.model.could_become_legal(
-                    &self.states[self.state as usize],
-                    &self.ops[node.op as usize].op,
-                    &mut before,
-                );
-                return (!possible).then_some(node.op);
+            if !node.is_call {
+                returns_examined += 1;
+                if self.read_only[node.op as usize] {
+                    let mut before = CallsBefore {
+                        nodes: &self.nodes,
+                        ops: &self.ops,
+                        index: self.node(HEAD).next,
+                        end: index,
+                    };
+                    let possible = self.model.could_become_legal(
+                        &self.states[self.state as usize],
+                        &self.ops[node.op as usize].op,
+                        &mut before,
+                    );
+                    if !possible {
+                        return Some(node.op);
+                    }
+                }
             }
             index = node.next;
         }
@@ -265,6 +314,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     /// on to the next choice after it.
     fn backtrack(&mut self) -> Progress {
         while let Some(frame) = self.stack.pop() {
+            self.deepest.low_water = self.deepest.low_water.min(self.stack.len());
             let call = self.node(frame.call_node);
             self.unlift(frame.call_node);
             self.flip(call.op);
@@ -295,15 +345,57 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
     }
 
     fn flip(&mut self, op: u32) {
-        self.linearized[(op / 64) as usize] ^= 1 << (op % 64);
+        let word = (op / 64) as usize;
+        self.linearized[word] ^= 1 << (op % 64);
         self.linearized_hash ^= self.zobrist[op as usize];
+        self.update_window(word);
+    }
+
+    /// Keeps `low_word` and `top_word` true after `word` changed.
+    fn update_window(&mut self, word: usize) {
+        let bits = self.linearized[word];
+        if word < self.low_word && bits != u64::MAX {
+            self.low_word = word;
+        }
+        while self.low_word < self.linearized.len() && self.linearized[self.low_word] == u64::MAX {
+            self.low_word += 1;
+        }
+        if bits != 0 && word > self.top_word {
+            self.top_word = word;
+        }
+        while self.top_word > 0 && self.linearized[self.top_word] == 0 {
+            self.top_word -= 1;
+        }
+    }
+
+    /// The linearized set's window (see [`MemoEntry`]).
+    fn window(&self) -> &[u64] {
+        let end = (self.top_word + 1).max(self.low_word);
+        &self.linearized[self.low_word..end]
+    }
+
+    fn is_linearized(&self, op: u32) -> bool {
+        self.linearized[(op / 64) as usize] & (1 << (op % 64)) != 0
+    }
+
+    /// Whether `op` is open and an open operation equal to it, earlier in the list, is not
+    /// linearized. Linearizing `op` would lead to a configuration symmetric to the one that
+    /// linearizing that twin leads to (both are invoked, neither has a return entry), and the
+    /// search has tried the twin already from this configuration, since it comes first in the
+    /// list. (Linearized twins are always a prefix of their group, as backtracking is LIFO.)
+    fn has_unlinearized_twin_before(&self, op: u32) -> bool {
+        let twin = self.twin_before[op as usize];
+        twin != NONE && !self.is_linearized(twin)
     }
 
     /// Records (current linearized set, `state`) in the memo; false if it was there already.
     fn memo_insert(&mut self, hash: u64, state: u32) -> bool {
-        let linearized = &self.linearized;
+        let low_word = self.low_word as u32;
+        let end = (self.top_word + 1).max(self.low_word);
+        let window = &self.linearized[self.low_word..end];
         let fresh = || MemoEntry {
-            linearized: linearized.clone().into_boxed_slice(),
+            low_word,
+            window: window.into(),
             state,
             collision: None,
         };
@@ -315,7 +407,10 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
             Entry::Occupied(occupied) => {
                 let mut entry = occupied.into_mut();
                 loop {
-                    if entry.state == state && *entry.linearized == **linearized {
+                    if entry.state == state
+                        && entry.low_word == low_word
+                        && *entry.window == *window
+                    {
                         break false;
                     }
                     match entry.collision {
@@ -330,7 +425,7 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         };
         if inserted {
             self.memo_entries += 1;
-            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.linearized.len();
+            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.window().len();
         }
         inserted
     }
@@ -408,16 +503,20 @@ impl<'m, M: Model> PartitionSearch<'m, M> {
         if self.deepest.reached && self.stack.len() <= self.deepest.prefix.len() {
             return;
         }
-        let prefix = self
-            .stack
-            .iter()
-            .map(|frame| self.node(frame.call_node).op)
-            .collect();
+        let low_water = self.deepest.low_water.min(self.stack.len());
+        let mut prefix = std::mem::take(&mut self.deepest.prefix);
+        prefix.truncate(low_water);
+        prefix.extend(
+            self.stack[low_water..]
+                .iter()
+                .map(|frame| self.nodes[frame.call_node as usize].op),
+        );
         self.deepest = Deepest {
             reached: true,
             prefix,
             state: self.state,
             blocked: op,
+            low_water: self.stack.len(),
         };
     }
 
@@ -470,6 +569,29 @@ impl<'s, Op> Iterator for CallsBefore<'s, Op> {
         }
         None
     }
+}
+
+/// For each open operation, the open operation with an equal `Op` whose call comes just before
+/// its own in the list (`NONE` if there is none, and for completed operations).
+fn twins_before<Op: Eq + std::hash::Hash>(ops: &[TimedOp<Op>], nodes: &[Node]) -> Vec<u32> {
+    let mut last_open_with: HashMap<&Op, u32, FxBuild> = HashMap::default();
+    let mut twin_before = vec![NONE; ops.len()];
+    for node in nodes.iter().skip(1) {
+        let timed = &ops[node.op as usize];
+        if node.is_call && timed.time_complete.is_none() {
+            if let Some(twin) = last_open_with.insert(&timed.op, node.op) {
+                twin_before[node.op as usize] = twin;
+            }
+        }
+    }
+    twin_before
+}
+
+/// Whether the search leaves `timed` out: an operation that says nothing, or an open one that
+/// changes no state, constrains nothing.
+fn leaves_out<M: Model>(model: &M, timed: &TimedOp<M::Op>) -> bool {
+    let is_open = timed.time_complete.is_none();
+    model.says_nothing(&timed.op) || (is_open && model.is_read_only(&timed.op))
 }
 
 /// The list of call and return entries in real-time order, behind a head sentinel: by time,

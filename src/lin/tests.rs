@@ -140,3 +140,42 @@ fn register_entry_point_treats_equal_times_as_concurrent() {
 }
 
 use super::RegisterOp as RegisterOp_;
+
+#[test]
+fn a_hard_partition_does_not_hide_an_easy_violation() {
+    // The first partition would take astronomically long (forty concurrent writes, then reads
+    // that no order explains); the second fails at once. Round-robin slices find the second.
+    let mut hard: Vec<_> = (0..40)
+        .map(|index| timed(index, RegisterOp::Write(int(index as i64)), 0, Some(100)))
+        .collect();
+    hard.push(timed(100, RegisterOp::Read(Some(int(5))), 200, Some(201)));
+    hard.push(timed(101, RegisterOp::Read(Some(int(6))), 202, Some(203)));
+    hard.push(timed(102, RegisterOp::Read(Some(int(5))), 204, Some(205)));
+    let easy = vec![
+        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, RegisterOp::Read(Some(int(2))), 2, Some(3)),
+    ];
+    let partitions = vec![
+        Partition {
+            label: "hard".to_string(),
+            ops: hard,
+        },
+        Partition {
+            label: "easy".to_string(),
+            ops: easy,
+        },
+    ];
+    let result = check(
+        &KnossosRegister { with_cas: true },
+        partitions,
+        &int(0),
+        &Budget::unlimited(),
+    );
+    assert_eq!(result.verdict, Verdict::NotLinearizable);
+    assert_eq!(
+        result
+            .counterexample
+            .map(|counterexample| counterexample.partition),
+        Some("easy".to_string())
+    );
+}

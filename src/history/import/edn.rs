@@ -193,18 +193,19 @@ pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
 /// Reads exactly one EDN value from `text` (surrounding whitespace and comments allowed).
 pub fn read_value(text: &str) -> Result<Edn, ImportError> {
     let mut reader = Reader::new(text);
-    reader.skip_whitespace_and_comments()?;
-    if reader.peek().is_none() {
-        return Err(reader.error("expected a value, found nothing"));
-    }
-    let value = reader
-        .read_form(0)?
-        .ok_or_else(|| reader.error("expected a value, found only a discarded form"))?;
+    let value = reader.read_first()?;
     reader.skip_whitespace_and_comments()?;
     if reader.peek().is_some() {
         return Err(reader.error("unexpected text after the value"));
     }
     Ok(value)
+}
+
+/// Reads the first EDN value of `text` and returns it with the text after it.
+pub fn read_first_value(text: &str) -> Result<(Edn, &str), ImportError> {
+    let mut reader = Reader::new(text);
+    let value = reader.read_first()?;
+    Ok((value, text.get(reader.position..).unwrap_or("")))
 }
 
 struct Reader<'t> {
@@ -234,6 +235,16 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// The first value, after any whitespace and comments.
+    fn read_first(&mut self) -> Result<Edn, ImportError> {
+        self.skip_whitespace_and_comments()?;
+        if self.peek().is_none() {
+            return Err(self.error("expected a value, found nothing"));
+        }
+        self.read_form(0)?
+            .ok_or_else(|| self.error("expected a value, found only a discarded form"))
+    }
+
     fn error(&self, message: impl Into<String>) -> ImportError {
         ImportError::at(self.line, self.column, message)
     }
@@ -248,6 +259,21 @@ impl<'t> Reader<'t> {
 
     /// Advances one character (not one byte), keeping line and column.
     fn bump(&mut self) {
+        match self.peek() {
+            None => return,
+            Some(b'\n') => {
+                self.position += 1;
+                self.line += 1;
+                self.column = 1;
+                return;
+            }
+            Some(byte) if byte.is_ascii() => {
+                self.position += 1;
+                self.column += 1;
+                return;
+            }
+            Some(_) => {}
+        }
         let Some(character) = self
             .text
             .get(self.position..)
@@ -418,6 +444,23 @@ impl<'t> Reader<'t> {
         self.bump();
         let mut text = String::new();
         loop {
+            // Copy the run of plain ASCII up to the next quote, backslash or non-ASCII byte at once.
+            let rest = self.bytes.get(self.position..).unwrap_or(&[]);
+            let plain = rest
+                .iter()
+                .take_while(|&&byte| {
+                    byte != b'"' && byte != b'\\' && byte != b'\n' && byte.is_ascii()
+                })
+                .count();
+            if plain > 0 {
+                text.push_str(
+                    self.text
+                        .get(self.position..self.position + plain)
+                        .unwrap_or(""),
+                );
+                self.position += plain;
+                self.column += plain;
+            }
             let Some(character) = self
                 .text
                 .get(self.position..)

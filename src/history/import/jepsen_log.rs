@@ -1,11 +1,12 @@
 //! Jepsen log lines, as in Porcupine's etcd test data:
 //! `INFO  jepsen.util - 3 :invoke :cas [1 4]` (fields separated by tabs or runs of spaces).
+//! Fields after the value (`:hint 3` in some of Porcupine's logs) are ignored.
 //!
 //! Lines that are not operation lines are skipped, as Porcupine skips them: other loggers, blank
 //! lines, and `jepsen.util` messages whose first field is not a process (a number). An operation
 //! line whose other fields do not parse is an error naming it. Nemesis lines are ignored.
 
-use super::edn::{read_value, Edn};
+use super::edn::{read_first_value, read_value, Edn};
 use super::events::{event_type_of, Event};
 use super::ImportError;
 
@@ -101,17 +102,20 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
     let value = if rest.trim().is_empty() {
         Edn::Nil
     } else {
-        read_value(rest).map_err(|error| {
-            ImportError::at(
-                line,
-                value_column,
-                format!(
-                    "the value {:?} does not parse: {}",
-                    rest.trim(),
-                    error.message
-                ),
-            )
-        })?
+        // Later fields (`:hint 3` in some of Porcupine's logs) are ignored.
+        read_first_value(rest)
+            .map(|(value, _)| value)
+            .map_err(|error| {
+                ImportError::at(
+                    line,
+                    value_column,
+                    format!(
+                        "the value {:?} does not parse: {}",
+                        rest.trim(),
+                        error.message
+                    ),
+                )
+            })?
     };
     Ok(Some(Event {
         line,

@@ -32,6 +32,15 @@ fn porcupine_reads_a_failed_cas_as_completed() {
 }
 
 #[test]
+fn jepsen_log_fields_after_the_value_are_ignored() {
+    check(
+        "INFO  jepsen.util - 6 \t:invoke :write \t38 \t:hint 0\nINFO  jepsen.util - 6 \t:ok :write \t38 \t:hint 2\n",
+        Format::JepsenLog,
+        "line 1: process 6 write 38 (ok)",
+    );
+}
+
+#[test]
 fn porcupine_kv_lines_carry_keys() {
     check(
         "{:process 0, :type :invoke, :f :get, :key \"3\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"3\", :value \"x 0 0 y\"}\n",
