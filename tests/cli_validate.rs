@@ -21,7 +21,7 @@ fn validate_accepts_the_example() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout.trim(),
-        "histories/example.json: valid history, 8 operations, 1 faults, 6 replica snapshots"
+        "histories/example.json: valid history, 9 operations, 1 faults, 6 replica snapshots"
     );
 }
 
@@ -43,6 +43,22 @@ fn validate_rejects_a_broken_copy_naming_the_problem() {
         stderr.ends_with(
             "broken.json: operation #5 completes at 3 ms, before it was invoked at 30 ms\n"
         ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_rejects_a_context_the_client_never_read() {
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("unread-context.json");
+    let text = std::fs::read_to_string("histories/example.json").unwrap();
+    // Drop client 1's read of v3: its delete then names a value it never read.
+    let text = text.replace("\"id\": 8, \"client\": 1", "\"id\": 8, \"client\": 2");
+    std::fs::write(&broken, text).unwrap();
+    let (code, _, stderr) = quorate(&["validate", broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("delete #4 (value \"d1\", client 1) has \"v3\" in its context, but client 1 had not read \"v3\""),
         "{stderr}"
     );
 }

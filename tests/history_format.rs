@@ -11,7 +11,7 @@ const EXAMPLE: &str = include_str!("../histories/example.json");
 #[test]
 fn documented_example_loads() {
     let history = History::from_json(EXAMPLE).expect("histories/example.json is valid");
-    assert_eq!(history.operations.len(), 8);
+    assert_eq!(history.operations.len(), 9);
     assert!(history.config.is_some());
     let get = &history.operations[6];
     assert_eq!(

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::check;
 use crate::history::History;
 
 use super::Exit;
@@ -13,7 +14,15 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    match History::load(&args.file) {
+    // DESIGN.md's well-formed contexts are a precondition of every check, so validation rejects
+    // what `check` would reject as input (the test lives with the checker, which owns causality).
+    let loaded = History::load(&args.file)
+        .map_err(|error| error.to_string())
+        .and_then(|history| {
+            check::check_precondition(&history).map_err(|error| error.to_string())?;
+            Ok(history)
+        });
+    match loaded {
         Ok(history) => {
             let replicas = history.replicas.as_ref().map_or(0, Vec::len);
             println!(

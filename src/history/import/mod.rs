@@ -173,7 +173,13 @@ pub fn detect(bytes: &[u8]) -> Detected {
         .map(str::trim)
         .find(|line| !line.is_empty() && !line.starts_with(';'))
         .unwrap_or("");
-    if first_line.starts_with('{') && text.contains("\"operations\"") {
+    // A JSON object's first key is a string; EDN maps open with a keyword (`{:process 0 …}`).
+    // This reads only the document's start: a simulated history's `scenario` can put its
+    // `"operations"` field megabytes in.
+    let json_object = text.trim_start().strip_prefix('{').is_some_and(|rest| {
+        rest.trim_start().starts_with('"') || rest.trim_start().starts_with('}')
+    });
+    if json_object {
         Detected::QuorateJson
     } else if first_line.contains("jepsen.util") || first_line.starts_with("INFO") {
         Detected::External(Format::JepsenLog)

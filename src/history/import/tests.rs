@@ -95,3 +95,20 @@ fn detects_formats() {
         Detected::External(Format::Edn)
     );
 }
+
+#[test]
+fn detects_json_by_its_first_key_however_far_the_operations_are() {
+    let mut large = String::from("{\n  \"version\": 1,\n  \"scenario\": \"");
+    large.push_str(&"x".repeat(200 * 1024));
+    large.push_str("\",\n  \"operations\": []\n}");
+    assert_eq!(detect(large.as_bytes()), Detected::QuorateJson);
+    assert_eq!(detect(b"  {}"), Detected::QuorateJson);
+    assert_eq!(
+        detect(b"{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}"),
+        Detected::External(Format::PorcupineKv)
+    );
+    assert_eq!(
+        detect(b"[{:type :invoke, :f :read}]"),
+        Detected::External(Format::Edn)
+    );
+}
