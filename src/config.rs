@@ -18,6 +18,10 @@
 //! assert_eq!(broken.validate().unwrap_err().to_string(), "r = 4 is larger than n = 3: a read cannot wait for more replies than there are replicas");
 //! ```
 
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 /// How concurrent writes to one key are resolved.
@@ -98,6 +102,105 @@ pub struct Config {
     pub client_timeout_ms: u64,
     /// How long a coordinator waits for replicas before it answers `fail`.
     pub request_timeout_ms: u64,
+    /// Deliberate bugs switched on in the reference store (the bug zoo, DESIGN.md §7); empty,
+    /// and absent from JSON, for a correct store.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub bugs: BTreeSet<Bug>,
+}
+
+/// A deliberate, realistic bug of the reference store, off unless a configuration names it.
+///
+/// The bug zoo is mutation testing of the harness itself: each bug is a mistake real leaderless
+/// stores have made, and the tests prove that a focused search finds and minimizes every one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bug {
+    VnodeClock,
+    IgnoreContext,
+    RepairOverwrites,
+    QuorumDoubleCount,
+    HintLostOnRestart,
+    AaeSkipsBucket,
+    EarlyReap,
+    LwwReversed,
+    SloppyReadsCountFallbacks,
+    StaleContext,
+}
+
+impl Bug {
+    pub const ALL: [Bug; 10] = [
+        Bug::VnodeClock,
+        Bug::IgnoreContext,
+        Bug::RepairOverwrites,
+        Bug::QuorumDoubleCount,
+        Bug::HintLostOnRestart,
+        Bug::AaeSkipsBucket,
+        Bug::EarlyReap,
+        Bug::LwwReversed,
+        Bug::SloppyReadsCountFallbacks,
+        Bug::StaleContext,
+    ];
+
+    /// The name the command line and JSON use, e.g. `vnode-clock`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::VnodeClock => "vnode-clock",
+            Bug::IgnoreContext => "ignore-context",
+            Bug::RepairOverwrites => "repair-overwrites",
+            Bug::QuorumDoubleCount => "quorum-double-count",
+            Bug::HintLostOnRestart => "hint-lost-on-restart",
+            Bug::AaeSkipsBucket => "aae-skips-bucket",
+            Bug::EarlyReap => "early-reap",
+            Bug::LwwReversed => "lww-reversed",
+            Bug::SloppyReadsCountFallbacks => "sloppy-reads-count-fallbacks",
+            Bug::StaleContext => "stale-context",
+        }
+    }
+
+    /// What the bug does, in two sentences.
+    pub fn description(self) -> &'static str {
+        match self {
+            Bug::VnodeClock => "The coordinator merges the put's context with its own entry and increments its counter instead of minting a dot, as Riak did before dotted version vectors. Two concurrent writes through one coordinator then look ordered, and the second silently overwrites the first.",
+            Bug::IgnoreContext => "A put is stored with an empty context instead of the one its client read. Nothing is ever overwritten: every write becomes one more sibling, including those that replace values their client had read.",
+            Bug::RepairOverwrites => "Read repair replaces the stale replica's state with the read's merge instead of merging into it. A write that reached the replica after it answered the read is wiped from it.",
+            Bug::QuorumDoubleCount => "The coordinator counts acknowledgements and replies instead of the distinct nodes that sent them. A duplicated message then counts twice toward w or r, so a write or read can succeed with one replica too few.",
+            Bug::HintLostOnRestart => "A fallback node keeps its hints in memory only, so a restart loses them even with durable storage. The home node never receives the hinted writes unless something else repairs it.",
+            Bug::AaeSkipsBucket => "The anti-entropy exchange compares the Merkle leaves with an off-by-one loop that never looks at the last bucket. Replicas that differ only in keys of that bucket are never repaired.",
+            Bug::EarlyReap => "A delayed tombstone reap fires when its timer is due without asking the other primaries whether they hold the tombstone. A primary that missed the delete still holds the value, and anti-entropy brings it back.",
+            Bug::LwwReversed => "The read coordinator's merge of LWW replies keeps the smaller timestamp instead of the larger one. A read then returns the older of two versions when its replicas disagree.",
+            Bug::SloppyReadsCountFallbacks => "With hinted handoff on but sloppy quorum off, reads ask fallbacks for their hints and count those replies toward r. A strict read can then be answered by one home node and a fallback that knows nothing.",
+            Bug::StaleContext => "A get whose result has several siblings returns a context that misses the last sibling's dot. The client's next put then fails to overwrite a sibling it had read, which stays as a dominated sibling.",
+        }
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Bug {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Bug, String> {
+        Bug::ALL
+            .into_iter()
+            .find(|bug| bug.name() == text.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
+                format!("unknown bug {text:?}; the bugs are {}", names.join(", "))
+            })
+    }
+}
+
+/// Parses a comma-separated list of bug names (empty parts are ignored).
+pub fn parse_bugs(list: &str) -> Result<BTreeSet<Bug>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(Bug::from_str)
+        .collect()
 }
 
 /// A configuration that cannot work, with the reason in words.
@@ -151,6 +254,7 @@ impl Default for Config {
             reaping: Reaping::Keep,
             client_timeout_ms: 500,
             request_timeout_ms: 200,
+            bugs: BTreeSet::new(),
         }
     }
 }
@@ -302,6 +406,11 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the deliberate bug `bug` is switched on.
+    pub fn has_bug(&self, bug: Bug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
     /// r + w > n with only home nodes counting: every read quorum meets every write quorum.
     pub fn is_strict_quorum(&self) -> bool {
         self.r + self.w > self.n && !self.sloppy_quorum
@@ -344,6 +453,31 @@ mod tests {
             |c| c.timestamps = Timestamps::Quorum,
             "timestamps = quorum needs resolution = lww: siblings have no timestamps",
         );
+    }
+
+    #[test]
+    fn bugs_parse_by_name_and_stay_out_of_json_when_off() {
+        for bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
+            let json = serde_json::to_string(&bug).unwrap();
+            assert_eq!(json, format!("\"{}\"", bug.name()));
+        }
+        let error = "vnode-clok".parse::<Bug>().unwrap_err();
+        assert!(
+            error.contains("the bugs are vnode-clock, ignore-context"),
+            "{error}"
+        );
+        assert_eq!(
+            parse_bugs("early-reap, vnode-clock,").unwrap(),
+            BTreeSet::from([Bug::VnodeClock, Bug::EarlyReap])
+        );
+        let config = Config::default();
+        assert!(!serde_json::to_string(&config).unwrap().contains("bugs"));
+        let mut buggy = config;
+        buggy.bugs.insert(Bug::StaleContext);
+        let text = serde_json::to_string(&buggy).unwrap();
+        assert!(text.contains(r#""bugs":["stale-context"]"#), "{text}");
+        assert_eq!(Config::from_json(&text).unwrap(), buggy);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [`sim`]: the deterministic fault-injecting simulator: scenario → history.
 //! - [`render`]: a history as a self-contained HTML timeline.
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
+//! - [`zoo`]: the bug zoo's focused hunts: find and minimize each deliberate store bug.
 //! - [`cli`]: the `quorate` command line.
 
 pub mod causality;
@@ -26,3 +27,4 @@ pub mod render;
 pub mod sim;
 pub mod staleness;
 pub mod store;
+pub mod zoo;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::Config;
+use crate::config::{parse_bugs, Config};
 use crate::history::{OpKind, Outcome};
 use crate::sim::{self, GenerateOptions, Latency, Scenario};
 
@@ -37,6 +37,12 @@ pub(super) struct Args {
     /// of generating one; --config and --seed, when given, replace the scenario's own.
     #[arg(long, conflicts_with_all = ["ops", "clients", "keys", "faults"])]
     scenario: Option<PathBuf>,
+    /// Deliberate store bugs to switch on (the bug zoo), by name: repeat the flag or separate
+    /// names by commas (vnode-clock, ignore-context, repair-overwrites, quorum-double-count,
+    /// hint-lost-on-restart, aae-skips-bucket, early-reap, lww-reversed,
+    /// sloppy-reads-count-fallbacks, stale-context).
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
     /// Where to write the history (JSON).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -80,6 +86,10 @@ fn build(args: &Args) -> Result<Scenario, String> {
     if let Some(text) = &args.latency {
         scenario.network.latency = parse_latency(text)?;
         scenario.validate().map_err(|error| error.to_string())?;
+    }
+    for list in &args.bugs {
+        let bugs = parse_bugs(list).map_err(|error| format!("--bug: {error}"))?;
+        scenario.config.bugs.extend(bugs);
     }
     Ok(scenario)
 }

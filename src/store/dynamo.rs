@@ -4,13 +4,18 @@
 //! knows about time except the node's clock, or about the network except the messages it sends.
 //! All repair paths (replication, read repair, anti-entropy, hinted handoff) go through one
 //! merge ([`Object::merge`]), which never overwrites.
+//!
+//! The deliberate bugs of the bug zoo ([`Bug`], DESIGN.md §7) are hooks here, each behind
+//! [`Config::has_bug`]; with the configuration's `bugs` empty, every hook takes the correct path.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
-use crate::config::{Config, ConfigError, Durability, ReadRepair, Reaping, Resolution, Timestamps};
+use crate::config::{
+    Bug, Config, ConfigError, Durability, ReadRepair, Reaping, Resolution, Timestamps,
+};
 use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
 
 use super::object::{Object, Version};
@@ -61,12 +66,14 @@ pub struct Dynamo {
 #[derive(Clone, Debug)]
 pub enum DynamoMessage {
     /// Merge `object` in (replication, read repair); with `hint_for`, keep it as a hint for that
-    /// home node. Acknowledged when `ack` names a coordinator's request.
+    /// home node. Acknowledged when `ack` names a coordinator's request. `replace` is set only by
+    /// the `repair-overwrites` bug: the receiver replaces its state instead of merging.
     Store {
         key: Key,
         object: Arc<Object>,
         ack: Option<u64>,
         hint_for: Option<NodeId>,
+        replace: bool,
     },
     StoreAck {
         ack: u64,
@@ -308,6 +315,50 @@ impl Dynamo {
         !fallback || self.config.sloppy_quorum
     }
 
+    /// Whether a read turns to fallbacks for silent home nodes: under a sloppy quorum, or (the
+    /// `sloppy-reads-count-fallbacks` bug) whenever hinted handoff is on.
+    fn reads_ask_fallbacks(&self) -> bool {
+        self.config.sloppy_quorum
+            || (self.config.hinted_handoff && self.config.has_bug(Bug::SloppyReadsCountFallbacks))
+    }
+
+    /// The context a put is stored with: the client's, unless a bug changes it. `vnode-clock`
+    /// adds the coordinator's own entry as the local object has it (Riak's pre-DVV vclock
+    /// increment, which claims the put saw every earlier write of this coordinator);
+    /// `ignore-context` drops it.
+    fn effective_context(
+        &self,
+        context: &VersionVector,
+        local: &SiblingSet<Version>,
+        actor: NodeId,
+    ) -> VersionVector {
+        if self.config.has_bug(Bug::IgnoreContext) {
+            return VersionVector::new();
+        }
+        let mut context = context.clone();
+        if self.config.has_bug(Bug::VnodeClock) {
+            if let Some(dot) = Dot::new(actor, local.context().get(actor)) {
+                context.add(dot);
+            }
+        }
+        context
+    }
+
+    /// The `repair-overwrites` bug: the replica takes `object` in place of what it holds.
+    fn overwrite(&self, node: &mut DynamoNode, key: &Key, object: &Arc<Object>, clock_ms: u64) {
+        let same = node
+            .stored
+            .data
+            .get(key)
+            .is_some_and(|mine| mine.digest() == object.digest());
+        if same {
+            return;
+        }
+        node.stored.data.insert(key.clone(), Arc::clone(object));
+        node.changes += 1;
+        self.after_change(node, key, clock_ms);
+    }
+
     /// Merges `object` into this node's home copy of `key`; returns whether it changed.
     fn absorb(
         &self,
@@ -387,9 +438,10 @@ impl Dynamo {
                 let counter = node.stored.minted.max(set.context().get(actor)) + 1;
                 node.stored.minted = counter;
                 let dot = Dot::new(actor, counter).expect("counter + 1 is never 0");
-                set.insert(dot, context, version);
+                let context = self.effective_context(context, &set, actor);
+                set.insert(dot, &context, version);
                 meta.dot = Some(dot);
-                meta.context_vv = Some(context.clone());
+                meta.context_vv = Some(context);
                 Object::Siblings(set)
             }
             Resolution::Lww => {
@@ -411,6 +463,7 @@ impl Dynamo {
                     object: Arc::clone(&object),
                     ack: Some(local),
                     hint_for: None,
+                    replace: false,
                 },
             );
         }
@@ -463,14 +516,17 @@ impl Dynamo {
         let Some(Pending::Read(read)) = node.pending.get_mut(&local) else {
             return;
         };
+        let fallbacks_count = self.config.has_bug(Bug::SloppyReadsCountFallbacks);
         let counted = read
             .replies
             .iter()
-            .filter(|reply| self.counts(reply.fallback))
+            .filter(|reply| self.counts(reply.fallback) || fallbacks_count)
             .count();
+        let repair_replaces = self.config.has_bug(Bug::RepairOverwrites);
+        let reversed = self.config.has_bug(Bug::LwwReversed);
         let mut repair_self = None;
         if !read.answered && read.quorum_merge.is_none() && counted >= self.config.r as usize {
-            let merged = merge_replies(&read.replies);
+            let merged = merge_replies(&read.replies, reversed);
             if self.config.read_repair == ReadRepair::Blocking {
                 if let Some(merged) = &merged {
                     for reply in read.replies.iter().filter(|reply| !reply.fallback) {
@@ -486,6 +542,7 @@ impl Dynamo {
                                         object: Arc::clone(merged),
                                         ack: Some(local),
                                         hint_for: None,
+                                        replace: repair_replaces,
                                     },
                                 );
                             }
@@ -498,7 +555,8 @@ impl Dynamo {
         if !read.answered && read.repairing.is_empty() {
             if let Some(merged) = &read.quorum_merge {
                 read.answered = true;
-                out.reply(read.client, read_reply(merged.as_deref()));
+                let stale_context = self.config.has_bug(Bug::StaleContext);
+                out.reply(read.client, read_reply(merged.as_deref(), stale_context));
             }
         }
         let all_home_replied = read
@@ -507,7 +565,11 @@ impl Dynamo {
             .all(|home| read.replies.iter().any(|r| r.node == *home && !r.fallback));
         let key = read.key.clone();
         if let Some(merged) = repair_self {
-            self.absorb(node, &key, &merged, clock_ms);
+            if repair_replaces {
+                self.overwrite(node, &key, &merged, clock_ms);
+            } else {
+                self.absorb(node, &key, &merged, clock_ms);
+            }
         }
         if all_home_replied {
             let answered = matches!(node.pending.get(&local), Some(Pending::Read(r)) if r.answered && r.repairing.is_empty());
@@ -534,7 +596,8 @@ impl Dynamo {
         if self.config.read_repair == ReadRepair::Off {
             return;
         }
-        let Some(merged) = merge_replies(&read.replies) else {
+        let Some(merged) = merge_replies(&read.replies, self.config.has_bug(Bug::LwwReversed))
+        else {
             return;
         };
         for reply in read.replies.iter().filter(|reply| !reply.fallback) {
@@ -542,7 +605,11 @@ impl Dynamo {
                 continue;
             }
             if reply.node == node.id {
-                self.absorb(node, &read.key, &merged, out.clock_ms());
+                if self.config.has_bug(Bug::RepairOverwrites) {
+                    self.overwrite(node, &read.key, &merged, out.clock_ms());
+                } else {
+                    self.absorb(node, &read.key, &merged, out.clock_ms());
+                }
             } else {
                 out.send(
                     reply.node,
@@ -551,6 +618,7 @@ impl Dynamo {
                         object: Arc::clone(&merged),
                         ack: None,
                         hint_for: None,
+                        replace: self.config.has_bug(Bug::RepairOverwrites),
                     },
                 );
             }
@@ -568,7 +636,8 @@ impl Dynamo {
     ) {
         match node.pending.get_mut(&local) {
             Some(Pending::Read(read)) => {
-                if read.replies.iter().any(|r| r.node == from) {
+                let double_count = self.config.has_bug(Bug::QuorumDoubleCount);
+                if !double_count && read.replies.iter().any(|r| r.node == from) {
                     return; // a duplicate
                 }
                 read.replies.push(ReadReplyRecord {
@@ -579,7 +648,8 @@ impl Dynamo {
                 self.progress_read(node, out, local);
             }
             Some(Pending::Stamp(stamp)) => {
-                if stamp.replies.contains(&from) || !self.counts(fallback) {
+                let double_count = self.config.has_bug(Bug::QuorumDoubleCount);
+                if (!double_count && stamp.replies.contains(&from)) || !self.counts(fallback) {
                     return;
                 }
                 stamp.replies.push(from);
@@ -678,12 +748,13 @@ impl Dynamo {
                             object: Arc::clone(&write.object),
                             ack: Some(local),
                             hint_for: Some(home),
+                            replace: false,
                         },
                     );
                 }
             }
             Some(Pending::Read(read)) => {
-                if !self.config.sloppy_quorum || read.answered || read.fallbacks_asked {
+                if !self.reads_ask_fallbacks() || read.answered || read.fallbacks_asked {
                     return;
                 }
                 read.fallbacks_asked = true;
@@ -732,6 +803,10 @@ impl Dynamo {
                 node.reap_due.remove(&key);
                 continue;
             };
+            if self.config.has_bug(Bug::EarlyReap) {
+                self.reap(node, &key);
+                continue;
+            }
             let digest = object.digest();
             let peers: Vec<NodeId> = self
                 .home(&key)
@@ -824,10 +899,15 @@ fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
     Arc::make_mut(into).merge(other)
 }
 
-fn merge_replies(replies: &[ReadReplyRecord]) -> Option<Arc<Object>> {
+/// The merge of a read's replies; `lww_reversed` (the `lww-reversed` bug) keeps the smaller LWW
+/// version instead of the greater.
+fn merge_replies(replies: &[ReadReplyRecord], lww_reversed: bool) -> Option<Arc<Object>> {
     let mut merged: Option<Arc<Object>> = None;
     for object in replies.iter().filter_map(|reply| reply.object.as_ref()) {
         match &mut merged {
+            Some(into) if lww_reversed && into.keeps_smaller_lww(object) => {
+                *into = Arc::clone(object);
+            }
             Some(into) => {
                 merge_shared(into, object);
             }
@@ -845,13 +925,22 @@ fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
     }
 }
 
-fn read_reply(merged: Option<&Object>) -> Reply<VersionVector> {
+/// A get's answer; `stale_context` (the `stale-context` bug) leaves the last sibling's dot out of
+/// the context of a result with several siblings.
+fn read_reply(merged: Option<&Object>, stale_context: bool) -> Reply<VersionVector> {
     let versions = merged.map(Object::read_values).unwrap_or_default();
-    let context = merged
-        .and_then(|object| object.context().cloned())
-        .unwrap_or_default();
+    let mut context_vv = merged.and_then(|object| object.context().cloned());
+    if let (true, Some(Object::Siblings(set)), Some(context)) = (stale_context, merged, &context_vv)
+    {
+        if let [.., missed] = set.siblings() {
+            if set.siblings().len() > 1 {
+                context_vv = Some(without_dot(context, missed.dot));
+            }
+        }
+    }
+    let context = context_vv.clone().unwrap_or_default();
     let meta = StoreMeta {
-        context_vv: merged.and_then(|object| object.context().cloned()),
+        context_vv,
         ..StoreMeta::default()
     };
     Reply::Read {
@@ -859,6 +948,22 @@ fn read_reply(merged: Option<&Object>) -> Reply<VersionVector> {
         context,
         meta,
     }
+}
+
+/// `context` lowered so that it no longer covers `dot` (nor the later events of its node).
+fn without_dot(context: &VersionVector, dot: Dot) -> VersionVector {
+    let mut lowered = VersionVector::new();
+    for (node, counter) in context.entries() {
+        let counter = if node == dot.node {
+            counter.min(dot.counter.get() - 1)
+        } else {
+            counter
+        };
+        if let Some(kept) = Dot::new(node, counter) {
+            lowered.add(kept);
+        }
+    }
+    lowered
 }
 
 impl Store for Dynamo {
@@ -932,7 +1037,7 @@ impl Store for Dynamo {
                         },
                     );
                 }
-                if self.config.sloppy_quorum {
+                if self.reads_ask_fallbacks() {
                     out.set_timer(self.tuning.handoff_delay_ms, DynamoTimer::Handoff(local));
                 }
                 let own = home
@@ -1018,6 +1123,7 @@ impl Store for Dynamo {
                 object,
                 ack,
                 hint_for,
+                replace,
             } => {
                 match hint_for {
                     Some(home) if home != node.id => {
@@ -1034,6 +1140,7 @@ impl Store for Dynamo {
                             node.changes += 1;
                         }
                     }
+                    _ if replace => self.overwrite(node, &key, &object, clock_ms),
                     _ => {
                         self.absorb(node, &key, &object, clock_ms);
                     }
@@ -1049,7 +1156,7 @@ impl Store for Dynamo {
                     } else {
                         &mut write.acked
                     };
-                    if !list.contains(&from) {
+                    if !list.contains(&from) || self.config.has_bug(Bug::QuorumDoubleCount) {
                         list.push(from);
                     }
                     self.progress_write(node, out, ack);
@@ -1107,7 +1214,12 @@ impl Store for Dynamo {
             }
             DynamoMessage::MerkleBuckets { buckets } => {
                 let leaves = self.merkle_leaves(node, from);
-                let differing: Vec<u32> = (0..leaves.len())
+                let compared = if self.config.has_bug(Bug::AaeSkipsBucket) {
+                    leaves.len().saturating_sub(1)
+                } else {
+                    leaves.len()
+                };
+                let differing: Vec<u32> = (0..compared)
                     .filter(|&i| buckets.get(i) != Some(&leaves[i]))
                     .map(|i| i as u32)
                     .collect();
@@ -1191,6 +1303,12 @@ impl Store for Dynamo {
     fn on_crash(&self, node: &mut DynamoNode) -> bool {
         node.pending.clear();
         node.reap_votes.clear();
+        if self.config.has_bug(Bug::HintLostOnRestart) {
+            node.stored.hints.clear();
+            if let Some(synced) = &mut node.synced {
+                synced.hints.clear();
+            }
+        }
         match &node.synced {
             None => false,
             Some(synced) => {

@@ -54,6 +54,15 @@ impl Object {
         }
     }
 
+    /// The `lww-reversed` bug's comparison: whether `other` is an LWW version smaller than this
+    /// one (which a correct merge would ignore).
+    pub(super) fn keeps_smaller_lww(&self, other: &Object) -> bool {
+        match (self, other) {
+            (Object::Lww(mine), Object::Lww(theirs)) => theirs.lww_key() < mine.lww_key(),
+            _ => false,
+        }
+    }
+
     /// Whether merging `other` in would change this state (without merging).
     pub fn would_change(&self, other: &Object) -> bool {
         match (self, other) {

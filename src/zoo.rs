@@ -1,0 +1,423 @@
+//! The bug zoo's hunts: for each deliberate store bug ([`Bug`], DESIGN.md §7), the focused
+//! search a user would run to find it, and the minimization of what it finds.
+//!
+//! A [`Hunt`] names a configuration (a preset, adjusted where the bug needs a setting no preset
+//! has), a workload and fault kinds, the model to check against and the anomaly kind the bug
+//! should show. [`search`] walks seeds from the hunt's first seed, generating a scenario for each
+//! ([`sim::generate`]), running it with the bug on or off, and checking the history; the first
+//! scenario with a forbidden anomaly is minimized by removing steps, faults and clients while an
+//! anomaly of the same kind stays forbidden.
+//!
+//! It owns no judgement of its own: the checker decides what is forbidden. With the bug off the
+//! same search over the same seeds must find nothing, which is how the tests show that a finding
+//! is the bug's and not the harness's.
+//!
+//! ```
+//! use quorate::config::Bug;
+//! use quorate::zoo::{search, Hunt};
+//!
+//! let hunt = Hunt::for_bug(Bug::StaleContext);
+//! let found = search(&hunt, true, 200).expect("the bug is found");
+//! assert_eq!(found.kind, hunt.expected);
+//! assert!(found.minimized_history.operations.len() <= 12);
+//! ```
+
+use std::time::{Duration, Instant};
+
+use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report};
+use crate::config::{Bug, Config, Reaping};
+use crate::history::History;
+use crate::sim::{self, GenerateOptions, Scenario};
+
+/// A focused search for one bug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hunt {
+    pub bug: Bug,
+    /// The preset the configuration starts from.
+    pub preset: &'static str,
+    /// What the hunt changes in the preset, in words (empty when nothing), for reports.
+    pub adjustments: &'static str,
+    /// The configuration with the bug off.
+    pub config: Config,
+    pub options: GenerateOptions,
+    /// The model to check against (`None`: the one the configuration promises).
+    pub model: Option<Model>,
+    /// The anomaly kind the bug shows.
+    pub expected: AnomalyKind,
+    /// Whether a lost write on a key every replica holds nothing of is left out: with reaping
+    /// on, that is a reaped tombstone (with the writes it overwrote), which the checker, keeping
+    /// no record of reaping, reports as lost. A resurrected value still counts: some replica
+    /// then holds it.
+    pub reaped_deletes_allowed: bool,
+    /// The seed of the first case; case i runs seed `first_seed + i`.
+    pub first_seed: u64,
+}
+
+/// What a search found.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The seed of the failing case.
+    pub seed: u64,
+    /// How many cases ran, the failing one included.
+    pub cases: u64,
+    /// The kind the minimization kept: the hunt's expected kind when the case showed it, else
+    /// the first forbidden kind.
+    pub kind: AnomalyKind,
+    /// Every forbidden kind the failing case showed.
+    pub forbidden_kinds: Vec<AnomalyKind>,
+    pub scenario: Scenario,
+    /// The checker's report on the failing case, before minimization.
+    pub report: Report,
+    pub minimized: Scenario,
+    pub minimized_history: History,
+    pub minimized_report: Report,
+    /// Wall time to detection, and then to the end of minimization.
+    pub detection: Duration,
+    pub total: Duration,
+}
+
+impl Hunt {
+    /// The hunt the zoo uses for `bug`.
+    pub fn for_bug(bug: Bug) -> Hunt {
+        let preset = |name: &str| Config::preset(name).expect("presets are valid");
+        let options = |clients: usize, ops: usize, faults: &[&str]| GenerateOptions {
+            ops,
+            clients,
+            keys: 1,
+            faults: faults.iter().map(|name| name.to_string()).collect(),
+            faults_per_kind: 1,
+        };
+        let hunt = |preset_name: &'static str,
+                    adjustments: &'static str,
+                    config: Config,
+                    options: GenerateOptions,
+                    expected: AnomalyKind| Hunt {
+            reaped_deletes_allowed: config.reaping != Reaping::Keep,
+            bug,
+            preset: preset_name,
+            adjustments,
+            config,
+            options,
+            model: None,
+            expected,
+            first_seed: 1,
+        };
+        match bug {
+            Bug::VnodeClock => hunt(
+                "dynamo",
+                "",
+                preset("dynamo"),
+                options(3, 8, &[]),
+                AnomalyKind::LostWrite,
+            ),
+            Bug::IgnoreContext => hunt(
+                "dynamo",
+                "",
+                preset("dynamo"),
+                options(2, 6, &[]),
+                AnomalyKind::DominatedSibling,
+            ),
+            Bug::RepairOverwrites => hunt(
+                "dynamo",
+                "",
+                preset("dynamo"),
+                options(3, 10, &["partition"]),
+                AnomalyKind::StaleRead,
+            ),
+            Bug::QuorumDoubleCount => hunt(
+                "dynamo",
+                "r = 1, w = 3",
+                Config {
+                    r: 1,
+                    w: 3,
+                    ..preset("dynamo")
+                },
+                options(2, 8, &["duplicate", "partition"]),
+                AnomalyKind::StaleRead,
+            ),
+            Bug::HintLostOnRestart => hunt(
+                "sloppy",
+                "anti-entropy off",
+                Config {
+                    anti_entropy_period_ms: None,
+                    ..preset("sloppy")
+                },
+                options(2, 16, &["partition", "crash"]),
+                AnomalyKind::Divergence,
+            ),
+            Bug::AaeSkipsBucket => hunt(
+                "dynamo",
+                "",
+                preset("dynamo"),
+                options(2, 8, &["partition"]),
+                AnomalyKind::Divergence,
+            ),
+            Bug::EarlyReap => Hunt {
+                // A read after a reaped delete returns nothing, which the quorum model calls
+                // stale: with reaping on, a user checks convergence (eventual).
+                model: Some(Model::Eventual),
+                ..hunt(
+                    "dynamo",
+                    "reaping after 100 ms; checked against eventual",
+                    Config {
+                        reaping: Reaping::AfterMs(100),
+                        ..preset("dynamo")
+                    },
+                    options(2, 8, &["crash"]),
+                    AnomalyKind::LostWrite,
+                )
+            },
+            Bug::LwwReversed => hunt(
+                "atomic",
+                "",
+                preset("atomic"),
+                options(3, 8, &["loss"]),
+                AnomalyKind::StaleRead,
+            ),
+            Bug::SloppyReadsCountFallbacks => hunt(
+                "dynamo",
+                "hinted handoff on",
+                Config {
+                    hinted_handoff: true,
+                    ..preset("dynamo")
+                },
+                GenerateOptions {
+                    faults_per_kind: 2,
+                    ..options(2, 16, &["loss", "pause"])
+                },
+                AnomalyKind::StaleRead,
+            ),
+            Bug::StaleContext => hunt(
+                "dynamo",
+                "",
+                preset("dynamo"),
+                options(3, 8, &[]),
+                AnomalyKind::ContextTooSmall,
+            ),
+        }
+    }
+
+    /// The configuration with the bug on or off.
+    pub fn config(&self, bug_on: bool) -> Config {
+        let mut config = self.config.clone();
+        if bug_on {
+            config.bugs.insert(self.bug);
+        }
+        config
+    }
+
+    /// The scenario of case `case` (0-based).
+    pub fn scenario(&self, case: u64, bug_on: bool) -> Scenario {
+        sim::generate(self.config(bug_on), self.first_seed + case, &self.options)
+            .expect("a hunt's options name known faults")
+    }
+
+    /// The command that replays the case with this seed (the configuration as JSON when it is
+    /// not a plain preset).
+    pub fn replay_command(&self, seed: u64) -> String {
+        let config = if self.adjustments.is_empty() {
+            self.preset.to_string()
+        } else {
+            format!(
+                "CONFIG.json (with CONFIG.json = '{}')",
+                serde_json::to_string(&self.config).expect("a configuration serializes")
+            )
+        };
+        // Each kind named once per fault of it draws the same schedule as `faults_per_kind`.
+        let faults: Vec<&str> = self
+            .options
+            .faults
+            .iter()
+            .flat_map(|name| std::iter::repeat(name.as_str()).take(self.options.faults_per_kind))
+            .collect();
+        let faults = if faults.is_empty() {
+            "none".to_string()
+        } else {
+            faults.join(",")
+        };
+        format!(
+            "quorate sim --config {config} --seed {seed} --ops {} --clients {} --keys {} --faults {faults} --bug {}",
+            self.options.ops, self.options.clients, self.options.keys, self.bug
+        )
+    }
+}
+
+impl Hunt {
+    /// The forbidden anomaly kinds of a scenario's run, in report order (empty when it passes
+    /// or cannot run).
+    pub fn forbidden_kinds(&self, scenario: &Scenario) -> Vec<AnomalyKind> {
+        match sim::run(scenario) {
+            Ok(output) => self.forbidden_in_history(&output.history),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The forbidden anomaly kinds the checker finds in a history.
+    pub fn forbidden_in_history(&self, history: &History) -> Vec<AnomalyKind> {
+        match check(history, &CheckOptions::model(self.model)) {
+            Ok(report) => self.forbidden_in(history, &report),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn forbidden_in(&self, history: &History, report: &Report) -> Vec<AnomalyKind> {
+        let reaped = |anomaly: &Anomaly| match anomaly {
+            Anomaly::LostWrite { key, .. } => history.replicas.iter().flatten().all(|snapshot| {
+                &snapshot.key != key
+                    || (snapshot.values.is_empty() && snapshot.tombstones.is_empty())
+            }),
+            _ => false,
+        };
+        let mut kinds: Vec<AnomalyKind> = report
+            .anomalies
+            .iter()
+            .filter(|found| found.forbidden)
+            .filter(|found| !(self.reaped_deletes_allowed && reaped(&found.anomaly)))
+            .map(|found| found.anomaly.kind())
+            .chain(
+                report
+                    .omitted
+                    .iter()
+                    .filter(|omitted| omitted.forbidden)
+                    .map(|omitted| omitted.kind),
+            )
+            .collect();
+        let mut unique = Vec::new();
+        for kind in kinds.drain(..) {
+            if !unique.contains(&kind) {
+                unique.push(kind);
+            }
+        }
+        unique
+    }
+}
+
+/// Runs up to `cases` cases of the hunt with the bug on or off; the first one with a forbidden
+/// anomaly is minimized and returned.
+pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
+    let start = Instant::now();
+    for case in 0..cases {
+        let scenario = hunt.scenario(case, bug_on);
+        let Ok(output) = sim::run(&scenario) else {
+            continue;
+        };
+        let Ok(report) = check(&output.history, &CheckOptions::model(hunt.model)) else {
+            continue;
+        };
+        let kinds = hunt.forbidden_in(&output.history, &report);
+        let Some(&first) = kinds.first() else {
+            continue;
+        };
+        let detection = start.elapsed();
+        let kind = if kinds.contains(&hunt.expected) {
+            hunt.expected
+        } else {
+            first
+        };
+        let still_fails = |candidate: &Scenario| hunt.forbidden_kinds(candidate).contains(&kind);
+        let minimized = minimize(&scenario, still_fails, 2_000);
+        let history = sim::run(&minimized)
+            .expect("the minimized scenario ran before")
+            .history;
+        let minimized_history = minimize_history(
+            &history,
+            |candidate| hunt.forbidden_in_history(candidate).contains(&kind),
+            2_000,
+        );
+        let minimized_report = check(&minimized_history, &CheckOptions::model(hunt.model))
+            .expect("the minimized history was checked before");
+        return Some(Found {
+            seed: scenario.seed,
+            cases: case + 1,
+            kind,
+            forbidden_kinds: kinds,
+            scenario,
+            report,
+            minimized,
+            minimized_history,
+            minimized_report,
+            detection,
+            total: start.elapsed(),
+        });
+    }
+    None
+}
+
+/// Removes client steps, faults and clients, one at a time, while `still_fails` holds, within
+/// `attempts_max` runs. The result is 1-minimal unless the budget ran out.
+pub fn minimize<P>(scenario: &Scenario, still_fails: P, attempts_max: usize) -> Scenario
+where
+    P: Fn(&Scenario) -> bool,
+{
+    let mut current = scenario.clone();
+    let mut attempts = 0;
+    'search: loop {
+        for candidate in one_smaller(&current) {
+            if attempts >= attempts_max {
+                break 'search;
+            }
+            attempts += 1;
+            if still_fails(&candidate) {
+                current = candidate;
+                continue 'search;
+            }
+        }
+        break;
+    }
+    current
+}
+
+/// Removes operations from a history, one at a time, while it stays valid and `still_fails`
+/// holds, within `attempts_max` checks (the scenario stays as it was: the history is the
+/// witness, the scenario how it was found).
+pub fn minimize_history<P>(history: &History, still_fails: P, attempts_max: usize) -> History
+where
+    P: Fn(&History) -> bool,
+{
+    let mut current = history.clone();
+    let mut attempts = 0;
+    let mut index = 0;
+    while index < current.operations.len() && attempts < attempts_max {
+        let mut candidate = current.clone();
+        candidate.operations.remove(index);
+        attempts += 1;
+        if candidate.validate().is_ok() && still_fails(&candidate) {
+            current = candidate;
+        } else {
+            index += 1;
+        }
+    }
+    current
+}
+
+/// Every scenario one removal away: a whole client, a fault, or one client step.
+fn one_smaller(scenario: &Scenario) -> Vec<Scenario> {
+    let mut smaller = Vec::new();
+    for client in 0..scenario.clients.len() {
+        if scenario.clients.len() > 1 && !mentions_client(scenario, client) {
+            let mut candidate = scenario.clone();
+            candidate.clients.remove(client);
+            smaller.push(candidate);
+        }
+    }
+    for fault in 0..scenario.faults.len() {
+        let mut candidate = scenario.clone();
+        candidate.faults.remove(fault);
+        smaller.push(candidate);
+    }
+    for client in 0..scenario.clients.len() {
+        for step in 0..scenario.clients[client].ops.len() {
+            let mut candidate = scenario.clone();
+            candidate.clients[client].ops.remove(step);
+            smaller.push(candidate);
+        }
+    }
+    smaller
+}
+
+/// Whether a fault names the client (removing it would leave the fault dangling).
+fn mentions_client(scenario: &Scenario, client: usize) -> bool {
+    scenario.faults.iter().any(|fault| {
+        matches!(&fault.kind, sim::FaultKind::Partition { clients, .. } if clients.iter().any(|&c| c as usize >= client))
+    })
+}
