@@ -13,14 +13,22 @@
 //! - [`render`]: a history as a self-contained HTML timeline.
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`cli`]: the `quorate` command line.
+//! - [`testing`]: the API a store author calls from `cargo test` (check a scenario, assert a model).
+//! - [`minimize`]: delta debugging of a failing scenario, then of its history.
+//! - [`corpus`]: the regression files of `histories/` and their replay.
+//! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 
 pub mod causality;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod corpus;
+pub mod gen;
 pub mod history;
 pub mod lin;
+pub mod minimize;
 pub mod render;
 pub mod sim;
 pub mod staleness;
 pub mod store;
+pub mod testing;
