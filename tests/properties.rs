@@ -10,7 +10,7 @@ use quorate::check::Model;
 use quorate::gen::{FaultChoice, GenOptions};
 use quorate::testing::assert_model;
 
-const CASES: u32 = 24;
+const CASES: u32 = 64;
 
 fn promised(preset: &str) {
     assert_model(&GenOptions::preset(preset), None, CASES);
