@@ -213,8 +213,8 @@ pub fn check_store_scenario<S: Store>(
 }
 
 /// The proptest configuration of a property over scenarios: `cases` cases unless
-/// `PROPTEST_CASES` says otherwise, a fixed RNG seed unless `PROPTEST_RNG_SEED` says otherwise,
-/// and no regression files (failures are reported with their scenario instead).
+/// `PROPTEST_CASES` says otherwise, and a fixed RNG seed unless `PROPTEST_RNG_SEED` says
+/// otherwise. Inside `proptest!`, failures are also kept in `proptest-regressions` files.
 pub fn proptest_config(cases: u32) -> ProptestConfig {
     let mut config = ProptestConfig::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
@@ -223,7 +223,6 @@ pub fn proptest_config(cases: u32) -> ProptestConfig {
     if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
         config.rng_seed = RngSeed::Fixed(0x9e37_79b9);
     }
-    config.failure_persistence = None;
     config
 }
 
@@ -265,7 +264,11 @@ pub fn find_failure<P>(options: &GenOptions, cases: u32, property: &P) -> Result
 where
     P: Fn(&Scenario) -> Result<Report, Failure>,
 {
-    let mut runner = TestRunner::new(proptest_config(cases));
+    // A bare runner has no source file to put a proptest-regressions file beside: the failure is
+    // kept by saving its scenario instead (see `Failure::save_default`).
+    let mut config = proptest_config(cases);
+    config.failure_persistence = None;
+    let mut runner = TestRunner::new(config);
     let outcome = runner.run(&scenarios(options), |scenario| {
         property(&scenario)
             .map(drop)

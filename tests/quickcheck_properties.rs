@@ -1,12 +1,23 @@
 //! The preset properties of `tests/properties.rs` through quickcheck, to show that its
-//! `Arbitrary` (and `shrink`) for scenarios works as well as the proptest strategy. quickcheck
-//! seeds itself from the operating system; a failure prints the shrunk scenario and its seed.
+//! `Arbitrary` (and `shrink`) for scenarios works as well as the proptest strategy. The generator
+//! is seeded from `QUICKCHECK_SEED` (a fixed seed by default, so runs repeat); `QUICKCHECK_TESTS`
+//! scales the number of cases. A failure prints the shrunk scenario, its seed and its replay command.
 
-use quickcheck::{QuickCheck, TestResult};
+use quickcheck::{Gen, QuickCheck, TestResult};
 use quorate::check::Model;
 use quorate::config::Config;
 use quorate::sim::Scenario;
 use quorate::testing::check_scenario_against;
+
+fn checker() -> QuickCheck {
+    let seed = std::env::var("QUICKCHECK_SEED")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0x5eed);
+    QuickCheck::new()
+        .rng(Gen::from_size_and_seed(32, seed))
+        .tests(tests())
+}
 
 fn tests() -> u64 {
     std::env::var("QUICKCHECK_TESTS")
@@ -36,9 +47,7 @@ macro_rules! preset_property {
             fn property(scenario: Scenario) -> TestResult {
                 keeps_promise($preset, scenario)
             }
-            QuickCheck::new()
-                .tests(tests())
-                .quickcheck(property as fn(Scenario) -> TestResult);
+            checker().quickcheck(property as fn(Scenario) -> TestResult);
         }
     };
 }
@@ -58,7 +67,5 @@ fn every_scenario_converges_after_heal() {
             Err(failure) => TestResult::error(failure.to_string()),
         }
     }
-    QuickCheck::new()
-        .tests(tests())
-        .quickcheck(property as fn(Scenario) -> TestResult);
+    checker().quickcheck(property as fn(Scenario) -> TestResult);
 }
