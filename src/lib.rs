@@ -4,6 +4,16 @@
 //! Data flows one way (see `ARCHITECTURE.md`):
 //! scenario → simulator + store → history → checker → report → minimizer → `histories/`.
 //!
+//! In a store's own tests, "this store under partitions and crashes keeps the `quorum` promise"
+//! is three lines (see [`testing`]); a failure prints its seed, the scenario file and the
+//! commands that replay it and minimize it into `histories/`:
+//!
+//! ```
+//! use quorate::gen::{FaultChoice, GenOptions};
+//! let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Crash]);
+//! quorate::testing::assert_model(&options, Some(quorate::check::Model::Quorum), 8);
+//! ```
+//!
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`history`]: the history format, its loader and its validation.

@@ -8,7 +8,8 @@
 
 use quorate::check::Model;
 use quorate::gen::{FaultChoice, GenOptions};
-use quorate::testing::assert_model;
+use quorate::store::Dynamo;
+use quorate::testing::{assert_model, assert_store_model};
 
 const CASES: u32 = 64;
 
@@ -65,4 +66,14 @@ fn dynamo_without_faults_is_quorum_with_many_clients() {
 fn dynamo_with_message_faults_only() {
     let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Loss, FaultChoice::Duplicate]);
     assert_model(&options, None, CASES);
+}
+
+#[test]
+fn a_store_of_your_own_is_tested_the_same_way() {
+    // What a store author writes: the reference store stands in for theirs.
+    let options =
+        GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Pause]);
+    assert_store_model(&options, Model::Quorum, CASES, |config| {
+        Dynamo::new(config.clone()).expect("the generated configuration is valid")
+    });
 }
