@@ -1,0 +1,79 @@
+//! Property tests (DESIGN.md §5): for every preset, random scenarios under every fault kind give
+//! histories that satisfy the model the configuration promises (which already includes eventual
+//! convergence after heal: C1–C4 belong to every model).
+//!
+//! Case counts are small by default so that `cargo test` stays fast on two cores;
+//! `PROPTEST_CASES=1000 cargo test --test properties` searches harder. A failure prints its seed,
+//! the minimized scenario's file and the commands that replay and minimize it into `histories/`.
+
+use quorate::check::Model;
+use quorate::gen::{FaultChoice, GenOptions};
+use quorate::store::Dynamo;
+use quorate::testing::{assert_model, assert_store_model};
+
+const CASES: u32 = 64;
+
+fn promised(preset: &str) {
+    assert_model(&GenOptions::preset(preset), None, CASES);
+}
+
+#[test]
+fn dynamo_promises_quorum_under_every_fault() {
+    promised("dynamo");
+}
+
+#[test]
+fn weak_promises_eventual_under_every_fault() {
+    promised("weak");
+}
+
+#[test]
+fn sloppy_promises_eventual_under_every_fault() {
+    promised("sloppy");
+}
+
+#[test]
+fn lww_promises_eventual_under_every_fault() {
+    promised("lww");
+}
+
+#[test]
+fn cassandra_promises_eventual_under_every_fault() {
+    promised("cassandra");
+}
+
+#[test]
+fn atomic_promises_atomic_under_every_fault() {
+    promised("atomic");
+}
+
+#[test]
+fn every_preset_converges_after_heal() {
+    // Eventual is the weakest promise: convergence (C1–C4), no phantom or dominated values.
+    assert_model(&GenOptions::default(), Some(Model::Eventual), CASES);
+}
+
+#[test]
+fn dynamo_without_faults_is_quorum_with_many_clients() {
+    let options = GenOptions::preset("dynamo")
+        .no_faults()
+        .clients(2..=4)
+        .ops_per_client(2..=8);
+    assert_model(&options, Some(Model::Quorum), CASES);
+}
+
+#[test]
+fn dynamo_with_message_faults_only() {
+    let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Loss, FaultChoice::Duplicate]);
+    assert_model(&options, None, CASES);
+}
+
+#[test]
+fn a_store_of_your_own_is_tested_the_same_way() {
+    // What a store author writes: the reference store stands in for theirs.
+    let options =
+        GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Pause]);
+    assert_store_model(&options, Model::Quorum, CASES, |config| {
+        Dynamo::new(config.clone()).expect("the generated configuration is valid")
+    });
+}
