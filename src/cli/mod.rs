@@ -6,6 +6,7 @@
 
 mod check;
 mod check_external;
+mod fuzz_artifact;
 mod minimize;
 mod render;
 mod replay;
@@ -60,6 +61,8 @@ enum Command {
     Minimize(minimize::Args),
     /// Replay every regression case under a folder (exit 0 all pass, 1 a mismatch, 2 bad input).
     Replay(replay::Args),
+    /// Turn a crash artifact of the `scenario` fuzz target into a minimized regression case.
+    FuzzArtifact(fuzz_artifact::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(&args),
         Command::Minimize(args) => minimize::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
     };
     exit.into()
 }
