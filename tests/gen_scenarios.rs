@@ -95,4 +95,12 @@ fn a_broken_promise_is_found_minimized_and_explained() {
     );
     assert!(text.contains("replay:   quorate sim --scenario"), "{text}");
     assert!(text.contains("minimize: quorate minimize"), "{text}");
+    // The saved scenario file is the one the replay command runs.
+    let saved = failure
+        .saved_to
+        .as_ref()
+        .expect("saved under target/quorate-failures");
+    let replayed = Scenario::from_json(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert_eq!(replayed, *failure.scenario);
+    assert!(check_scenario_against(&replayed, Some(Model::Quorum)).is_err());
 }
