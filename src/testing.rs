@@ -182,8 +182,9 @@ pub fn check_scenario_against(
     judge(scenario, &history, model)
 }
 
-/// Runs a scenario against the reference store; the history records the scenario, so that
-/// `quorate sim --scenario HISTORY` and `quorate minimize HISTORY` can replay it.
+/// Runs a scenario against the reference store. The history records the scenario (the
+/// simulator writes it; this makes sure), so that `quorate sim --scenario HISTORY` and
+/// `quorate minimize HISTORY` can replay it.
 pub fn run_history(scenario: &Scenario) -> Result<History, String> {
     let mut history = sim::run(scenario)
         .map_err(|error| error.to_string())?

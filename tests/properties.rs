@@ -7,7 +7,7 @@
 //! the minimized scenario's file and the commands that replay and minimize it into `histories/`.
 
 use quorate::check::{AnomalyKind, Model};
-use quorate::config::{Config, ReadRepair, Reaping};
+use quorate::config::{Config, Durability, ReadRepair, Reaping};
 use quorate::gen::{FaultChoice, GenOptions};
 use quorate::store::Dynamo;
 use quorate::testing::{assert_model, assert_store_model, check_scenario, find_failure};
@@ -111,4 +111,18 @@ fn reaped_tombstones_are_reported_lost_fixme() {
             "a failure beyond the known reaping false positive:\n{failure}"
         );
     }
+}
+
+#[test]
+fn volatile_dynamo_keeps_quorum_except_where_a_crash_loses_data() {
+    // A volatile crash may destroy acknowledged writes; the checker then voids M3 and C3 for the
+    // run, and everything else must still hold.
+    let config = Config {
+        durability: Durability::Volatile,
+        ..Config::preset("dynamo").unwrap()
+    };
+    let options = GenOptions::default()
+        .config(config)
+        .faults(&[FaultChoice::Crash, FaultChoice::Partition]);
+    assert_model(&options, None, CASES);
 }
