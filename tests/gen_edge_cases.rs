@@ -4,8 +4,9 @@
 //! --keys 1..3 --faults F` generates, seeds 0, 1, 2, … in order, for the first one that shows the
 //! case; then the scenario is delta-debugged (and, for anomalies, its history too) while it still
 //! shows it. `QUORATE_WRITE_EDGE_CASES=1 cargo test --test gen_edge_cases` runs every search again
-//! and rewrites the files; plain `cargo test` only checks that every file is there, is a case, and
-//! (for cases 1–6) has at most ten operations. `tests/regressions.rs` replays them.
+//! and rewrites the files; plain `cargo test` checks that every file is there and is a case, that
+//! the recorded seed and the minimized scenario still show it, and that cases 1–6 have at most
+//! ten operations. `tests/regressions.rs` replays them.
 
 use std::path::{Path, PathBuf};
 
@@ -441,6 +442,12 @@ fn find(case: &EdgeCase) -> Result<Case, String> {
     ))
 }
 
+/// The seed in a `found_by` text (`... --seed 42 ...`).
+fn recorded_seed(found_by: &str) -> Option<u64> {
+    let (_, rest) = found_by.split_once("--seed ")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 fn gallery() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/edge-cases")
 }
@@ -470,6 +477,21 @@ fn the_gallery_is_complete_and_small() {
         let path = gallery().join(case.file);
         match Case::load(&path) {
             Ok(Some(found)) => {
+                // The search's hit still shows the case: the recorded seed is reproducible.
+                match recorded_seed(&found.found_by) {
+                    Some(seed) if shows(case, &scenario(case, seed)) => {}
+                    Some(seed) => problems.push(format!(
+                        "{}: seed {seed} of its search no longer shows it",
+                        case.file
+                    )),
+                    None => problems.push(format!("{}: found_by names no --seed", case.file)),
+                }
+                if !shows(case, &found.scenario) {
+                    problems.push(format!(
+                        "{}: the minimized scenario no longer shows it",
+                        case.file
+                    ));
+                }
                 if number < 6 && found.history.operations.len() > 10 {
                     problems.push(format!(
                         "{}: {} operations, more than 10",
