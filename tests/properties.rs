@@ -12,7 +12,7 @@ use quorate::gen::{FaultChoice, GenOptions};
 use quorate::store::Dynamo;
 use quorate::testing::{assert_model, assert_store_model, check_scenario, find_failure};
 
-const CASES: u32 = 64;
+const CASES: u32 = 256;
 
 fn promised(preset: &str) {
     assert_model(&GenOptions::preset(preset), None, CASES);
