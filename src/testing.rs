@@ -17,6 +17,25 @@
 //! assert_model(&options, None, 4);
 //! ```
 //!
+//! Inside `proptest!`, a [`Failure`] (an `Error`) converts into a failed case with its text, so
+//! `?` works; proptest then shrinks the scenario and keeps it in `proptest-regressions/`:
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use quorate::gen::{scenarios, GenOptions};
+//!
+//! proptest! {
+//!     #![proptest_config(quorate::testing::proptest_config(4))]
+//!     # /*
+//!     #[test]
+//!     # */
+//!     fn atomic_is_linearizable(scenario in scenarios(&GenOptions::preset("atomic"))) {
+//!         quorate::testing::check_scenario(&scenario)?;
+//!     }
+//! }
+//! # atomic_is_linearizable();
+//! ```
+//!
 //! A store of your own goes through [`assert_store_model`] with a function that builds it from a
 //! configuration, and one scenario through [`check_scenario`] or [`check_store_scenario`].
 

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use quorate::check::{AnomalyKind, Model};
 use quorate::gen::{scenarios, smaller, FaultChoice, GenOptions};
 use quorate::sim::Scenario;
-use quorate::testing::{check_scenario_against, find_failure, proptest_config, run_history};
+use quorate::testing::{
+    check_scenario, check_scenario_against, find_failure, proptest_config, run_history,
+};
 
 fn size(scenario: &Scenario) -> (usize, usize, usize, u32) {
     (
@@ -28,6 +30,11 @@ proptest! {
         prop_assert!(scenario.config.nodes >= scenario.config.n && scenario.config.nodes <= 5);
         let first = run_history(&scenario).unwrap().to_json();
         prop_assert_eq!(first, run_history(&scenario).unwrap().to_json());
+    }
+
+    #[test]
+    fn the_testing_api_works_inside_proptest(scenario in scenarios(&GenOptions::preset("cassandra"))) {
+        check_scenario(&scenario)?;
     }
 
     #[test]
