@@ -72,6 +72,18 @@ fn quickcheck_scenarios_are_valid_and_shrink() {
 }
 
 #[test]
+fn options_restrict_presets() {
+    let options = GenOptions::presets(&["lww", "cassandra"]);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..32 {
+        let scenario = proptest::strategy::ValueTree::current(
+            &scenarios(&options).new_tree(&mut runner).unwrap(),
+        );
+        assert_eq!(scenario.config.resolution, quorate::config::Resolution::Lww);
+    }
+}
+
+#[test]
 fn options_restrict_fault_kinds() {
     let options = GenOptions::preset("weak").faults(&[FaultChoice::Crash]);
     let mut runner = proptest::test_runner::TestRunner::deterministic();
