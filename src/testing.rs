@@ -17,6 +17,25 @@
 //! assert_model(&options, None, 4);
 //! ```
 //!
+//! Inside `proptest!`, a [`Failure`] (an `Error`) converts into a failed case with its text, so
+//! `?` works; proptest then shrinks the scenario and keeps it in `proptest-regressions/`:
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use quorate::gen::{scenarios, GenOptions};
+//!
+//! proptest! {
+//!     #![proptest_config(quorate::testing::proptest_config(4))]
+//!     # /*
+//!     #[test]
+//!     # */
+//!     fn atomic_is_linearizable(scenario in scenarios(&GenOptions::preset("atomic"))) {
+//!         quorate::testing::check_scenario(&scenario)?;
+//!     }
+//! }
+//! # atomic_is_linearizable();
+//! ```
+//!
 //! A store of your own goes through [`assert_store_model`] with a function that builds it from a
 //! configuration, and one scenario through [`check_scenario`] or [`check_store_scenario`].
 
@@ -182,8 +201,9 @@ pub fn check_scenario_against(
     judge(scenario, &history, model)
 }
 
-/// Runs a scenario against the reference store; the history records the scenario, so that
-/// `quorate sim --scenario HISTORY` and `quorate minimize HISTORY` can replay it.
+/// Runs a scenario against the reference store. The history records the scenario (the
+/// simulator writes it; this makes sure), so that `quorate sim --scenario HISTORY` and
+/// `quorate minimize HISTORY` can replay it.
 pub fn run_history(scenario: &Scenario) -> Result<History, String> {
     let mut history = sim::run(scenario)
         .map_err(|error| error.to_string())?

@@ -4,8 +4,9 @@
 //! --keys 1..3 --faults F` generates, seeds 0, 1, 2, … in order, for the first one that shows the
 //! case; then the scenario is delta-debugged (and, for anomalies, its history too) while it still
 //! shows it. `QUORATE_WRITE_EDGE_CASES=1 cargo test --test gen_edge_cases` runs every search again
-//! and rewrites the files; plain `cargo test` only checks that every file is there, is a case, and
-//! (for cases 1–6) has at most ten operations. `tests/regressions.rs` replays them.
+//! and rewrites the files; plain `cargo test` checks that every file is there and is a case, that
+//! the recorded seed and the minimized scenario still show it, and that cases 1–6 have at most
+//! ten operations. `tests/regressions.rs` replays them.
 
 use std::path::{Path, PathBuf};
 
@@ -181,8 +182,8 @@ fn cases() -> Vec<EdgeCase> {
             config: || preset("dynamo"),
             config_name: "dynamo",
             model: Some(Model::Atomic),
-            ops: 12,
-            clients: 3,
+            ops: 8,
+            clients: 2,
             keys: 1,
             faults: &[],
             shows: Shows::Anomaly { kind: AnomalyKind::NonMonotonicRead, detail: "" },
@@ -306,14 +307,14 @@ fn cases() -> Vec<EdgeCase> {
             config: || preset("atomic"),
             config_name: "atomic",
             model: Some(Model::Atomic),
-            ops: 30,
-            clients: 4,
+            ops: 8,
+            clients: 2,
             keys: 1,
             faults: &[],
             shows: Shows::HoldsWhereContrastFails {
                 contrast: || preset("dynamo"),
                 contrast_model: Some(Model::Atomic),
-                contrast_kind: AnomalyKind::NotLinearizable,
+                contrast_kind: AnomalyKind::NonMonotonicRead,
                 history: any_history,
             },
             latency: Some(Latency::Exponential { latency_ms_mean: 20 }),
@@ -380,8 +381,8 @@ fn options(case: &EdgeCase) -> GenerateOptions {
 /// The scenario `quorate sim` generates for this case and seed, with the case's latency.
 fn scenario(case: &EdgeCase, seed: u64) -> Scenario {
     let mut scenario = generate((case.config)(), seed, &options(case)).unwrap();
-    if let Some(latency) = &case.latency {
-        scenario.network.latency = latency.clone();
+    if let Some(latency) = case.latency {
+        scenario.network.latency = latency;
     }
     scenario
 }
@@ -392,7 +393,7 @@ fn search_command(case: &EdgeCase, seed: u64) -> String {
     } else {
         case.faults.join(",")
     };
-    let latency = match &case.latency {
+    let latency = match case.latency {
         Some(latency) => format!(" (with the scenario's network latency set to {latency:?})"),
         None => String::new(),
     };
@@ -441,6 +442,12 @@ fn find(case: &EdgeCase) -> Result<Case, String> {
     ))
 }
 
+/// The seed in a `found_by` text (`... --seed 42 ...`).
+fn recorded_seed(found_by: &str) -> Option<u64> {
+    let (_, rest) = found_by.split_once("--seed ")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 fn gallery() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/edge-cases")
 }
@@ -470,6 +477,21 @@ fn the_gallery_is_complete_and_small() {
         let path = gallery().join(case.file);
         match Case::load(&path) {
             Ok(Some(found)) => {
+                // The search's hit still shows the case: the recorded seed is reproducible.
+                match recorded_seed(&found.found_by) {
+                    Some(seed) if shows(case, &scenario(case, seed)) => {}
+                    Some(seed) => problems.push(format!(
+                        "{}: seed {seed} of its search no longer shows it",
+                        case.file
+                    )),
+                    None => problems.push(format!("{}: found_by names no --seed", case.file)),
+                }
+                if !shows(case, &found.scenario) {
+                    problems.push(format!(
+                        "{}: the minimized scenario no longer shows it",
+                        case.file
+                    ));
+                }
                 if number < 6 && found.history.operations.len() > 10 {
                     problems.push(format!(
                         "{}: {} operations, more than 10",

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use quorate::check::{AnomalyKind, Model};
 use quorate::gen::{scenarios, smaller, FaultChoice, GenOptions};
 use quorate::sim::Scenario;
-use quorate::testing::{check_scenario_against, find_failure, proptest_config, run_history};
+use quorate::testing::{
+    check_scenario, check_scenario_against, find_failure, proptest_config, run_history,
+};
 
 fn size(scenario: &Scenario) -> (usize, usize, usize, u32) {
     (
@@ -28,6 +30,11 @@ proptest! {
         prop_assert!(scenario.config.nodes >= scenario.config.n && scenario.config.nodes <= 5);
         let first = run_history(&scenario).unwrap().to_json();
         prop_assert_eq!(first, run_history(&scenario).unwrap().to_json());
+    }
+
+    #[test]
+    fn the_testing_api_works_inside_proptest(scenario in scenarios(&GenOptions::preset("cassandra"))) {
+        check_scenario(&scenario)?;
     }
 
     #[test]
@@ -65,6 +72,18 @@ fn quickcheck_scenarios_are_valid_and_shrink() {
 }
 
 #[test]
+fn options_restrict_presets() {
+    let options = GenOptions::presets(&["lww", "cassandra"]);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..32 {
+        let scenario = proptest::strategy::ValueTree::current(
+            &scenarios(&options).new_tree(&mut runner).unwrap(),
+        );
+        assert_eq!(scenario.config.resolution, quorate::config::Resolution::Lww);
+    }
+}
+
+#[test]
 fn options_restrict_fault_kinds() {
     let options = GenOptions::preset("weak").faults(&[FaultChoice::Crash]);
     let mut runner = proptest::test_runner::TestRunner::deterministic();
@@ -95,4 +114,12 @@ fn a_broken_promise_is_found_minimized_and_explained() {
     );
     assert!(text.contains("replay:   quorate sim --scenario"), "{text}");
     assert!(text.contains("minimize: quorate minimize"), "{text}");
+    // The saved scenario file is the one the replay command runs.
+    let saved = failure
+        .saved_to
+        .as_ref()
+        .expect("saved under target/quorate-failures");
+    let replayed = Scenario::from_json(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert_eq!(replayed, *failure.scenario);
+    assert!(check_scenario_against(&replayed, Some(Model::Quorum)).is_err());
 }

@@ -119,3 +119,43 @@ fn minimize_explains_bad_input() {
     assert_eq!(code, 2);
     assert!(stderr.contains("without a scenario"), "{stderr}");
 }
+
+#[test]
+fn minimize_reads_the_scenario_a_simulated_history_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.json");
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--config",
+        "weak",
+        "--seed",
+        "14",
+        "--ops",
+        "8",
+        "--clients",
+        "2",
+        "--keys",
+        "1",
+        "--faults",
+        "none",
+        "--out",
+        path_str(&history),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = quorate(&[
+        "minimize",
+        path_str(&history),
+        "--model",
+        "quorum",
+        "--kind",
+        "stale_read",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let case = Case::from_json(&stdout).unwrap().expect("a case on stdout");
+    assert_eq!(case.expected_verdict, "invalid");
+    assert!(
+        case.found_by.contains("--kind stale_read"),
+        "{}",
+        case.found_by
+    );
+}

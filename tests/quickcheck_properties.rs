@@ -23,7 +23,7 @@ fn tests() -> u64 {
     std::env::var("QUICKCHECK_TESTS")
         .ok()
         .and_then(|value| value.parse().ok())
-        .unwrap_or(32)
+        .unwrap_or(100)
 }
 
 /// The scenario under `preset`, checked against the model the preset promises.

@@ -12,8 +12,8 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// A scenario file, a history that records its scenario (`quorate sim --scenario` writes
-    /// none, the testing API does), or a regression case.
+    /// A scenario file, a history that records its scenario (as `quorate sim --out` writes it),
+    /// or a regression case.
     file: PathBuf,
     /// The model to check (default: the one the configuration promises).
     #[arg(long)]

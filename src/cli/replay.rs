@@ -8,7 +8,8 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The folder of cases, searched recursively; files that are not cases are skipped.
+    /// The folder of cases, searched recursively (or one case file); files that are not cases
+    /// are skipped.
     #[arg(default_value = "histories")]
     dir: PathBuf,
 }

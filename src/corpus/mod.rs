@@ -197,8 +197,11 @@ pub enum FileOutcome {
 }
 
 /// Every `.json` file under `dir` (recursively), sorted by path so that the order never depends
-/// on the file system.
+/// on the file system; a file given for `dir` is itself.
 pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if dir.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {

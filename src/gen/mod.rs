@@ -125,6 +125,18 @@ impl GenOptions {
         GenOptions::default().config(config)
     }
 
+    /// The defaults, drawing from these presets. Panics on an unknown preset name.
+    pub fn presets(names: &[&str]) -> GenOptions {
+        let configs = names
+            .iter()
+            .map(|name| Config::preset(name).unwrap_or_else(|error| panic!("{error}")))
+            .collect();
+        GenOptions {
+            configs,
+            ..GenOptions::default()
+        }
+    }
+
     /// Only this configuration; the cluster keeps its own node count.
     pub fn config(self, config: Config) -> GenOptions {
         GenOptions {
