@@ -182,8 +182,8 @@ fn cases() -> Vec<EdgeCase> {
             config: || preset("dynamo"),
             config_name: "dynamo",
             model: Some(Model::Atomic),
-            ops: 8,
-            clients: 2,
+            ops: 12,
+            clients: 3,
             keys: 1,
             faults: &[],
             shows: Shows::Anomaly { kind: AnomalyKind::NonMonotonicRead, detail: "" },
@@ -307,8 +307,8 @@ fn cases() -> Vec<EdgeCase> {
             config: || preset("atomic"),
             config_name: "atomic",
             model: Some(Model::Atomic),
-            ops: 8,
-            clients: 2,
+            ops: 12,
+            clients: 3,
             keys: 1,
             faults: &[],
             shows: Shows::HoldsWhereContrastFails {
@@ -381,8 +381,8 @@ fn options(case: &EdgeCase) -> GenerateOptions {
 /// The scenario `quorate sim` generates for this case and seed, with the case's latency.
 fn scenario(case: &EdgeCase, seed: u64) -> Scenario {
     let mut scenario = generate((case.config)(), seed, &options(case)).unwrap();
-    if let Some(latency) = case.latency {
-        scenario.network.latency = latency;
+    if let Some(latency) = &case.latency {
+        scenario.network.latency = latency.clone();
     }
     scenario
 }
@@ -393,7 +393,7 @@ fn search_command(case: &EdgeCase, seed: u64) -> String {
     } else {
         case.faults.join(",")
     };
-    let latency = match case.latency {
+    let latency = match &case.latency {
         Some(latency) => format!(" (with the scenario's network latency set to {latency:?})"),
         None => String::new(),
     };
