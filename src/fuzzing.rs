@@ -9,10 +9,44 @@
 use arbitrary::{Result, Unstructured};
 
 use crate::check::{self, oracle};
+use crate::gen::{self, GenOptions};
 use crate::history::import::{self, Format};
 use crate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, Value, Write,
 };
+use crate::sim::Scenario;
+use crate::testing::{self, FailureReason};
+
+/// The scenarios the `scenario` target draws: every preset and fault kind, small (at most three
+/// clients of six steps, two keys, three faults), so that a run costs well under a millisecond.
+pub fn scenario_options() -> GenOptions {
+    GenOptions::default()
+}
+
+/// The scenario a fuzz input stands for, or `None` when the bytes run out before one is drawn.
+/// `quorate fuzz-artifact` decodes crash artifacts with this same function.
+pub fn scenario_of(bytes: &[u8]) -> Option<Scenario> {
+    gen::from_unstructured(&mut Unstructured::new(bytes), &scenario_options()).ok()
+}
+
+/// bytes → scenario → simulate → check against the model its configuration promises. A
+/// forbidden anomaly (or a scenario that cannot run) is a crash whose message names the anomaly,
+/// the seed and the commands that replay it.
+pub fn scenario(bytes: &[u8]) {
+    let Some(scenario) = scenario_of(bytes) else {
+        return;
+    };
+    match testing::check_scenario(&scenario) {
+        Ok(_) => {}
+        Err(failure) if matches!(&failure.reason, FailureReason::Report(report) if report.forbidden_count() == 0) => {
+            // Unknown (a budget spent), not a forbidden anomaly: nothing to report.
+        }
+        Err(failure) => panic!(
+            "{failure}turn this crash into a regression case: quorate fuzz-artifact ARTIFACT --out histories/fuzz-{}.json",
+            scenario.seed
+        ),
+    }
+}
 
 /// bytes → every loader and importer. Never a panic; a quorate history that loads survives a
 /// JSON round trip unchanged; importing is deterministic.

@@ -4,6 +4,16 @@
 //! Data flows one way (see `ARCHITECTURE.md`):
 //! scenario → simulator + store → history → checker → report → minimizer → `histories/`.
 //!
+//! In a store's own tests, "this store under partitions and crashes keeps the `quorum` promise"
+//! is three lines (see [`testing`]); a failure prints its seed, the scenario file and the
+//! commands that replay it and minimize it into `histories/`:
+//!
+//! ```
+//! use quorate::gen::{FaultChoice, GenOptions};
+//! let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Crash]);
+//! quorate::testing::assert_model(&options, Some(quorate::check::Model::Quorum), 8);
+//! ```
+//!
 //! - [`causality`]: dots, version vectors and the dotted sibling set a replica keeps.
 //! - [`config`]: a store's configuration (replication, quorums, resolution, repair) and presets.
 //! - [`fuzzing`]: the bodies of the `cargo fuzz` targets, so `cargo test` runs them too.
@@ -15,16 +25,24 @@
 //! - [`staleness`]: the PBS table of how soon a partial quorum read sees a write.
 //! - [`zoo`]: the bug zoo's focused hunts: find and minimize each deliberate store bug.
 //! - [`cli`]: the `quorate` command line.
+//! - [`testing`]: the API a store author calls from `cargo test` (check a scenario, assert a model).
+//! - [`minimize`]: delta debugging of a failing scenario, then of its history.
+//! - [`corpus`]: the regression files of `histories/` and their replay.
+//! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 
 pub mod causality;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod fuzzing;
+pub mod gen;
 pub mod history;
 pub mod lin;
+pub mod minimize;
 pub mod render;
 pub mod sim;
 pub mod staleness;
 pub mod store;
+pub mod testing;
 pub mod zoo;

@@ -356,6 +356,12 @@ fn not_linearizable() {
     let order = "0 c0 get k [v2] 1-11 ok\n1 c1 put k v1 2-3 ok\n2 c1 put k v2 7-8 ok";
     check(order, Some("atomic"), "invalid: not_linearizable*");
     check(&order.replace("[v2]", "[v1,v2]"), Some("atomic"), "valid:");
+    // A crash that lost data voids LIN as it voids M3: both are reported, neither forbidden.
+    check(
+        "config atomic\nfault loses_data\n0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-9 ok",
+        None,
+        "valid: stale_read not_linearizable",
+    );
     // LWW histories are registers, decided by the Wing–Gong–Lowe search.
     check(
         "config atomic\n0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok",

@@ -49,3 +49,20 @@ fn checker_oracle_corpus() {
         quorate::fuzzing::checker_oracle(&bytes);
     }
 }
+
+#[test]
+fn scenario_corpus() {
+    let seeds = corpus("scenario");
+    let drawn = seeds
+        .iter()
+        .filter(|(_, bytes)| quorate::fuzzing::scenario_of(bytes).is_some())
+        .count();
+    assert_eq!(
+        drawn,
+        seeds.len(),
+        "every committed seed should decode to a scenario"
+    );
+    for (_, bytes) in &seeds {
+        quorate::fuzzing::scenario(bytes);
+    }
+}

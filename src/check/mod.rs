@@ -342,7 +342,11 @@ fn assemble(
     });
     let verdict = if violates(model) {
         Verdict::Invalid
-    } else if !skipped_keys.is_empty() || (model == Model::Atomic && !lin_known_good) {
+    } else if !skipped_keys.is_empty()
+        || (model == Model::Atomic
+            && !lin_known_good
+            && circumstances.forbids(model, AnomalyKind::NotLinearizable))
+    {
         Verdict::Unknown
     } else {
         Verdict::Valid

@@ -6,7 +6,10 @@
 
 mod check;
 mod check_external;
+mod fuzz_artifact;
+mod minimize;
 mod render;
+mod replay;
 mod sim;
 mod staleness;
 mod validate;
@@ -54,6 +57,12 @@ enum Command {
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
     Render(render::Args),
+    /// Delta-debug a failing scenario and its history into a regression case (exit 0, or 2).
+    Minimize(minimize::Args),
+    /// Replay every regression case under a folder (exit 0 all pass, 1 a mismatch, 2 bad input).
+    Replay(replay::Args),
+    /// Turn a crash artifact of the `scenario` fuzz target into a minimized regression case.
+    FuzzArtifact(fuzz_artifact::Args),
 }
 
 /// Runs the command line with the process's arguments.
@@ -76,6 +85,9 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
+        Command::Minimize(args) => minimize::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
     };
     exit.into()
 }

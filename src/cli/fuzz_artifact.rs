@@ -1,0 +1,96 @@
+//! `quorate fuzz-artifact FILE [--out FILE]`: a crash artifact of the `scenario` fuzz target →
+//! its scenario, minimized, as a regression case for `histories/`.
+
+use std::path::PathBuf;
+
+use crate::check::{check, CheckOptions};
+use crate::corpus::Case;
+use crate::fuzzing::scenario_of;
+use crate::minimize::{first_forbidden, minimize, Target};
+use crate::testing::run_history;
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// The artifact libFuzzer wrote (fuzz/artifacts/scenario/crash-…).
+    file: PathBuf,
+    /// Where to write the case (default: standard output), e.g. histories/fuzz-SEED.json.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+fn build(args: &Args) -> Result<Case, String> {
+    let bytes = std::fs::read(&args.file)
+        .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
+    let scenario = scenario_of(&bytes).ok_or_else(|| {
+        format!(
+            "{}: too short to be a scenario of the `scenario` fuzz target",
+            args.file.display()
+        )
+    })?;
+    let history = run_history(&scenario)?;
+    let report = check(&history, &CheckOptions::default()).map_err(|error| error.to_string())?;
+    let kind = first_forbidden(&report).ok_or_else(|| {
+        format!(
+            "{}: its scenario (seed {}) shows no forbidden anomaly now: fixed already, or not a crash of the scenario target",
+            args.file.display(),
+            scenario.seed
+        )
+    })?;
+    let (small, history, report) = minimize(&scenario, Target { model: None, kind })?;
+    let found_by = format!(
+        "cargo fuzz run -s none scenario (artifact {}), then quorate fuzz-artifact",
+        args.file.display()
+    );
+    let title = format!(
+        "{kind} found by the scenario fuzz target (seed {})",
+        scenario.seed
+    );
+    Ok(Case::new(
+        &title, "", &found_by, None, small, history, &report,
+    ))
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    if let Some(out) = &args.out {
+        if out.exists() && !args.force {
+            eprintln!(
+                "quorate fuzz-artifact: {} exists; pass --force to overwrite it",
+                out.display()
+            );
+            return Exit::BadInput;
+        }
+    }
+    let case = match build(args) {
+        Ok(case) => case,
+        Err(error) => {
+            eprintln!("quorate fuzz-artifact: {error}");
+            return Exit::BadInput;
+        }
+    };
+    eprintln!(
+        "quorate fuzz-artifact: minimized to {} steps and a history of {} operations: {} [{}]; write its postmortem",
+        case.scenario.op_count(),
+        case.history.operations.len(),
+        case.expected_verdict,
+        case.anomaly_kinds.join(", ")
+    );
+    match &args.out {
+        Some(out) => {
+            if let Err(error) = std::fs::write(out, case.to_json()) {
+                eprintln!(
+                    "quorate fuzz-artifact: cannot write {}: {error}",
+                    out.display()
+                );
+                return Exit::BadInput;
+            }
+            eprintln!("quorate fuzz-artifact: case written to {}", out.display());
+        }
+        None => print!("{}", case.to_json()),
+    }
+    Exit::Valid
+}

@@ -1,0 +1,157 @@
+//! `quorate minimize`: delta-debug a failing scenario and its history into a regression case.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{check, AnomalyKind, CheckOptions, Model};
+use crate::corpus::Case;
+use crate::minimize::{first_forbidden, minimize, Target};
+use crate::sim::Scenario;
+use crate::testing::run_history;
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A scenario file, a history that records its scenario (as `quorate sim --out` writes it),
+    /// or a regression case.
+    file: PathBuf,
+    /// The model to check (default: the one the configuration promises).
+    #[arg(long)]
+    model: Option<Model>,
+    /// The anomaly kind to keep, e.g. stale_read (default: the first forbidden one).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Where to write the case (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    force: bool,
+    /// The case's one-line title.
+    #[arg(long, default_value = "")]
+    title: String,
+    /// The case's explanation.
+    #[arg(long, default_value = "")]
+    postmortem: String,
+    /// The search command that found the case (default: this minimize command).
+    #[arg(long)]
+    found_by: Option<String>,
+}
+
+/// The scenario in a scenario file, a history's `scenario` field, or a case's.
+fn load_scenario(path: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let tree: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| format!("{}: not JSON: {error}", path.display()))?;
+    let scenario = if tree.get("operations").is_some() || tree.get("history").is_some() {
+        tree.get("scenario").cloned().ok_or_else(|| {
+            format!(
+                "{}: a history without a scenario: nothing to re-run",
+                path.display()
+            )
+        })?
+    } else {
+        tree
+    };
+    Scenario::from_json(&scenario.to_string())
+        .map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn parse_kind(name: &str) -> Result<AnomalyKind, String> {
+    AnomalyKind::ALL
+        .into_iter()
+        .find(|kind| kind.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = AnomalyKind::ALL.iter().map(|kind| kind.name()).collect();
+            format!(
+                "unknown anomaly kind {name:?}; the kinds are {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn build(args: &Args) -> Result<Case, String> {
+    let scenario = load_scenario(&args.file)?;
+    let kind = match &args.kind {
+        Some(name) => parse_kind(name)?,
+        None => {
+            let history = run_history(&scenario)?;
+            let report = check(&history, &CheckOptions::model(args.model))
+                .map_err(|error| error.to_string())?;
+            first_forbidden(&report).ok_or_else(|| {
+                format!(
+                    "{}: the scenario (seed {}) shows no forbidden anomaly; name one with --kind",
+                    args.file.display(),
+                    scenario.seed
+                )
+            })?
+        }
+    };
+    let target = Target {
+        model: args.model,
+        kind,
+    };
+    let (small, history, report) = minimize(&scenario, target)?;
+    let found_by = args.found_by.clone().unwrap_or_else(|| {
+        format!(
+            "quorate minimize {} --kind {kind} (seed {})",
+            args.file.display(),
+            scenario.seed
+        )
+    });
+    let title = if args.title.is_empty() {
+        format!("{kind} (seed {})", scenario.seed)
+    } else {
+        args.title.clone()
+    };
+    Ok(Case::new(
+        &title,
+        &args.postmortem,
+        &found_by,
+        args.model,
+        small,
+        history,
+        &report,
+    ))
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    if let Some(out) = &args.out {
+        if out.exists() && !args.force {
+            eprintln!(
+                "quorate minimize: {} exists; pass --force to overwrite it",
+                out.display()
+            );
+            return Exit::BadInput;
+        }
+    }
+    let case = match build(args) {
+        Ok(case) => case,
+        Err(error) => {
+            eprintln!("quorate minimize: {error}");
+            return Exit::BadInput;
+        }
+    };
+    eprintln!(
+        "quorate minimize: {} steps, {} faults, {} clients, {} nodes; history of {} operations: {} [{}]",
+        case.scenario.op_count(),
+        case.scenario.faults.len(),
+        case.scenario.clients.len(),
+        case.scenario.config.nodes,
+        case.history.operations.len(),
+        case.expected_verdict,
+        case.anomaly_kinds.join(", ")
+    );
+    match &args.out {
+        Some(out) => {
+            if let Err(error) = std::fs::write(out, case.to_json()) {
+                eprintln!("quorate minimize: cannot write {}: {error}", out.display());
+                return Exit::BadInput;
+            }
+            eprintln!("quorate minimize: case written to {}", out.display());
+        }
+        None => print!("{}", case.to_json()),
+    }
+    Exit::Valid
+}

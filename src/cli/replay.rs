@@ -1,0 +1,58 @@
+//! `quorate replay`: check every regression case under a folder, one line per file and a total.
+
+use std::path::PathBuf;
+
+use crate::corpus::{case_files, replay_file, FileOutcome};
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// The folder of cases, searched recursively (or one case file); files that are not cases
+    /// are skipped.
+    #[arg(default_value = "histories")]
+    dir: PathBuf,
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let files = match case_files(&args.dir) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("quorate replay: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for path in &files {
+        match replay_file(path) {
+            FileOutcome::Passed => {
+                passed += 1;
+                println!("ok       {}", path.display());
+            }
+            FileOutcome::Skipped => {
+                skipped += 1;
+                println!("skipped  {} (not a regression case)", path.display());
+            }
+            FileOutcome::Mismatch(mismatch) => {
+                failed += 1;
+                println!(
+                    "FAILED   {}: {} expected {}, found {}",
+                    path.display(),
+                    mismatch.what,
+                    mismatch.expected,
+                    mismatch.found
+                );
+            }
+            FileOutcome::Broken(error) => {
+                failed += 1;
+                println!("FAILED   {error}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        Exit::Anomaly
+    } else {
+        Exit::Valid
+    }
+}

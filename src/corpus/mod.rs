@@ -1,0 +1,235 @@
+//! The regression corpus of `histories/`: one JSON file per case holding the scenario, the
+//! (minimized) history, the model checked, the expected verdict, the anomaly kinds, the command
+//! that found it and a short postmortem (sled's permanent named regressions).
+//!
+//! It owns the case format ([`Case`], marked by `"format": "quorate-case-1"`) and its replay: the
+//! checker must give the stored verdict and kinds on the stored history, and re-running the
+//! stored scenario must show the same verdict and kinds. What it must never do: treat a JSON file
+//! that is not a case (such as `histories/example.json`) as a failure — such files are skipped.
+//!
+//! ```
+//! use quorate::corpus::Case;
+//!
+//! // histories/example.json documents the history format; it is not a regression case.
+//! assert!(Case::from_json(include_str!("../../histories/example.json")).unwrap().is_none());
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{check, CheckOptions, Model, Report, Verdict};
+use crate::history::History;
+use crate::sim::Scenario;
+use crate::testing::run_history;
+
+/// The value of a case file's `format` field.
+pub const FORMAT: &str = "quorate-case-1";
+
+/// One regression case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub format: String,
+    /// What the case shows, in one line.
+    pub title: String,
+    /// Why it is here and what it shows, in two or three sentences.
+    pub postmortem: String,
+    /// The command (with its seed) of the search that found it.
+    pub found_by: String,
+    /// The model checked; absent: the one the configuration promises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `valid`, `invalid` or `unknown`.
+    pub expected_verdict: String,
+    /// The anomaly kinds the check reports (allowed ones included), sorted.
+    pub anomaly_kinds: Vec<String>,
+    pub scenario: Scenario,
+    pub history: History,
+}
+
+/// Where a case stopped matching.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// `stored history` or `re-run scenario`.
+    pub what: &'static str,
+    pub expected: String,
+    pub found: String,
+}
+
+impl Case {
+    /// Parses a case; `Ok(None)` when the JSON is not a case (no `"format": "quorate-case-1"`).
+    pub fn from_json(text: &str) -> Result<Option<Case>, String> {
+        let tree: serde_json::Value =
+            serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+        if tree.get("format").and_then(|format| format.as_str()) != Some(FORMAT) {
+            return Ok(None);
+        }
+        let case: Case = serde_json::from_value(tree).map_err(|error| error.to_string())?;
+        case.scenario
+            .validate()
+            .map_err(|error| format!("scenario: {error}"))?;
+        case.history
+            .validate()
+            .map_err(|error| format!("history: {error}"))?;
+        case.model()?;
+        case.verdict()?;
+        Ok(Some(case))
+    }
+
+    pub fn load(path: &Path) -> Result<Option<Case>, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("{}: cannot read: {error}", path.display()))?;
+        Case::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))
+    }
+
+    /// A case from a minimized scenario and history and the report on that history.
+    pub fn new(
+        title: &str,
+        postmortem: &str,
+        found_by: &str,
+        model: Option<Model>,
+        scenario: Scenario,
+        history: History,
+        report: &Report,
+    ) -> Case {
+        Case {
+            format: FORMAT.to_string(),
+            title: title.to_string(),
+            postmortem: postmortem.to_string(),
+            found_by: found_by.to_string(),
+            model: model.map(|model| model.to_string()),
+            expected_verdict: verdict_name(report.verdict).to_string(),
+            anomaly_kinds: kind_names(report),
+            scenario,
+            history,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a case serializes") + "\n"
+    }
+
+    pub fn model(&self) -> Result<Option<Model>, String> {
+        self.model.as_deref().map(str::parse::<Model>).transpose()
+    }
+
+    fn verdict(&self) -> Result<Verdict, String> {
+        match self.expected_verdict.as_str() {
+            "valid" => Ok(Verdict::Valid),
+            "invalid" => Ok(Verdict::Invalid),
+            "unknown" => Ok(Verdict::Unknown),
+            other => Err(format!(
+                "expected_verdict {other:?} is not valid, invalid or unknown"
+            )),
+        }
+    }
+
+    /// Checks the stored history, then re-runs the stored scenario and checks its history: both
+    /// must give the stored verdict and exactly the stored anomaly kinds.
+    pub fn replay(&self) -> Result<(), Mismatch> {
+        let expected = self.expectation();
+        let options = CheckOptions::model(self.model().ok().flatten());
+        let stored = outcome(check(&self.history, &options).map_err(|e| e.to_string()));
+        if stored != expected {
+            return Err(Mismatch {
+                what: "stored history",
+                expected,
+                found: stored,
+            });
+        }
+        let rerun = outcome(
+            run_history(&self.scenario)
+                .and_then(|history| check(&history, &options).map_err(|e| e.to_string())),
+        );
+        if rerun != expected {
+            return Err(Mismatch {
+                what: "re-run scenario",
+                expected,
+                found: rerun,
+            });
+        }
+        Ok(())
+    }
+
+    fn expectation(&self) -> String {
+        let mut kinds = self.anomaly_kinds.clone();
+        kinds.sort();
+        format!("{} [{}]", self.expected_verdict, kinds.join(", "))
+    }
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "valid",
+        Verdict::Invalid => "invalid",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+fn kind_names(report: &Report) -> Vec<String> {
+    let mut kinds: Vec<String> = report.kinds().iter().map(|kind| kind.to_string()).collect();
+    kinds.sort();
+    kinds
+}
+
+/// A check's verdict and kinds in the words of [`Case::expectation`].
+fn outcome(report: Result<Report, String>) -> String {
+    match report {
+        Ok(report) => format!(
+            "{} [{}]",
+            verdict_name(report.verdict),
+            kind_names(&report).join(", ")
+        ),
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+/// What replaying one file gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOutcome {
+    Passed,
+    /// Not a case (e.g. the format's example).
+    Skipped,
+    Mismatch(Mismatch),
+    /// Unreadable, or a case that does not parse.
+    Broken(String),
+}
+
+/// Every `.json` file under `dir` (recursively), sorted by path so that the order never depends
+/// on the file system; a file given for `dir` is itself.
+pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if dir.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|error| format!("{}: cannot list: {error}", folder.display()))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|error| format!("{}: cannot list: {error}", folder.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Replays one file.
+pub fn replay_file(path: &Path) -> FileOutcome {
+    match Case::load(path) {
+        Ok(Some(case)) => match case.replay() {
+            Ok(()) => FileOutcome::Passed,
+            Err(mismatch) => FileOutcome::Mismatch(mismatch),
+        },
+        Ok(None) => FileOutcome::Skipped,
+        Err(error) => FileOutcome::Broken(error),
+    }
+}

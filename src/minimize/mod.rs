@@ -1,0 +1,204 @@
+//! Delta debugging (DESIGN.md §5): after proptest's shrinking, make a failing scenario smaller
+//! (drop faults, clients, steps, nodes) while the same anomaly kind stays, then make its history
+//! smaller (drop operations) while the checker's verdict and anomaly kinds stay exactly the same.
+//!
+//! It owns the search for a smaller input, not the judgement: the caller's predicate says whether
+//! a candidate still shows the anomaly. What it must never do: accept a candidate that is not a
+//! valid scenario or history, or loop without bound (every search has an attempt budget).
+//!
+//! ```
+//! use quorate::minimize::minimize_history_ops;
+//! use quorate::history::History;
+//!
+//! let history = History::from_json(include_str!("../../histories/example.json")).unwrap();
+//! // The smallest history with at least two operations, by removals alone.
+//! let small = minimize_history_ops(&history, |candidate| candidate.operations.len() >= 2, 1000);
+//! assert_eq!(small.operations.len(), 2);
+//! ```
+
+use crate::check::{check, AnomalyKind, CheckOptions, Model, Report, Verdict};
+use crate::gen::smaller;
+use crate::history::History;
+use crate::sim::Scenario;
+use crate::testing::{run_history, Failure, FailureReason};
+
+/// How many candidates a search may try before it stops with what it has.
+pub const ATTEMPTS_MAX: usize = 5_000;
+
+/// What a minimization keeps: an anomaly of `kind` when checking against `model`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub model: Option<Model>,
+    pub kind: AnomalyKind,
+}
+
+impl Target {
+    /// Whether the scenario, run on the reference store, still shows the anomaly.
+    pub fn shown_by_scenario(&self, scenario: &Scenario) -> bool {
+        run_history(scenario).is_ok_and(|history| self.shown_by_history(&history))
+    }
+
+    /// Whether the history still shows the anomaly.
+    pub fn shown_by_history(&self, history: &History) -> bool {
+        check(history, &CheckOptions::model(self.model))
+            .is_ok_and(|report| report.kinds().contains(&self.kind))
+    }
+}
+
+/// The smallest scenario reachable from `scenario` by the removals of [`smaller`] (tried most
+/// aggressive first, restarting after each success) for which `still_fails` holds; `scenario`
+/// itself must satisfy it. The result is 1-minimal: no single removal keeps the failure.
+pub fn minimize_scenario<P>(scenario: &Scenario, still_fails: P, attempts_max: usize) -> Scenario
+where
+    P: Fn(&Scenario) -> bool,
+{
+    let mut current = scenario.clone();
+    let mut attempts = 0;
+    'search: loop {
+        for candidate in smaller(&current) {
+            if attempts >= attempts_max {
+                break 'search;
+            }
+            attempts += 1;
+            if still_fails(&candidate) {
+                current = candidate;
+                continue 'search;
+            }
+        }
+        break;
+    }
+    current
+}
+
+/// ddmin over a history's operations: remove chunks (halves, quarters, … single operations) while
+/// `still_fails` holds for the valid remainder. Final replica snapshots are dropped first if the
+/// failure does not need them.
+pub fn minimize_history_ops<P>(history: &History, still_fails: P, attempts_max: usize) -> History
+where
+    P: Fn(&History) -> bool,
+{
+    let holds = |candidate: &History| candidate.validate().is_ok() && still_fails(candidate);
+    let mut current = history.clone();
+    let mut attempts = 0;
+    if current.replicas.is_some() {
+        let candidate = History {
+            replicas: None,
+            ..current.clone()
+        };
+        attempts += 1;
+        if holds(&candidate) {
+            current = candidate;
+        }
+    }
+    let mut chunks = 2;
+    loop {
+        let len = current.operations.len();
+        if len == 0 || attempts >= attempts_max {
+            break;
+        }
+        let chunk_len = len.div_ceil(chunks.min(len));
+        let mut removed_any = false;
+        let mut start = 0;
+        while start < current.operations.len() && attempts < attempts_max {
+            let end = (start + chunk_len).min(current.operations.len());
+            let mut candidate = current.clone();
+            candidate.operations.drain(start..end);
+            attempts += 1;
+            if holds(&candidate) {
+                current = candidate;
+                removed_any = true;
+            } else {
+                start = end;
+            }
+        }
+        if removed_any {
+            continue;
+        }
+        if chunk_len == 1 {
+            break;
+        }
+        chunks *= 2;
+    }
+    current
+}
+
+/// The scenario, then its history, minimized for `target`. The history keeps exactly the
+/// minimized scenario's verdict and anomaly kinds.
+pub fn minimize(
+    scenario: &Scenario,
+    target: Target,
+) -> Result<(Scenario, History, Report), String> {
+    if !target.shown_by_scenario(scenario) {
+        return Err(format!(
+            "the scenario (seed {}) does not show {} against {}",
+            scenario.seed,
+            target.kind,
+            target
+                .model
+                .map_or("its configuration's model".into(), |m| m.to_string())
+        ));
+    }
+    let scenario = minimize_scenario(scenario, |c| target.shown_by_scenario(c), ATTEMPTS_MAX);
+    let history = run_history(&scenario)?;
+    let options = CheckOptions::model(target.model);
+    let report = check(&history, &options).map_err(|error| error.to_string())?;
+    let (verdict, kinds) = (report.verdict, report.kinds());
+    let history = minimize_history_ops(
+        &history,
+        |candidate| {
+            check(candidate, &options).is_ok_and(|report| {
+                report.verdict == verdict && same_kinds(&report.kinds(), &kinds)
+            })
+        },
+        ATTEMPTS_MAX,
+    );
+    let report = check(&history, &options).map_err(|error| error.to_string())?;
+    Ok((scenario, history, report))
+}
+
+/// Whether two lists name the same kinds, in any order.
+pub fn same_kinds(left: &[AnomalyKind], right: &[AnomalyKind]) -> bool {
+    let mut left = left.to_vec();
+    let mut right = right.to_vec();
+    left.sort();
+    right.sort();
+    left == right
+}
+
+/// The first forbidden anomaly kind of a report.
+pub fn first_forbidden(report: &Report) -> Option<AnomalyKind> {
+    report
+        .anomalies
+        .iter()
+        .find(|found| found.forbidden)
+        .map(|found| found.anomaly.kind())
+}
+
+/// A failure of `property`, made smaller by delta debugging over its scenario while the property
+/// still fails with the same first forbidden kind, then saved (see [`Failure::save_default`]).
+pub fn shrink_failure<P>(failure: Failure, property: &P) -> Failure
+where
+    P: Fn(&Scenario) -> Result<Report, Failure>,
+{
+    let kind = match &failure.reason {
+        FailureReason::Report(report) if report.verdict == Verdict::Invalid => {
+            first_forbidden(report)
+        }
+        _ => None,
+    };
+    let mut failure = match kind {
+        Some(kind) => {
+            let still_fails = |candidate: &Scenario| match property(candidate) {
+                Err(failure) => failure
+                    .report()
+                    .is_some_and(|report| report.kinds().contains(&kind)),
+                Ok(_) => false,
+            };
+            let scenario = minimize_scenario(&failure.scenario, still_fails, ATTEMPTS_MAX);
+            property(&scenario).err().unwrap_or(failure)
+        }
+        None => failure,
+    };
+    failure.save_default();
+    failure
+}

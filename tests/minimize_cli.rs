@@ -1,0 +1,161 @@
+//! `quorate minimize` and `quorate replay` end to end: a failing scenario becomes a small case
+//! that replays; an existing output is never overwritten without `--force`; a case that no
+//! longer matches makes `replay` exit 1 and name the file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use quorate::config::Config;
+use quorate::corpus::Case;
+use quorate::sim::{generate, GenerateOptions};
+
+fn quorate(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A weak-quorum scenario (seed 14 of the edge-case search) that reads a stale value.
+fn stale_scenario(dir: &Path) -> PathBuf {
+    let options = GenerateOptions {
+        ops: 8,
+        clients: 2,
+        keys: 1,
+        faults: Vec::new(),
+        faults_per_kind: 1,
+    };
+    let scenario = generate(Config::preset("weak").unwrap(), 14, &options).unwrap();
+    let path = dir.join("scenario.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn minimize_writes_a_case_that_replays_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = stale_scenario(dir.path());
+    let out = dir.path().join("cases/stale.json");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let args = [
+        "minimize",
+        path_str(&scenario),
+        "--model",
+        "quorum",
+        "--out",
+        path_str(&out),
+    ];
+    let (code, _, stderr) = quorate(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("invalid [stale_read]"), "{stderr}");
+    let case = Case::load(&out).unwrap().expect("a case");
+    assert!(case.history.operations.len() <= 10);
+    assert_eq!(case.anomaly_kinds, ["stale_read"]);
+
+    let (code, _, stderr) = quorate(&args);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--force"), "{stderr}");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(quorate(&forced).0, 0);
+
+    let (code, stdout, _) = quorate(&["replay", path_str(&dir.path().join("cases"))]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed, 0 skipped"), "{stdout}");
+}
+
+#[test]
+fn replay_names_a_case_that_no_longer_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("histories/edge-cases/06-weak-quorum-stale-without-faults.json");
+    let mut case = Case::load(&source).unwrap().unwrap();
+    case.expected_verdict = "valid".into();
+    std::fs::write(dir.path().join("tampered.json"), case.to_json()).unwrap();
+    std::fs::write(dir.path().join("notes.json"), "{\"version\": 1}").unwrap();
+    let (code, stdout, _) = quorate(&["replay", path_str(dir.path())]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "tampered.json: stored history expected valid [stale_read], found invalid [stale_read]"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 passed, 1 failed, 1 skipped"), "{stdout}");
+}
+
+#[test]
+fn replay_of_the_corpus_prints_one_line_per_file_and_a_total() {
+    let histories = Path::new(env!("CARGO_MANIFEST_DIR")).join("histories");
+    let (code, stdout, stderr) = quorate(&["replay", path_str(&histories)]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("skipped  "), "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().contains("passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn minimize_explains_bad_input() {
+    let (code, _, stderr) = quorate(&["minimize", "/nonexistent/scenario.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot read /nonexistent/scenario.json"),
+        "{stderr}"
+    );
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/example.json");
+    let (code, _, stderr) = quorate(&["minimize", path_str(&example)]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("without a scenario"), "{stderr}");
+}
+
+#[test]
+fn minimize_reads_the_scenario_a_simulated_history_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.json");
+    let (code, _, stderr) = quorate(&[
+        "sim",
+        "--config",
+        "weak",
+        "--seed",
+        "14",
+        "--ops",
+        "8",
+        "--clients",
+        "2",
+        "--keys",
+        "1",
+        "--faults",
+        "none",
+        "--out",
+        path_str(&history),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = quorate(&[
+        "minimize",
+        path_str(&history),
+        "--model",
+        "quorum",
+        "--kind",
+        "stale_read",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let case = Case::from_json(&stdout).unwrap().expect("a case on stdout");
+    assert_eq!(case.expected_verdict, "invalid");
+    assert!(
+        case.found_by.contains("--kind stale_read"),
+        "{}",
+        case.found_by
+    );
+}
