@@ -5,8 +5,8 @@
 //! has), a workload and fault kinds, the model to check against and the anomaly kind the bug
 //! should show. [`search`] walks seeds from the hunt's first seed, generating a scenario for each
 //! ([`sim::generate`]), running it with the bug on or off, and checking the history; the first
-//! scenario with a forbidden anomaly is minimized by removing steps, faults and clients while an
-//! anomaly of the same kind stays forbidden.
+//! scenario with a forbidden anomaly is minimized ([`crate::minimize`]: the scenario, then its
+//! history) while an anomaly of the same kind stays forbidden.
 //!
 //! It owns no judgement of its own: the checker decides what is forbidden. With the bug off the
 //! same search over the same seeds must find nothing, which is how the tests show that a finding
@@ -27,7 +27,11 @@ use std::time::{Duration, Instant};
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report};
 use crate::config::{Bug, Config, Reaping};
 use crate::history::History;
+use crate::minimize::{minimize_history_ops, minimize_scenario};
 use crate::sim::{self, GenerateOptions, Scenario};
+
+/// How many candidates each minimization (scenario, then history) may try.
+pub const MINIMIZE_ATTEMPTS_MAX: usize = 2_000;
 
 /// A focused search for one bug.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -315,14 +319,14 @@ pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
             first
         };
         let still_fails = |candidate: &Scenario| hunt.forbidden_kinds(candidate).contains(&kind);
-        let minimized = minimize(&scenario, still_fails, 2_000);
+        let minimized = minimize_scenario(&scenario, still_fails, MINIMIZE_ATTEMPTS_MAX);
         let history = sim::run(&minimized)
             .expect("the minimized scenario ran before")
             .history;
-        let minimized_history = minimize_history(
+        let minimized_history = minimize_history_ops(
             &history,
             |candidate| hunt.forbidden_in_history(candidate).contains(&kind),
-            2_000,
+            MINIMIZE_ATTEMPTS_MAX,
         );
         let minimized_report = check(&minimized_history, &CheckOptions::model(hunt.model))
             .expect("the minimized history was checked before");
@@ -341,83 +345,4 @@ pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
         });
     }
     None
-}
-
-/// Removes client steps, faults and clients, one at a time, while `still_fails` holds, within
-/// `attempts_max` runs. The result is 1-minimal unless the budget ran out.
-pub fn minimize<P>(scenario: &Scenario, still_fails: P, attempts_max: usize) -> Scenario
-where
-    P: Fn(&Scenario) -> bool,
-{
-    let mut current = scenario.clone();
-    let mut attempts = 0;
-    'search: loop {
-        for candidate in one_smaller(&current) {
-            if attempts >= attempts_max {
-                break 'search;
-            }
-            attempts += 1;
-            if still_fails(&candidate) {
-                current = candidate;
-                continue 'search;
-            }
-        }
-        break;
-    }
-    current
-}
-
-/// Removes operations from a history, one at a time, while it stays valid and `still_fails`
-/// holds, within `attempts_max` checks (the scenario stays as it was: the history is the
-/// witness, the scenario how it was found).
-pub fn minimize_history<P>(history: &History, still_fails: P, attempts_max: usize) -> History
-where
-    P: Fn(&History) -> bool,
-{
-    let mut current = history.clone();
-    let mut attempts = 0;
-    let mut index = 0;
-    while index < current.operations.len() && attempts < attempts_max {
-        let mut candidate = current.clone();
-        candidate.operations.remove(index);
-        attempts += 1;
-        if candidate.validate().is_ok() && still_fails(&candidate) {
-            current = candidate;
-        } else {
-            index += 1;
-        }
-    }
-    current
-}
-
-/// Every scenario one removal away: a whole client, a fault, or one client step.
-fn one_smaller(scenario: &Scenario) -> Vec<Scenario> {
-    let mut smaller = Vec::new();
-    for client in 0..scenario.clients.len() {
-        if scenario.clients.len() > 1 && !mentions_client(scenario, client) {
-            let mut candidate = scenario.clone();
-            candidate.clients.remove(client);
-            smaller.push(candidate);
-        }
-    }
-    for fault in 0..scenario.faults.len() {
-        let mut candidate = scenario.clone();
-        candidate.faults.remove(fault);
-        smaller.push(candidate);
-    }
-    for client in 0..scenario.clients.len() {
-        for step in 0..scenario.clients[client].ops.len() {
-            let mut candidate = scenario.clone();
-            candidate.clients[client].ops.remove(step);
-            smaller.push(candidate);
-        }
-    }
-    smaller
-}
-
-/// Whether a fault names the client (removing it would leave the fault dangling).
-fn mentions_client(scenario: &Scenario, client: usize) -> bool {
-    scenario.faults.iter().any(|fault| {
-        matches!(&fault.kind, sim::FaultKind::Partition { clients, .. } if clients.iter().any(|&c| c as usize >= client))
-    })
 }
