@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report};
 use crate::config::{Bug, Config, Reaping};
-use crate::history::History;
+use crate::history::{Action, History};
 use crate::minimize::{minimize_history_ops, minimize_scenario};
 use crate::sim::{self, GenerateOptions, Scenario};
 
@@ -323,9 +323,20 @@ pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
         let history = sim::run(&minimized)
             .expect("the minimized scenario ran before")
             .history;
+        // Dropping operations must not invent anomalies (a value whose put was dropped reads
+        // as a phantom): a smaller history keeps the kind and shows no kind the run did not.
+        let options = CheckOptions::model(hunt.model);
+        let run_kinds = check(&history, &options)
+            .map(|report| report.kinds())
+            .unwrap_or_default();
         let minimized_history = minimize_history_ops(
             &history,
-            |candidate| hunt.forbidden_in_history(candidate).contains(&kind),
+            |candidate| {
+                check(candidate, &options).is_ok_and(|report| {
+                    report.kinds().iter().all(|kind| run_kinds.contains(kind))
+                        && hunt.forbidden_in(candidate, &report).contains(&kind)
+                })
+            },
             MINIMIZE_ATTEMPTS_MAX,
         );
         let minimized_report = check(&minimized_history, &CheckOptions::model(hunt.model))
@@ -345,4 +356,85 @@ pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
         });
     }
     None
+}
+
+/// One line per operation of a history, for a terminal: id, client, what it did, when, outcome.
+pub fn describe_operations(history: &History) -> String {
+    let mut text = String::new();
+    for op in &history.operations {
+        let what = match &op.action {
+            Action::Get { values, .. } => {
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|read| {
+                        if read.tombstone {
+                            format!("{} (tombstone)", read.value)
+                        } else {
+                            read.value.to_string()
+                        }
+                    })
+                    .collect();
+                format!("get {} -> {{{}}}", op.key, values.join(", "))
+            }
+            Action::Put(write) | Action::Delete(write) => {
+                let context: Vec<String> = write.context.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} {} {} context {{{}}}",
+                    op.kind(),
+                    op.key,
+                    write.value,
+                    context.join(", ")
+                )
+            }
+        };
+        let complete = op
+            .time_ms_complete
+            .map_or("…".to_string(), |time| time.to_string());
+        text.push_str(&format!(
+            "  {:<4} {:<9} {what:<48} {:>5}..{:<5} ms {:?}\n",
+            op.id.to_string(),
+            op.client.to_string(),
+            op.time_ms_invoke,
+            complete,
+            op.outcome
+        ));
+    }
+    text
+}
+
+/// The zoo table: per hunt, the preset, cases to detection, seconds, the minimized scenario's
+/// steps and history's operations, and the anomaly kind (or what was not found).
+pub fn table(rows: &[(Hunt, Option<Found>)]) -> String {
+    let mut text = String::from(
+        "| bug | preset (adjusted) | faults | cases to detection | seconds | minimized steps | minimized operations | anomaly |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for (hunt, found) in rows {
+        let preset = if hunt.adjustments.is_empty() {
+            hunt.preset.to_string()
+        } else {
+            format!("{} ({})", hunt.preset, hunt.adjustments)
+        };
+        let faults = if hunt.options.faults.is_empty() {
+            "none".to_string()
+        } else {
+            hunt.options.faults.join(", ")
+        };
+        let line = match found {
+            Some(found) => format!(
+                "| `{}` | {preset} | {faults} | {} | {:.3} | {} | {} | `{}` |\n",
+                hunt.bug,
+                found.cases,
+                found.total.as_secs_f64(),
+                found.minimized.op_count(),
+                found.minimized_history.operations.len(),
+                found.kind
+            ),
+            None => format!(
+                "| `{}` | {preset} | {faults} | not found | | | | |\n",
+                hunt.bug
+            ),
+        };
+        text.push_str(&line);
+    }
+    text
 }

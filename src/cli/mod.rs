@@ -6,6 +6,7 @@
 
 mod check;
 mod check_external;
+mod explore;
 mod fuzz_artifact;
 mod minimize;
 mod render;
@@ -53,6 +54,8 @@ enum Command {
     Check(check::Args),
     /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
     Sim(sim::Args),
+    /// Hunt deliberate store bugs (the bug zoo): cases to detection, seconds, the minimized history (exit 1 when found, 0 when not).
+    Explore(explore::Args),
     /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Explore(args) => explore::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Minimize(args) => minimize::run(&args),

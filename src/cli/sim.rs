@@ -164,8 +164,14 @@ pub(super) fn run(args: &Args) -> Exit {
             .count()
     };
     let config_name = args.config.as_deref().unwrap_or("(the scenario's)");
+    let bugs: Vec<&str> = scenario.config.bugs.iter().map(|bug| bug.name()).collect();
+    let bugs = if bugs.is_empty() {
+        String::new()
+    } else {
+        format!(" --bug {}", bugs.join(","))
+    };
     println!(
-        "quorate sim --config {config_name} --seed {}: {} operations from {} clients",
+        "quorate sim --config {config_name} --seed {}{bugs}: {} operations from {} clients",
         scenario.seed,
         history.operations.len(),
         scenario.clients.len()
