@@ -146,7 +146,10 @@ impl Hunt {
                     anti_entropy_period_ms: None,
                     ..preset("sloppy")
                 },
-                options(2, 16, &["partition", "crash"]),
+                GenerateOptions {
+                    faults_per_kind: 2,
+                    ..options(1, 6, &["pause", "crash"])
+                },
                 AnomalyKind::Divergence,
             ),
             Bug::AaeSkipsBucket => hunt(
