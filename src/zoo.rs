@@ -219,6 +219,12 @@ impl Hunt {
             .expect("a hunt's options name known faults")
     }
 
+    /// The command that runs this hunt's case with this seed alone, bug on, and prints the
+    /// minimized history (add `--off` for the bug off).
+    pub fn explore_command(&self, seed: u64) -> String {
+        format!("quorate explore --bug {} --seed {seed} --cases 1", self.bug)
+    }
+
     /// The command that replays the case with this seed (the configuration as JSON when it is
     /// not a plain preset).
     pub fn replay_command(&self, seed: u64) -> String {

@@ -19,7 +19,11 @@ fn hunt_finds_and_minimizes(bug: Bug) {
             hunt.replay_command(hunt.first_seed)
         );
     };
-    let replay = hunt.replay_command(found.seed);
+    let replay = format!(
+        "{}\n  or: {}",
+        hunt.explore_command(found.seed),
+        hunt.replay_command(found.seed)
+    );
     let operations = found.minimized_history.operations.len();
     eprintln!(
         "{bug}: found after {} cases (seed {}) in {:.2?}, kinds {:?}, minimized to {operations} operations; replay: {replay}",
@@ -39,9 +43,10 @@ fn hunt_finds_and_minimizes(bug: Bug) {
     let cases = found.cases;
     if let Some(clean) = search(&hunt, false, cases) {
         panic!(
-            "{bug}: with the bug off, case seed {} shows {:?} (a finding against the store or the checker); replay: {}\n{}",
+            "{bug}: with the bug off, case seed {} shows {:?} (a finding against the store or the checker); replay: {} --off\n  or: {}\n{}",
             clean.seed,
             clean.forbidden_kinds,
+            hunt.explore_command(clean.seed),
             hunt.replay_command(clean.seed).replace(&format!(" --bug {bug}"), ""),
             clean.report
         );

@@ -114,7 +114,13 @@ pub(super) fn run(args: &Args) -> Exit {
             found.minimized.op_count(),
             found.minimized_history.operations.len()
         );
-        println!("  replay: {}", hunt.replay_command(found.seed));
+        let replay = hunt.replay_command(found.seed);
+        let replay = if args.off {
+            replay.replace(&format!(" --bug {}", hunt.bug), "")
+        } else {
+            replay
+        };
+        println!("  replay: {replay}");
         println!("minimized history:");
         print!("{}", describe_operations(&found.minimized_history));
         println!("{}", found.minimized_report);
