@@ -70,12 +70,12 @@ pub(super) fn run(args: &Args) -> Exit {
     let any_found = rows.iter().any(|(_, found)| found.is_some());
     if let [(hunt, found)] = rows.as_slice() {
         let switched = if args.off { "off" } else { "on" };
-        println!(
+        say!(
             "quorate explore --bug {}: {}",
             hunt.bug,
             hunt.bug.description()
         );
-        println!(
+        say!(
             "  preset {}{}; {} clients, {} steps, {} key(s); faults: {}; bug {switched}",
             hunt.preset,
             if hunt.adjustments.is_empty() {
@@ -93,13 +93,14 @@ pub(super) fn run(args: &Args) -> Exit {
             }
         );
         let Some(found) = found else {
-            println!(
+            say!(
                 "  nothing forbidden in {} cases from seed {}",
-                args.cases, hunt.first_seed
+                args.cases,
+                hunt.first_seed
             );
             return Exit::Valid;
         };
-        println!(
+        say!(
             "  found after {} cases (seed {}) in {:.3} s: {}; minimized in {:.3} s to {} steps, {} operations",
             found.cases,
             found.seed,
@@ -120,19 +121,19 @@ pub(super) fn run(args: &Args) -> Exit {
         } else {
             replay
         };
-        println!("  replay: {replay}");
-        println!("minimized history:");
-        print!("{}", describe_operations(&found.minimized_history));
-        println!("{}", found.minimized_report);
+        say!("  replay: {replay}");
+        say!("minimized history:");
+        say_raw!("{}", describe_operations(&found.minimized_history));
+        say!("{}", found.minimized_report);
         if let Some(path) = &args.out {
             if let Err(error) = std::fs::write(path, found.minimized_history.to_json()) {
                 eprintln!("quorate explore: cannot write {}: {error}", path.display());
                 return Exit::BadInput;
             }
-            println!("minimized history written to {}", path.display());
+            say!("minimized history written to {}", path.display());
         }
     } else {
-        print!("{}", table(&rows));
+        say_raw!("{}", table(&rows));
     }
     if any_found {
         Exit::Anomaly

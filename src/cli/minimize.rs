@@ -151,7 +151,7 @@ pub(super) fn run(args: &Args) -> Exit {
             }
             eprintln!("quorate minimize: case written to {}", out.display());
         }
-        None => print!("{}", case.to_json()),
+        None => say_raw!("{}", case.to_json()),
     }
     Exit::Valid
 }

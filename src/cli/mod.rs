@@ -4,6 +4,23 @@
 //!
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
+/// `println!` that does not panic when standard output is closed early (`quorate sim | head`):
+/// the reader has gone, so there is nobody left to tell.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` with the same care as [`say!`].
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod check;
 mod check_external;
 mod explore;

@@ -54,7 +54,7 @@ pub(super) fn run(args: &Args) -> Exit {
         eprintln!("cannot write {}: {error}", args.out.display());
         return Exit::BadInput;
     }
-    println!(
+    say!(
         "{}: {} operations and {} anomalies drawn to {}",
         args.file.display(),
         history.operations.len(),

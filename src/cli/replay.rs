@@ -27,15 +27,15 @@ pub(super) fn run(args: &Args) -> Exit {
         match replay_file(path) {
             FileOutcome::Passed => {
                 passed += 1;
-                println!("ok       {}", path.display());
+                say!("ok       {}", path.display());
             }
             FileOutcome::Skipped => {
                 skipped += 1;
-                println!("skipped  {} (not a regression case)", path.display());
+                say!("skipped  {} (not a regression case)", path.display());
             }
             FileOutcome::Mismatch(mismatch) => {
                 failed += 1;
-                println!(
+                say!(
                     "FAILED   {}: {} expected {}, found {}",
                     path.display(),
                     mismatch.what,
@@ -45,11 +45,11 @@ pub(super) fn run(args: &Args) -> Exit {
             }
             FileOutcome::Broken(error) => {
                 failed += 1;
-                println!("FAILED   {error}");
+                say!("FAILED   {error}");
             }
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    say!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
         Exit::Anomaly
     } else {

@@ -170,7 +170,7 @@ pub(super) fn run(args: &Args) -> Exit {
     } else {
         format!(" --bug {}", bugs.join(","))
     };
-    println!(
+    say!(
         "quorate sim --config {config_name} --seed {}{bugs}: {} operations from {} clients",
         scenario.seed,
         history.operations.len(),
@@ -178,7 +178,7 @@ pub(super) fn run(args: &Args) -> Exit {
     );
     let kinds = [OpKind::Get, OpKind::Put, OpKind::Delete];
     for kind in kinds {
-        println!(
+        say!(
             "  {:<7} ok {:>5}  fail {:>5}  info {:>5}",
             kind.to_string(),
             count(kind, Outcome::Ok),
@@ -186,18 +186,21 @@ pub(super) fn run(args: &Args) -> Exit {
             count(kind, Outcome::Info)
         );
     }
-    println!("  faults injected: {}", history.faults.len());
+    say!("  faults injected: {}", history.faults.len());
     for fault in &history.faults {
         let end = fault
             .time_ms_end
             .map_or("end".to_string(), |end| format!("{end} ms"));
-        println!(
+        say!(
             "    {:<18} {:>6} ms .. {:<9} {}",
-            fault.kind, fault.time_ms_start, end, fault.description
+            fault.kind,
+            fault.time_ms_start,
+            end,
+            fault.description
         );
     }
     let stats = &output.stats;
-    println!(
+    say!(
         "  messages: {} sent, {} delivered, {} dropped, {} duplicated",
         stats.messages_sent,
         stats.messages_delivered,
@@ -210,9 +213,10 @@ pub(super) fn run(args: &Args) -> Exit {
             None if run.quiescent => "quiet".to_string(),
             None => "not quiet".to_string(),
         };
-        println!(
+        say!(
             "  run: {} steps, {} simulated ms, {ending}",
-            run.steps, run.time_ms_end
+            run.steps,
+            run.time_ms_end
         );
     }
     if let Some(path) = &args.out {
@@ -220,7 +224,7 @@ pub(super) fn run(args: &Args) -> Exit {
             eprintln!("quorate sim: cannot write {}: {error}", path.display());
             return Exit::BadInput;
         }
-        println!("  history written to {}", path.display());
+        say!("  history written to {}", path.display());
     }
     Exit::Valid
 }

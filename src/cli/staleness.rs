@@ -53,6 +53,6 @@ pub(super) fn run(args: &Args) -> Exit {
         args.trials,
         args.seed,
     );
-    print!("{table}");
+    say_raw!("{table}");
     Exit::Valid
 }

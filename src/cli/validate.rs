@@ -25,7 +25,7 @@ pub(super) fn run(args: &Args) -> Exit {
     match loaded {
         Ok(history) => {
             let replicas = history.replicas.as_ref().map_or(0, Vec::len);
-            println!(
+            say!(
                 "{}: valid history, {} operations, {} faults, {} replica snapshots",
                 args.file.display(),
                 history.operations.len(),
