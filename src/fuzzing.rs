@@ -6,9 +6,13 @@
 //! artifact can be replayed by an ordinary test. This is the only module whose functions panic
 //! on purpose; nothing else in the library calls them.
 
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
 use arbitrary::{Result, Unstructured};
 
 use crate::check::{self, oracle};
+use crate::config::{parse_bugs, Bug};
 use crate::gen::{self, GenOptions};
 use crate::history::import::{self, Format};
 use crate::history::{
@@ -23,10 +27,34 @@ pub fn scenario_options() -> GenOptions {
     GenOptions::default()
 }
 
-/// The scenario a fuzz input stands for, or `None` when the bytes run out before one is drawn.
-/// `quorate fuzz-artifact` decodes crash artifacts with this same function.
+/// The environment variable that switches bug-zoo bugs on for the `scenario` target (a comma
+/// list of names, e.g. `QUORATE_FUZZ_BUGS=vnode-clock`), so the fuzzer's power can be measured
+/// the way the property tests' is. Read by the harness, never by the store.
+pub const BUGS_VARIABLE: &str = "QUORATE_FUZZ_BUGS";
+
+/// The bugs [`BUGS_VARIABLE`] names (none when it is unset), or why a name is not a bug.
+pub fn bugs_from_environment() -> std::result::Result<BTreeSet<Bug>, String> {
+    match std::env::var(BUGS_VARIABLE) {
+        Ok(list) => parse_bugs(&list).map_err(|error| format!("{BUGS_VARIABLE}: {error}")),
+        Err(_) => Ok(BTreeSet::new()),
+    }
+}
+
+/// [`bugs_from_environment`], read once; in a fuzz run a wrong name stops the run with the list
+/// (callers that face users, such as `quorate fuzz-artifact`, check it first).
+fn fuzz_bugs() -> &'static BTreeSet<Bug> {
+    static BUGS: OnceLock<BTreeSet<Bug>> = OnceLock::new();
+    BUGS.get_or_init(|| bugs_from_environment().unwrap_or_else(|error| panic!("{error}")))
+}
+
+/// The scenario a fuzz input stands for, or `None` when the bytes run out before one is drawn;
+/// the bugs [`BUGS_VARIABLE`] names are switched on. `quorate fuzz-artifact` decodes crash
+/// artifacts with this same function (with the same variable set).
 pub fn scenario_of(bytes: &[u8]) -> Option<Scenario> {
-    gen::from_unstructured(&mut Unstructured::new(bytes), &scenario_options()).ok()
+    let mut scenario =
+        gen::from_unstructured(&mut Unstructured::new(bytes), &scenario_options()).ok()?;
+    scenario.config.bugs.extend(fuzz_bugs().iter().copied());
+    Some(scenario)
 }
 
 /// bytes → scenario → simulate → check against the model its configuration promises. A

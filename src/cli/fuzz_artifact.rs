@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::check::{check, CheckOptions};
 use crate::corpus::Case;
-use crate::fuzzing::scenario_of;
+use crate::fuzzing::{bugs_from_environment, scenario_of};
 use crate::minimize::{first_forbidden, minimize, Target};
 use crate::testing::run_history;
 
@@ -13,7 +13,8 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The artifact libFuzzer wrote (fuzz/artifacts/scenario/crash-…).
+    /// The artifact libFuzzer wrote (fuzz/artifacts/scenario/crash-…). Set QUORATE_FUZZ_BUGS as
+    /// the fuzz run had it, so the artifact decodes to the same scenario.
     file: PathBuf,
     /// Where to write the case (default: standard output), e.g. histories/fuzz-SEED.json.
     #[arg(long)]
@@ -24,6 +25,7 @@ pub(super) struct Args {
 }
 
 fn build(args: &Args) -> Result<Case, String> {
+    bugs_from_environment()?;
     let bytes = std::fs::read(&args.file)
         .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
     let scenario = scenario_of(&bytes).ok_or_else(|| {
