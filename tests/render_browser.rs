@@ -112,3 +112,40 @@ fn timeline_page_in_a_real_browser() {
         bytes.len()
     );
 }
+
+/// The README's promise: the timeline of an edge-case history shows its anomaly in a browser.
+#[test]
+fn edge_case_timeline_shows_its_anomaly() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is missing under CI: .ci/run should have installed it"
+        );
+        println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let page = folder.path().join("edge-case.html");
+    let case = "histories/edge-cases/01-sloppy-quorum-stale-read.json";
+    let status = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(["render", case, "--out"])
+        .arg(&page)
+        .status()
+        .expect("run quorate render");
+    assert!(status.success());
+    let (dom, log) = run_chromium(
+        &browser,
+        &page,
+        &folder.path().join("profile"),
+        &["--dump-dom"],
+    );
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(dom.contains("data-ready=\"yes\""));
+    // The case is checked against its own model (quorum), which forbids its stale read.
+    assert!(dom.contains("stale_read (forbidden)"), "{dom}");
+    assert!(dom.contains(" anomaly witness\""), "{dom}");
+}

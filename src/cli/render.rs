@@ -1,8 +1,9 @@
 //! `quorate render FILE --out FILE.html`: the timeline picture of a history.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::check::{self, CheckOptions};
+use crate::check::{self, CheckOptions, Model};
+use crate::corpus::Case;
 use crate::history::History;
 use crate::render::{render_html, Highlight};
 
@@ -10,7 +11,7 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The history file.
+    /// The history file, or a regression case (its history is drawn, checked against its model).
     file: PathBuf,
     /// Where to write the page.
     #[arg(long)]
@@ -20,9 +21,24 @@ pub(super) struct Args {
     force: bool,
 }
 
+/// The history to draw and the model to check it against: a regression case's own (its
+/// history, its model), or a plain history's (the model its configuration promises).
+fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
+    if let Ok(Some(case)) = Case::load(path) {
+        let model = case.model()?;
+        return Ok((case.history, model, case.title));
+    }
+    let history = History::load(path).map_err(|error| error.to_string())?;
+    let title = path.file_name().map_or_else(
+        || "history".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    Ok((history, None, title))
+}
+
 pub(super) fn run(args: &Args) -> Exit {
-    let history = match History::load(&args.file) {
-        Ok(history) => history,
+    let (history, model, title) = match load(&args.file) {
+        Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("{}: {error}", args.file.display());
             return Exit::BadInput;
@@ -35,11 +51,7 @@ pub(super) fn run(args: &Args) -> Exit {
         );
         return Exit::BadInput;
     }
-    let title = args.file.file_name().map_or_else(
-        || "history".to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let highlights = match check::check(&history, &CheckOptions::default()) {
+    let highlights = match check::check(&history, &CheckOptions::model(model)) {
         Ok(report) => Highlight::from_report(&report),
         Err(error) => {
             eprintln!(
