@@ -6,6 +6,7 @@
 
 mod check;
 mod check_external;
+mod explore;
 mod fuzz_artifact;
 mod minimize;
 mod render;
@@ -47,6 +48,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Explore: many generated scenarios per configuration, a table of the anomalies found, and
+    /// the smallest witness of each (exit 0, 1 a configuration broke its promise, 2 bad input).
+    Explore(explore::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
         }
     };
     let exit = match cli.command {
+        Command::Explore(args) => explore::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),

@@ -1,0 +1,377 @@
+//! `quorate explore`: the campaign of [`crate::explore`] with its effects — the results folder,
+//! the progress bar (or plain lines when stderr is not a terminal), the table and the witnesses'
+//! paths — and `--merge`, which folds shard results folders into one table.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, PRESETS};
+use crate::explore::{
+    self, Campaign, Configuration, FoundWitness, Shard, Summary, Witness, CASES_PER_CONFIG_DEFAULT,
+    SEED_DEFAULT, SUMMARY_FILE,
+};
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file;
+    /// repeat it for several (default: every preset).
+    #[arg(long)]
+    config: Vec<String>,
+    /// Cases per configuration.
+    #[arg(long, default_value_t = CASES_PER_CONFIG_DEFAULT)]
+    cases: u64,
+    /// Start no new case after this many seconds of wall time. Each case's result stays
+    /// deterministic; only how many cases run depends on the time.
+    #[arg(long)]
+    time: Option<f64>,
+    /// The campaign seed: each case's scenario comes from it, the configuration and the case index.
+    #[arg(long, default_value_t = SEED_DEFAULT)]
+    seed: u64,
+    /// Worker threads (default: the machine's cores). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Switch on a bug of the bug zoo in every configuration.
+    #[arg(long)]
+    bug: Option<String>,
+    /// The results folder (default: results/explore-SEED, or the next free results/explore-SEED-K).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Write into a --save folder that is not empty.
+    #[arg(long)]
+    force: bool,
+    /// Run only shard I of N (case i belongs to shard i mod N) and write its results for --merge.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Merge the results folders of shards (or of whole runs) into one table; nothing is run.
+    #[arg(long, num_args = 1.., conflicts_with_all = ["config", "time", "jobs", "bug", "shard", "force"])]
+    merge: Vec<PathBuf>,
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let result = if args.merge.is_empty() {
+        explore(args)
+    } else {
+        merge_dirs(&args.merge)
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("quorate explore: {error}");
+        Exit::BadInput
+    })
+}
+
+fn campaign(args: &Args) -> Result<Campaign, String> {
+    let names: Vec<String> = if args.config.is_empty() {
+        PRESETS.iter().map(|name| name.to_string()).collect()
+    } else {
+        args.config.clone()
+    };
+    let mut configs: Vec<Configuration> = Vec::new();
+    for name in names {
+        if configs.iter().any(|c| c.label == name) {
+            return Err(format!("--config {name} is given twice"));
+        }
+        let config = Config::from_preset_or_file(&name).map_err(|error| error.to_string())?;
+        configs.push(Configuration {
+            label: name,
+            config,
+        });
+    }
+    if args.cases == 0 {
+        return Err("--cases 0: nothing to explore".into());
+    }
+    Ok(Campaign {
+        seed: args.seed,
+        configs,
+        cases_per_config: args.cases,
+    })
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// The results folder: `--save` (refused if not empty, unless `--force`), or the first free
+/// `results/explore-SEED[-K]`.
+fn save_dir(args: &Args) -> Result<PathBuf, String> {
+    if let Some(dir) = &args.save {
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!("--save {}: not a folder", dir.display()));
+        }
+        if dir.exists() && !is_empty_dir(dir) && !args.force {
+            return Err(format!(
+                "--save {}: the folder is not empty; pass --force to write into it",
+                dir.display()
+            ));
+        }
+        return Ok(dir.clone());
+    }
+    let base = PathBuf::from(format!("results/explore-{}", args.seed));
+    let candidates = std::iter::once(base.clone())
+        .chain((2..1000).map(|k| PathBuf::from(format!("{}-{k}", base.display()))));
+    for dir in candidates {
+        if !dir.exists() || is_empty_dir(&dir) {
+            return Ok(dir);
+        }
+    }
+    Err(format!(
+        "{}-2 … -999 are all taken; name a folder with --save",
+        base.display()
+    ))
+}
+
+/// Shows progress while `work` runs on another thread: a bar on a terminal, a line every ten
+/// seconds otherwise.
+fn with_progress<R: Send>(
+    what: &str,
+    total: u64,
+    done: &AtomicU64,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(work);
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message(what.to_string());
+            bar
+        });
+        let mut last_line = Instant::now();
+        while !handle.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            let position = done.load(Ordering::Relaxed);
+            match &bar {
+                Some(bar) => bar.set_position(position),
+                None if last_line.elapsed() >= Duration::from_secs(10) => {
+                    last_line = Instant::now();
+                    eprintln!(
+                        "quorate explore: {what}: {position}/{total} after {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                None => {}
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        handle.join().expect("the campaign thread does not panic")
+    })
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+fn explore(args: &Args) -> Result<Exit, String> {
+    if let Some(bug) = &args.bug {
+        return Err(format!(
+            "--bug {bug}: no bug zoo in this build (the configuration has no switchable bugs)"
+        ));
+    }
+    let shard = match &args.shard {
+        Some(text) => text.parse::<Shard>()?,
+        None => Shard::WHOLE,
+    };
+    if let Some(seconds) = args.time {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(format!(
+                "--time {seconds}: expected a positive number of seconds"
+            ));
+        }
+    }
+    let campaign = campaign(args)?;
+    let dir = save_dir(args)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let started = Instant::now();
+    let deadline = args
+        .time
+        .map(|seconds| started + Duration::from_secs_f64(seconds));
+    let total = shard.len(campaign.case_total());
+    eprintln!(
+        "quorate explore: seed {}, {} configurations × {} cases{}: {total} cases on {jobs} threads; results in {}",
+        campaign.seed,
+        campaign.configs.len(),
+        campaign.cases_per_config,
+        if shard == Shard::WHOLE {
+            String::new()
+        } else {
+            format!(", shard {shard}")
+        },
+        dir.display()
+    );
+    let done = AtomicU64::new(0);
+    let mut summary = with_progress("cases", total, &done, || {
+        explore::run(&campaign, shard, jobs, deadline, &done)
+    });
+    let campaign_seconds = started.elapsed().as_secs_f64();
+    let targets = explore::witness_targets(&summary);
+    let witness_started = Instant::now();
+    let done = AtomicU64::new(0);
+    let found = with_progress("witnesses", targets.len() as u64, &done, || {
+        explore::find_witnesses(&campaign, &targets, jobs, &done)
+    });
+    let mut failures = Vec::new();
+    for result in found {
+        match result {
+            Ok(witness) => summary
+                .witnesses
+                .push(save_witness(&campaign, &dir, &witness)?),
+            Err(error) => failures.push(error),
+        }
+    }
+    write_file(&dir.join(SUMMARY_FILE), &summary.to_json())?;
+    print_results(&summary, Some(&dir));
+    println!(
+        "{} cases in {campaign_seconds:.1} s{}, {} witnesses minimized in {:.1} s, on {jobs} threads; summary in {}",
+        summary.cases(),
+        if summary.stopped_early {
+            " (stopped early by --time)"
+        } else {
+            ""
+        },
+        summary.witnesses.len(),
+        witness_started.elapsed().as_secs_f64(),
+        dir.join(SUMMARY_FILE).display()
+    );
+    for error in &failures {
+        eprintln!("quorate explore: a witness could not be minimized: {error}");
+    }
+    Ok(exit_of(&summary))
+}
+
+/// 1 when some case broke the model its configuration promises (or could not be run).
+fn exit_of(summary: &Summary) -> Exit {
+    if summary
+        .configs
+        .iter()
+        .any(|config| config.cases_invalid > 0 || config.cases_error > 0)
+    {
+        Exit::Anomaly
+    } else {
+        Exit::Valid
+    }
+}
+
+fn save_witness(campaign: &Campaign, dir: &Path, found: &FoundWitness) -> Result<Witness, String> {
+    let stem = found.file_stem(campaign);
+    let case_file = format!("{stem}.json");
+    let html_file = format!("{stem}.html");
+    write_file(&dir.join(&case_file), &found.case.to_json())?;
+    write_file(&dir.join(&html_file), &found.html)?;
+    Ok(Witness {
+        label: campaign.configs[found.config].label.clone(),
+        kind: found.kind.to_string(),
+        case_index: found.case_index,
+        scenario_seed: campaign
+            .scenario(explore::CaseId {
+                config: found.config,
+                index: found.case_index,
+            })
+            .seed,
+        forbidden: found.forbidden,
+        operations: found.case.history.operations.len(),
+        case_file,
+        html_file,
+    })
+}
+
+/// The table, its legend and the witnesses (paths under `dir` when given).
+fn print_results(summary: &Summary, dir: Option<&Path>) {
+    println!();
+    print!("{}", explore::table(summary));
+    println!();
+    println!(
+        "Cells count the cases that showed each anomaly kind; * means the model the configuration"
+    );
+    println!("promises forbade it in some of them. \"acked puts lost\": acknowledged puts whose value the");
+    println!("converged replicas neither hold nor overwrote (through the contexts writers read). \"lost to");
+    println!("skew\": acknowledged LWW writes discarded by a write acknowledged before they began, whose");
+    println!("timestamp was larger (the checker's L1, cause clock_skew). \"satisfied\": the strongest model");
+    println!("every case kept (none: some case broke even eventual).");
+    for config in &summary.configs {
+        if let Some(error) = &config.first_error {
+            println!(
+                "{}: {} cases could not run, the first: {error}",
+                config.label, config.cases_error
+            );
+        }
+    }
+    if summary.witnesses.is_empty() {
+        return;
+    }
+    println!();
+    println!("Smallest witnesses (minimized; each replays with the command shown):");
+    for witness in &summary.witnesses {
+        let path = |file: &str| match dir {
+            Some(dir) => dir.join(file),
+            None => PathBuf::from(file),
+        };
+        println!(
+            "  {:<10} {:<20} {} operations{}, case {} (scenario seed {})",
+            witness.label,
+            witness.kind,
+            witness.operations,
+            if witness.forbidden { ", forbidden" } else { "" },
+            witness.case_index,
+            witness.scenario_seed,
+        );
+        println!(
+            "             quorate replay {}   (timeline: {})",
+            path(&witness.case_file).display(),
+            path(&witness.html_file).display()
+        );
+    }
+}
+
+fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
+    let mut summaries = Vec::new();
+    for dir in dirs {
+        let path = dir.join(SUMMARY_FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let mut summary =
+            Summary::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        for witness in &mut summary.witnesses {
+            witness.case_file = dir.join(&witness.case_file).display().to_string();
+            witness.html_file = dir.join(&witness.html_file).display().to_string();
+        }
+        summaries.push(summary);
+    }
+    let merged = explore::merge(&summaries)?;
+    println!(
+        "quorate explore --merge: seed {}, shards {} of {}{}",
+        merged.seed,
+        merged
+            .shards
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        merged.shard_count,
+        if merged.shards.len() as u64 == merged.shard_count {
+            " (complete)".to_string()
+        } else {
+            format!(
+                " (INCOMPLETE: {} shards missing)",
+                merged.shard_count - merged.shards.len() as u64
+            )
+        }
+    );
+    print_results(&merged, None);
+    println!("{} cases", merged.cases());
+    Ok(exit_of(&merged))
+}
