@@ -64,7 +64,7 @@ pub const SUMMARY_FILE: &str = "explore-summary.json";
 
 /// Cases per configuration of `quorate explore` with no flags: about a minute in release on two
 /// cores, witnesses included.
-pub const CASES_PER_CONFIG_DEFAULT: u64 = 30_000;
+pub const CASES_PER_CONFIG_DEFAULT: u64 = 50_000;
 
 /// The campaign seed of `quorate explore` with no flags.
 pub const SEED_DEFAULT: u64 = 1;
