@@ -227,3 +227,15 @@ fn bad_usage_exits_2_with_a_message() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+#[test]
+fn a_spent_deadline_starts_no_case_and_says_so() {
+    let campaign = Campaign::presets(1, 10);
+    let past = std::time::Instant::now();
+    let summary = explore::run(&campaign, Shard::WHOLE, 2, Some(past), &AtomicU64::new(0));
+    assert!(summary.stopped_early);
+    assert_eq!(summary.cases(), 0);
+    let full = run(&campaign, Shard::WHOLE, 2);
+    assert!(!full.stopped_early);
+    assert_eq!(full.cases(), 60);
+}

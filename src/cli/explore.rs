@@ -289,19 +289,23 @@ fn save_witness(campaign: &Campaign, dir: &Path, found: &FoundWitness) -> Result
     })
 }
 
+const LEGEND: &str = "\
+Cells count the cases that showed each anomaly kind; * means the model the configuration promises
+forbade it in some of them.
+acked puts lost: acknowledged puts whose value the converged replicas neither hold nor overwrote
+  (through the contexts writers read). LWW keeps one value where siblings keep every concurrent or
+  blind write, so even atomic LWW loses the writes that a concurrent or later blind write replaced.
+lost to skew: acknowledged LWW writes discarded by a write acknowledged before they began, whose
+  timestamp was larger: the node clocks disagreed (the checker's L1 findings, cause clock_skew).
+satisfied: the strongest model every case kept (none: some case broke even eventual).
+";
+
 /// The table, its legend and the witnesses (paths under `dir` when given).
 fn print_results(summary: &Summary, dir: Option<&Path>) {
     println!();
     print!("{}", explore::table(summary));
     println!();
-    println!(
-        "Cells count the cases that showed each anomaly kind; * means the model the configuration"
-    );
-    println!("promises forbade it in some of them. \"acked puts lost\": acknowledged puts whose value the");
-    println!("converged replicas neither hold nor overwrote (through the contexts writers read). \"lost to");
-    println!("skew\": acknowledged LWW writes discarded by a write acknowledged before they began, whose");
-    println!("timestamp was larger (the checker's L1, cause clock_skew). \"satisfied\": the strongest model");
-    println!("every case kept (none: some case broke even eventual).");
+    print!("{LEGEND}");
     for config in &summary.configs {
         if let Some(error) = &config.first_error {
             println!(
