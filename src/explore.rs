@@ -1053,4 +1053,75 @@ mod tests {
         assert_eq!(w(Some("quorum"), Some("none")).as_deref(), Some("none"));
         assert_eq!(w(Some("eventual"), None).as_deref(), Some("eventual"));
     }
+
+    /// `check(writes, replicas, expected lost)`: writes are (value, context, acknowledged) on one
+    /// key; replicas are the values the snapshots hold.
+    fn check_lost(
+        writes: &[(&str, &[&str], bool)],
+        replicas: Option<&[&str]>,
+        expected: (u64, u64),
+    ) {
+        use crate::causality::NodeId;
+        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
+        let operations = writes
+            .iter()
+            .enumerate()
+            .map(|(position, (value, context, ok))| Operation {
+                id: OpId(position as u64),
+                client: ClientId(position as u32),
+                key: Key("k".into()),
+                action: Action::Put(Write {
+                    value: Value((*value).into()),
+                    context: context.iter().map(|v| Value((*v).into())).collect(),
+                }),
+                time_ms_invoke: 10 * position as u64,
+                time_ms_complete: Some(10 * position as u64 + 5),
+                outcome: if *ok { Outcome::Ok } else { Outcome::Fail },
+                meta: None,
+            })
+            .collect();
+        let mut history = History::new(operations);
+        history.replicas = replicas.map(|values| {
+            vec![ReplicaSnapshot {
+                key: Key("k".into()),
+                node: NodeId(0),
+                values: values.iter().map(|v| Value((*v).into())).collect(),
+                tombstones: Vec::new(),
+                context_vv: None,
+            }]
+        });
+        let counts = lost_puts(&history);
+        assert_eq!(
+            (counts.acknowledged, counts.lost),
+            expected,
+            "{writes:?} {replicas:?}"
+        );
+    }
+
+    #[test]
+    fn lost_puts_are_those_outside_the_final_view() {
+        // Siblings keep both blind writes: nothing lost.
+        check_lost(
+            &[("a", &[], true), ("b", &[], true)],
+            Some(&["a", "b"]),
+            (2, 0),
+        );
+        // LWW kept b: a blind a is lost, but an a that b overwrote (b read it) is not.
+        check_lost(&[("a", &[], true), ("b", &[], true)], Some(&["b"]), (2, 1));
+        check_lost(
+            &[("a", &[], true), ("b", &["a"], true)],
+            Some(&["b"]),
+            (2, 0),
+        );
+        // Through a chain of contexts, and through a failed write that took effect.
+        check_lost(
+            &[("a", &[], true), ("b", &["a"], false), ("c", &["b"], true)],
+            Some(&["c"]),
+            (2, 0),
+        );
+        // Failed writes are not acknowledged; without snapshots nothing can be shown lost.
+        check_lost(&[("a", &[], false), ("b", &[], true)], Some(&["b"]), (1, 0));
+        check_lost(&[("a", &[], true)], None, (1, 0));
+        check_lost(&[("a", &[], true)], Some(&[]), (1, 1));
+    }
 }
