@@ -366,6 +366,13 @@ pub struct CaseRef {
     pub index: u64,
 }
 
+/// Why a case could not run.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CaseError {
+    pub index: u64,
+    pub message: String,
+}
+
 /// How often a configuration showed one anomaly kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindTally {
@@ -387,10 +394,10 @@ pub struct ConfigSummary {
     /// Cases with a forbidden anomaly.
     pub cases_invalid: u64,
     pub cases_unknown: u64,
-    /// Cases the simulator or checker refused, with the first reason.
+    /// Cases the simulator or checker refused, and the reason for the one of lowest index.
     pub cases_error: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_error: Option<String>,
+    pub first_error: Option<CaseError>,
     pub puts_acknowledged: u64,
     pub puts_lost: u64,
     /// The checker's L1 findings by cause (see [`LWW_CAUSES`]).
@@ -488,7 +495,14 @@ impl ConfigSummary {
         self.cases += 1;
         if let Some(error) = &outcome.error {
             self.cases_error += 1;
-            self.first_error.get_or_insert_with(|| error.clone());
+            let here = CaseError {
+                index: outcome.id.index,
+                message: error.clone(),
+            };
+            self.first_error = Some(match self.first_error.take() {
+                Some(first) => first.min(here),
+                None => here,
+            });
             return;
         }
         match outcome.verdict {
@@ -531,9 +545,10 @@ impl ConfigSummary {
         self.cases_invalid += other.cases_invalid;
         self.cases_unknown += other.cases_unknown;
         self.cases_error += other.cases_error;
-        if self.first_error.is_none() {
-            self.first_error.clone_from(&other.first_error);
-        }
+        self.first_error = match (self.first_error.take(), other.first_error.clone()) {
+            (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
+            (ours, theirs) => ours.or(theirs),
+        };
         self.puts_acknowledged += other.puts_acknowledged;
         self.puts_lost += other.puts_lost;
         for (cause, count) in &other.lww_lost_writes {
@@ -800,14 +815,8 @@ pub fn find_witness(
 }
 
 /// Applies `work` to every item on `jobs` threads; results keep the items' order. `done` counts
-/// finished items; `stop` (checked before each item starts) leaves the rest undone.
-fn parallel_map<T, R, F>(
-    items: &[T],
-    jobs: usize,
-    done: &AtomicU64,
-    stop: &(dyn Fn() -> bool + Sync),
-    work: F,
-) -> Vec<Option<R>>
+/// finished items.
+fn parallel_map<T, R, F>(items: &[T], jobs: usize, done: &AtomicU64, work: F) -> Vec<Option<R>>
 where
     T: Sync,
     R: Send,
@@ -815,21 +824,13 @@ where
 {
     let next = AtomicU64::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    let stopped = AtomicBool::new(false);
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
-                if stopped.load(Ordering::Relaxed) {
-                    break;
-                }
                 let position = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let Some(item) = items.get(position) else {
                     break;
                 };
-                if stop() {
-                    stopped.store(true, Ordering::Relaxed);
-                    break;
-                }
                 let result = work(item);
                 results.lock().expect("no worker panics while holding it")[position] = Some(result);
                 done.fetch_add(1, Ordering::Relaxed);
@@ -840,7 +841,8 @@ where
 }
 
 /// Runs the cases of `shard` on `jobs` threads and folds them into a summary. No case starts
-/// after `deadline`; `done` counts finished cases (for a progress bar).
+/// after `deadline`; `done` counts finished cases (for a progress bar). Each thread folds its own
+/// cases, so memory does not grow with the number of cases.
 pub fn run(
     campaign: &Campaign,
     shard: Shard,
@@ -848,21 +850,49 @@ pub fn run(
     deadline: Option<Instant>,
     done: &AtomicU64,
 ) -> Summary {
-    let positions: Vec<u64> = shard.positions(campaign.case_total()).collect();
-    let stop = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
-    let outcomes = parallel_map(&positions, jobs, done, &stop, |&position| {
-        let id = campaign
-            .case(position)
-            .expect("a shard's positions are cases");
-        run_case(campaign, id)
+    let total = shard.len(campaign.case_total());
+    let next = AtomicU64::new(0);
+    let stopped = AtomicBool::new(false);
+    let partials: Vec<Summary> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut summary = Summary::empty(campaign, shard);
+                    loop {
+                        if stopped.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= total {
+                            break;
+                        }
+                        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                            stopped.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        let position = shard.index + k * shard.count.max(1);
+                        let id = campaign
+                            .case(position)
+                            .expect("a shard's positions are cases");
+                        summary.add(&run_case(campaign, id));
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    summary
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a case never panics"))
+            .collect()
     });
     let mut summary = Summary::empty(campaign, shard);
-    for outcome in &outcomes {
-        match outcome {
-            Some(outcome) => summary.add(outcome),
-            None => summary.stopped_early = true,
+    for partial in &partials {
+        for (ours, theirs) in summary.configs.iter_mut().zip(&partial.configs) {
+            ours.absorb(theirs);
         }
     }
+    summary.stopped_early = summary.cases() < total;
     summary
 }
 
@@ -873,7 +903,7 @@ pub fn find_witnesses(
     jobs: usize,
     done: &AtomicU64,
 ) -> Vec<Result<FoundWitness, String>> {
-    parallel_map(targets, jobs, done, &(|| false), |&(config, kind, case)| {
+    parallel_map(targets, jobs, done, |&(config, kind, case)| {
         find_witness(campaign, config, kind, case.index)
     })
     .into_iter()

@@ -239,3 +239,37 @@ fn a_spent_deadline_starts_no_case_and_says_so() {
     assert!(!full.stopped_early);
     assert_eq!(full.cases(), 60);
 }
+
+#[test]
+fn the_default_folder_is_never_reused_and_time_bounds_the_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_in = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{text}");
+        text
+    };
+    let args = ["explore", "--config", "weak", "--cases", "3", "--seed", "4"];
+    run_in(&args);
+    run_in(&args);
+    run_in(&[&args[..], &["--shard", "1/2"]].concat());
+    for folder in ["explore-4", "explore-4-2", "explore-4-shard-1-of-2"] {
+        assert!(
+            dir.path()
+                .join("results")
+                .join(folder)
+                .join(SUMMARY_FILE)
+                .is_file(),
+            "{folder}"
+        );
+    }
+    let stopped = run_in(&[
+        "explore", "--config", "weak", "--cases", "1000000", "--time", "0.2", "--save", "timed",
+    ]);
+    assert!(stopped.contains("stopped early by --time"), "{stopped}");
+    assert!(load(&dir.path().join("timed")).stopped_early);
+}

@@ -37,7 +37,8 @@ pub(super) struct Args {
     /// Switch on a bug of the bug zoo in every configuration.
     #[arg(long)]
     bug: Option<String>,
-    /// The results folder (default: results/explore-SEED, or the next free results/explore-SEED-K).
+    /// The results folder (default: results/explore-SEED, or the next free results/explore-SEED-K;
+    /// for a shard, results/explore-SEED-shard-I-of-N).
     #[arg(long)]
     save: Option<PathBuf>,
     /// Write into a --save folder that is not empty.
@@ -96,7 +97,7 @@ fn is_empty_dir(path: &Path) -> bool {
 
 /// The results folder: `--save` (refused if not empty, unless `--force`), or the first free
 /// `results/explore-SEED[-K]`.
-fn save_dir(args: &Args) -> Result<PathBuf, String> {
+fn save_dir(args: &Args, shard: Shard) -> Result<PathBuf, String> {
     if let Some(dir) = &args.save {
         if dir.exists() && !dir.is_dir() {
             return Err(format!("--save {}: not a folder", dir.display()));
@@ -109,7 +110,14 @@ fn save_dir(args: &Args) -> Result<PathBuf, String> {
         }
         return Ok(dir.clone());
     }
-    let base = PathBuf::from(format!("results/explore-{}", args.seed));
+    let base = PathBuf::from(if shard == Shard::WHOLE {
+        format!("results/explore-{}", args.seed)
+    } else {
+        format!(
+            "results/explore-{}-shard-{}-of-{}",
+            args.seed, shard.index, shard.count
+        )
+    });
     let candidates = std::iter::once(base.clone())
         .chain((2..1000).map(|k| PathBuf::from(format!("{}-{k}", base.display()))));
     for dir in candidates {
@@ -189,7 +197,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
         }
     }
     let campaign = campaign(args)?;
-    let dir = save_dir(args)?;
+    let dir = save_dir(args, shard)?;
     std::fs::create_dir_all(&dir)
         .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     let jobs = args
@@ -309,8 +317,8 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
     for config in &summary.configs {
         if let Some(error) = &config.first_error {
             println!(
-                "{}: {} cases could not run, the first: {error}",
-                config.label, config.cases_error
+                "{}: {} cases could not run; case {}: {}",
+                config.label, config.cases_error, error.index, error.message
             );
         }
     }
