@@ -28,6 +28,7 @@
 //! - [`testing`]: the API a store author calls from `cargo test` (check a scenario, assert a model).
 //! - [`minimize`]: delta debugging of a failing scenario, then of its history.
 //! - [`corpus`]: the regression files of `histories/` and their replay.
+//! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 
 pub mod causality;
@@ -35,6 +36,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod corpus;
+pub mod explore;
 pub mod fuzzing;
 pub mod gen;
 pub mod history;

@@ -1,143 +1,413 @@
-//! `quorate explore --bug NAME`: hunt deliberate store bugs (the bug zoo) with their focused
-//! searches, and print cases to detection, seconds and the minimized history; several bugs (or
-//! `all`) print the zoo table.
+//! `quorate explore`: the campaign of [`crate::explore`] with its effects — the results folder,
+//! the progress bar (or plain lines when stderr is not a terminal), the table and the witnesses'
+//! paths — and `--merge`, which folds shard results folders into one table.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use crate::config::{parse_bugs, Bug};
-use crate::zoo::{describe_operations, search, table, Hunt};
+use crate::config::{Config, PRESETS};
+use crate::explore::{
+    self, Campaign, Configuration, FoundWitness, Shard, Summary, Witness, CASES_PER_CONFIG_DEFAULT,
+    SEED_DEFAULT, SUMMARY_FILE,
+};
 
-use super::Exit;
+use super::{zoo_hunt, Exit};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The bugs to hunt, by name (repeat the flag or separate names by commas), or `all`.
-    #[arg(long = "bug", value_name = "NAME", required = true)]
-    bugs: Vec<String>,
-    /// The most cases each search runs.
-    #[arg(long, default_value_t = 2_000)]
-    cases: u64,
-    /// The seed of the first case (case i runs seed + i); each hunt's own by default.
+    /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file;
+    /// repeat it for several (default: every preset).
+    #[arg(long)]
+    config: Vec<String>,
+    /// Cases per configuration (default 50,000; with --bug, the most cases each hunt runs,
+    /// default 2,000).
+    #[arg(long)]
+    cases: Option<u64>,
+    /// Start no new case after this many seconds of wall time. Each case's result stays
+    /// deterministic; only how many cases run depends on the time.
+    #[arg(long)]
+    time: Option<f64>,
+    /// The campaign seed: each case's scenario comes from it, the configuration and the case
+    /// index (default 1). With --bug, the seed of a hunt's first case (default: the hunt's own).
     #[arg(long)]
     seed: Option<u64>,
-    /// Hunt with the bugs switched off: the same cases, to show they find nothing.
+    /// Worker threads (default: the machine's cores). Results do not depend on it.
     #[arg(long)]
+    jobs: Option<usize>,
+    /// Hunt deliberate store bugs of the bug zoo instead of running the campaign: by name (repeat
+    /// the flag or separate names by commas), or `all`. Prints cases to detection, seconds and
+    /// the minimized history (one bug) or the zoo table (several).
+    #[arg(long, value_name = "NAME")]
+    bug: Vec<String>,
+    /// With --bug: hunt with the bugs switched off, over the same cases, to show they find nothing.
+    #[arg(long, requires = "bug")]
     off: bool,
-    /// Where to write the minimized history (JSON), when hunting one bug.
-    #[arg(long)]
+    /// With --bug and one bug: where to write the minimized history (JSON).
+    #[arg(long, requires = "bug")]
     out: Option<PathBuf>,
-}
-
-fn bugs_of(args: &Args) -> Result<Vec<Bug>, String> {
-    let mut bugs = Vec::new();
-    for list in &args.bugs {
-        if list.trim() == "all" {
-            bugs.extend(Bug::ALL);
-            continue;
-        }
-        bugs.extend(parse_bugs(list).map_err(|error| format!("--bug: {error}"))?);
-    }
-    bugs.sort();
-    bugs.dedup();
-    Ok(bugs)
+    /// The results folder (default: results/explore-SEED, or the next free results/explore-SEED-K;
+    /// for a shard, results/explore-SEED-shard-I-of-N).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Write into a --save folder that is not empty.
+    #[arg(long)]
+    force: bool,
+    /// Run only shard I of N (case i belongs to shard i mod N) and write its results for --merge.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Merge the results folders of shards (or of whole runs) into one table; nothing is run.
+    #[arg(long, num_args = 1.., conflicts_with_all = ["config", "time", "jobs", "bug", "shard", "force"])]
+    merge: Vec<PathBuf>,
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    let bugs = match bugs_of(args) {
-        Ok(bugs) if !bugs.is_empty() => bugs,
-        Ok(_) => {
-            eprintln!("quorate explore: --bug names no bug");
-            return Exit::BadInput;
-        }
-        Err(error) => {
-            eprintln!("quorate explore: {error}");
-            return Exit::BadInput;
-        }
-    };
-    if args.out.is_some() && bugs.len() > 1 {
-        eprintln!("quorate explore: --out needs exactly one bug");
-        return Exit::BadInput;
-    }
-    let mut rows = Vec::new();
-    for bug in bugs {
-        let mut hunt = Hunt::for_bug(bug);
-        if let Some(seed) = args.seed {
-            hunt.first_seed = seed;
-        }
-        let found = search(&hunt, !args.off, args.cases);
-        rows.push((hunt, found));
-    }
-    let any_found = rows.iter().any(|(_, found)| found.is_some());
-    if let [(hunt, found)] = rows.as_slice() {
-        let switched = if args.off { "off" } else { "on" };
-        say!(
-            "quorate explore --bug {}: {}",
-            hunt.bug,
-            hunt.bug.description()
-        );
-        say!(
-            "  preset {}{}; {} clients, {} steps, {} key(s); faults: {}; bug {switched}",
-            hunt.preset,
-            if hunt.adjustments.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", hunt.adjustments)
-            },
-            hunt.options.clients,
-            hunt.options.ops,
-            hunt.options.keys,
-            if hunt.options.faults.is_empty() {
-                "none".to_string()
-            } else {
-                hunt.options.faults.join(", ")
-            }
-        );
-        let Some(found) = found else {
-            say!(
-                "  nothing forbidden in {} cases from seed {}",
-                args.cases,
-                hunt.first_seed
-            );
-            return Exit::Valid;
-        };
-        say!(
-            "  found after {} cases (seed {}) in {:.3} s: {}; minimized in {:.3} s to {} steps, {} operations",
-            found.cases,
-            found.seed,
-            found.detection.as_secs_f64(),
-            found
-                .forbidden_kinds
-                .iter()
-                .map(|kind| kind.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            found.total.as_secs_f64(),
-            found.minimized.op_count(),
-            found.minimized_history.operations.len()
-        );
-        let replay = hunt.replay_command(found.seed);
-        let replay = if args.off {
-            replay.replace(&format!(" --bug {}", hunt.bug), "")
-        } else {
-            replay
-        };
-        say!("  replay: {replay}");
-        say!("minimized history:");
-        say_raw!("{}", describe_operations(&found.minimized_history));
-        say!("{}", found.minimized_report);
-        if let Some(path) = &args.out {
-            if let Err(error) = std::fs::write(path, found.minimized_history.to_json()) {
-                eprintln!("quorate explore: cannot write {}: {error}", path.display());
-                return Exit::BadInput;
-            }
-            say!("minimized history written to {}", path.display());
-        }
+    let result = if args.merge.is_empty() {
+        explore(args)
     } else {
-        say_raw!("{}", table(&rows));
+        merge_dirs(&args.merge)
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("quorate explore: {error}");
+        Exit::BadInput
+    })
+}
+
+fn campaign(args: &Args) -> Result<Campaign, String> {
+    let names: Vec<String> = if args.config.is_empty() {
+        PRESETS.iter().map(|name| name.to_string()).collect()
+    } else {
+        args.config.clone()
+    };
+    let mut configs: Vec<Configuration> = Vec::new();
+    for name in names {
+        if configs.iter().any(|c| c.label == name) {
+            return Err(format!("--config {name} is given twice"));
+        }
+        let config = Config::from_preset_or_file(&name).map_err(|error| error.to_string())?;
+        configs.push(Configuration {
+            label: name,
+            config,
+        });
     }
-    if any_found {
+    if args.cases == Some(0) {
+        return Err("--cases 0: nothing to explore".into());
+    }
+    Ok(Campaign {
+        seed: args.seed.unwrap_or(SEED_DEFAULT),
+        configs,
+        cases_per_config: args.cases.unwrap_or(CASES_PER_CONFIG_DEFAULT),
+    })
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// The results folder: `--save` (refused if not empty, unless `--force`), or the first free
+/// `results/explore-SEED[-K]`.
+fn save_dir(args: &Args, shard: Shard) -> Result<PathBuf, String> {
+    if let Some(dir) = &args.save {
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!("--save {}: not a folder", dir.display()));
+        }
+        if dir.exists() && !is_empty_dir(dir) && !args.force {
+            return Err(format!(
+                "--save {}: the folder is not empty; pass --force to write into it",
+                dir.display()
+            ));
+        }
+        return Ok(dir.clone());
+    }
+    let base = PathBuf::from(if shard == Shard::WHOLE {
+        format!("results/explore-{}", args.seed.unwrap_or(SEED_DEFAULT))
+    } else {
+        format!(
+            "results/explore-{}-shard-{}-of-{}",
+            args.seed.unwrap_or(SEED_DEFAULT),
+            shard.index,
+            shard.count
+        )
+    });
+    let candidates = std::iter::once(base.clone())
+        .chain((2..1000).map(|k| PathBuf::from(format!("{}-{k}", base.display()))));
+    for dir in candidates {
+        if !dir.exists() || is_empty_dir(&dir) {
+            return Ok(dir);
+        }
+    }
+    Err(format!(
+        "{}-2 … -999 are all taken; name a folder with --save",
+        base.display()
+    ))
+}
+
+/// Shows progress while `work` runs on another thread: a bar on a terminal, a line every ten
+/// seconds otherwise.
+fn with_progress<R: Send>(
+    what: &str,
+    total: u64,
+    done: &AtomicU64,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(work);
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message(what.to_string());
+            bar
+        });
+        let mut last_line = Instant::now();
+        while !handle.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            let position = done.load(Ordering::Relaxed);
+            match &bar {
+                Some(bar) => bar.set_position(position),
+                None if last_line.elapsed() >= Duration::from_secs(10) => {
+                    last_line = Instant::now();
+                    eprintln!(
+                        "quorate explore: {what}: {position}/{total} after {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                None => {}
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        handle.join().expect("the campaign thread does not panic")
+    })
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+fn explore(args: &Args) -> Result<Exit, String> {
+    if !args.bug.is_empty() {
+        if !args.config.is_empty()
+            || args.shard.is_some()
+            || args.save.is_some()
+            || args.time.is_some()
+        {
+            return Err("--bug hunts each bug with its own focused search: it takes --cases, --seed, --off and --out, not --config, --shard, --save or --time".into());
+        }
+        let hunt = zoo_hunt::Args {
+            bugs: args.bug.clone(),
+            cases: args.cases.unwrap_or(zoo_hunt::CASES_DEFAULT),
+            seed: args.seed,
+            off: args.off,
+            out: args.out.clone(),
+        };
+        return Ok(zoo_hunt::run(&hunt));
+    }
+    let shard = match &args.shard {
+        Some(text) => text.parse::<Shard>()?,
+        None => Shard::WHOLE,
+    };
+    if let Some(seconds) = args.time {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(format!(
+                "--time {seconds}: expected a positive number of seconds"
+            ));
+        }
+    }
+    let campaign = campaign(args)?;
+    let dir = save_dir(args, shard)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let started = Instant::now();
+    let deadline = args
+        .time
+        .map(|seconds| started + Duration::from_secs_f64(seconds));
+    let total = shard.len(campaign.case_total());
+    eprintln!(
+        "quorate explore: seed {}, {} configurations × {} cases{}: {total} cases on {jobs} threads; results in {}",
+        campaign.seed,
+        campaign.configs.len(),
+        campaign.cases_per_config,
+        if shard == Shard::WHOLE {
+            String::new()
+        } else {
+            format!(", shard {shard}")
+        },
+        dir.display()
+    );
+    let done = AtomicU64::new(0);
+    let mut summary = with_progress("cases", total, &done, || {
+        explore::run(&campaign, shard, jobs, deadline, &done)
+    });
+    let campaign_seconds = started.elapsed().as_secs_f64();
+    let targets = explore::witness_targets(&summary);
+    let witness_started = Instant::now();
+    let done = AtomicU64::new(0);
+    let found = with_progress("witnesses", targets.len() as u64, &done, || {
+        explore::find_witnesses(&campaign, &targets, jobs, &done)
+    });
+    let mut failures = Vec::new();
+    for result in found {
+        match result {
+            Ok(witness) => summary
+                .witnesses
+                .push(save_witness(&campaign, &dir, &witness)?),
+            Err(error) => failures.push(error),
+        }
+    }
+    write_file(&dir.join(SUMMARY_FILE), &summary.to_json())?;
+    print_results(&summary, Some(&dir));
+    println!(
+        "{} cases in {campaign_seconds:.1} s{}, {} witnesses minimized in {:.1} s, on {jobs} threads; summary in {}",
+        summary.cases(),
+        if summary.stopped_early {
+            " (stopped early by --time)"
+        } else {
+            ""
+        },
+        summary.witnesses.len(),
+        witness_started.elapsed().as_secs_f64(),
+        dir.join(SUMMARY_FILE).display()
+    );
+    for error in &failures {
+        eprintln!("quorate explore: a witness could not be minimized: {error}");
+    }
+    Ok(exit_of(&summary))
+}
+
+/// 1 when some case broke the model its configuration promises (or could not be run).
+fn exit_of(summary: &Summary) -> Exit {
+    if summary
+        .configs
+        .iter()
+        .any(|config| config.cases_invalid > 0 || config.cases_error > 0)
+    {
         Exit::Anomaly
     } else {
         Exit::Valid
     }
+}
+
+fn save_witness(campaign: &Campaign, dir: &Path, found: &FoundWitness) -> Result<Witness, String> {
+    let stem = found.file_stem(campaign);
+    let case_file = format!("{stem}.json");
+    let html_file = format!("{stem}.html");
+    write_file(&dir.join(&case_file), &found.case.to_json())?;
+    write_file(&dir.join(&html_file), &found.html)?;
+    Ok(Witness {
+        label: campaign.configs[found.config].label.clone(),
+        kind: found.kind.to_string(),
+        case_index: found.case_index,
+        scenario_seed: campaign
+            .scenario(explore::CaseId {
+                config: found.config,
+                index: found.case_index,
+            })
+            .seed,
+        forbidden: found.forbidden,
+        operations: found.case.history.operations.len(),
+        case_file,
+        html_file,
+    })
+}
+
+const LEGEND: &str = "\
+Cells count the cases that showed each anomaly kind; * means the model the configuration promises
+forbade it in some of them.
+acked puts lost: acknowledged puts whose value the converged replicas neither hold nor overwrote
+  (through the contexts writers read). LWW keeps one value where siblings keep every concurrent or
+  blind write, so even atomic LWW loses the writes that a concurrent or later blind write replaced.
+lost to skew: acknowledged LWW writes discarded by a write acknowledged before they began, whose
+  timestamp was larger: the node clocks disagreed (the checker's L1 findings, cause clock_skew).
+satisfied: the strongest model every case kept (none: some case broke even eventual).
+";
+
+/// The table, its legend and the witnesses (paths under `dir` when given).
+fn print_results(summary: &Summary, dir: Option<&Path>) {
+    println!();
+    print!("{}", explore::table(summary));
+    println!();
+    print!("{LEGEND}");
+    for config in &summary.configs {
+        if let Some(error) = &config.first_error {
+            println!(
+                "{}: {} cases could not run; case {}: {}",
+                config.label, config.cases_error, error.index, error.message
+            );
+        }
+    }
+    if summary.witnesses.is_empty() {
+        return;
+    }
+    println!();
+    println!("Smallest witnesses (minimized; each replays with the command shown):");
+    for witness in &summary.witnesses {
+        let path = |file: &str| match dir {
+            Some(dir) => dir.join(file),
+            None => PathBuf::from(file),
+        };
+        println!(
+            "  {:<10} {:<20} {} operations{}, case {} (scenario seed {})",
+            witness.label,
+            witness.kind,
+            witness.operations,
+            if witness.forbidden { ", forbidden" } else { "" },
+            witness.case_index,
+            witness.scenario_seed,
+        );
+        println!(
+            "             quorate replay {}   (timeline: {})",
+            path(&witness.case_file).display(),
+            path(&witness.html_file).display()
+        );
+    }
+}
+
+fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
+    let mut summaries = Vec::new();
+    for dir in dirs {
+        let path = dir.join(SUMMARY_FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let mut summary =
+            Summary::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        for witness in &mut summary.witnesses {
+            witness.case_file = dir.join(&witness.case_file).display().to_string();
+            witness.html_file = dir.join(&witness.html_file).display().to_string();
+        }
+        summaries.push(summary);
+    }
+    let merged = explore::merge(&summaries)?;
+    println!(
+        "quorate explore --merge: seed {}, shards {} of {}{}",
+        merged.seed,
+        merged
+            .shards
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        merged.shard_count,
+        if merged.shards.len() as u64 == merged.shard_count {
+            " (complete)".to_string()
+        } else {
+            format!(
+                " (INCOMPLETE: {} shards missing)",
+                merged.shard_count - merged.shards.len() as u64
+            )
+        }
+    );
+    print_results(&merged, None);
+    println!("{} cases", merged.cases());
+    Ok(exit_of(&merged))
 }

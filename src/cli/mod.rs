@@ -31,6 +31,7 @@ mod replay;
 mod sim;
 mod staleness;
 mod validate;
+mod zoo_hunt;
 
 use std::process::ExitCode;
 
@@ -65,14 +66,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Explore: many generated scenarios per configuration, a table of the anomalies found, and
+    /// the smallest witness of each (exit 0, 1 a configuration broke its promise, 2 bad input);
+    /// with --bug, hunt bug-zoo bugs (exit 1 when found, 0 when not).
+    Explore(explore::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
     Check(check::Args),
     /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
     Sim(sim::Args),
-    /// Hunt deliberate store bugs (the bug zoo): cases to detection, seconds, the minimized history (exit 1 when found, 0 when not).
-    Explore(explore::Args),
     /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
@@ -100,10 +103,10 @@ pub fn main() -> ExitCode {
         }
     };
     let exit = match cli.command {
+        Command::Explore(args) => explore::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),
-        Command::Explore(args) => explore::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Minimize(args) => minimize::run(&args),
