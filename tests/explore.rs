@@ -222,7 +222,10 @@ fn bad_usage_exits_2_with_a_message() {
     check(&["--config", "nosuch"], "unknown preset");
     check(&["--config", "weak", "--config", "weak"], "given twice");
     check(&["--time", "0"], "positive number");
-    check(&["--bug", "ignore-context"], "not --config, --shard, --save or --time");
+    check(
+        &["--bug", "ignore-context"],
+        "not --config, --shard, --save or --time",
+    );
     let (code, _, stderr) = quorate(&["explore", "--merge", path_str(&save)]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
