@@ -23,6 +23,20 @@ fn chromium() -> Option<PathBuf> {
     .find(|path| path.exists())
 }
 
+/// The browser, or `None` after saying in one line why the test did not run; under CI a missing
+/// browser is a failure, since `.ci/run` installs it.
+fn chromium_or_say_why() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is missing under CI: .ci/run should have installed it"
+        );
+        println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
+    }
+    browser
+}
+
 /// Runs headless chromium on the page with extra arguments; returns (stdout, stderr).
 fn run_chromium(browser: &Path, page: &Path, profile: &Path, extra: &[&str]) -> (String, String) {
     let output = Command::new(browser)
@@ -50,12 +64,7 @@ fn run_chromium(browser: &Path, page: &Path, profile: &Path, extra: &[&str]) -> 
 
 #[test]
 fn timeline_page_in_a_real_browser() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium is missing under CI: .ci/run should have installed it"
-        );
-        println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
+    let Some(browser) = chromium_or_say_why() else {
         return;
     };
     // A known history: read #41 misses put v9, acknowledged before the read began.
@@ -116,12 +125,7 @@ fn timeline_page_in_a_real_browser() {
 /// The README's promise: the timeline of an edge-case history shows its anomaly in a browser.
 #[test]
 fn edge_case_timeline_shows_its_anomaly() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium is missing under CI: .ci/run should have installed it"
-        );
-        println!("render_browser: chromium not found in /usr/bin, so the browser test did not run");
+    let Some(browser) = chromium_or_say_why() else {
         return;
     };
     let folder = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use crate::fuzzing::{bugs_from_environment, scenario_of};
 use crate::minimize::{first_forbidden, minimize, Target};
 use crate::testing::run_history;
 
+use super::case_output::make_case;
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
@@ -58,41 +59,7 @@ fn build(args: &Args) -> Result<Case, String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    if let Some(out) = &args.out {
-        if out.exists() && !args.force {
-            eprintln!(
-                "quorate fuzz-artifact: {} exists; pass --force to overwrite it",
-                out.display()
-            );
-            return Exit::BadInput;
-        }
-    }
-    let case = match build(args) {
-        Ok(case) => case,
-        Err(error) => {
-            eprintln!("quorate fuzz-artifact: {error}");
-            return Exit::BadInput;
-        }
-    };
-    eprintln!(
-        "quorate fuzz-artifact: minimized to {} steps and a history of {} operations: {} [{}]; write its postmortem",
-        case.scenario.op_count(),
-        case.history.operations.len(),
-        case.expected_verdict,
-        case.anomaly_kinds.join(", ")
-    );
-    match &args.out {
-        Some(out) => {
-            if let Err(error) = std::fs::write(out, case.to_json()) {
-                eprintln!(
-                    "quorate fuzz-artifact: cannot write {}: {error}",
-                    out.display()
-                );
-                return Exit::BadInput;
-            }
-            eprintln!("quorate fuzz-artifact: case written to {}", out.display());
-        }
-        None => say_raw!("{}", case.to_json()),
-    }
-    Exit::Valid
+    make_case("fuzz-artifact", args.out.as_ref(), args.force, || {
+        build(args)
+    })
 }

@@ -8,6 +8,7 @@ use crate::minimize::{first_forbidden, minimize, Target};
 use crate::sim::Scenario;
 use crate::testing::run_history;
 
+use super::case_output::make_case;
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
@@ -117,41 +118,5 @@ fn build(args: &Args) -> Result<Case, String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    if let Some(out) = &args.out {
-        if out.exists() && !args.force {
-            eprintln!(
-                "quorate minimize: {} exists; pass --force to overwrite it",
-                out.display()
-            );
-            return Exit::BadInput;
-        }
-    }
-    let case = match build(args) {
-        Ok(case) => case,
-        Err(error) => {
-            eprintln!("quorate minimize: {error}");
-            return Exit::BadInput;
-        }
-    };
-    eprintln!(
-        "quorate minimize: {} steps, {} faults, {} clients, {} nodes; history of {} operations: {} [{}]",
-        case.scenario.op_count(),
-        case.scenario.faults.len(),
-        case.scenario.clients.len(),
-        case.scenario.config.nodes,
-        case.history.operations.len(),
-        case.expected_verdict,
-        case.anomaly_kinds.join(", ")
-    );
-    match &args.out {
-        Some(out) => {
-            if let Err(error) = std::fs::write(out, case.to_json()) {
-                eprintln!("quorate minimize: cannot write {}: {error}", out.display());
-                return Exit::BadInput;
-            }
-            eprintln!("quorate minimize: case written to {}", out.display());
-        }
-        None => say_raw!("{}", case.to_json()),
-    }
-    Exit::Valid
+    make_case("minimize", args.out.as_ref(), args.force, || build(args))
 }

@@ -21,6 +21,7 @@ macro_rules! say_raw {
     }};
 }
 
+mod case_output;
 mod check;
 mod check_external;
 mod explore;
