@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! config dynamo                       # a preset (optional; implies the default model)
+//! config dynamo reaping=after_ms      # ... reaping tombstones (after 100 ms, or `immediate`)
 //! fault loses_data                    # a fault record that can lose data
 //! run quiescent | run churning        # the run summary
 //! replica k n1=v1,v2 n2=              # a final snapshot of key k on node 1 and node 2
@@ -266,6 +267,87 @@ fn divergence_and_lost_write() {
         &format!("fault loses_data\n{base}replica k n1= n2="),
         None,
         "valid: lost_write",
+    );
+}
+
+#[test]
+fn reaped_tombstones() {
+    // v1 acknowledged, then deleted by a delete that read it; the tombstone is reaped.
+    let base = "run quiescent\n0 c0 put k v1 0-4 ok\n1 c0 get k [v1] 5-6 ok\n2 c0 delete k d1 ctx=v1 7-8 ok\n";
+    let reaped = format!("{base}3 c1 get k [] 20-21 ok\nreplica k n1= n2= n3=");
+    check(
+        &format!("config dynamo\n{reaped}"),
+        None,
+        "invalid: stale_read* lost_write* non_monotonic_read",
+    );
+    check(
+        &format!("config dynamo reaping=after_ms\n{reaped}"),
+        None,
+        "valid:",
+    );
+    check(
+        &format!("config dynamo reaping=immediate\n{reaped}"),
+        None,
+        "valid:",
+    );
+    // A reaped tombstone stands only for the delete and what it overwrote: a write nobody
+    // deleted is still lost, and still missing from a later read.
+    let other = "3 c1 put k v2 9-10 ok\n4 c1 get k [] 20-21 ok\nreplica k n1= n2= n3=";
+    check(
+        &format!("config dynamo reaping=after_ms\n{base}{other}"),
+        None,
+        "invalid: stale_read* lost_write*",
+    );
+    // Only a delete invoked before the read completed can have been reaped by then.
+    let early = "0 c0 put k v1 0-4 ok\n1 c1 get k [] 5-6 ok\n2 c0 get k [v1] 7-8 ok\n3 c0 delete k d1 ctx=v1 9-10 ok";
+    check(
+        &format!("config dynamo reaping=immediate\n{early}"),
+        None,
+        "invalid: stale_read*",
+    );
+    // After a reap the key starts afresh: a new write with an empty context is not stale.
+    check(
+        &format!("config dynamo reaping=after_ms\n{base}3 c1 put k v2 12-13 ok\n4 c1 get k [v2] 20-21 ok\nreplica k n1=v2 n2=v2 n3=v2"),
+        None,
+        "valid:",
+    );
+    // Resurrection: v1 is back after its delete was acknowledged. Reaping that waits for every
+    // primary forbids it; immediate reaping allows it by design.
+    let resurrected = format!("{base}3 c1 get k [v1] 20-21 ok\nreplica k n1=v1 n2=v1 n3=v1");
+    check(
+        &format!("config dynamo reaping=after_ms\n{resurrected}"),
+        None,
+        "invalid: stale_read* lost_write*",
+    );
+    check(
+        &format!("config dynamo reaping=immediate\n{resurrected}"),
+        None,
+        "valid:",
+    );
+    // A context may cover what a reaped tombstone overwrote (M6).
+    let white_box = "0 c0 put k v1 0-4 ok dot=1:1\n1 c0 get k [v1] 5-6 ok vv=1:1\n2 c0 delete k d1 ctx=v1 7-8 ok dot=1:2\n3 c1 get k [] 20-21 ok vv=1:2";
+    check(
+        &format!("config dynamo\n{white_box}"),
+        None,
+        "invalid: stale_read* context_too_large* non_monotonic_read",
+    );
+    check(
+        &format!("config dynamo reaping=immediate\n{white_box}"),
+        None,
+        "valid:",
+    );
+    // A reaped key reads as never written, and a write after the reap starts afresh: no single
+    // order explains c0 reading v1 and then c1 reading only v3, so LIN is void under reaping.
+    let afresh = format!("{base}3 c1 put k v3 12-13 ok\n4 c1 get k [v3] 20-21 ok");
+    check(
+        &format!("config dynamo\n{afresh}"),
+        Some("atomic"),
+        "invalid: stale_read* non_monotonic_read*",
+    );
+    check(
+        &format!("config dynamo reaping=immediate\n{afresh}"),
+        Some("atomic"),
+        "valid:",
     );
 }
 

@@ -6,11 +6,11 @@
 //! `PROPTEST_CASES=1000 cargo test --test properties` searches harder. A failure prints its seed,
 //! the minimized scenario's file and the commands that replay and minimize it into `histories/`.
 
-use quorate::check::{AnomalyKind, Model};
+use quorate::check::Model;
 use quorate::config::{Config, Durability, ReadRepair, Reaping};
 use quorate::gen::{FaultChoice, GenOptions};
 use quorate::store::Dynamo;
-use quorate::testing::{assert_model, assert_store_model, check_scenario, find_failure};
+use quorate::testing::{assert_model, assert_store_model};
 
 const CASES: u32 = 256;
 
@@ -89,27 +89,15 @@ fn dynamo_with_blocking_read_repair_promises_monotonic() {
 }
 
 #[test]
-fn reaped_tombstones_are_reported_lost_fixme() {
-    // FIXME(checker): C3 (and M3 under immediate reaping) do not know that the configuration
-    // reaps tombstones, so a delete whose tombstone was reaped as configured is reported as a
-    // lost write (histories/checker-fixme/). This asserts today's behaviour, and that nothing
-    // else fails; once the checker is fixed it becomes
-    // `assert_model(&GenOptions::default().config(config), None, CASES)`.
+fn dynamo_that_reaps_tombstones_keeps_quorum() {
+    // A reaped key reads as never written: the checker allows a reaped delete, and what it
+    // overwrote, to be missing from reads and snapshots (and nothing else).
     for reaping in [Reaping::Immediate, Reaping::AfterMs(100)] {
         let config = Config {
             reaping,
             ..Config::preset("dynamo").unwrap()
         };
-        let options = GenOptions::default().config(config);
-        let failure = find_failure(&options, CASES, &check_scenario).unwrap_err();
-        let report = failure.report().expect("an anomaly, not an error");
-        assert!(
-            report.kinds().iter().all(|kind| matches!(
-                kind,
-                AnomalyKind::LostWrite | AnomalyKind::StaleRead | AnomalyKind::FailedWriteVisible
-            )),
-            "a failure beyond the known reaping false positive:\n{failure}"
-        );
+        assert_model(&GenOptions::default().config(config), None, CASES);
     }
 }
 

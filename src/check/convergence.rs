@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::Resolution;
-use crate::history::{History, Key, ReplicaSnapshot, Value};
+use crate::config::{Reaping, Resolution};
+use crate::history::{History, Key, OpKind, ReplicaSnapshot, Value};
 
 use super::anomaly::{Anomaly, Findings, Observer, OpSummary, ReplicaHolding};
 use super::bits;
@@ -123,17 +123,41 @@ pub(crate) fn check_replicas(
 /// C3: every acknowledged write is in the causal past of what the replicas hold (their union,
 /// so that a divergent key reports its divergence rather than a lost write too). A key with no
 /// snapshot holds nothing.
+///
+/// A store that reaps tombstones may have forgotten any delete, with what it overwrote: those
+/// count as kept. When reaping waits until every primary holds the tombstone, a delete that
+/// overwrote a value a replica still holds does not count (that value was resurrected, and the
+/// delete is lost); immediate reaping allows resurrection by design.
 pub(crate) fn check_lost_writes(
     history: &History,
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
+    reaping: Reaping,
     out: &mut Findings,
 ) {
-    let kept = key.down_closure(
+    let held = || {
         snapshots
             .iter()
-            .flat_map(|snapshot| snapshot.values.iter().chain(&snapshot.tombstones)),
-    );
+            .flat_map(|snapshot| snapshot.values.iter().chain(&snapshot.tombstones))
+    };
+    let mut kept = key.down_closure(held());
+    if reaping != Reaping::Keep {
+        let held_writes: Vec<usize> = held()
+            .filter_map(|value| key.write_of_value.get(value).copied())
+            .collect();
+        for (write, &op) in key.writes.iter().enumerate() {
+            if history.operations[op].kind() != OpKind::Delete {
+                continue;
+            }
+            let past = key.past.row(write);
+            let resurrected = matches!(reaping, Reaping::AfterMs(_))
+                && held_writes.iter().any(|&held| bits::contains(past, held));
+            if !resurrected {
+                bits::union_into(&mut kept, past);
+                bits::insert(&mut kept, write);
+            }
+        }
+    }
     for (write, &op) in key.writes.iter().enumerate() {
         let operation = &history.operations[op];
         if operation.is_ok() && !bits::contains(&kept, write) {

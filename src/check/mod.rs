@@ -37,6 +37,12 @@
 //!   `crate::lin` (`register`); the sweep above is for sibling histories.
 //! - C3 with no snapshot of a key: the key holds nothing. C4 is judged from the run summary
 //!   (`quiescent: false` without a bound hit is churn), since a history has one snapshot round.
+//! - Reaping (DESIGN.md §4 is silent): a store that reaps tombstones forgets a delete and
+//!   everything it overwrote, so a reaped key reads as never written. M3, M5, C3 and M6's
+//!   `ContextTooLarge` let a delete invoked before the read completed (for C3, any delete) stand
+//!   for what it overwrote. With reaping after a delay, a delete that overwrote a value the read
+//!   (or a replica) still holds does not count: that value was resurrected, which such reaping
+//!   must prevent. Immediate reaping allows resurrection by design. LIN is not required.
 //! - Properties that the history cannot support (no snapshots, no dots) are listed as not
 //!   evaluated and do not make the verdict unknown; unknown is kept for undecided LIN and for
 //!   keys beyond the memory budget.
@@ -69,7 +75,7 @@ mod report;
 
 use std::collections::BTreeSet;
 
-use crate::config::Resolution;
+use crate::config::{Reaping, Resolution};
 use crate::history::{ClientId, History, Key, OpId, OpKind, Value};
 
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
@@ -188,6 +194,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             &index,
             &key_index,
             circumstances.resolution,
+            circumstances.reaping,
             &mut evidence.findings,
         );
         evidence.some_key_not_linearizable |= !reads.linearizable;
@@ -216,6 +223,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
                     history,
                     &key_index,
                     key_snapshots,
+                    circumstances.reaping,
                     &mut evidence.findings,
                 );
             }
@@ -425,6 +433,8 @@ fn properties(
         note,
     };
     let data_loss = "a fault of this run can lose acknowledged data, so it is not required";
+    let reaped_note =
+        "the store reaps tombstones: a write a reaped delete overwrote may be missing";
     let convergence_note = convergence.not_evaluable.clone().unwrap_or_default();
     let mut out = vec![
         status("M1", true, true, String::new()),
@@ -437,6 +447,8 @@ fn properties(
                 data_loss.to_string()
             } else if lww {
                 "under LWW a read may miss a write that a concurrent write overwrote; only writes that must come after the returned one count".to_string()
+            } else if circumstances.reaping != Reaping::Keep {
+                reaped_note.to_string()
             } else {
                 String::new()
             },
@@ -479,6 +491,8 @@ fn properties(
         data_loss.to_string()
     } else if !circumstances.durable {
         "storage is volatile, so it is not required".to_string()
+    } else if circumstances.reaping != Reaping::Keep {
+        reaped_note.to_string()
     } else {
         String::new()
     };
@@ -502,12 +516,17 @@ fn properties(
     out.push(status("L1", lww && flags.timestamps, false, l1_note));
     let lin_note = match linearizability {
         Linearizability::Unknown { reason } => reason.clone(),
+        _ if model >= Model::Atomic && circumstances.loses_data => data_loss.to_string(),
+        _ if model >= Model::Atomic && circumstances.reaping != Reaping::Keep => {
+            "the store reaps tombstones, so a reaped key reads as never written; it is not required"
+                .to_string()
+        }
         _ => String::new(),
     };
     out.push(status(
         "LIN",
         !matches!(linearizability, Linearizability::Unknown { .. }),
-        model >= Model::Atomic,
+        forbids(AnomalyKind::NotLinearizable),
         lin_note,
     ));
     out
@@ -523,7 +542,13 @@ pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bo
     let key_index = KeyIndex::build(history, key, operations)?;
     index::check_contexts(&index, &key_index)?;
     let mut findings = Findings::default();
-    let reads = reads::check_key(&index, &key_index, Resolution::Siblings, &mut findings);
+    let reads = reads::check_key(
+        &index,
+        &key_index,
+        Resolution::Siblings,
+        Reaping::Keep,
+        &mut findings,
+    );
     Ok(Some(reads.linearizable))
 }
 

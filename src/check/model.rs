@@ -2,15 +2,16 @@
 //!
 //! `eventual` ⊂ `quorum` ⊂ `monotonic` ⊂ `atomic` (DESIGN.md §4): each forbids what the weaker
 //! ones forbid and more. Some requirements also depend on the run: a fault that loses data
-//! voids the promises of M3 and C3, and LWW with node clocks discards writes by design (it
-//! promises only `eventual`).
+//! voids the promises of M3 and C3, LWW with node clocks discards writes by design (it
+//! promises only `eventual`), and a store that reaps tombstones forgets what a key held, so no
+//! single order need explain its reads (LIN is void; M3, M5 and C3 allow for reaped tombstones).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::config::{Config, Durability, ReadRepair, Resolution, Timestamps};
+use crate::config::{Config, Durability, ReadRepair, Reaping, Resolution, Timestamps};
 use crate::history::History;
 
 use super::anomaly::AnomalyKind;
@@ -95,6 +96,9 @@ pub struct Circumstances {
     pub durable: bool,
     /// Whether a fault of the run can destroy acknowledged data (a volatile crash).
     pub loses_data: bool,
+    /// When the store removes tombstones for good. A reaped key holds nothing, so its reads and
+    /// snapshots cannot show the deletes it forgot (the read-side properties allow for that).
+    pub reaping: Reaping,
 }
 
 impl Circumstances {
@@ -105,6 +109,7 @@ impl Circumstances {
             resolution: config.map_or(Resolution::Siblings, |config| config.resolution),
             durable: config.map_or(true, |config| config.durability == Durability::Durable),
             loses_data: history.faults.iter().any(|fault| fault.loses_data),
+            reaping: config.map_or(Reaping::Keep, |config| config.reaping),
         }
     }
 
@@ -125,7 +130,11 @@ impl Circumstances {
             AnomalyKind::NonMonotonicRead => model >= Model::Monotonic,
             // A crash that destroys acknowledged data voids LIN as it voids M3: no store can
             // return a write it has lost, so the promise is judged only on runs that keep data.
-            AnomalyKind::NotLinearizable => model >= Model::Atomic && !self.loses_data,
+            // Reaping voids it too: a reaped key reads as never written, which no order of the
+            // key's writes explains once a read has seen them.
+            AnomalyKind::NotLinearizable => {
+                model >= Model::Atomic && !self.loses_data && self.reaping == Reaping::Keep
+            }
             AnomalyKind::FailedWriteVisible | AnomalyKind::LwwLostWrite => false,
         }
     }

@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 
 use crate::causality::NodeId;
-use crate::config::Resolution;
-use crate::history::{ClientId, Value};
+use crate::config::{Reaping, Resolution};
+use crate::history::{ClientId, OpKind, Value};
 
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
 use super::bits::{self, Rows};
@@ -46,12 +46,14 @@ pub(crate) fn check_key(
     index: &HistoryIndex<'_>,
     key: &KeyIndex<'_>,
     resolution: Resolution,
+    reaping: Reaping,
     out: &mut Findings,
 ) -> KeyReads {
     let checker = Reads {
         index,
         key,
         resolution,
+        reaping,
     };
     let mut violations = 0;
     violations += checker.phantoms_and_dominated(out);
@@ -74,6 +76,7 @@ struct Reads<'a, 'h> {
     index: &'a HistoryIndex<'h>,
     key: &'a KeyIndex<'h>,
     resolution: Resolution,
+    reaping: Reaping,
 }
 
 impl Reads<'_, '_> {
@@ -112,6 +115,47 @@ impl Reads<'_, '_> {
             && self.key.returned[get]
                 .iter()
                 .all(|&returned| self.forced_before(returned, missing))
+    }
+
+    /// Under reaping, the writes a reaped tombstone may stand for in `get`'s answer; `None` when
+    /// the store keeps its tombstones.
+    ///
+    /// A reaped key holds nothing, so a read may miss a delete, and everything the delete
+    /// overwrote, once the delete has been invoked (before the read completed) and its tombstone
+    /// reaped. When reaping waits until every primary holds the tombstone, a delete that
+    /// overwrote a value the read returned does not count: that value could be back only by
+    /// resurrection, the bug such reaping exists to prevent. Immediate reaping allows
+    /// resurrection by design, so there every delete counts.
+    fn reaped_cover(&self, get: usize) -> Option<Vec<u64>> {
+        if self.reaping == Reaping::Keep {
+            return None;
+        }
+        let get_op = self.key.gets[get];
+        let returned = &self.key.returned[get];
+        let mut cover = vec![0; self.words()];
+        for (write, &op) in self.key.writes.iter().enumerate() {
+            if self.index.op(op).kind() != OpKind::Delete || self.index.precedes(get_op, op) {
+                continue;
+            }
+            let past = self.key.past.row(write);
+            let resurrected = matches!(self.reaping, Reaping::AfterMs(_))
+                && returned.iter().any(|&value| bits::contains(past, value));
+            if !resurrected {
+                bits::union_into(&mut cover, past);
+                bits::insert(&mut cover, write);
+            }
+        }
+        Some(cover)
+    }
+
+    /// Drops from `missing` what a reaped tombstone may account for in `get`'s answer.
+    fn excuse_reaped(&self, get: usize, missing: &mut Vec<usize>) {
+        if missing.is_empty() {
+            return;
+        }
+        if let Some(cover) = self.reaped_cover(get) {
+            missing.retain(|&write| !bits::contains(&cover, write));
+        }
     }
 
     /// M1 (values no put wrote) and M2 (siblings that overwrite one another).
@@ -266,6 +310,7 @@ impl Reads<'_, '_> {
                             || self.lww_must_have_seen(get, write)
                     }),
                 );
+                self.excuse_reaped(get, &mut scratch);
                 if !scratch.is_empty() {
                     stale.push((get, self.latest_uncovered(&scratch), scratch.len()));
                 }
@@ -323,6 +368,7 @@ impl Reads<'_, '_> {
                             || self.lww_must_have_seen(get, write)
                     }),
                 );
+                self.excuse_reaped(get, &mut scratch);
                 if !scratch.is_empty() {
                     found.push((get, self.latest_uncovered(&scratch)));
                 }
@@ -529,7 +575,11 @@ impl Reads<'_, '_> {
                     put: self.write_summary(write),
                 });
             }
-            for write in bits::difference(&covered, view) {
+            // A context may still cover what a reaped tombstone overwrote: the store forgot
+            // the tombstone, not the counters it had seen.
+            let mut too_large: Vec<usize> = bits::difference(&covered, view).collect();
+            self.excuse_reaped(get, &mut too_large);
+            for write in too_large {
                 out.push(Anomaly::ContextTooLarge {
                     key: self.key.key.clone(),
                     read: self.get_summary(get),

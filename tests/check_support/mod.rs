@@ -18,7 +18,14 @@ pub(crate) fn history(text: &str) -> History {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words[0] {
             "config" => {
-                let preset = quorate::config::Config::preset(words[1]).unwrap();
+                let mut preset = quorate::config::Config::preset(words[1]).unwrap();
+                for setting in &words[2..] {
+                    preset.reaping = match *setting {
+                        "reaping=immediate" => quorate::config::Reaping::Immediate,
+                        "reaping=after_ms" => quorate::config::Reaping::AfterMs(100),
+                        other => panic!("unknown config setting {other}"),
+                    };
+                }
                 config = serde_json::to_value(preset).unwrap();
             }
             "fault" => faults.push(json!({"kind": "crash", "time_ms_start": 0, "loses_data": words[1] == "loses_data"})),
