@@ -91,8 +91,8 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
                     Outcome::Ok
                 };
                 let write = Write {
-                    value: Value(format!("v{value}")),
-                    context: read.iter().map(|v| Value(format!("v{v}"))).collect(),
+                    value: Value::from(format!("v{value}")),
+                    context: read.iter().map(|v| Value::from(format!("v{v}"))).collect(),
                 };
                 (key, Action::Put(write), outcome, meta)
             }
@@ -106,7 +106,7 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
                     object.siblings.push(value);
                     let meta = mint(object, coordinator, with_meta);
                     let write = Write {
-                        value: Value(format!("v{value}")),
+                        value: Value::from(format!("v{value}")),
                         context: Vec::new(),
                     };
                     (key, Action::Put(write), Outcome::Ok, meta)
@@ -118,7 +118,7 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
                     let values = read
                         .iter()
                         .map(|v| ReadValue {
-                            value: Value(format!("v{v}")),
+                            value: Value::from(format!("v{v}")),
                             tombstone: false,
                         })
                         .collect();
@@ -141,7 +141,7 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
         out.push(Operation {
             id,
             client: ClientId(client),
-            key: Key(format!("k{key}")),
+            key: Key::from(format!("k{key}")),
             action,
             time_ms_invoke: invoke,
             time_ms_complete: Some(complete),
@@ -158,11 +158,11 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
             let mut values: Vec<Value> = objects[&key]
                 .siblings
                 .iter()
-                .map(|v| Value(format!("v{v}")))
+                .map(|v| Value::from(format!("v{v}")))
                 .collect();
             values.sort();
             replicas.push(ReplicaSnapshot {
-                key: Key(format!("k{key}")),
+                key: Key::from(format!("k{key}")),
                 node: NodeId(node),
                 values,
                 tombstones: Vec::new(),

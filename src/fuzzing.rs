@@ -109,7 +109,7 @@ pub fn checker_oracle(bytes: &[u8]) {
     let Ok(history) = small_history(&mut Unstructured::new(bytes)) else {
         return;
     };
-    let key = Key("k".to_string());
+    let key = Key::from("k");
     // Only well-formed inputs are compared: both judges reject the rest the same way.
     if history.validate().is_err() || check::check_precondition(&history).is_err() {
         return;
@@ -153,7 +153,7 @@ fn small_history(input: &mut Unstructured<'_>) -> Result<History> {
             _ => Outcome::Ok,
         };
         let action = if input.arbitrary::<bool>()? {
-            let value = Value(format!("v{index}"));
+            let value = Value::from(format!("v{index}"));
             let context = client_last_read[client as usize].clone();
             let effect_ms = match outcome {
                 Outcome::Ok => Some(input.int_in_range(time_ms_invoke..=time_ms_complete)?),
@@ -200,7 +200,7 @@ fn small_history(input: &mut Unstructured<'_>) -> Result<History> {
         operations.push(Operation {
             id: OpId(index as u64),
             client: ClientId(client),
-            key: Key("k".to_string()),
+            key: Key::from("k"),
             action,
             time_ms_invoke,
             time_ms_complete: if outcome == Outcome::Info {

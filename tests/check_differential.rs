@@ -24,7 +24,7 @@ proptest! {
             return Ok(());
         }
         for key in 0..keys {
-            let key = Key(format!("k{key}"));
+            let key = Key::from(format!("k{key}"));
             let fast = check::key_is_mvr_linearizable(&history, &key).unwrap();
             let brute = oracle::find_order(&history, &key).unwrap();
             prop_assert_eq!(
@@ -49,7 +49,7 @@ proptest! {
             return Ok(());
         }
         let every_key_ordered = (0..keys).all(|key| {
-            oracle::find_order(&history, &Key(format!("k{key}"))).unwrap().is_some()
+            oracle::find_order(&history, &Key::from(format!("k{key}"))).unwrap().is_some()
         });
         let report = check::check(&history, &CheckOptions::model(Some(Model::Atomic))).unwrap();
         prop_assert_eq!(

@@ -425,14 +425,14 @@ proptest! {
             if let Action::Put(write) = &mut operation.action {
                 write.context = contexts[i % contexts.len()]
                     .iter()
-                    .map(|&u| quorate::history::Value(format!("v{}", u % n)))
+                    .map(|&u| quorate::history::Value::from(format!("v{}", u % n)))
                     .collect();
             }
         }
         history.replicas = Some(vec![quorate::history::ReplicaSnapshot {
-            key: quorate::history::Key("k0".into()),
+            key: quorate::history::Key::from("k0"),
             node: quorate::causality::NodeId(1),
-            values: snapshot.iter().map(|&u| quorate::history::Value(format!("v{u}"))).collect(),
+            values: snapshot.iter().map(|&u| quorate::history::Value::from(format!("v{u}"))).collect(),
             tombstones: Vec::new(),
             context_vv: None,
         }]);

@@ -161,7 +161,7 @@ fn syntax_errors_name_line_and_column() {
 }
 
 fn value() -> impl Strategy<Value = Value> {
-    "[a-z0-9]{1,4}".prop_map(Value)
+    "[a-z0-9]{1,4}".prop_map(Value::from)
 }
 
 fn write() -> impl Strategy<Value = Write> {
@@ -211,7 +211,7 @@ fn operation() -> impl Strategy<Value = Operation> {
             |(id, client, key, action, invoke, complete, outcome, timestamp)| Operation {
                 id: OpId(id),
                 client: ClientId(client),
-                key: Key(key),
+                key: Key::from(key),
                 action,
                 time_ms_invoke: invoke,
                 time_ms_complete: complete,

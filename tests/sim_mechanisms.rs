@@ -87,7 +87,7 @@ fn held(history: &History, node: u32) -> Vec<String> {
     snapshot
         .values
         .iter()
-        .map(|value| value.0.clone())
+        .map(|value| value.0.to_string())
         .collect()
 }
 
@@ -102,7 +102,7 @@ fn tombstones(history: &History, node: u32) -> Vec<String> {
     snapshot
         .tombstones
         .iter()
-        .map(|value| value.0.clone())
+        .map(|value| value.0.to_string())
         .collect()
 }
 

@@ -309,7 +309,7 @@ pub(crate) fn write_value(operation: &Operation) -> Value {
         .action
         .write()
         .map(|write| write.value.clone())
-        .unwrap_or_else(|| Value(String::new()))
+        .unwrap_or_else(|| Value::from(""))
 }
 
 /// The well-formed-context precondition of DESIGN.md §4: every value in a write's context is in

@@ -45,12 +45,12 @@ pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
     for operation in operations {
         let action = match &operation.action {
             Action::Put(write) | Action::Delete(write) => {
-                RegisterAction::Write(write.value.0.clone())
+                RegisterAction::Write(write.value.0.to_string())
             }
             Action::Get { .. } if operation.outcome != Outcome::Ok => continue,
             Action::Get { values, .. } => match values.as_slice() {
                 [] => RegisterAction::Read(None),
-                [one] => RegisterAction::Read(Some(one.value.0.clone())),
+                [one] => RegisterAction::Read(Some(one.value.0.to_string())),
                 _ => {
                     return KeyRegister::Unknown(format!(
                         "key {key}: read {} returned {} versions, so the key is not a register",

@@ -27,6 +27,7 @@ mod wire;
 
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::causality::{Dot, NodeId, VersionVector};
@@ -60,30 +61,63 @@ impl fmt::Display for ClientId {
 }
 
 /// A key of the store. Keys are independent of one another.
+///
+/// Keys and values are short in practice; a [`CompactString`] keeps up to 24 bytes inline, so a
+/// history of a million operations is loaded without a million small allocations.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Key(pub String);
+pub struct Key(pub CompactString);
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
 /// A value written by a put (or the name of a delete's tombstone); unique per key.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Value(pub String);
+pub struct Value(pub CompactString);
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl Value {
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 impl From<&str> for Value {
     fn from(text: &str) -> Value {
-        Value(text.to_string())
+        Value(CompactString::from(text))
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value(CompactString::from(text))
+    }
+}
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Key {
+        Key(CompactString::from(text))
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Key {
+        Key(CompactString::from(text))
     }
 }
 

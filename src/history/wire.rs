@@ -67,7 +67,7 @@ impl From<Operation> for OperationWire {
                     let context = write
                         .context
                         .into_iter()
-                        .map(|value| serde_json::Value::String(value.0));
+                        .map(|value| serde_json::Value::String(value.0.into_string()));
                     wire.context = Some(serde_json::Value::Array(context.collect()));
                 }
             }
@@ -136,7 +136,7 @@ impl TryFrom<OperationWire> for Operation {
                     Some(serde_json::Value::Array(items)) => items
                         .into_iter()
                         .map(|item| match item {
-                            serde_json::Value::String(text) => Ok(Value(text)),
+                            serde_json::Value::String(text) => Ok(Value::from(text)),
                             other => Err(problem(format!(
                                 "context entry {other} is not a value (a string)"
                             ))),

@@ -525,7 +525,7 @@ impl<'a, S: Store> World<'a, S> {
         let step = slot.next_step;
         slot.next_step += 1;
         if op.kind == ClientOpKind::Put {
-            let value = Value(format!("c{client}.{step}"));
+            let value = Value::from(format!("c{client}.{step}"));
             self.invoke(
                 client,
                 step,
@@ -563,7 +563,7 @@ impl<'a, S: Store> World<'a, S> {
         reading: bool,
     ) {
         let op = &self.scenario.clients[client as usize].ops[step];
-        let key = Key(op.key.clone());
+        let key = Key::from(op.key.clone());
         let slot = &mut self.clients[client as usize];
         let request = RequestId((u64::from(client) << 32) | slot.requests);
         slot.requests += 1;
@@ -665,7 +665,7 @@ impl<'a, S: Store> World<'a, S> {
         match (open.reading, read) {
             (true, Some((versions, context))) => {
                 let kind = self.scenario.clients[client as usize].ops[open.step].kind;
-                let value = Value(format!("c{client}.{}", open.step));
+                let value = Value::from(format!("c{client}.{}", open.step));
                 let read_values: BTreeSet<Value> =
                     versions.into_iter().map(|read| read.value).collect();
                 let write = Write {
@@ -930,7 +930,7 @@ impl<'a, S: Store> World<'a, S> {
             .collect();
         let mut replicas: Vec<ReplicaSnapshot> = Vec::new();
         for key in keys {
-            let key = Key(key.to_string());
+            let key = Key::from(key);
             for node in self.store.replicas(&key) {
                 replicas.push(
                     self.store

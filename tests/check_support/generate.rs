@@ -92,7 +92,7 @@ pub(crate) fn build(clients: u32, keys: u8, specs: &[OpSpec]) -> History {
         complete[i] = if never_answered { None } else { Some(end) };
         clock.insert(client_of(i), end);
     }
-    let value_of = |i: usize| Value(format!("v{i}"));
+    let value_of = |i: usize| Value::from(format!("v{i}"));
     let writes_on = |key: u8| -> Vec<usize> {
         (0..n)
             .filter(|&i| specs[i].is_put && key_of(i) == key)
@@ -222,7 +222,7 @@ pub(crate) fn build(clients: u32, keys: u8, specs: &[OpSpec]) -> History {
             Operation {
                 id: OpId(i as u64),
                 client: ClientId(client_of(i)),
-                key: Key(format!("k{}", key_of(i))),
+                key: Key::from(format!("k{}", key_of(i))),
                 action,
                 time_ms_invoke: invoke[i],
                 time_ms_complete: complete[i],
