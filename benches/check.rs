@@ -146,7 +146,7 @@ fn synthetic_history(operations: usize, seed: u64, with_meta: bool) -> History {
             time_ms_invoke: invoke,
             time_ms_complete: Some(complete),
             outcome,
-            meta,
+            meta: meta.map(Box::new),
         });
         ready.push(Reverse((complete + rng.below(3), client)));
     }

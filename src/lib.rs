@@ -38,6 +38,7 @@ pub mod config;
 pub mod corpus;
 pub mod explore;
 pub mod fuzzing;
+mod fxhash;
 pub mod gen;
 pub mod history;
 pub mod lin;

@@ -318,11 +318,11 @@ fn with_metadata(mut history: History, seeds: &[u8]) -> History {
         let node = NodeId(u32::from(seed(i) % 2));
         if operation.action.write().is_some() {
             let dot = Dot::new(node, u64::from(seed(i + 1) % 4) + 1);
-            operation.meta = Some(StoreMeta {
+            operation.meta = Some(Box::new(StoreMeta {
                 dot,
                 timestamp: Some(u64::from(seed(i + 2) % 8)),
                 ..StoreMeta::default()
-            });
+            }));
         } else if operation.outcome == Outcome::Ok && seed(i + 2) % 4 != 0 {
             let mut context = VersionVector::new();
             for (offset, node) in [NodeId(0), NodeId(1)].into_iter().enumerate() {
@@ -330,10 +330,10 @@ fn with_metadata(mut history: History, seeds: &[u8]) -> History {
                     context.add(dot);
                 }
             }
-            operation.meta = Some(StoreMeta {
+            operation.meta = Some(Box::new(StoreMeta {
                 context_vv: Some(context),
                 ..StoreMeta::default()
-            });
+            }));
         }
     }
     history

@@ -216,9 +216,11 @@ fn operation() -> impl Strategy<Value = Operation> {
                 time_ms_invoke: invoke,
                 time_ms_complete: complete,
                 outcome,
-                meta: timestamp.map(|timestamp| StoreMeta {
-                    timestamp: Some(timestamp),
-                    ..StoreMeta::default()
+                meta: timestamp.map(|timestamp| {
+                    Box::new(StoreMeta {
+                        timestamp: Some(timestamp),
+                        ..StoreMeta::default()
+                    })
                 }),
             },
         )

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use crate::history::{Action, ClientId, History, Key, Operation, Outcome, Value};
 
 use super::bits::{self, Rows};
-use super::fxhash::FxHashMap;
 use super::CheckError;
+use crate::fxhash::FxHashMap;
 
 /// When an operation ran, as far as real-time order is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

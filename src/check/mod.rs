@@ -65,7 +65,6 @@
 mod anomaly;
 mod bits;
 mod convergence;
-mod fxhash;
 mod index;
 mod model;
 pub mod oracle;

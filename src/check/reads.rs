@@ -24,8 +24,8 @@ use crate::history::{ClientId, OpKind, Value};
 
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
 use super::bits::{self, Rows};
-use super::fxhash::FxHashMap;
 use super::index::{HistoryIndex, KeyIndex};
+use crate::fxhash::FxHashMap;
 
 /// How many missing writes a stale or non-monotonic read anomaly lists by name.
 const MISSING_LISTED: usize = 8;

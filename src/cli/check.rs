@@ -70,13 +70,13 @@ pub(super) fn run(args: &Args) -> Exit {
         Format::Edn | Format::JepsenLog | Format::PorcupineKv => false,
     };
     if leaderless {
-        run_leaderless(args, &bytes)
+        run_leaderless(args, bytes)
     } else {
         super::check_external::run(args)
     }
 }
 
-fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
+fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     let file = args.file.display();
     let model = match args.model.as_deref().map(str::parse::<Model>).transpose() {
         Ok(model) => model,
@@ -85,13 +85,15 @@ fn run_leaderless(args: &Args, bytes: &[u8]) -> Exit {
             return Exit::BadInput;
         }
     };
-    let history = match History::from_slice(bytes) {
+    let history = match History::from_slice(&bytes) {
         Ok(history) => history,
         Err(error) => {
             eprintln!("{file}: {error}");
             return Exit::BadInput;
         }
     };
+    // The file can be as large as the history; checking needs only the history.
+    drop(bytes);
     // The leaderless checker is polynomial, so only the memory bound applies: it caps the
     // bitsets of one key, and a key beyond it makes the verdict unknown.
     let mut options = CheckOptions::model(model);

@@ -228,7 +228,9 @@ pub struct Operation {
     /// client gave up waiting, if known (it ends the client's turn, not the operation's effect).
     pub time_ms_complete: Option<u64>,
     pub outcome: Outcome,
-    pub meta: Option<StoreMeta>,
+    /// Boxed: most histories carry none, and an operation stays small (a million of them are
+    /// loaded at once).
+    pub meta: Option<Box<StoreMeta>>,
 }
 
 impl Operation {

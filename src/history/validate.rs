@@ -1,9 +1,8 @@
 //! Loading and validating histories: every way a history can be malformed, as a typed error that
 //! names where and why.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::config::ConfigError;
+use crate::fxhash::{FxHashMap, FxHashSet};
 
 use super::{ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
 
@@ -140,13 +139,10 @@ pub(super) fn validate(history: &History) -> Result<(), HistoryError> {
     if let Some(config) = &history.config {
         config.validate()?;
     }
-    let mut ids = HashSet::with_capacity(history.operations.len());
     for operation in &history.operations {
-        if !ids.insert(operation.id) {
-            return Err(HistoryError::DuplicateId { id: operation.id });
-        }
         check_times(operation)?;
     }
+    check_ids_unique(&history.operations)?;
     check_clients_sequential(&history.operations)?;
     check_values(&history.operations)
 }
@@ -178,28 +174,45 @@ fn check_times(operation: &Operation) -> Result<(), HistoryError> {
     }
 }
 
+/// Operation ids are unique. Files usually number operations in order, which needs no set.
+fn check_ids_unique(operations: &[Operation]) -> Result<(), HistoryError> {
+    if operations.windows(2).all(|pair| pair[0].id < pair[1].id) {
+        return Ok(());
+    }
+    let mut ids = FxHashSet::with_capacity_and_hasher(operations.len(), Default::default());
+    for operation in operations {
+        if !ids.insert(operation.id) {
+            return Err(HistoryError::DuplicateId { id: operation.id });
+        }
+    }
+    Ok(())
+}
+
 /// A client is sequential: each operation ends (or is given up on) before its next begins.
 fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError> {
-    let mut by_client: HashMap<ClientId, Vec<&Operation>> = HashMap::new();
-    for operation in operations {
+    // Per client, (invoke, end, index): sorted without touching the operations again.
+    let mut by_client: FxHashMap<ClientId, Vec<(u64, u64, usize)>> = FxHashMap::default();
+    for (index, operation) in operations.iter().enumerate() {
+        let end = operation.time_ms_complete.unwrap_or(u64::MAX);
         by_client
             .entry(operation.client)
             .or_default()
-            .push(operation);
+            .push((operation.time_ms_invoke, end, index));
     }
     let mut clients: Vec<_> = by_client.into_iter().collect();
     clients.sort_by_key(|(client, _)| *client);
     for (client, mut turns) in clients {
-        turns.sort_by_key(|operation| {
-            (
-                operation.time_ms_invoke,
-                operation.time_ms_complete.unwrap_or(u64::MAX),
-            )
-        });
+        // Usually the file lists a client's operations in order already.
+        let in_order = turns
+            .windows(2)
+            .all(|pair| (pair[0].0, pair[0].1) <= (pair[1].0, pair[1].1));
+        if !in_order {
+            turns.sort_by_key(|&(invoke, end, _)| (invoke, end));
+        }
         for pair in turns.windows(2) {
-            let (first, second) = (pair[0], pair[1]);
-            let first_end = first.time_ms_complete.unwrap_or(u64::MAX);
-            if second.time_ms_invoke < first_end {
+            let ((_, first_end, first), (second_invoke, _, second)) = (pair[0], pair[1]);
+            if second_invoke < first_end {
+                let (first, second) = (&operations[first], &operations[second]);
                 let first_end = match first.time_ms_complete {
                     Some(end) => format!("open until {end} ms"),
                     None => "never completed".to_string(),
@@ -220,7 +233,7 @@ fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError
 
 /// Written values are unique per key, and contexts name only values that were written.
 fn check_values(operations: &[Operation]) -> Result<(), HistoryError> {
-    let mut writers: HashMap<(&Key, &Value), OpId> = HashMap::new();
+    let mut writers: FxHashMap<(&Key, &Value), OpId> = FxHashMap::default();
     for operation in operations {
         if let Some(write) = operation.action.write() {
             if let Some(&first) = writers.get(&(&operation.key, &write.value)) {

@@ -2,7 +2,10 @@
 //! missing or misplaced field becomes an error that names the operation instead of a generic
 //! serde message.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
     Action, ClientId, Key, OpId, OpKind, Operation, Outcome, ReadValue, StoreMeta, Value, Write,
@@ -24,10 +27,16 @@ pub(super) struct OperationWire {
     value: Option<Value>,
     /// Put and delete: the values read before (a list). Get: the opaque context returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    context: Option<serde_json::Value>,
-    /// Get: the values returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    values: Option<Vec<Value>>,
+    context: Option<WireContext>,
+    /// Get: the values returned (read straight into `ReadValue`s: a million-operation history
+    /// should not build every list twice).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_read_values",
+        deserialize_with = "deserialize_read_values"
+    )]
+    values: Option<Vec<ReadValue>>,
     /// Get: the tombstones returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tombstones: Option<Vec<Value>>,
@@ -49,26 +58,22 @@ impl From<Operation> for OperationWire {
             context: None,
             values: None,
             tombstones: None,
-            meta: operation.meta,
+            meta: operation.meta.map(|meta| *meta),
         };
         match operation.action {
             Action::Get { values, context } => {
                 let (tombstones, values): (Vec<ReadValue>, Vec<ReadValue>) =
                     values.into_iter().partition(|read| read.tombstone);
-                wire.values = Some(values.into_iter().map(|read| read.value).collect());
+                wire.values = Some(values);
                 if !tombstones.is_empty() {
                     wire.tombstones = Some(tombstones.into_iter().map(|read| read.value).collect());
                 }
-                wire.context = context.map(serde_json::Value::String);
+                wire.context = context.map(WireContext::Opaque);
             }
             Action::Put(write) | Action::Delete(write) => {
                 wire.value = Some(write.value);
                 if !write.context.is_empty() {
-                    let context = write
-                        .context
-                        .into_iter()
-                        .map(|value| serde_json::Value::String(value.0.into_string()));
-                    wire.context = Some(serde_json::Value::Array(context.collect()));
+                    wire.context = Some(WireContext::Values(write.context));
                 }
             }
         }
@@ -91,21 +96,14 @@ impl TryFrom<OperationWire> for Operation {
                 }
                 let context = match wire.context {
                     None => None,
-                    Some(serde_json::Value::String(text)) => Some(text),
-                    Some(_) => {
+                    Some(WireContext::Opaque(text)) => Some(text),
+                    Some(WireContext::Values(_)) => {
                         return Err(problem(
                             "a get's \"context\" is the store's opaque context, a string".into(),
                         ))
                     }
                 };
-                let values = wire
-                    .values
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|value| ReadValue {
-                        value,
-                        tombstone: false,
-                    });
+                let mut values = wire.values.unwrap_or_default();
                 let tombstones = wire
                     .tombstones
                     .unwrap_or_default()
@@ -114,10 +112,8 @@ impl TryFrom<OperationWire> for Operation {
                         value,
                         tombstone: true,
                     });
-                Action::Get {
-                    values: values.chain(tombstones).collect(),
-                    context,
-                }
+                values.extend(tombstones);
+                Action::Get { values, context }
             }
             OpKind::Put | OpKind::Delete => {
                 let kind = wire.kind;
@@ -133,16 +129,8 @@ impl TryFrom<OperationWire> for Operation {
                 };
                 let context = match wire.context {
                     None => Vec::new(),
-                    Some(serde_json::Value::Array(items)) => items
-                        .into_iter()
-                        .map(|item| match item {
-                            serde_json::Value::String(text) => Ok(Value::from(text)),
-                            other => Err(problem(format!(
-                                "context entry {other} is not a value (a string)"
-                            ))),
-                        })
-                        .collect::<Result<Vec<Value>, String>>()?,
-                    Some(_) => {
+                    Some(WireContext::Values(values)) => values,
+                    Some(WireContext::Opaque(_)) => {
                         return Err(problem(format!(
                             "a {kind}'s \"context\" is the list of values its client read"
                         )))
@@ -164,7 +152,95 @@ impl TryFrom<OperationWire> for Operation {
             time_ms_invoke: wire.time_ms_invoke,
             time_ms_complete: wire.time_ms_complete,
             outcome: wire.outcome,
-            meta: wire.meta,
+            meta: wire.meta.map(Box::new),
         })
     }
+}
+
+/// The `context` field: a list of values for a put or delete, an opaque string for a get. Read
+/// without building a JSON tree; which one a kind needs is checked in `Operation::try_from`.
+#[derive(Debug)]
+enum WireContext {
+    Opaque(String),
+    Values(Vec<Value>),
+}
+
+impl Serialize for WireContext {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WireContext::Opaque(text) => serializer.serialize_str(text),
+            WireContext::Values(values) => values.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WireContext {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<WireContext, D::Error> {
+        struct ContextVisitor;
+
+        impl<'de> Visitor<'de> for ContextVisitor {
+            type Value = WireContext;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(
+                    "a context: the list of values a put's client read, or a get's opaque string",
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<WireContext, E> {
+                Ok(WireContext::Opaque(text.to_string()))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<WireContext, E> {
+                Ok(WireContext::Opaque(text))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<WireContext, A::Error> {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(value) = seq.next_element::<Value>()? {
+                    values.push(value);
+                }
+                Ok(WireContext::Values(values))
+            }
+        }
+
+        deserializer.deserialize_any(ContextVisitor)
+    }
+}
+
+fn serialize_read_values<S: Serializer>(
+    values: &Option<Vec<ReadValue>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match values {
+        Some(values) => serializer.collect_seq(values.iter().map(|read| &read.value)),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn deserialize_read_values<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<ReadValue>>, D::Error> {
+    struct ValuesVisitor;
+
+    impl<'de> Visitor<'de> for ValuesVisitor {
+        type Value = Vec<ReadValue>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("the list of values a get returned")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<ReadValue>, A::Error> {
+            let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+            while let Some(value) = seq.next_element::<Value>()? {
+                values.push(ReadValue {
+                    value,
+                    tombstone: false,
+                });
+            }
+            Ok(values)
+        }
+    }
+
+    deserializer.deserialize_seq(ValuesVisitor).map(Some)
 }

@@ -636,7 +636,7 @@ impl<'a, S: Store> World<'a, S> {
                     return;
                 };
                 if meta != StoreMeta::default() {
-                    self.operations[index].meta = Some(meta);
+                    self.operations[index].meta = Some(Box::new(meta));
                 }
             }
             return;
@@ -660,7 +660,7 @@ impl<'a, S: Store> World<'a, S> {
             *context = meta.context_vv.as_ref().map(|vv| vv.to_string());
         }
         if meta != StoreMeta::default() {
-            operation.meta = Some(meta);
+            operation.meta = Some(Box::new(meta));
         }
         match (open.reading, read) {
             (true, Some((versions, context))) => {

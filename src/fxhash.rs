@@ -1,8 +1,9 @@
-//! A fast, non-cryptographic hasher (the Fx hash of rustc and Firefox) for the checker's maps
-//! of values, keys and clients. The standard SipHash was a third of the time of checking a
-//! million operations; flooding resistance buys nothing when the input is a file being judged.
+//! A fast, non-cryptographic hasher (the Fx hash of rustc and Firefox) for the maps of values,
+//! keys and clients that loading and checking a history build. The standard SipHash was a third
+//! of the time of checking a million operations; flooding resistance buys nothing when the input
+//! is a file being judged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -56,3 +57,4 @@ impl Hasher for FxHasher {
 }
 
 pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
