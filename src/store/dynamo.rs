@@ -177,6 +177,9 @@ pub struct DynamoNode {
     ae_turn: u32,
     reap_due: BTreeMap<Key, u64>,
     reap_votes: BTreeMap<Key, Vec<NodeId>>,
+    /// Whether a maintenance timer is set. It is set only while the node has hints to hand
+    /// back or tombstones to reap: idle rounds were most of the steps of a small scenario.
+    maintenance_armed: bool,
 }
 
 #[derive(Debug)]
@@ -779,6 +782,7 @@ impl Dynamo {
     }
 
     fn on_maintenance(&self, node: &mut DynamoNode, out: &mut Out) {
+        node.maintenance_armed = false;
         for ((home, key), hint) in &node.stored.hints {
             if *home != node.id {
                 out.send(
@@ -828,7 +832,17 @@ impl Dynamo {
                 );
             }
         }
-        out.set_timer(self.tuning.maintenance_period_ms, DynamoTimer::Maintenance);
+    }
+
+    /// Sets the maintenance timer if the node has work for it and none is set. Called after
+    /// every event, so work that appears (a hint stored, a tombstone due for reaping) is looked
+    /// at within one maintenance period.
+    fn arm_maintenance(&self, node: &mut DynamoNode, out: &mut Out) {
+        let work = !node.stored.hints.is_empty() || !node.reap_due.is_empty();
+        if work && !node.maintenance_armed {
+            node.maintenance_armed = true;
+            out.set_timer(self.tuning.maintenance_period_ms, DynamoTimer::Maintenance);
+        }
     }
 
     fn reap(&self, node: &mut DynamoNode, key: &Key) {
@@ -885,140 +899,13 @@ impl Dynamo {
         }
         out.set_timer(period_ms, DynamoTimer::AntiEntropy);
     }
-}
 
-fn merkle_root(leaves: &[u64]) -> u64 {
-    leaves.iter().fold(0x7ee, |root, &leaf| mix(root ^ leaf))
-}
-
-/// Merges `other` into a shared object, copying it first only if it is shared and would change.
-fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
-    if !into.would_change(other) {
-        return false;
-    }
-    Arc::make_mut(into).merge(other)
-}
-
-/// The merge of a read's replies; `lww_reversed` (the `lww-reversed` bug) keeps the smaller LWW
-/// version instead of the greater.
-fn merge_replies(replies: &[ReadReplyRecord], lww_reversed: bool) -> Option<Arc<Object>> {
-    let mut merged: Option<Arc<Object>> = None;
-    for object in replies.iter().filter_map(|reply| reply.object.as_ref()) {
-        match &mut merged {
-            Some(into) if lww_reversed && into.keeps_smaller_lww(object) => {
-                *into = Arc::clone(object);
-            }
-            Some(into) => {
-                merge_shared(into, object);
-            }
-            None => merged = Some(Arc::clone(object)),
-        }
-    }
-    merged
-}
-
-/// Whether a replica that answered `held` lacks something of `merged`.
-fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
-    match held {
-        Some(object) => object.would_change(merged),
-        None => true,
-    }
-}
-
-/// A get's answer; `stale_context` (the `stale-context` bug) leaves the last sibling's dot out of
-/// the context of a result with several siblings.
-fn read_reply(merged: Option<&Object>, stale_context: bool) -> Reply<VersionVector> {
-    let versions = merged.map(Object::read_values).unwrap_or_default();
-    let mut context_vv = merged.and_then(|object| object.context().cloned());
-    if let (true, Some(Object::Siblings(set)), Some(context)) = (stale_context, merged, &context_vv)
-    {
-        if let [.., missed] = set.siblings() {
-            if set.siblings().len() > 1 {
-                context_vv = Some(without_dot(context, missed.dot));
-            }
-        }
-    }
-    let context = context_vv.clone().unwrap_or_default();
-    let meta = StoreMeta {
-        context_vv,
-        ..StoreMeta::default()
-    };
-    Reply::Read {
-        versions,
-        context,
-        meta,
-    }
-}
-
-/// `context` lowered so that it no longer covers `dot` (nor the later events of its node).
-fn without_dot(context: &VersionVector, dot: Dot) -> VersionVector {
-    let mut lowered = VersionVector::new();
-    for (node, counter) in context.entries() {
-        let counter = if node == dot.node {
-            counter.min(dot.counter.get() - 1)
-        } else {
-            counter
-        };
-        if let Some(kept) = Dot::new(node, counter) {
-            lowered.add(kept);
-        }
-    }
-    lowered
-}
-
-impl Store for Dynamo {
-    type Node = DynamoNode;
-    type Message = DynamoMessage;
-    type Timer = DynamoTimer;
-    type Context = VersionVector;
-
-    fn nodes(&self) -> u32 {
-        self.config.nodes
-    }
-
-    fn boot(&self, id: NodeId) -> DynamoNode {
-        DynamoNode {
-            id,
-            incarnation: 0,
-            stored: Stored::default(),
-            synced: (self.config.durability == Durability::Volatile).then(Stored::default),
-            pending: BTreeMap::new(),
-            next_request: 0,
-            changes: 0,
-            ae_turn: 0,
-            reap_due: BTreeMap::new(),
-            reap_votes: BTreeMap::new(),
-        }
-    }
-
-    fn route(&self, key: &Key, pick: u64) -> NodeId {
-        let home = self.home(key);
-        home[(pick % home.len() as u64) as usize]
-    }
-
-    fn replicas(&self, key: &Key) -> Vec<NodeId> {
-        let mut home = self.home(key);
-        home.sort();
-        home
-    }
-
-    fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
-        // Stagger the periodic work of different nodes so that they do not all act in the same
-        // millisecond.
-        let stagger = |period: u64| period / 2 + (u64::from(node.id.0) * 37) % period.max(1);
-        out.set_timer(
-            stagger(self.tuning.maintenance_period_ms),
-            DynamoTimer::Maintenance,
-        );
-        if let Some(period_ms) = self.config.anti_entropy_period_ms {
-            out.set_timer(stagger(period_ms), DynamoTimer::AntiEntropy);
-        }
-        if self.config.durability == Durability::Volatile {
-            out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
-        }
-    }
-
-    fn on_request(&self, node: &mut DynamoNode, out: &mut Out, request: Request<VersionVector>) {
+    fn handle_request(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        request: Request<VersionVector>,
+    ) {
         let local = node.next_request;
         node.next_request += 1;
         let me = node.id;
@@ -1109,7 +996,7 @@ impl Store for Dynamo {
         self.start_write(node, out, local, order, &context);
     }
 
-    fn on_message(
+    fn handle_message(
         &self,
         node: &mut DynamoNode,
         out: &mut Out,
@@ -1287,7 +1174,7 @@ impl Store for Dynamo {
         }
     }
 
-    fn on_timer(&self, node: &mut DynamoNode, out: &mut Out, timer: DynamoTimer) {
+    fn handle_timer(&self, node: &mut DynamoNode, out: &mut Out, timer: DynamoTimer) {
         match timer {
             DynamoTimer::Timeout(local) => self.on_timeout(node, out, local),
             DynamoTimer::Handoff(local) => self.on_handoff(node, out, local),
@@ -1299,7 +1186,160 @@ impl Store for Dynamo {
             }
         }
     }
+}
 
+fn merkle_root(leaves: &[u64]) -> u64 {
+    leaves.iter().fold(0x7ee, |root, &leaf| mix(root ^ leaf))
+}
+
+/// Merges `other` into a shared object, copying it first only if it is shared and would change.
+fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
+    if !into.would_change(other) {
+        return false;
+    }
+    Arc::make_mut(into).merge(other)
+}
+
+/// The merge of a read's replies; `lww_reversed` (the `lww-reversed` bug) keeps the smaller LWW
+/// version instead of the greater.
+fn merge_replies(replies: &[ReadReplyRecord], lww_reversed: bool) -> Option<Arc<Object>> {
+    let mut merged: Option<Arc<Object>> = None;
+    for object in replies.iter().filter_map(|reply| reply.object.as_ref()) {
+        match &mut merged {
+            Some(into) if lww_reversed && into.keeps_smaller_lww(object) => {
+                *into = Arc::clone(object);
+            }
+            Some(into) => {
+                merge_shared(into, object);
+            }
+            None => merged = Some(Arc::clone(object)),
+        }
+    }
+    merged
+}
+
+/// Whether a replica that answered `held` lacks something of `merged`.
+fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
+    match held {
+        Some(object) => object.would_change(merged),
+        None => true,
+    }
+}
+
+/// A get's answer; `stale_context` (the `stale-context` bug) leaves the last sibling's dot out of
+/// the context of a result with several siblings.
+fn read_reply(merged: Option<&Object>, stale_context: bool) -> Reply<VersionVector> {
+    let versions = merged.map(Object::read_values).unwrap_or_default();
+    let mut context_vv = merged.and_then(|object| object.context().cloned());
+    if let (true, Some(Object::Siblings(set)), Some(context)) = (stale_context, merged, &context_vv)
+    {
+        if let [.., missed] = set.siblings() {
+            if set.siblings().len() > 1 {
+                context_vv = Some(without_dot(context, missed.dot));
+            }
+        }
+    }
+    let context = context_vv.clone().unwrap_or_default();
+    let meta = StoreMeta {
+        context_vv,
+        ..StoreMeta::default()
+    };
+    Reply::Read {
+        versions,
+        context,
+        meta,
+    }
+}
+
+/// `context` lowered so that it no longer covers `dot` (nor the later events of its node).
+fn without_dot(context: &VersionVector, dot: Dot) -> VersionVector {
+    let mut lowered = VersionVector::new();
+    for (node, counter) in context.entries() {
+        let counter = if node == dot.node {
+            counter.min(dot.counter.get() - 1)
+        } else {
+            counter
+        };
+        if let Some(kept) = Dot::new(node, counter) {
+            lowered.add(kept);
+        }
+    }
+    lowered
+}
+
+impl Store for Dynamo {
+    type Node = DynamoNode;
+    type Message = DynamoMessage;
+    type Timer = DynamoTimer;
+    type Context = VersionVector;
+
+    fn nodes(&self) -> u32 {
+        self.config.nodes
+    }
+
+    fn boot(&self, id: NodeId) -> DynamoNode {
+        DynamoNode {
+            id,
+            incarnation: 0,
+            stored: Stored::default(),
+            synced: (self.config.durability == Durability::Volatile).then(Stored::default),
+            pending: BTreeMap::new(),
+            next_request: 0,
+            changes: 0,
+            ae_turn: 0,
+            reap_due: BTreeMap::new(),
+            reap_votes: BTreeMap::new(),
+            maintenance_armed: false,
+        }
+    }
+
+    fn route(&self, key: &Key, pick: u64) -> NodeId {
+        let home = self.home(key);
+        home[(pick % home.len() as u64) as usize]
+    }
+
+    fn replicas(&self, key: &Key) -> Vec<NodeId> {
+        let mut home = self.home(key);
+        home.sort();
+        home
+    }
+
+    fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
+        // Stagger the periodic work of different nodes so that they do not all act in the same
+        // millisecond.
+        let id = node.id.0;
+        let stagger = |period: u64| period / 2 + (u64::from(id) * 37) % period.max(1);
+        if let Some(period_ms) = self.config.anti_entropy_period_ms {
+            out.set_timer(stagger(period_ms), DynamoTimer::AntiEntropy);
+        }
+        if self.config.durability == Durability::Volatile {
+            out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
+        }
+        // Timers set before a crash are gone; maintenance is set again only if there is work.
+        node.maintenance_armed = false;
+        self.arm_maintenance(node, out);
+    }
+
+    fn on_request(&self, node: &mut DynamoNode, out: &mut Out, request: Request<VersionVector>) {
+        self.handle_request(node, out, request);
+        self.arm_maintenance(node, out);
+    }
+
+    fn on_message(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        message: DynamoMessage,
+    ) {
+        self.handle_message(node, out, from, message);
+        self.arm_maintenance(node, out);
+    }
+
+    fn on_timer(&self, node: &mut DynamoNode, out: &mut Out, timer: DynamoTimer) {
+        self.handle_timer(node, out, timer);
+        self.arm_maintenance(node, out);
+    }
     fn on_crash(&self, node: &mut DynamoNode) -> bool {
         node.pending.clear();
         node.reap_votes.clear();
