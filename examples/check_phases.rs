@@ -1,0 +1,53 @@
+//! Where the time of `quorate check` goes on a large history: reading the file, parsing the
+//! JSON, validating, checking. For the numbers in the README's performance section:
+//!
+//! ```sh
+//! cargo bench --bench check        # writes target/bench-check/history.json (1M operations)
+//! cargo run --release --example check_phases -- target/bench-check/history.json
+//! ```
+
+use std::time::Instant;
+
+use quorate::check::{check, CheckOptions};
+use quorate::history::History;
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: check_phases HISTORY.json");
+        std::process::exit(2);
+    };
+    let started = Instant::now();
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("{path}: {error}");
+            std::process::exit(2);
+        }
+    };
+    let read_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let history: History = match serde_json::from_slice(&bytes) {
+        Ok(history) => history,
+        Err(error) => {
+            eprintln!("{path}: {error}");
+            std::process::exit(2);
+        }
+    };
+    let parse_s = started.elapsed().as_secs_f64();
+    drop(bytes);
+    let started = Instant::now();
+    if let Err(error) = history.validate() {
+        eprintln!("{path}: {error}");
+        std::process::exit(2);
+    }
+    let validate_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let verdict = match check(&history, &CheckOptions::default()) {
+        Ok(report) => format!("{:?}", report.verdict),
+        Err(error) => format!("cannot be checked: {error}"),
+    };
+    let check_s = started.elapsed().as_secs_f64();
+    println!(
+        "read {read_s:.3} s, parse {parse_s:.3} s, validate {validate_s:.3} s, check {check_s:.3} s; {verdict}"
+    );
+}
