@@ -1,19 +1,8 @@
 //! `quorate staleness` prints one row per (r, w) and rejects what it cannot use.
 
-use std::process::Command;
+mod common;
 
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("run quorate");
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8 output");
-    (
-        output.status.code().expect("exit code"),
-        text(output.stdout),
-        text(output.stderr),
-    )
-}
+use common::quorate;
 
 #[test]
 fn prints_a_row_per_quorum_pair() {

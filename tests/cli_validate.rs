@@ -1,19 +1,8 @@
 //! `quorate validate`: exit 0 on a valid history, 2 with a message naming the problem otherwise.
 
-use std::process::Command;
+mod common;
 
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("run quorate");
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8 output");
-    (
-        output.status.code().expect("exit code"),
-        text(output.stdout),
-        text(output.stderr),
-    )
-}
+use common::quorate;
 
 #[test]
 fn validate_accepts_the_example() {

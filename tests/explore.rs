@@ -2,23 +2,14 @@
 //! are disjoint, cover the campaign and merge into the table of the unsplit run; results do not
 //! depend on the number of threads; a results folder is never overwritten without `--force`.
 
+mod common;
+
+use common::quorate;
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicU64;
 
 use quorate::explore::{self, Campaign, Shard, Summary, SUMMARY_FILE};
-
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()

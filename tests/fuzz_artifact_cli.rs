@@ -1,6 +1,8 @@
 //! `quorate fuzz-artifact`: a committed crash artifact of the `scenario` target (found with the
 //! vnode-clock bug on) becomes a minimized regression case that replays.
 
+mod common;
+
 use std::process::Command;
 
 const ARTIFACT: &str = "tests/fixtures/fuzz/scenario-vnode-clock-crash";
@@ -11,13 +13,7 @@ fn quorate(args: &[&str], bugs: Option<&str>) -> (i32, String, String) {
     if let Some(bugs) = bugs {
         command.env("QUORATE_FUZZ_BUGS", bugs);
     }
-    let output = command.output().expect("run quorate");
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8 output");
-    (
-        output.status.code().expect("exit code"),
-        text(output.stdout),
-        text(output.stderr),
-    )
+    common::run(command)
 }
 
 #[test]

@@ -2,24 +2,14 @@
 //! that replays; an existing output is never overwritten without `--force`; a case that no
 //! longer matches makes `replay` exit 1 and name the file.
 
+mod common;
+
+use common::quorate;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use quorate::config::Config;
 use quorate::corpus::Case;
 use quorate::sim::{generate, GenerateOptions};
-
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()

@@ -1,18 +1,8 @@
 //! `quorate sim` end to end: the history it writes validates, bad input exits 2 with a message.
 
-use std::process::Command;
+mod common;
 
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::quorate;
 
 fn temp(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("quorate-sim-cli-{}-{name}", std::process::id()))

@@ -1,18 +1,8 @@
 //! `quorate explore --bug` and `quorate sim --bug` from the outside.
 
-use std::process::Command;
+mod common;
 
-fn quorate(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::quorate;
 
 #[test]
 fn explore_finds_one_bug_and_prints_its_minimized_history() {
