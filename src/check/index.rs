@@ -46,6 +46,10 @@ pub(crate) fn precedes(a: &Timing, b: &Timing) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Shape {
     pub(crate) ok: bool,
+    /// Whether the operation is a put or a delete.
+    pub(crate) write: bool,
+    /// Whether the operation is a get.
+    pub(crate) get: bool,
     /// Whether the operation carries store metadata (for M6 and L1).
     pub(crate) meta: bool,
 }
@@ -86,6 +90,8 @@ impl<'h> HistoryIndex<'h> {
             .iter()
             .map(|operation| Shape {
                 ok: operation.is_ok(),
+                write: operation.action.write().is_some(),
+                get: matches!(operation.action, Action::Get { .. }),
                 meta: operation.meta.is_some(),
             })
             .collect();
@@ -144,33 +150,36 @@ impl<'h> KeyIndex<'h> {
     /// Indexes one key: resolves contexts and results to writes, computes every write's past
     /// (an error if the contexts form a cycle) and every read's view.
     pub(crate) fn build(
-        history: &'h History,
+        index: &HistoryIndex<'h>,
         key: &'h Key,
         operations: &[usize],
     ) -> Result<KeyIndex<'h>, CheckError> {
+        let history = index.history;
         let ops = &history.operations;
+        // What kind each operation is comes from the compact `shape`: the operations of one key
+        // are spread over the whole history, and each visit to one is a cache miss.
         let writes: Vec<usize> = operations
             .iter()
             .copied()
-            .filter(|&index| ops[index].action.write().is_some())
+            .filter(|&op| index.shape[op].write)
             .collect();
         let mut write_of_value =
             FxHashMap::with_capacity_and_hasher(writes.len(), Default::default());
-        for (id, &index) in writes.iter().enumerate() {
-            if let Some(write) = ops[index].action.write() {
+        for (id, &op) in writes.iter().enumerate() {
+            if let Some(write) = ops[op].action.write() {
                 write_of_value.insert(&write.value, id);
             }
         }
         let mut contexts: Vec<Vec<usize>> = Vec::with_capacity(writes.len());
-        for &index in &writes {
+        for &op in &writes {
             let mut context = Vec::new();
-            if let Some(write) = ops[index].action.write() {
+            if let Some(write) = ops[op].action.write() {
                 for value in &write.context {
                     match write_of_value.get(value) {
                         Some(&id) => context.push(id),
                         None => {
                             return Err(CheckError::UnknownContextValue {
-                                put: ops[index].id,
+                                put: ops[op].id,
                                 key: key.clone(),
                                 value: value.clone(),
                             })
@@ -185,15 +194,15 @@ impl<'h> KeyIndex<'h> {
         let gets: Vec<usize> = operations
             .iter()
             .copied()
-            .filter(|&index| matches!(ops[index].action, Action::Get { .. }) && ops[index].is_ok())
+            .filter(|&op| index.shape[op].get && index.shape[op].ok)
             .collect();
         let mut views = Rows::new(gets.len(), writes.len());
         let mut returned = Vec::with_capacity(gets.len());
         let mut phantoms = Vec::with_capacity(gets.len());
-        for (get, &index) in gets.iter().enumerate() {
+        for (get, &op) in gets.iter().enumerate() {
             let mut found = Vec::new();
             let mut missing = Vec::new();
-            if let Action::Get { values, .. } = &ops[index].action {
+            if let Action::Get { values, .. } = &ops[op].action {
                 for read in values {
                     match write_of_value.get(&read.value) {
                         Some(&id) => found.push(id),
@@ -238,11 +247,10 @@ impl<'h> KeyIndex<'h> {
 }
 
 /// How many bytes of bitsets indexing a key takes: a past per write and a view per read.
-pub(crate) fn bitset_bytes(history: &History, operations: &[usize]) -> u64 {
-    let ops = &history.operations;
+pub(crate) fn bitset_bytes(index: &HistoryIndex<'_>, operations: &[usize]) -> u64 {
     let writes = operations
         .iter()
-        .filter(|&&index| ops[index].action.write().is_some())
+        .filter(|&&op| index.shape[op].write)
         .count() as u64;
     let rows = operations.len() as u64;
     8 * writes.div_ceil(64) * rows

@@ -177,7 +177,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
     let mut evidence = Evidence::default();
     for &key in &keys {
         let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
-        let bytes = index::bitset_bytes(history, operations);
+        let bytes = index::bitset_bytes(&index, operations);
         if bytes > options.key_budget_bytes {
             // Too large to index within the memory budget: say so rather than abort.
             evidence.skipped_keys.push(format!(
@@ -187,7 +187,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             ));
             continue;
         }
-        let key_index = KeyIndex::build(history, key, operations)?;
+        let key_index = KeyIndex::build(&index, key, operations)?;
         index::check_contexts(&index, &key_index)?;
         let reads = reads::check_key(
             &index,
@@ -538,7 +538,7 @@ pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bo
     let Some(operations) = index.keys.get(key) else {
         return Ok(None);
     };
-    let key_index = KeyIndex::build(history, key, operations)?;
+    let key_index = KeyIndex::build(&index, key, operations)?;
     index::check_contexts(&index, &key_index)?;
     let mut findings = Findings::default();
     let reads = reads::check_key(
@@ -555,7 +555,7 @@ pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bo
 pub fn check_precondition(history: &History) -> Result<(), CheckError> {
     let index = HistoryIndex::new(history);
     for (&key, operations) in &index.keys {
-        let key_index = KeyIndex::build(history, key, operations)?;
+        let key_index = KeyIndex::build(&index, key, operations)?;
         index::check_contexts(&index, &key_index)?;
     }
     Ok(())
