@@ -230,6 +230,15 @@ impl<V> SiblingSet<V> {
         SiblingSet::default()
     }
 
+    /// An object that has seen `context` and holds nothing: what a replica remembers of a key
+    /// whose tombstone it reaped. Merging a stale copy into it keeps only what it had not seen.
+    pub fn forgotten(context: VersionVector) -> SiblingSet<V> {
+        SiblingSet {
+            siblings: Vec::new(),
+            context,
+        }
+    }
+
     /// The siblings, in dot order.
     pub fn siblings(&self) -> &[Sibling<V>] {
         &self.siblings

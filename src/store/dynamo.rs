@@ -152,9 +152,33 @@ struct Stored {
     /// reap is dropped on merge rather than resurrected. Reaping loses data either way; without
     /// reaping an object never forgets, and the wider range covers only other keys' dots.
     minted: u64,
-    /// The digest of the tombstone state each reaped key had, so that the same tombstone coming
-    /// back (by anti-entropy from a primary that has not reaped yet) is not stored again.
-    reaped: BTreeMap<Key, u64>,
+    /// What each reaped key's tombstone state was, so that it does not come back.
+    reaped: BTreeMap<Key, Reaped>,
+}
+
+/// What a replica keeps of a key after reaping its tombstone.
+#[derive(Clone, Debug)]
+struct Reaped {
+    /// The digest of the reaped state: the same tombstone coming back (by anti-entropy from a
+    /// primary that has not reaped yet) is not stored again.
+    digest: u64,
+    /// Under siblings, with reaping after a delay (once every primary holds the tombstone), the
+    /// tombstone's causal context: a late copy of anything it had overwritten (a message
+    /// delayed past the reap) is dropped, not resurrected. Immediate reaping keeps no context:
+    /// a primary that missed the delete brings its value back, as that configuration allows.
+    context: Option<VersionVector>,
+}
+
+impl Reaped {
+    fn of(object: &Object, reaping: Reaping) -> Reaped {
+        Reaped {
+            digest: object.digest(),
+            context: match reaping {
+                Reaping::AfterMs(_) => object.context().cloned(),
+                Reaping::Keep | Reaping::Immediate => None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -375,11 +399,27 @@ impl Dynamo {
             // Copy-on-write: a copy is made only when a message in flight still shares it.
             Some(mine) => merge_shared(mine, object),
             None => {
-                if node.stored.reaped.get(key) == Some(&object.digest()) {
-                    return false;
-                }
+                let object = match (node.stored.reaped.get(key), &**object) {
+                    (Some(reaped), _) if reaped.digest == object.digest() => return false,
+                    (
+                        Some(Reaped {
+                            context: Some(context),
+                            ..
+                        }),
+                        Object::Siblings(theirs),
+                    ) => {
+                        // Only what the reaped tombstone had not seen comes back.
+                        let mut fresh = SiblingSet::forgotten(context.clone());
+                        fresh.merge(theirs);
+                        if fresh.is_empty() {
+                            return false;
+                        }
+                        Arc::new(Object::Siblings(fresh))
+                    }
+                    _ => Arc::clone(object),
+                };
                 node.stored.reaped.remove(key);
-                node.stored.data.insert(key.clone(), Arc::clone(object));
+                node.stored.data.insert(key.clone(), object);
                 true
             }
         };
@@ -403,9 +443,9 @@ impl Dynamo {
         match self.config.reaping {
             Reaping::Keep => {}
             Reaping::Immediate => {
-                let digest = object.digest();
+                let reaped = Reaped::of(object, self.config.reaping);
                 node.stored.data.remove(key);
-                node.stored.reaped.insert(key.clone(), digest);
+                node.stored.reaped.insert(key.clone(), reaped);
             }
             Reaping::AfterMs(delay_ms) => {
                 node.reap_due
@@ -847,7 +887,9 @@ impl Dynamo {
 
     fn reap(&self, node: &mut DynamoNode, key: &Key) {
         if let Some(object) = node.stored.data.remove(key) {
-            node.stored.reaped.insert(key.clone(), object.digest());
+            node.stored
+                .reaped
+                .insert(key.clone(), Reaped::of(&object, self.config.reaping));
         }
         node.reap_due.remove(key);
         node.reap_votes.remove(key);
@@ -1147,7 +1189,11 @@ impl Dynamo {
             DynamoMessage::ReapQuery { key, digest } => {
                 let holds = match node.stored.data.get(&key) {
                     Some(object) => object.is_tombstone() && object.digest() == digest,
-                    None => node.stored.reaped.get(&key) == Some(&digest),
+                    None => node
+                        .stored
+                        .reaped
+                        .get(&key)
+                        .is_some_and(|reaped| reaped.digest == digest),
                 };
                 out.send(from, DynamoMessage::ReapReply { key, digest, holds });
             }
