@@ -1,5 +1,6 @@
 //! A fast, non-cryptographic hasher (the Fx hash of rustc and Firefox) for the maps of values,
-//! keys and clients that loading and checking a history build. The standard SipHash was a third
+//! keys and clients that loading and checking a history build, and for the tables of the
+//! linearizability search (`lin`). The standard SipHash was a third
 //! of the time of checking a million operations; flooding resistance buys nothing when the input
 //! is a file being judged.
 
@@ -11,7 +12,7 @@ pub(crate) struct FxHasher {
     hash: u64,
 }
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+pub(crate) const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 impl FxHasher {
     fn add(&mut self, word: u64) {
@@ -27,12 +28,11 @@ impl Hasher for FxHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
+        // The tail carries its length, so that "ab" and "ab\0" differ.
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
     }
 
     fn write_u8(&mut self, value: u8) {
