@@ -98,3 +98,36 @@ fn json_output_is_one_document() {
     assert_eq!(report["model"], "eventual");
     assert_eq!(report["anomalies"][0]["kind"], "failed_write_visible");
 }
+
+#[test]
+fn a_regression_case_is_checked_on_its_history() {
+    let case = |name: &str| format!("{}/histories/{name}", env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+            .args(args)
+            .output()
+            .expect("the quorate binary runs");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let lost = case("fuzz-vnode-clock-lost-write.json");
+    let (code, stdout, stderr) = run(&["check", &lost]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("lost_write"), "{stdout}");
+    let reaped = case("reaping/tombstone-reaped-after-delay.json");
+    let (code, stdout, stderr) = run(&["check", &reaped]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // A document that opens with another "format" is neither a case nor a history.
+    let other = std::env::temp_dir().join(format!("quorate-check-cli-{}.json", std::process::id()));
+    std::fs::write(&other, r#"{"format": "something-else", "operations": []}"#).unwrap();
+    let (code, _, stderr) = run(&["check", other.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&other);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("neither a history nor a regression case"),
+        "{stderr}"
+    );
+}

@@ -11,6 +11,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions, Model, Verdict};
+use crate::corpus::Case;
 use crate::history::{import, History};
 
 use super::Exit;
@@ -85,11 +86,39 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
             return Exit::BadInput;
         }
     };
-    let history = match History::from_slice(&bytes) {
-        Ok(history) => history,
-        Err(error) => {
-            eprintln!("{file}: {error}");
-            return Exit::BadInput;
+    // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
+    // history, against its own model unless --model says otherwise.
+    let (history, model) = if opens_with_format(&bytes) {
+        let case = std::str::from_utf8(&bytes)
+            .map_err(|error| format!("not UTF-8: {error}"))
+            .and_then(Case::from_json);
+        match case {
+            Ok(Some(case)) => match case.model() {
+                Ok(case_model) => (case.history, model.or(case_model)),
+                Err(error) => {
+                    eprintln!("{file}: {error}");
+                    return Exit::BadInput;
+                }
+            },
+            Ok(None) => {
+                eprintln!(
+                    "{file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
+                    crate::corpus::FORMAT
+                );
+                return Exit::BadInput;
+            }
+            Err(error) => {
+                eprintln!("{file}: {error}");
+                return Exit::BadInput;
+            }
+        }
+    } else {
+        match History::from_slice(&bytes) {
+            Ok(history) => (history, model),
+            Err(error) => {
+                eprintln!("{file}: {error}");
+                return Exit::BadInput;
+            }
         }
     };
     // The file can be as large as the history; checking needs only the history.
@@ -119,4 +148,14 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
         Verdict::Invalid => Exit::Anomaly,
         Verdict::Unknown => Exit::Unknown,
     }
+}
+
+/// Whether a JSON document's first key is `"format"`, as a regression case's is (a history's
+/// never is). Only the start is read, so a large history is not parsed twice.
+fn opens_with_format(bytes: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
+    start
+        .trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"format\""))
 }
