@@ -1,7 +1,11 @@
 //! `quorate check` end to end on the fixture files in `tests/fixtures/check`: what it prints and
 //! the exit code (0 valid, 1 forbidden anomaly, 2 bad input, 3 unknown).
 
+mod common;
+
 use std::process::Command;
+
+use common::quorate;
 
 /// Runs `quorate check` on a fixture with extra arguments; returns (exit code, stdout, stderr).
 fn quorate_check(fixture: &str, extra: &[&str]) -> (i32, String, String) {
@@ -102,28 +106,17 @@ fn json_output_is_one_document() {
 #[test]
 fn a_regression_case_is_checked_on_its_history() {
     let case = |name: &str| format!("{}/histories/{name}", env!("CARGO_MANIFEST_DIR"));
-    let run = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
-            .args(args)
-            .output()
-            .expect("the quorate binary runs");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
     let lost = case("fuzz-vnode-clock-lost-write.json");
-    let (code, stdout, stderr) = run(&["check", &lost]);
+    let (code, stdout, stderr) = quorate(&["check", &lost]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("lost_write"), "{stdout}");
     let reaped = case("reaping/tombstone-reaped-after-delay.json");
-    let (code, stdout, stderr) = run(&["check", &reaped]);
+    let (code, stdout, stderr) = quorate(&["check", &reaped]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     // A document that opens with another "format" is neither a case nor a history.
     let other = std::env::temp_dir().join(format!("quorate-check-cli-{}.json", std::process::id()));
     std::fs::write(&other, r#"{"format": "something-else", "operations": []}"#).unwrap();
-    let (code, _, stderr) = run(&["check", other.to_str().unwrap()]);
+    let (code, _, stderr) = quorate(&["check", other.to_str().unwrap()]);
     let _ = std::fs::remove_file(&other);
     assert_eq!(code, 2);
     assert!(
