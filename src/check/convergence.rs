@@ -72,8 +72,8 @@ pub(crate) fn check_replicas(
         let seen_by = || Observer::Replica { node: *node };
         let mut overwritten = vec![0; key.past.words()];
         for value in values {
-            match key.write_of_value.get(value) {
-                Some(&write) => bits::union_into(&mut overwritten, key.past.row(write)),
+            match key.write_of(value) {
+                Some(write) => bits::union_into(&mut overwritten, key.past.row(write)),
                 None => out.push(Anomaly::PhantomValue {
                     key: key.key.clone(),
                     seen_by: seen_by(),
@@ -83,7 +83,7 @@ pub(crate) fn check_replicas(
         }
         let mut dominated_here = false;
         for value in values {
-            let Some(&write) = key.write_of_value.get(value) else {
+            let Some(write) = key.write_of(value) else {
                 continue;
             };
             if !bits::contains(&overwritten, write) {
@@ -91,9 +91,8 @@ pub(crate) fn check_replicas(
             }
             dominated_here = true;
             let by = values.iter().find(|other| {
-                key.write_of_value
-                    .get(other)
-                    .is_some_and(|&other| bits::contains(key.past.row(other), write))
+                key.write_of(other)
+                    .is_some_and(|other| bits::contains(key.past.row(other), write))
             });
             if let Some(by) = by {
                 out.push(Anomaly::DominatedSibling {
@@ -142,9 +141,7 @@ pub(crate) fn check_lost_writes(
     };
     let mut kept = key.down_closure(held());
     if reaping != Reaping::Keep {
-        let held_writes: Vec<usize> = held()
-            .filter_map(|value| key.write_of_value.get(value).copied())
-            .collect();
+        let held_writes: Vec<usize> = held().filter_map(|value| key.write_of(value)).collect();
         for (write, &op) in key.writes.iter().enumerate() {
             if history.operations[op].kind() != OpKind::Delete {
                 continue;

@@ -4,9 +4,9 @@
 //! Everything here comes from client observations only (values, contexts, invoke and complete
 //! times). Store metadata (`meta`) and replica snapshots are never read here.
 
-use std::collections::BTreeMap;
-
-use crate::history::{Action, ClientId, History, Key, Operation, Outcome, Value};
+use crate::history::{
+    Action, Catalog, ClientId, History, Key, KeyCatalog, Operation, Outcome, Value,
+};
 
 use super::bits::{self, Rows};
 use super::CheckError;
@@ -54,26 +54,25 @@ pub(crate) struct Shape {
     pub(crate) meta: bool,
 }
 
-/// The operations of a history grouped by key, with their timings.
+/// The operations of a history grouped by key (the catalogue), with their timings.
 #[derive(Debug)]
 pub(crate) struct HistoryIndex<'h> {
     pub(crate) history: &'h History,
     pub(crate) timing: Vec<Timing>,
     pub(crate) shape: Vec<Shape>,
-    /// Every key that operations touch, in key order, with its operations in history order.
-    pub(crate) keys: BTreeMap<&'h Key, Vec<usize>>,
 }
 
 impl<'h> HistoryIndex<'h> {
-    pub(crate) fn new(history: &'h History) -> HistoryIndex<'h> {
+    pub(crate) fn new(catalog: &'h Catalog<'h>) -> HistoryIndex<'h> {
+        let history = catalog.history();
         let operations = &history.operations;
-        let mut by_client: FxHashMap<ClientId, Vec<usize>> = FxHashMap::default();
-        let mut by_key: FxHashMap<&Key, Vec<usize>> = FxHashMap::default();
+        let mut by_client: FxHashMap<ClientId, Vec<(u64, u64, usize)>> = FxHashMap::default();
         for (index, operation) in operations.iter().enumerate() {
-            by_client.entry(operation.client).or_default().push(index);
-            by_key.entry(&operation.key).or_default().push(index);
+            by_client
+                .entry(operation.client)
+                .or_default()
+                .push(client_order(operation, index));
         }
-        let keys: BTreeMap<&Key, Vec<usize>> = by_key.into_iter().collect();
         let mut timing: Vec<Timing> = operations
             .iter()
             .map(|operation| Timing {
@@ -96,8 +95,11 @@ impl<'h> HistoryIndex<'h> {
             })
             .collect();
         for turns in by_client.values_mut() {
-            turns.sort_by_key(|&index| client_order(&operations[index], index));
-            for (rank, &index) in turns.iter().enumerate() {
+            // Usually a client's operations are listed in its order already.
+            if !turns.windows(2).all(|pair| pair[0] <= pair[1]) {
+                turns.sort_unstable();
+            }
+            for (rank, &(_, _, index)) in turns.iter().enumerate() {
                 timing[index].client_rank = u32::try_from(rank).unwrap_or(u32::MAX);
             }
         }
@@ -105,7 +107,6 @@ impl<'h> HistoryIndex<'h> {
             history,
             timing,
             shape,
-            keys,
         }
     }
 
@@ -127,13 +128,21 @@ fn client_order(operation: &Operation, index: usize) -> (u64, u64, usize) {
     )
 }
 
+/// Marks a value id that no write on the key wrote.
+const NO_WRITE: usize = usize::MAX;
+
 /// One key's writes with their causal order, and its `ok` reads with their views.
 #[derive(Debug)]
 pub(crate) struct KeyIndex<'h> {
     pub(crate) key: &'h Key,
+    /// The key's operations and value ids; `None` for a key only replica snapshots name.
+    catalog: Option<&'h KeyCatalog<'h>>,
     /// History indices of the key's puts and deletes; a write's position here is its id.
     pub(crate) writes: Vec<usize>,
-    pub(crate) write_of_value: FxHashMap<&'h Value, usize>,
+    /// Per value id of the catalogue: the write that wrote it, or `NO_WRITE`.
+    write_of_id: Vec<usize>,
+    /// Per write: the writes its context names.
+    pub(crate) contexts: Vec<Vec<usize>>,
     /// Row `w`: Past(w), the writes that w overwrote directly or not.
     pub(crate) past: Rows,
     /// History indices of the key's `ok` gets; a get's position here is its id.
@@ -152,61 +161,68 @@ impl<'h> KeyIndex<'h> {
     pub(crate) fn build(
         index: &HistoryIndex<'h>,
         key: &'h Key,
-        operations: &[usize],
+        catalog: Option<&'h KeyCatalog<'h>>,
     ) -> Result<KeyIndex<'h>, CheckError> {
         let history = index.history;
-        let ops = &history.operations;
-        // What kind each operation is comes from the compact `shape`: the operations of one key
-        // are spread over the whole history, and each visit to one is a cache miss.
-        let writes: Vec<usize> = operations
-            .iter()
-            .copied()
-            .filter(|&op| index.shape[op].write)
-            .collect();
-        let mut write_of_value =
-            FxHashMap::with_capacity_and_hasher(writes.len(), Default::default());
-        for (id, &op) in writes.iter().enumerate() {
-            if let Some(write) = ops[op].action.write() {
-                write_of_value.insert(&write.value, id);
+        let operations = catalog.map_or(&[][..], KeyCatalog::operations);
+        // What kind each operation is comes from the compact `shape`, and what it names from
+        // the catalogue: the operations of one key are spread over the whole history, and each
+        // visit to one is a cache miss.
+        let mut writes = Vec::new();
+        let mut write_positions = Vec::new();
+        let mut gets = Vec::new();
+        let mut get_positions = Vec::new();
+        for (position, &op) in operations.iter().enumerate() {
+            let shape = index.shape[op];
+            if shape.write {
+                writes.push(op);
+                write_positions.push(position);
+            } else if shape.get && shape.ok {
+                gets.push(op);
+                get_positions.push(position);
             }
         }
+        let mut write_of_id = vec![NO_WRITE; catalog.map_or(0, KeyCatalog::value_count)];
         let mut contexts: Vec<Vec<usize>> = Vec::with_capacity(writes.len());
-        for &op in &writes {
-            let mut context = Vec::new();
-            if let Some(write) = ops[op].action.write() {
-                for value in &write.context {
-                    match write_of_value.get(value) {
-                        Some(&id) => context.push(id),
-                        None => {
-                            return Err(CheckError::UnknownContextValue {
-                                put: ops[op].id,
-                                key: key.clone(),
-                                value: value.clone(),
-                            })
-                        }
-                    }
+        if let Some(catalog) = catalog {
+            for (id, &position) in write_positions.iter().enumerate() {
+                // A value written twice (a history that failed validation) counts as its last
+                // write's, as the catalogue records it.
+                let value = catalog.named_by(position)[0];
+                if catalog.writer(value) == Some(writes[id]) {
+                    write_of_id[value] = id;
                 }
             }
-            contexts.push(context);
+            for (id, &position) in write_positions.iter().enumerate() {
+                let mut context = Vec::new();
+                for &value in &catalog.named_by(position)[1..] {
+                    match write_of_id[value] {
+                        NO_WRITE => {
+                            return Err(CheckError::UnknownContextValue {
+                                put: ops_id(history, writes[id]),
+                                key: key.clone(),
+                                value: catalog.value(value).clone(),
+                            })
+                        }
+                        write => context.push(write),
+                    }
+                }
+                contexts.push(context);
+            }
         }
         let past = pasts(history, key, &writes, &contexts)?;
 
-        let gets: Vec<usize> = operations
-            .iter()
-            .copied()
-            .filter(|&op| index.shape[op].get && index.shape[op].ok)
-            .collect();
         let mut views = Rows::new(gets.len(), writes.len());
         let mut returned = Vec::with_capacity(gets.len());
         let mut phantoms = Vec::with_capacity(gets.len());
-        for (get, &op) in gets.iter().enumerate() {
+        for (get, &position) in get_positions.iter().enumerate() {
             let mut found = Vec::new();
             let mut missing = Vec::new();
-            if let Action::Get { values, .. } = &ops[op].action {
-                for read in values {
-                    match write_of_value.get(&read.value) {
-                        Some(&id) => found.push(id),
-                        None => missing.push(&read.value),
+            if let Some(catalog) = catalog {
+                for &value in catalog.named_by(position) {
+                    match write_of_id[value] {
+                        NO_WRITE => missing.push(catalog.value(value)),
+                        write => found.push(write),
                     }
                 }
             }
@@ -223,8 +239,10 @@ impl<'h> KeyIndex<'h> {
         }
         Ok(KeyIndex {
             key,
+            catalog,
             writes,
-            write_of_value,
+            write_of_id,
+            contexts,
             past,
             gets,
             returned,
@@ -233,17 +251,27 @@ impl<'h> KeyIndex<'h> {
         })
     }
 
+    /// The write that wrote `value` on this key, if one did.
+    pub(crate) fn write_of(&self, value: &Value) -> Option<usize> {
+        let id = self.catalog?.id_of(value)?;
+        Some(self.write_of_id[id]).filter(|&write| write != NO_WRITE)
+    }
+
     /// ↓values: the writes named and everything they overwrote; unknown values are skipped.
     pub(crate) fn down_closure<'v>(&self, values: impl IntoIterator<Item = &'v Value>) -> Vec<u64> {
         let mut row = vec![0; self.past.words()];
         for value in values {
-            if let Some(&id) = self.write_of_value.get(value) {
+            if let Some(id) = self.write_of(value) {
                 bits::insert(&mut row, id);
                 bits::union_into(&mut row, self.past.row(id));
             }
         }
         row
     }
+}
+
+fn ops_id(history: &History, op: usize) -> crate::history::OpId {
+    history.operations[op].id
 }
 
 /// How many bytes of bitsets indexing a key takes: a past per write and a view per read.
@@ -338,7 +366,12 @@ pub(crate) fn check_contexts(
         .iter()
         .enumerate()
         .map(|(get, &op)| (op, Turn::Get(get)))
-        .chain(key.writes.iter().map(|&op| (op, Turn::Write(op))))
+        .chain(
+            key.writes
+                .iter()
+                .enumerate()
+                .map(|(write, &op)| (op, Turn::Write(write))),
+        )
         .map(|(op, turn)| (index.timing[op].client, index.timing[op].client_rank, turn))
         .collect();
     turns.sort_by_key(|&(client, rank, _)| (client, rank));
@@ -349,31 +382,27 @@ pub(crate) fn check_contexts(
             current_client = Some(client);
             seen.iter_mut().for_each(|word| *word = 0);
         }
-        let op = match turn {
+        let write = match turn {
             Turn::Get(get) => {
                 bits::union_into(&mut seen, key.views.row(get));
                 continue;
             }
-            Turn::Write(op) => op,
+            Turn::Write(write) => write,
         };
-        let operation = index.op(op);
-        if let Some(write) = operation.action.write() {
-            for value in &write.context {
-                let known = key
-                    .write_of_value
-                    .get(value)
-                    .is_some_and(|&id| bits::contains(&seen, id));
-                if !known {
-                    return Err(CheckError::ContextNotRead {
-                        put: operation.id,
-                        kind: operation.kind(),
-                        client: operation.client,
-                        key: key.key.clone(),
-                        value: write.value.clone(),
-                        context_value: value.clone(),
-                    });
-                }
-            }
+        let unread = key.contexts[write]
+            .iter()
+            .find(|&&context| !bits::contains(&seen, context));
+        if let Some(&context) = unread {
+            let operation = index.op(key.writes[write]);
+            let written = index.op(key.writes[context]);
+            return Err(CheckError::ContextNotRead {
+                put: operation.id,
+                kind: operation.kind(),
+                client: operation.client,
+                key: key.key.clone(),
+                value: write_value(operation),
+                context_value: write_value(written),
+            });
         }
     }
     Ok(())

@@ -72,10 +72,10 @@ mod reads;
 mod register;
 mod report;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::config::{Reaping, Resolution};
-use crate::history::{ClientId, History, Key, OpId, OpKind, Value};
+use crate::history::{Catalog, ClientId, History, Key, KeyCatalog, OpId, OpKind, Value};
 
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
 pub use model::{Circumstances, Model};
@@ -158,7 +158,14 @@ struct Evidence {
 
 /// Judges a history: every property, every anomaly, and the verdict against the model.
 pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckError> {
-    let index = HistoryIndex::new(history);
+    check_catalog(&Catalog::of(history), options)
+}
+
+/// Judges a catalogued history, as [`check`] does; for a caller that validated the history with
+/// [`History::validated`] and so has its catalogue already.
+pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Report, CheckError> {
+    let history = catalog.history();
+    let index = HistoryIndex::new(catalog);
     let circumstances = Circumstances::of(history);
     let (model, model_source) = match (options.model, &history.config) {
         (Some(model), _) => (model, ModelSource::Requested),
@@ -171,12 +178,18 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
         .as_deref()
         .map(convergence::snapshots_by_key)
         .unwrap_or_default();
-    let mut keys: BTreeSet<&Key> = index.keys.keys().copied().collect();
-    keys.extend(snapshots.keys().copied());
+    let mut keys: BTreeMap<&Key, Option<&KeyCatalog<'_>>> = catalog
+        .keys()
+        .iter()
+        .map(|key| (key.key(), Some(key)))
+        .collect();
+    for &key in snapshots.keys() {
+        keys.entry(key).or_insert(None);
+    }
 
     let mut evidence = Evidence::default();
-    for &key in &keys {
-        let operations = index.keys.get(key).map_or(&[][..], Vec::as_slice);
+    for (&key, &key_catalog) in &keys {
+        let operations = key_catalog.map_or(&[][..], KeyCatalog::operations);
         let bytes = index::bitset_bytes(&index, operations);
         if bytes > options.key_budget_bytes {
             // Too large to index within the memory budget: say so rather than abort.
@@ -187,7 +200,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<Report, CheckE
             ));
             continue;
         }
-        let key_index = KeyIndex::build(&index, key, operations)?;
+        let key_index = KeyIndex::build(&index, key, key_catalog)?;
         index::check_contexts(&index, &key_index)?;
         let reads = reads::check_key(
             &index,
@@ -534,11 +547,12 @@ fn properties(
 /// Whether one key of a sibling history is MVR-linearizable, by the polynomial decision (for
 /// tests against [`oracle`]); `None` for a key no operation touches.
 pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bool>, CheckError> {
-    let index = HistoryIndex::new(history);
-    let Some(operations) = index.keys.get(key) else {
+    let catalog = Catalog::of(history);
+    let index = HistoryIndex::new(&catalog);
+    let Some(key_catalog) = catalog.key(key) else {
         return Ok(None);
     };
-    let key_index = KeyIndex::build(&index, key, operations)?;
+    let key_index = KeyIndex::build(&index, key, Some(key_catalog))?;
     index::check_contexts(&index, &key_index)?;
     let mut findings = Findings::default();
     let reads = reads::check_key(
@@ -553,9 +567,10 @@ pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bo
 
 /// Checks the precondition alone: whether the checker can judge this history.
 pub fn check_precondition(history: &History) -> Result<(), CheckError> {
-    let index = HistoryIndex::new(history);
-    for (&key, operations) in &index.keys {
-        let key_index = KeyIndex::build(&index, key, operations)?;
+    let catalog = Catalog::of(history);
+    let index = HistoryIndex::new(&catalog);
+    for key_catalog in catalog.keys() {
+        let key_index = KeyIndex::build(&index, key_catalog.key(), Some(key_catalog))?;
         index::check_contexts(&index, &key_index)?;
     }
     Ok(())

@@ -113,7 +113,8 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
             }
         }
     } else {
-        match History::from_slice(&bytes) {
+        // Parsed only: validating below also catalogues the history for the checker.
+        match History::parse(&bytes) {
             Ok(history) => (history, model),
             Err(error) => {
                 eprintln!("{file}: {error}");
@@ -123,13 +124,20 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // The file can be as large as the history; checking needs only the history.
     drop(bytes);
+    let catalog = match history.validated() {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            eprintln!("{file}: {error}");
+            return Exit::BadInput;
+        }
+    };
     // The leaderless checker is polynomial, so only the memory bound applies: it caps the
     // bitsets of one key, and a key beyond it makes the verdict unknown.
     let mut options = CheckOptions::model(model);
     if let Some(megabytes) = args.max_memory {
         options.key_budget_bytes = megabytes.saturating_mul(1 << 20);
     }
-    let report = match check::check(&history, &options) {
+    let report = match check::check_catalog(&catalog, &options) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("{file}: cannot be checked: {error}");

@@ -21,6 +21,7 @@
 //! assert_eq!(history.operations.len(), 2);
 //! ```
 
+mod catalog;
 pub mod import;
 mod validate;
 mod wire;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::causality::{Dot, NodeId, VersionVector};
 use crate::config::Config;
 
+pub use catalog::{Catalog, KeyCatalog};
 pub use validate::HistoryError;
 
 /// The version of the format this build reads and writes.
@@ -342,9 +344,21 @@ impl History {
         History::from_slice(&bytes)
     }
 
+    /// Parses a history from bytes without validating it: for a caller that goes on to
+    /// [`History::validated`], so that validation and checking share one catalogue.
+    pub fn parse(bytes: &[u8]) -> Result<History, HistoryError> {
+        validate::parse(bytes)
+    }
+
     /// Checks everything the format promises beyond its syntax (see [`HistoryError`]).
     pub fn validate(&self) -> Result<(), HistoryError> {
-        validate::validate(self)
+        validate::validated(self).map(drop)
+    }
+
+    /// Validates the history and returns it catalogued by key (see [`Catalog`]), ready for the
+    /// checker without a second pass over its values.
+    pub fn validated(&self) -> Result<Catalog<'_>, HistoryError> {
+        validate::validated(self)
     }
 
     /// The history as pretty JSON, deterministic: the same history gives the same bytes.

@@ -4,7 +4,7 @@
 use crate::config::ConfigError;
 use crate::fxhash::{FxHashMap, FxHashSet};
 
-use super::{ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
+use super::{Catalog, ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
 
 /// Why a history could not be loaded. Each message names the place (the operation id, or the
 /// JSON line and column) and the reason.
@@ -70,12 +70,14 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 
 /// Parses bytes into a history and validates it.
 pub(super) fn load(bytes: &[u8]) -> Result<History, HistoryError> {
-    let history: History = match serde_json::from_slice(bytes) {
-        Ok(history) => history,
-        Err(error) => return Err(diagnose(bytes, error)),
-    };
-    validate(&history)?;
+    let history = parse(bytes)?;
+    validated(&history)?;
     Ok(history)
+}
+
+/// Parses bytes into a history without validating it.
+pub(super) fn parse(bytes: &[u8]) -> Result<History, HistoryError> {
+    serde_json::from_slice(bytes).map_err(|error| diagnose(bytes, error))
 }
 
 /// Turns a serde error into the most precise message we can give. A type error inside an
@@ -129,8 +131,9 @@ fn locate_bad_time(tree: &serde_json::Value) -> Option<HistoryError> {
     None
 }
 
-/// Checks everything beyond syntax; returns the first problem, in the order of the operations.
-pub(super) fn validate(history: &History) -> Result<(), HistoryError> {
+/// Checks everything beyond syntax and returns the history catalogued; the error is the first
+/// problem, in the order of the operations.
+pub(super) fn validated(history: &History) -> Result<Catalog<'_>, HistoryError> {
     if history.version != FORMAT_VERSION {
         return Err(HistoryError::Version {
             found: history.version,
@@ -144,7 +147,13 @@ pub(super) fn validate(history: &History) -> Result<(), HistoryError> {
     }
     check_ids_unique(&history.operations)?;
     check_clients_sequential(&history.operations)?;
-    check_values(&history.operations)
+    // The value rules (unique per key, contexts name written values) come from the catalogue,
+    // which the checker needs anyway: one pass over the values serves both.
+    let catalog = Catalog::of(history);
+    match catalog.problem() {
+        Some(problem) => Err(problem.clone()),
+        None => Ok(catalog),
+    }
 }
 
 fn check_times(operation: &Operation) -> Result<(), HistoryError> {
@@ -225,38 +234,6 @@ fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError
                     second: second.id,
                     second_invoke: second.time_ms_invoke,
                 });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Written values are unique per key, and contexts name only values that were written.
-fn check_values(operations: &[Operation]) -> Result<(), HistoryError> {
-    let mut writers: FxHashMap<(&Key, &Value), OpId> = FxHashMap::default();
-    for operation in operations {
-        if let Some(write) = operation.action.write() {
-            if let Some(&first) = writers.get(&(&operation.key, &write.value)) {
-                return Err(HistoryError::ValueWrittenTwice {
-                    key: operation.key.clone(),
-                    value: write.value.clone(),
-                    first,
-                    second: operation.id,
-                });
-            }
-            writers.insert((&operation.key, &write.value), operation.id);
-        }
-    }
-    for operation in operations {
-        if let Some(write) = operation.action.write() {
-            for value in &write.context {
-                if !writers.contains_key(&(&operation.key, value)) {
-                    return Err(HistoryError::UnknownContextValue {
-                        id: operation.id,
-                        key: operation.key.clone(),
-                        value: value.clone(),
-                    });
-                }
             }
         }
     }
