@@ -22,6 +22,7 @@
 //! ```
 
 mod catalog;
+mod fast;
 pub mod import;
 mod validate;
 mod wire;

@@ -75,8 +75,12 @@ pub(super) fn load(bytes: &[u8]) -> Result<History, HistoryError> {
     Ok(history)
 }
 
-/// Parses bytes into a history without validating it.
+/// Parses bytes into a history without validating it: by the fast path when the file is in its
+/// plain form, else by serde_json, which also words any error.
 pub(super) fn parse(bytes: &[u8]) -> Result<History, HistoryError> {
+    if let Some(history) = super::fast::parse(bytes) {
+        return Ok(history);
+    }
     serde_json::from_slice(bytes).map_err(|error| diagnose(bytes, error))
 }
 

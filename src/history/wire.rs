@@ -14,20 +14,20 @@ use super::{
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct OperationWire {
-    id: OpId,
-    client: ClientId,
-    key: Key,
-    kind: OpKind,
-    time_ms_invoke: u64,
+    pub(super) id: OpId,
+    pub(super) client: ClientId,
+    pub(super) key: Key,
+    pub(super) kind: OpKind,
+    pub(super) time_ms_invoke: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    time_ms_complete: Option<u64>,
-    outcome: Outcome,
+    pub(super) time_ms_complete: Option<u64>,
+    pub(super) outcome: Outcome,
     /// Put and delete: the value written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    value: Option<Value>,
+    pub(super) value: Option<Value>,
     /// Put and delete: the values read before (a list). Get: the opaque context returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    context: Option<WireContext>,
+    pub(super) context: Option<WireContext>,
     /// Get: the values returned (read straight into `ReadValue`s: a million-operation history
     /// should not build every list twice).
     #[serde(
@@ -36,12 +36,12 @@ pub(super) struct OperationWire {
         serialize_with = "serialize_read_values",
         deserialize_with = "deserialize_read_values"
     )]
-    values: Option<Vec<ReadValue>>,
+    pub(super) values: Option<Vec<ReadValue>>,
     /// Get: the tombstones returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    tombstones: Option<Vec<Value>>,
+    pub(super) tombstones: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    meta: Option<StoreMeta>,
+    pub(super) meta: Option<StoreMeta>,
 }
 
 impl From<Operation> for OperationWire {
@@ -160,7 +160,7 @@ impl TryFrom<OperationWire> for Operation {
 /// The `context` field: a list of values for a put or delete, an opaque string for a get. Read
 /// without building a JSON tree; which one a kind needs is checked in `Operation::try_from`.
 #[derive(Debug)]
-enum WireContext {
+pub(super) enum WireContext {
     Opaque(String),
     Values(Vec<Value>),
 }

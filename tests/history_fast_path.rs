@@ -1,0 +1,111 @@
+//! Loading takes a fast path for histories in the plain form of the format, and serde_json for
+//! everything else. The two must agree: whatever the bytes, `History::parse` reads exactly what
+//! serde_json reads, and fails exactly when serde_json fails.
+
+use proptest::prelude::*;
+use quorate::gen::{scenarios, GenOptions};
+use quorate::history::History;
+use quorate::testing::{proptest_config, run_history};
+
+/// What serde_json alone reads from the bytes, with the history's own loader beside it.
+fn both(bytes: &[u8]) -> (Option<History>, Option<History>) {
+    let parsed = History::parse(bytes);
+    let by_serde = serde_json::from_slice::<History>(bytes);
+    (parsed.ok(), by_serde.ok())
+}
+
+/// Bytes that matter to JSON and to the plain form: delimiters, escapes, digits, signs,
+/// exponents, literals' letters, white space, a control byte and the two bytes of "é".
+const EDIT_BYTES: &[u8] = b"\"\\,:{}[] \n\t0123456789-+.eEnulltrfa\x01\xc3\xa9";
+
+fn edit() -> impl Strategy<Value = (prop::sample::Index, Option<u8>, bool)> {
+    (
+        any::<prop::sample::Index>(),
+        prop::option::of(prop::sample::select(EDIT_BYTES)),
+        any::<bool>(),
+    )
+}
+
+/// Applies edits: at a position, replace the byte, insert one, or delete it (no byte given).
+fn mutate(text: &str, edits: &[(prop::sample::Index, Option<u8>, bool)]) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    for (position, byte, insert) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = position.index(bytes.len());
+        match (byte, insert) {
+            (Some(byte), true) => bytes.insert(at, *byte),
+            (Some(byte), false) => bytes[at] = *byte,
+            (None, _) => {
+                bytes.remove(at);
+            }
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(proptest_config(192))]
+
+    #[test]
+    fn loading_agrees_with_serde_json_on_simulated_histories(
+        scenario in scenarios(&GenOptions::default()),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let history = run_history(&scenario).map_err(TestCaseError::fail)?;
+        for text in [serde_json::to_string(&history).unwrap(), history.to_json()] {
+            // (Not always `history` itself: the format lists a get's tombstones apart from its
+            // values, so their interleaving is not kept.)
+            let (parsed, by_serde) = both(text.as_bytes());
+            prop_assert!(by_serde.is_some());
+            prop_assert_eq!(parsed, by_serde);
+
+            let mutated = mutate(&text, &edits);
+            let (parsed, by_serde) = both(&mutated);
+            prop_assert_eq!(
+                parsed,
+                by_serde,
+                "the loaders disagree on {}",
+                String::from_utf8_lossy(&mutated)
+            );
+        }
+    }
+}
+
+/// Forms the fast path leaves to serde_json, each of which serde_json reads or rejects in its
+/// own way; the loader must do the same.
+#[test]
+fn forms_outside_the_plain_one_are_read_as_serde_json_reads_them() {
+    let op = |fields: &str| {
+        format!(
+            r#"{{"version": 1, "operations": [{{"id": 0, "client": 0, "key": "k", "kind": "put", "time_ms_invoke": 0, "outcome": "info", "value": "v"{fields}}}]}}"#
+        )
+    };
+    let cases = [
+        op(r#", "time_ms_complete": null"#),
+        op(r#", "time_ms_complete": 01"#),
+        op(r#", "time_ms_complete": 1.0"#),
+        op(r#", "time_ms_complete": 1e3"#),
+        op(r#", "time_ms_complete": -1"#),
+        op(r#", "time_ms_complete": 18446744073709551616"#),
+        op(r#", "context": ["v\u0031"]"#),
+        op(r#", "context": ["v\"1"]"#),
+        op(r#", "context": ["é"]"#),
+        op(r#", "meta": {"timestamp": 5}"#),
+        op(r#", "meta": {"timestamp": "5"}"#),
+        op(r#", "value": "again""#),
+        op(r#", "unknown": 1"#),
+        op(r#", "t\u0069me_ms_complete": 4"#),
+        r#"{"version": 1, "operations": [], "config": null}"#.to_string(),
+        r#"{"version": 1, "operations": [], "faults": [{"kind": "crash", "time_ms_start": 3, "description": "a \"quoted\" [crash]"}]}"#.to_string(),
+        r#"{"version": 1, "operations": []} x"#.to_string(),
+        r#"{"version": 1}"#.to_string(),
+        r#"{"version": 4294967296, "operations": []}"#.to_string(),
+        "\u{feff}{\"version\": 1, \"operations\": []}".to_string(),
+    ];
+    for text in cases {
+        let (parsed, by_serde) = both(text.as_bytes());
+        assert_eq!(parsed, by_serde, "{text}");
+    }
+}
