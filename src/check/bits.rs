@@ -44,6 +44,17 @@ pub(crate) fn difference<'a>(row: &'a [u64], minus: &'a [u64]) -> impl Iterator<
         .flat_map(|(position, (a, b))| ones_of_word(position, a & !b))
 }
 
+/// The elements of both `row` and `other`, in increasing order.
+pub(crate) fn intersection<'a>(
+    row: &'a [u64],
+    other: &'a [u64],
+) -> impl Iterator<Item = usize> + 'a {
+    row.iter()
+        .zip(other)
+        .enumerate()
+        .flat_map(|(position, (a, b))| ones_of_word(position, a & b))
+}
+
 fn ones_of_word(position: usize, mut word: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if word == 0 {

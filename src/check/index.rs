@@ -139,6 +139,9 @@ pub(crate) struct KeyIndex<'h> {
     catalog: Option<&'h KeyCatalog<'h>>,
     /// History indices of the key's puts and deletes; a write's position here is its id.
     pub(crate) writes: Vec<usize>,
+    /// Per write: its timing, copied here so that the sweeps over a key read contiguous memory
+    /// rather than the history-wide table (a cache miss per lookup on a large history).
+    pub(crate) write_timing: Vec<Timing>,
     /// Per value id of the catalogue: the write that wrote it, or `NO_WRITE`.
     write_of_id: Vec<usize>,
     /// Per write: the writes its context names.
@@ -147,6 +150,8 @@ pub(crate) struct KeyIndex<'h> {
     pub(crate) past: Rows,
     /// History indices of the key's `ok` gets; a get's position here is its id.
     pub(crate) gets: Vec<usize>,
+    /// Per get: its timing (see `write_timing`).
+    pub(crate) get_timing: Vec<Timing>,
     /// Per get: the writes it returned.
     pub(crate) returned: Vec<Vec<usize>>,
     /// Per get: the values it returned that no write on this key wrote.
@@ -237,9 +242,12 @@ impl<'h> KeyIndex<'h> {
             returned.push(found);
             phantoms.push(missing);
         }
+        let timing_of = |ops: &[usize]| ops.iter().map(|&op| index.timing[op]).collect();
         Ok(KeyIndex {
             key,
             catalog,
+            write_timing: timing_of(&writes),
+            get_timing: timing_of(&gets),
             writes,
             write_of_id,
             contexts,

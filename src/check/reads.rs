@@ -24,7 +24,7 @@ use crate::history::{ClientId, OpKind, Value};
 
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
 use super::bits::{self, Rows};
-use super::index::{HistoryIndex, KeyIndex};
+use super::index::{precedes, HistoryIndex, KeyIndex, Timing};
 use crate::fxhash::FxHashMap;
 
 /// How many missing writes a stale or non-monotonic read anomaly lists by name.
@@ -62,8 +62,9 @@ pub(crate) fn check_key(
     violations += checker.stale_reads(out);
     violations += checker.non_monotonic_reads(out);
     if resolution == Resolution::Siblings {
-        violations += checker.incomparable_views(out);
-        violations += checker.put_order(out);
+        let by_view = checker.gets_by_view();
+        violations += checker.incomparable_views(&by_view, out);
+        violations += checker.put_order(&by_view, out);
     }
     KeyReads {
         linearizable: violations == 0,
@@ -213,30 +214,35 @@ impl Reads<'_, '_> {
         }
     }
 
-    /// The earliest-completing get whose view holds each write, if any.
-    fn first_seen(&self) -> Vec<Option<usize>> {
-        let mut by_completion: Vec<usize> = (0..self.key.gets.len()).collect();
-        by_completion.sort_by_key(|&get| self.index.timing[self.key.gets[get]].complete_ok);
-        let mut first = vec![None; self.key.writes.len()];
-        let mut assigned = vec![0; self.words()];
-        for get in by_completion {
-            let view = self.key.views.row(get);
-            for write in bits::difference(view, &assigned).collect::<Vec<_>>() {
-                first[write] = Some(get);
-            }
-            bits::union_into(&mut assigned, view);
-        }
-        first
-    }
-
-    /// M4, an observation: writes that failed or never answered, yet a read saw them.
+    /// M4, an observation: writes that failed or never answered, yet a read saw them. Each is
+    /// reported with the earliest-completing read whose view holds it.
     fn failed_writes_visible(&self, out: &mut Findings) {
-        for (write, seen) in self.first_seen().into_iter().enumerate() {
-            let op = self.key.writes[write];
-            if let (false, Some(get)) = (self.index.shape[op].ok, seen) {
+        let mut unacknowledged = vec![0; self.words()];
+        for (write, timing) in self.key.write_timing.iter().enumerate() {
+            if timing.complete_ok.is_none() {
+                bits::insert(&mut unacknowledged, write);
+            }
+        }
+        if bits::count(&unacknowledged) == 0 {
+            return;
+        }
+        // Per write: the earliest completion of a get that saw it, and that get (the first in
+        // get order among equals).
+        let mut first: Vec<Option<(Option<u64>, usize)>> = vec![None; self.key.writes.len()];
+        for (get, timing) in self.key.get_timing.iter().enumerate() {
+            let view = self.key.views.row(get);
+            for write in bits::intersection(view, &unacknowledged) {
+                match first[write] {
+                    Some((earliest, _)) if earliest <= timing.complete_ok => {}
+                    _ => first[write] = Some((timing.complete_ok, get)),
+                }
+            }
+        }
+        for (write, seen) in first.into_iter().enumerate() {
+            if let Some((_, get)) = seen {
                 out.push(Anomaly::FailedWriteVisible {
                     key: self.key.key.clone(),
-                    put: self.summary(op),
+                    put: self.write_summary(write),
                     read: self.get_summary(get),
                 });
             }
@@ -248,10 +254,9 @@ impl Reads<'_, '_> {
         let mut violations = 0;
         let mut found = Vec::new();
         sweep_preceding(
-            self.index,
             self.words(),
-            &self.key.gets,
-            &self.key.writes,
+            &self.key.get_timing,
+            &self.key.write_timing,
             |get, union| bits::union_into(union, self.key.views.row(get)),
             |write, union| {
                 if bits::contains(union, write) {
@@ -278,29 +283,28 @@ impl Reads<'_, '_> {
         violations
     }
 
-    /// The `ok` writes, as (write id) and as history indices.
-    fn acknowledged_writes(&self) -> (Vec<usize>, Vec<usize>) {
+    /// The `ok` writes, as (write id) and with their timings.
+    fn acknowledged_writes(&self) -> (Vec<usize>, Vec<Timing>) {
         self.key
-            .writes
+            .write_timing
             .iter()
             .enumerate()
-            .filter(|(_, &op)| self.index.shape[op].ok)
-            .map(|(write, &op)| (write, op))
+            .filter(|(_, timing)| timing.complete_ok.is_some())
+            .map(|(write, &timing)| (write, timing))
             .unzip()
     }
 
     /// M3: a read whose view misses a write acknowledged before the read began.
     fn stale_reads(&self, out: &mut Findings) -> usize {
-        let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
+        let (acknowledged, acknowledged_timing) = self.acknowledged_writes();
         // Per stale read: the missing writes worth naming and how many there are. Only a few are
         // kept: a broken store can miss every write for every read, W·R of them.
         let mut stale: Vec<(usize, Vec<usize>, usize)> = Vec::new();
         let mut scratch: Vec<usize> = Vec::new();
         sweep_preceding(
-            self.index,
             self.words(),
-            &acknowledged_ops,
-            &self.key.gets,
+            &acknowledged_timing,
+            &self.key.get_timing,
             |source, union| bits::insert(union, acknowledged[source]),
             |get, union| {
                 scratch.clear();
@@ -355,10 +359,9 @@ impl Reads<'_, '_> {
         let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut scratch: Vec<usize> = Vec::new();
         sweep_preceding(
-            self.index,
             self.words(),
-            &self.key.gets,
-            &self.key.gets,
+            &self.key.get_timing,
+            &self.key.get_timing,
             |get, union| bits::union_into(union, self.key.views.row(get)),
             |get, union| {
                 scratch.clear();
@@ -384,7 +387,7 @@ impl Reads<'_, '_> {
                     self.index.precedes(self.key.gets[earlier], later_op)
                         && bits::contains(self.key.views.row(earlier), lost[0])
                 })
-                .max_by_key(|&earlier| self.index.timing[self.key.gets[earlier]].complete_ok);
+                .max_by_key(|&earlier| self.key.get_timing[earlier].complete_ok);
             let Some(earlier) = earlier else { continue };
             let earlier_view = self.key.views.row(earlier);
             violations += 1;
@@ -402,22 +405,24 @@ impl Reads<'_, '_> {
         violations
     }
 
-    /// The gets in order of view size, then view contents.
+    /// The gets in order of view size, then view contents, then get order.
     fn gets_by_view(&self) -> Vec<usize> {
+        let sizes: Vec<usize> = (0..self.key.gets.len())
+            .map(|get| bits::count(self.key.views.row(get)))
+            .collect();
         let mut order: Vec<usize> = (0..self.key.gets.len()).collect();
-        order.sort_by(|&a, &b| {
+        order.sort_unstable_by(|&a, &b| {
             let (view_a, view_b) = (self.key.views.row(a), self.key.views.row(b));
-            (bits::count(view_a), view_a).cmp(&(bits::count(view_b), view_b))
+            (sizes[a], view_a, a).cmp(&(sizes[b], view_b, b))
         });
         order
     }
 
     /// LIN, chain: the views of all reads must be totally ordered by inclusion. Pairs ordered in
     /// real time are left to M5, which already reports them.
-    fn incomparable_views(&self, out: &mut Findings) -> usize {
-        let order = self.gets_by_view();
+    fn incomparable_views(&self, by_view: &[usize], out: &mut Findings) -> usize {
         let mut violations = 0;
-        for pair in order.windows(2) {
+        for pair in by_view.windows(2) {
             let (smaller, larger) = (pair[0], pair[1]);
             let (view_small, view_large) =
                 (self.key.views.row(smaller), self.key.views.row(larger));
@@ -455,10 +460,10 @@ impl Reads<'_, '_> {
     /// LIN, put order: if put p was acknowledged before put q began, every view holding q holds
     /// p. With views in a chain it is enough to test the smallest view holding q. Cases where p
     /// also precedes that read are stale reads (M3), already reported.
-    fn put_order(&self, out: &mut Findings) -> usize {
+    fn put_order(&self, by_view: &[usize], out: &mut Findings) -> usize {
         let mut smallest_view = vec![None; self.key.writes.len()];
         let mut assigned = vec![0; self.words()];
-        for get in self.gets_by_view() {
+        for &get in by_view {
             let view = self.key.views.row(get);
             for write in bits::difference(view, &assigned).collect::<Vec<_>>() {
                 smallest_view[write] = Some(get);
@@ -468,23 +473,25 @@ impl Reads<'_, '_> {
         let seen: Vec<usize> = (0..self.key.writes.len())
             .filter(|&write| smallest_view[write].is_some())
             .collect();
-        let seen_ops: Vec<usize> = seen.iter().map(|&write| self.key.writes[write]).collect();
-        let (acknowledged, acknowledged_ops) = self.acknowledged_writes();
+        let seen_timing: Vec<Timing> = seen
+            .iter()
+            .map(|&write| self.key.write_timing[write])
+            .collect();
+        let (acknowledged, acknowledged_timing) = self.acknowledged_writes();
         let mut found = Vec::new();
         sweep_preceding(
-            self.index,
             self.words(),
-            &acknowledged_ops,
-            &seen_ops,
+            &acknowledged_timing,
+            &seen_timing,
             |source, union| bits::insert(union, acknowledged[source]),
             |target, union| {
                 let later = seen[target];
                 let Some(get) = smallest_view[later] else {
                     return;
                 };
-                let get_op = self.key.gets[get];
+                let get_timing = &self.key.get_timing[get];
                 let earlier = bits::difference(union, self.key.views.row(get))
-                    .find(|&earlier| !self.index.precedes(self.key.writes[earlier], get_op));
+                    .find(|&earlier| !precedes(&self.key.write_timing[earlier], get_timing));
                 if let Some(earlier) = earlier {
                     found.push((earlier, later, get));
                 }
@@ -681,25 +688,23 @@ impl Reads<'_, '_> {
 
 /// For every target, calls `visit(target, union)` with the union of what `add` contributes for
 /// every source that precedes the target in real time (see `index::precedes`). Sources are
-/// `ok` operations; both slices hold history indices, and the callbacks get positions in them.
+/// `ok` operations; both slices hold timings, and the callbacks get positions in them.
 ///
 /// Cost: sorting, then one pass with O(words) work per target and per source.
 pub(crate) fn sweep_preceding(
-    index: &HistoryIndex<'_>,
     words: usize,
-    sources: &[usize],
-    targets: &[usize],
+    sources: &[Timing],
+    targets: &[Timing],
     mut add: impl FnMut(usize, &mut [u64]),
     mut visit: impl FnMut(usize, &[u64]),
 ) {
-    let timing = &index.timing;
     let mut by_completion: Vec<usize> = (0..sources.len())
-        .filter(|&source| timing[sources[source]].complete_ok.is_some())
+        .filter(|&source| sources[source].complete_ok.is_some())
         .collect();
-    by_completion.sort_by_key(|&source| timing[sources[source]].complete_ok);
+    by_completion.sort_by_key(|&source| sources[source].complete_ok);
     let mut target_order: Vec<usize> = (0..targets.len()).collect();
     target_order.sort_by_key(|&target| {
-        let t = &timing[targets[target]];
+        let t = &targets[target];
         (t.invoke, t.client, t.client_rank)
     });
 
@@ -712,7 +717,7 @@ pub(crate) fn sweep_preceding(
     let mut clients: FxHashMap<ClientId, ClientRun> = FxHashMap::default();
     for &source in &by_completion {
         clients
-            .entry(timing[sources[source]].client)
+            .entry(sources[source].client)
             .or_insert_with(|| ClientRun {
                 sources: Vec::new(),
                 next: 0,
@@ -723,16 +728,16 @@ pub(crate) fn sweep_preceding(
     }
     for run in clients.values_mut() {
         run.sources
-            .sort_by_key(|&source| timing[sources[source]].client_rank);
+            .sort_by_key(|&source| sources[source].client_rank);
     }
 
     let mut time_union = vec![0; words];
     let mut next = 0;
     let mut scratch = vec![0; words];
     for target in target_order {
-        let target_timing = timing[targets[target]];
+        let target_timing = targets[target];
         while let Some(&source) = by_completion.get(next) {
-            let completed_before = timing[sources[source]]
+            let completed_before = sources[source]
                 .complete_ok
                 .is_some_and(|complete| complete < target_timing.invoke);
             if !completed_before {
@@ -744,7 +749,7 @@ pub(crate) fn sweep_preceding(
         scratch.copy_from_slice(&time_union);
         if let Some(run) = clients.get_mut(&target_timing.client) {
             while let Some(&source) = run.sources.get(run.next) {
-                if timing[sources[source]].client_rank >= target_timing.client_rank {
+                if sources[source].client_rank >= target_timing.client_rank {
                     break;
                 }
                 add(source, &mut run.union);
