@@ -66,41 +66,48 @@ impl<'h> HistoryIndex<'h> {
     pub(crate) fn new(catalog: &'h Catalog<'h>) -> HistoryIndex<'h> {
         let history = catalog.history();
         let operations = &history.operations;
-        let mut by_client: FxHashMap<ClientId, Vec<(u64, u64, usize)>> = FxHashMap::default();
+        let mut timing = Vec::with_capacity(operations.len());
+        let mut shape = Vec::with_capacity(operations.len());
+        // Per client: how many of its operations came so far, and the order of the last.
+        let mut turns: FxHashMap<ClientId, (u32, (u64, u64, usize))> = FxHashMap::default();
+        let mut in_order = true;
         for (index, operation) in operations.iter().enumerate() {
-            by_client
-                .entry(operation.client)
-                .or_default()
-                .push(client_order(operation, index));
-        }
-        let mut timing: Vec<Timing> = operations
-            .iter()
-            .map(|operation| Timing {
+            let order = client_order(operation, index);
+            let (count, last) = turns.entry(operation.client).or_insert((0, order));
+            in_order &= *last <= order;
+            *last = order;
+            timing.push(Timing {
                 invoke: operation.time_ms_invoke,
                 complete_ok: match operation.outcome {
                     Outcome::Ok => Some(operation.time_ms_complete.unwrap_or(u64::MAX)),
                     Outcome::Fail | Outcome::Info => None,
                 },
                 client: operation.client,
-                client_rank: 0,
-            })
-            .collect();
-        let shape = operations
-            .iter()
-            .map(|operation| Shape {
+                client_rank: *count,
+            });
+            *count = count.saturating_add(1);
+            shape.push(Shape {
                 ok: operation.is_ok(),
                 write: operation.action.write().is_some(),
                 get: matches!(operation.action, Action::Get { .. }),
                 meta: operation.meta.is_some(),
-            })
-            .collect();
-        for turns in by_client.values_mut() {
-            // Usually a client's operations are listed in its order already.
-            if !turns.windows(2).all(|pair| pair[0] <= pair[1]) {
-                turns.sort_unstable();
+            });
+        }
+        // Usually each client's operations are listed in its order, and the ranks are the
+        // counts; otherwise they come from sorting each client's turns.
+        if !in_order {
+            let mut by_client: FxHashMap<ClientId, Vec<(u64, u64, usize)>> = FxHashMap::default();
+            for (index, operation) in operations.iter().enumerate() {
+                by_client
+                    .entry(operation.client)
+                    .or_default()
+                    .push(client_order(operation, index));
             }
-            for (rank, &(_, _, index)) in turns.iter().enumerate() {
-                timing[index].client_rank = u32::try_from(rank).unwrap_or(u32::MAX);
+            for turns in by_client.values_mut() {
+                turns.sort_unstable();
+                for (rank, &(_, _, index)) in turns.iter().enumerate() {
+                    timing[index].client_rank = u32::try_from(rank).unwrap_or(u32::MAX);
+                }
             }
         }
         HistoryIndex {

@@ -203,6 +203,21 @@ fn check_ids_unique(operations: &[Operation]) -> Result<(), HistoryError> {
 
 /// A client is sequential: each operation ends (or is given up on) before its next begins.
 fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError> {
+    // Usually the file lists every client's operations in its order and none overlap: one pass,
+    // remembering each client's last operation, shows it. Otherwise the turns are sorted, so
+    // that the error names the same overlap whatever order the file lists them in.
+    let mut last: FxHashMap<ClientId, &Operation> = FxHashMap::default();
+    let fine = operations.iter().all(|operation| {
+        let Some(previous) = last.insert(operation.client, operation) else {
+            return true;
+        };
+        let end = |operation: &Operation| operation.time_ms_complete.unwrap_or(u64::MAX);
+        (previous.time_ms_invoke, end(previous)) <= (operation.time_ms_invoke, end(operation))
+            && overlap(previous, operation).is_ok()
+    });
+    if fine {
+        return Ok(());
+    }
     // Per client, (invoke, end, index): sorted without touching the operations again.
     let mut by_client: FxHashMap<ClientId, Vec<(u64, u64, usize)>> = FxHashMap::default();
     for (index, operation) in operations.iter().enumerate() {
@@ -214,32 +229,31 @@ fn check_clients_sequential(operations: &[Operation]) -> Result<(), HistoryError
     }
     let mut clients: Vec<_> = by_client.into_iter().collect();
     clients.sort_by_key(|(client, _)| *client);
-    for (client, mut turns) in clients {
-        // Usually the file lists a client's operations in order already.
-        let in_order = turns
-            .windows(2)
-            .all(|pair| (pair[0].0, pair[0].1) <= (pair[1].0, pair[1].1));
-        if !in_order {
-            turns.sort_by_key(|&(invoke, end, _)| (invoke, end));
-        }
+    for (_, mut turns) in clients {
+        turns.sort_by_key(|&(invoke, end, _)| (invoke, end));
         for pair in turns.windows(2) {
-            let ((_, first_end, first), (second_invoke, _, second)) = (pair[0], pair[1]);
-            if second_invoke < first_end {
-                let (first, second) = (&operations[first], &operations[second]);
-                let first_end = match first.time_ms_complete {
-                    Some(end) => format!("open until {end} ms"),
-                    None => "never completed".to_string(),
-                };
-                return Err(HistoryError::ClientOverlap {
-                    client,
-                    first: first.id,
-                    first_invoke: first.time_ms_invoke,
-                    first_end,
-                    second: second.id,
-                    second_invoke: second.time_ms_invoke,
-                });
-            }
+            overlap(&operations[pair[0].2], &operations[pair[1].2])?;
         }
     }
     Ok(())
+}
+
+/// `second`, the next turn of `first`'s client, must not begin before `first` ended.
+fn overlap(first: &Operation, second: &Operation) -> Result<(), HistoryError> {
+    let first_end = first.time_ms_complete.unwrap_or(u64::MAX);
+    if second.time_ms_invoke >= first_end {
+        return Ok(());
+    }
+    let first_end = match first.time_ms_complete {
+        Some(end) => format!("open until {end} ms"),
+        None => "never completed".to_string(),
+    };
+    Err(HistoryError::ClientOverlap {
+        client: first.client,
+        first: first.id,
+        first_invoke: first.time_ms_invoke,
+        first_end,
+        second: second.id,
+        second_invoke: second.time_ms_invoke,
+    })
 }
