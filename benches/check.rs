@@ -16,7 +16,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
 use quorate::causality::{NodeId, VersionVector};
-use quorate::check::{check, CheckOptions, Verdict};
+use quorate::check::{check_catalog, CheckOptions, Verdict};
 use quorate::config::Config;
 use quorate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, ReplicaSnapshot,
@@ -210,12 +210,15 @@ fn main() {
         path.display()
     );
 
+    // As `quorate check` does: parse, validate (which catalogues the history), check.
     let loading = Instant::now();
-    let history = History::from_json(&text).expect("the synthetic history is valid");
+    let history = History::parse(text.as_bytes()).expect("the synthetic history parses");
+    let catalog = history.validated().expect("the synthetic history is valid");
     let load_s = loading.elapsed().as_secs_f64();
     drop(text);
     let checking = Instant::now();
-    let report = check(&history, &CheckOptions::default()).expect("contexts are well formed");
+    let report =
+        check_catalog(&catalog, &CheckOptions::default()).expect("contexts are well formed");
     let check_s = checking.elapsed().as_secs_f64();
     println!(
         "load {load_s:.3} s, check {check_s:.3} s, total {:.3} s; verdict {:?}, {} anomalies kept",

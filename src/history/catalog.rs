@@ -12,7 +12,7 @@
 
 use crate::fxhash::FxHashMap;
 
-use super::{Action, History, HistoryError, Key, Value};
+use super::{Action, History, HistoryError, Key, Operation, Value};
 
 /// A history catalogued: per key, its operations in file order and the ids of the values each
 /// names. It borrows the history, so the two cannot drift apart.
@@ -54,16 +54,32 @@ impl<'h> Catalog<'h> {
     /// Catalogues a history, whether or not it is valid; [`Catalog::problem`] says which value
     /// rule it breaks first.
     pub fn of(history: &'h History) -> Catalog<'h> {
+        // First each operation's key, and how much each key will hold, so that every table is
+        // sized once: growing a thousand hash tables would insert every value again.
         let mut slots: FxHashMap<&'h Key, usize> = FxHashMap::default();
-        let mut keys: Vec<KeyCatalog<'h>> = Vec::new();
+        let mut slot_of: Vec<usize> = Vec::with_capacity(history.operations.len());
+        let mut sizes: Vec<Sizes> = Vec::new();
+        for operation in &history.operations {
+            let slot = *slots.entry(&operation.key).or_insert_with(|| {
+                sizes.push(Sizes::default());
+                sizes.len() - 1
+            });
+            slot_of.push(slot);
+            sizes[slot].count(operation);
+        }
+        let mut named: Vec<(usize, &'h Key)> =
+            slots.into_iter().map(|(key, slot)| (slot, key)).collect();
+        named.sort_unstable_by_key(|&(slot, _)| slot);
+        let mut keys: Vec<KeyCatalog<'h>> = named
+            .into_iter()
+            .map(|(slot, key)| KeyCatalog::new(key, &sizes[slot]))
+            .collect();
+
         let mut written_twice = None;
         // Context values not written yet when first named: (operation, key slot, value id).
         let mut forward: Vec<(usize, usize, usize)> = Vec::new();
         for (index, operation) in history.operations.iter().enumerate() {
-            let slot = *slots.entry(&operation.key).or_insert_with(|| {
-                keys.push(KeyCatalog::new(&operation.key));
-                keys.len() - 1
-            });
+            let slot = slot_of[index];
             let key = &mut keys[slot];
             key.operations.push(index);
             match &operation.action {
@@ -138,16 +154,40 @@ impl<'h> Catalog<'h> {
     }
 }
 
+/// How much one key's catalogue will hold.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sizes {
+    operations: usize,
+    writes: usize,
+    ids: usize,
+}
+
+impl Sizes {
+    fn count(&mut self, operation: &Operation) {
+        self.operations += 1;
+        self.ids += match &operation.action {
+            Action::Get { values, .. } => values.len(),
+            Action::Put(write) | Action::Delete(write) => {
+                self.writes += 1;
+                1 + write.context.len()
+            }
+        };
+    }
+}
+
 impl<'h> KeyCatalog<'h> {
-    fn new(key: &'h Key) -> KeyCatalog<'h> {
+    fn new(key: &'h Key, sizes: &Sizes) -> KeyCatalog<'h> {
+        // Nearly every value a key's operations name is one of its writes'.
+        let mut starts = Vec::with_capacity(sizes.operations + 1);
+        starts.push(0);
         KeyCatalog {
             key,
-            operations: Vec::new(),
-            starts: vec![0],
-            ids: Vec::new(),
-            values: Vec::new(),
-            writers: Vec::new(),
-            id_of: FxHashMap::default(),
+            operations: Vec::with_capacity(sizes.operations),
+            starts,
+            ids: Vec::with_capacity(sizes.ids),
+            values: Vec::with_capacity(sizes.writes),
+            writers: Vec::with_capacity(sizes.writes),
+            id_of: FxHashMap::with_capacity_and_hasher(sizes.writes, Default::default()),
             recent: std::array::from_fn(|_| (Value::from(""), usize::MAX)),
         }
     }

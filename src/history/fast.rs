@@ -76,17 +76,15 @@ impl<'b> Reader<'b> {
     /// The bytes of a string of printable ASCII without escapes.
     fn plain(&mut self) -> Option<&'b [u8]> {
         self.eat(b'"')?;
-        let start = self.at;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' | 0..=0x1f | 0x80..=0xff => return None,
-                _ => self.at += 1,
-            }
+        let rest = &self.bytes[self.at..];
+        let end = rest
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || !(0x20..0x80).contains(&byte))?;
+        if rest[end] != b'"' {
+            return None;
         }
-        let text = &self.bytes[start..self.at];
-        self.at += 1;
-        Some(text)
+        self.at += end + 1;
+        Some(&rest[..end])
     }
 
     /// A string of printable ASCII without escapes.
@@ -98,14 +96,11 @@ impl<'b> Reader<'b> {
     /// escape or any other byte outside the plain form makes it match none of them.
     fn name(&mut self) -> Option<&'b [u8]> {
         self.eat(b'"')?;
-        let start = self.at;
-        while self.peek()? != b'"' {
-            self.at += 1;
-        }
-        let name = &self.bytes[start..self.at];
-        self.at += 1;
+        let rest = &self.bytes[self.at..];
+        let end = rest.iter().position(|&byte| byte == b'"')?;
+        self.at += end + 1;
         self.eat(b':')?;
-        Some(name)
+        Some(&rest[..end])
     }
 
     /// An unsigned integer that fits in a `u64`, in JSON's form (no leading zero).
