@@ -389,7 +389,8 @@ pub(crate) fn check_contexts(
         )
         .map(|(op, turn)| (index.timing[op].client, index.timing[op].client_rank, turn))
         .collect();
-    turns.sort_by_key(|&(client, rank, _)| (client, rank));
+    // A client's ranks are distinct, so the order is total.
+    turns.sort_unstable_by_key(|&(client, rank, _)| (client, rank));
     let mut seen: Vec<u64> = vec![0; key.past.words()];
     let mut current_client = None;
     for (client, _, turn) in turns {

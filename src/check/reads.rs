@@ -465,7 +465,7 @@ impl Reads<'_, '_> {
         let mut assigned = vec![0; self.words()];
         for &get in by_view {
             let view = self.key.views.row(get);
-            for write in bits::difference(view, &assigned).collect::<Vec<_>>() {
+            for write in bits::difference(view, &assigned) {
                 smallest_view[write] = Some(get);
             }
             bits::union_into(&mut assigned, view);
