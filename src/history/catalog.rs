@@ -3,14 +3,20 @@
 //! Built in one pass over the operations in file order. That pass is what makes a large history
 //! cheap to validate and to check: a key's operations are spread over the whole history, and
 //! visiting them key by key costs a cache miss each, while a pass in file order reads memory in
-//! sequence and touches only the small tables of the keys. After it, validation and the checker
-//! work on ids (integers, contiguous per key) and never hash a value again.
+//! sequence. During the pass a write's value gets the next id, and a get or a context mostly
+//! names a value written just before, which a few remembered values find; each key's hash table
+//! is built afterwards, one key at a time while it is small enough to stay in cache, and it
+//! resolves the rest. After that, validation and the checker work on ids (integers, contiguous
+//! per key) and never hash a value again.
 //!
 //! This module owns the grouping, the value ids, and the two value rules of the format (a value
 //! is written at most once per key; a context names only written values). It must never judge
 //! consistency: what the ids mean for causality is the checker's business.
 
-use crate::fxhash::FxHashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
+
+use crate::fxhash::{FxHashMap, FxHasher};
 
 use super::{Action, History, HistoryError, Key, Operation, Value};
 
@@ -36,19 +42,65 @@ pub struct KeyCatalog<'h> {
     /// included), in the order the file lists them.
     starts: Vec<usize>,
     ids: Vec<usize>,
-    /// Per value id: the value, as first named.
-    values: Vec<&'h Value>,
+    /// Per value id: the value. Written values have the first ids, in the order of their writes.
+    values: Vec<Hashed<'h>>,
     /// Per value id: the history index of the put or delete that wrote it (the last one, if a
     /// malformed history writes it twice).
     writers: Vec<Option<usize>>,
-    id_of: FxHashMap<&'h Value, usize>,
-    /// The values named last, with their ids, most recent first: a get or a context mostly names
-    /// what was written or read on the key just before, and this finds it without the hash table.
+    id_of: FxHashMap<Hashed<'h>, usize>,
+    /// The values written last, with their ids, most recent first: a get or a context mostly
+    /// names one of them, and this finds it before the hash table exists.
     recent: [(Value, usize); RECENT],
+    /// During the pass: what the remembered values did not find, by position in `ids`.
+    unresolved: Vec<(usize, Hashed<'h>)>,
 }
 
-/// How many recently named values a key remembers outside its hash table.
+/// How many recently written values a key remembers during the pass.
 const RECENT: usize = 4;
+
+/// Stands in `ids` for a value the pass could not resolve yet.
+const UNRESOLVED: usize = usize::MAX;
+
+/// A value with its hash, computed during the pass while the operation is in cache: the tables
+/// are built afterwards from these alone, without visiting the operations again.
+#[derive(Clone, Copy, Debug)]
+struct Hashed<'h> {
+    hash: u64,
+    value: &'h Value,
+}
+
+impl<'h> Hashed<'h> {
+    fn of(value: &'h Value) -> Hashed<'h> {
+        let mut hasher = FxHasher::default();
+        hasher.write(value.as_str().as_bytes());
+        Hashed {
+            hash: hasher.finish(),
+            value,
+        }
+    }
+}
+
+impl Hash for Hashed<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for Hashed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.value == other.value
+    }
+}
+
+impl Eq for Hashed<'_> {}
+
+/// A value written a second time on one key: the first such write of the key in file order.
+#[derive(Clone, Copy)]
+struct WrittenTwice {
+    first: usize,
+    second: usize,
+    id: usize,
+}
 
 impl<'h> Catalog<'h> {
     /// Catalogues a history, whether or not it is valid; [`Catalog::problem`] says which value
@@ -75,9 +127,9 @@ impl<'h> Catalog<'h> {
             .map(|(slot, key)| KeyCatalog::new(key, &sizes[slot]))
             .collect();
 
-        let mut written_twice = None;
-        // Context values not written yet when first named: (operation, key slot, value id).
-        let mut forward: Vec<(usize, usize, usize)> = Vec::new();
+        // Context values the remembered values did not find: (operation, key slot, position in
+        // that key's ids). Only these can name a value no write wrote.
+        let mut context_misses: Vec<(usize, usize, usize)> = Vec::new();
         for (index, operation) in history.operations.iter().enumerate() {
             let slot = slot_of[index];
             let key = &mut keys[slot];
@@ -85,42 +137,52 @@ impl<'h> Catalog<'h> {
             match &operation.action {
                 Action::Get { values, .. } => {
                     for read in values {
-                        let id = key.intern_seen(&read.value);
-                        key.ids.push(id);
+                        key.name(&read.value);
                     }
                 }
                 Action::Put(write) | Action::Delete(write) => {
-                    let id = key.intern(&write.value);
-                    if let Some(first) = key.writers[id] {
-                        written_twice.get_or_insert_with(|| HistoryError::ValueWrittenTwice {
-                            key: operation.key.clone(),
-                            value: write.value.clone(),
-                            first: history.operations[first].id,
-                            second: operation.id,
-                        });
-                    }
-                    key.writers[id] = Some(index);
-                    key.ids.push(id);
+                    key.write(&write.value, index);
                     for value in &write.context {
-                        let id = key.intern_seen(value);
-                        if key.writers[id].is_none() {
-                            forward.push((index, slot, id));
+                        if !key.name(value) {
+                            context_misses.push((index, slot, key.ids.len() - 1));
                         }
-                        key.ids.push(id);
                     }
                 }
             }
             key.starts.push(key.ids.len());
         }
+        drop(slot_of);
+
+        // Each key's table, one key at a time; the first value written twice, in file order.
+        let mut written_twice: Option<(usize, WrittenTwice)> = None;
+        for (slot, key) in keys.iter_mut().enumerate() {
+            if let Some(twice) = key.resolve() {
+                if written_twice.map_or(true, |(_, earliest)| twice.second < earliest.second) {
+                    written_twice = Some((slot, twice));
+                }
+            }
+        }
+        let written_twice = written_twice.map(|(slot, twice)| {
+            let operations = &history.operations;
+            HistoryError::ValueWrittenTwice {
+                key: keys[slot].key.clone(),
+                value: keys[slot].value(twice.id).clone(),
+                first: operations[twice.first].id,
+                second: operations[twice.second].id,
+            }
+        });
         let unknown_context = || {
-            let &(index, slot, id) = forward
-                .iter()
-                .find(|&&(_, slot, id)| keys[slot].writers[id].is_none())?;
+            let &(index, slot, position) =
+                context_misses.iter().find(|&&(_, slot, position)| {
+                    let key = &keys[slot];
+                    key.writers[key.ids[position]].is_none()
+                })?;
             let operation = &history.operations[index];
+            let key = &keys[slot];
             Some(HistoryError::UnknownContextValue {
                 id: operation.id,
                 key: operation.key.clone(),
-                value: keys[slot].values[id].clone(),
+                value: key.value(key.ids[position]).clone(),
             })
         };
         let problem = written_twice.or_else(unknown_context);
@@ -188,29 +250,84 @@ impl<'h> KeyCatalog<'h> {
             values: Vec::with_capacity(sizes.writes),
             writers: Vec::with_capacity(sizes.writes),
             id_of: FxHashMap::with_capacity_and_hasher(sizes.writes, Default::default()),
-            recent: std::array::from_fn(|_| (Value::from(""), usize::MAX)),
+            recent: std::array::from_fn(|_| (Value::from(""), UNRESOLVED)),
+            unresolved: Vec::new(),
         }
     }
 
-    /// The id of a value a get returned or a context names: usually one named just before.
-    fn intern_seen(&mut self, value: &'h Value) -> usize {
-        match self.recent.iter().find(|(recent, _)| recent == value) {
-            Some(&(_, id)) if id != usize::MAX => id,
-            _ => self.intern(value),
-        }
-    }
-
-    /// The id of a value, new or not, which becomes the most recent.
-    fn intern(&mut self, value: &'h Value) -> usize {
-        let next = self.values.len();
-        let id = *self.id_of.entry(value).or_insert(next);
-        if id == next {
-            self.values.push(value);
-            self.writers.push(None);
-        }
+    /// During the pass: a put or delete at history index `index` writes `value`, which gets the
+    /// next id (whether a malformed history wrote it before is for `resolve` to find).
+    fn write(&mut self, value: &'h Value, index: usize) {
+        let id = self.values.len();
+        self.values.push(Hashed::of(value));
+        self.writers.push(Some(index));
+        self.ids.push(id);
         self.recent.rotate_right(1);
         self.recent[0] = (value.clone(), id);
-        id
+    }
+
+    /// During the pass: a get returned `value`, or a context names it. Whether one of the
+    /// values written last is it (if not, `resolve` finds its id).
+    fn name(&mut self, value: &'h Value) -> bool {
+        let recent = self.recent.iter().find(|(recent, _)| recent == value);
+        match recent {
+            Some(&(_, id)) if id != UNRESOLVED => {
+                self.ids.push(id);
+                true
+            }
+            _ => {
+                self.unresolved.push((self.ids.len(), Hashed::of(value)));
+                self.ids.push(UNRESOLVED);
+                false
+            }
+        }
+    }
+
+    /// After the pass: builds the table of values and resolves what the pass could not. A
+    /// value written twice keeps one id, whose writer is its last write, as in a table filled
+    /// in file order; the first such write is returned.
+    fn resolve(&mut self) -> Option<WrittenTwice> {
+        let mut written_twice = None;
+        // Empty unless some value was written twice: then, per id, the id that stands for it.
+        let mut same_as: Vec<usize> = Vec::new();
+        for id in 0..self.values.len() {
+            match self.id_of.entry(self.values[id]) {
+                Entry::Vacant(entry) => {
+                    entry.insert(id);
+                }
+                Entry::Occupied(entry) => {
+                    let kept = *entry.get();
+                    if same_as.is_empty() {
+                        same_as = (0..self.values.len()).collect();
+                    }
+                    same_as[id] = kept;
+                    if let (None, Some(first), Some(second)) =
+                        (written_twice, self.writers[kept], self.writers[id])
+                    {
+                        written_twice = Some(WrittenTwice { first, second, id });
+                    }
+                    self.writers[kept] = self.writers[id];
+                    self.writers[id] = None;
+                }
+            }
+        }
+        if !same_as.is_empty() {
+            for id in &mut self.ids {
+                if let Some(&kept) = same_as.get(*id) {
+                    *id = kept;
+                }
+            }
+        }
+        for (position, value) in std::mem::take(&mut self.unresolved) {
+            let next = self.values.len();
+            let id = *self.id_of.entry(value).or_insert(next);
+            if id == next {
+                self.values.push(value);
+                self.writers.push(None);
+            }
+            self.ids[position] = id;
+        }
+        written_twice
     }
 
     pub fn key(&self) -> &'h Key {
@@ -234,11 +351,11 @@ impl<'h> KeyCatalog<'h> {
     }
 
     pub fn value(&self, id: usize) -> &'h Value {
-        self.values[id]
+        self.values[id].value
     }
 
     pub fn id_of(&self, value: &Value) -> Option<usize> {
-        self.id_of.get(value).copied()
+        self.id_of.get(&Hashed::of(value)).copied()
     }
 
     /// The history index of the put or delete that wrote value `id`, if one did.
@@ -326,6 +443,38 @@ mod tests {
         assert_eq!(a.value(ghost).as_str(), "ghost");
         assert_eq!(a.value_count(), 2);
         assert!(catalog.key(&Key::from("c")).is_none());
+    }
+
+    #[test]
+    fn values_beyond_the_remembered_ones_and_values_written_twice_keep_one_id() {
+        let mut operations: Vec<Operation> =
+            (0..6).map(|n| put(n, "k", &format!("v{n}"), &[])).collect();
+        // v0 is no longer among the values remembered during the pass.
+        operations.push(get(6, "k", &["v0", "v5"]));
+        operations.push(put(7, "k", "v9", &["v0"]));
+        // Written twice, read in between and after: one id, whose writer is the last write.
+        operations.push(get(8, "k", &["v9"]));
+        operations.push(put(9, "k", "v9", &[]));
+        operations.push(get(10, "k", &["v9"]));
+        let history = History::new(operations);
+        let catalog = Catalog::of(&history);
+        let key = catalog.key(&Key::from("k")).unwrap();
+        let id = |value: &str| key.id_of(&Value::from(value)).unwrap();
+        assert_eq!(key.named_by(6), [id("v0"), id("v5")]);
+        assert_eq!(key.named_by(7), [id("v9"), id("v0")]);
+        assert_eq!(key.writer(id("v0")), Some(0));
+        for position in [8, 9, 10] {
+            assert_eq!(key.named_by(position)[0], id("v9"), "position {position}");
+        }
+        assert_eq!(key.writer(id("v9")), Some(9));
+        assert!(matches!(
+            catalog.problem(),
+            Some(HistoryError::ValueWrittenTwice {
+                first: OpId(7),
+                second: OpId(9),
+                ..
+            })
+        ));
     }
 
     #[test]
