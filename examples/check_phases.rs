@@ -1,5 +1,6 @@
 //! Where the time of `quorate check` goes on a large history: reading the file, parsing the
-//! JSON, validating (which catalogues the history by key), checking. For the numbers in the README's performance section:
+//! JSON, validating (which catalogues the history by key), checking. For the numbers in the
+//! README's performance section:
 //!
 //! ```sh
 //! cargo bench --bench check        # writes target/bench-check/history.json (1M operations)

@@ -98,12 +98,22 @@ fn forms_outside_the_plain_one_are_read_as_serde_json_reads_them() {
         op(r#", "unknown": 1"#),
         op(r#", "t\u0069me_ms_complete": 4"#),
         r#"{"version": 1, "operations": [], "config": null}"#.to_string(),
+        r#"{"version": 1, "operations": [], "scenario": null}"#.to_string(),
+        r#"{"version": 1, "operations": [], "scenario": {"seed": 1}}"#.to_string(),
+        r#"{"version": 1, "operations": [], "replicas": null, "run": null, "faults": null}"#.to_string(),
         r#"{"version": 1, "operations": [], "faults": [{"kind": "crash", "time_ms_start": 3, "description": "a \"quoted\" [crash]"}]}"#.to_string(),
         r#"{"version": 1, "operations": []} x"#.to_string(),
         r#"{"version": 1}"#.to_string(),
         r#"{"version": 4294967296, "operations": []}"#.to_string(),
         "\u{feff}{\"version\": 1, \"operations\": []}".to_string(),
     ];
+    // Nesting within serde_json's recursion limit for the value alone, but not for the file.
+    let deep = format!(
+        r#"{{"version": 1, "operations": [], "scenario": {}1{}}}"#,
+        "[".repeat(127),
+        "]".repeat(127)
+    );
+    let cases = cases.into_iter().chain([deep]);
     for text in cases {
         let (parsed, by_serde) = both(text.as_bytes());
         assert_eq!(parsed, by_serde, "{text}");

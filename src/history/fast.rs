@@ -28,6 +28,10 @@ pub(super) fn parse(bytes: &[u8]) -> Option<History> {
     (reader.at == bytes.len()).then_some(history)
 }
 
+/// How deep a value handed to serde_json may nest; well under serde_json's limit of 128 for
+/// the whole file, of which the history and an operation take two levels.
+const MAX_DEPTH: usize = 64;
+
 struct Reader<'b> {
     bytes: &'b [u8],
     at: usize,
@@ -146,7 +150,9 @@ impl<'b> Reader<'b> {
         serde_json::from_slice(&self.bytes[start..self.at]).ok()
     }
 
-    /// Moves past one JSON value without reading it; serde_json judges it afterwards.
+    /// Moves past one JSON value without reading it; serde_json judges it afterwards. Deep
+    /// nesting is left to the serde path: serde_json's recursion limit counts from the top of
+    /// the file, not from this value.
     fn skip_value(&mut self) -> Option<()> {
         let mut depth = 0usize;
         loop {
@@ -154,6 +160,9 @@ impl<'b> Reader<'b> {
                 b'"' => self.skip_string()?,
                 b'{' | b'[' => {
                     depth += 1;
+                    if depth > MAX_DEPTH {
+                        return None;
+                    }
                     self.at += 1;
                 }
                 b'}' | b']' => {
@@ -201,7 +210,11 @@ impl<'b> Reader<'b> {
                 b"version" => once(&mut version, u32::try_from(self.number()?).ok()?)?,
                 b"operations" => once(&mut operations, self.operations()?)?,
                 b"config" => once(&mut config, self.serde()?)?,
-                b"scenario" => once(&mut scenario, self.serde()?)?,
+                // serde reads `"scenario": null` as no scenario, not as a JSON null.
+                b"scenario" => match self.serde()? {
+                    serde_json::Value::Null => return None,
+                    value => once(&mut scenario, value)?,
+                },
                 b"faults" => once(&mut faults, self.serde()?)?,
                 b"replicas" => once(&mut replicas, self.serde()?)?,
                 b"run" => once(&mut run, self.serde()?)?,
