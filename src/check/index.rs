@@ -135,6 +135,48 @@ fn client_order(operation: &Operation, index: usize) -> (u64, u64, usize) {
     )
 }
 
+/// Many short lists stored one after another: list `i` is `items[starts[i]..starts[i + 1]]`. A
+/// key has a list per write and per read; a vector each would be a million allocations.
+#[derive(Debug)]
+pub(crate) struct Lists<T> {
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Lists<T> {
+    fn with_capacity(lists: usize) -> Lists<T> {
+        let mut starts = Vec::with_capacity(lists + 1);
+        starts.push(0);
+        Lists {
+            starts,
+            items: Vec::new(),
+        }
+    }
+
+    /// Adds an item to the list being built.
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+
+    /// Ends the list being built (possibly empty).
+    fn end_list(&mut self) {
+        self.starts.push(self.items.len());
+    }
+
+    fn extend_list(&mut self, items: impl IntoIterator<Item = T>) {
+        self.items.extend(items);
+        self.end_list();
+    }
+}
+
+impl<T> std::ops::Index<usize> for Lists<T> {
+    type Output = [T];
+
+    fn index(&self, list: usize) -> &[T] {
+        &self.items[self.starts[list]..self.starts[list + 1]]
+    }
+}
+
 /// Marks a value id that no write on the key wrote.
 const NO_WRITE: usize = usize::MAX;
 
@@ -152,7 +194,7 @@ pub(crate) struct KeyIndex<'h> {
     /// Per value id of the catalogue: the write that wrote it, or `NO_WRITE`.
     write_of_id: Vec<usize>,
     /// Per write: the writes its context names.
-    pub(crate) contexts: Vec<Vec<usize>>,
+    pub(crate) contexts: Lists<usize>,
     /// Row `w`: Past(w), the writes that w overwrote directly or not.
     pub(crate) past: Rows,
     /// History indices of the key's `ok` gets; a get's position here is its id.
@@ -160,9 +202,9 @@ pub(crate) struct KeyIndex<'h> {
     /// Per get: its timing (see `write_timing`).
     pub(crate) get_timing: Vec<Timing>,
     /// Per get: the writes it returned.
-    pub(crate) returned: Vec<Vec<usize>>,
+    pub(crate) returned: Lists<usize>,
     /// Per get: the values it returned that no write on this key wrote.
-    pub(crate) phantoms: Vec<Vec<&'h Value>>,
+    pub(crate) phantoms: Lists<&'h Value>,
     /// Row `g`: the view ↓S of get `g`.
     pub(crate) views: Rows,
 }
@@ -195,7 +237,7 @@ impl<'h> KeyIndex<'h> {
             }
         }
         let mut write_of_id = vec![NO_WRITE; catalog.map_or(0, KeyCatalog::value_count)];
-        let mut contexts: Vec<Vec<usize>> = Vec::with_capacity(writes.len());
+        let mut contexts = Lists::with_capacity(writes.len());
         if let Some(catalog) = catalog {
             for (id, &position) in write_positions.iter().enumerate() {
                 // A value written twice (a history that failed validation) counts as its last
@@ -206,7 +248,6 @@ impl<'h> KeyIndex<'h> {
                 }
             }
             for (id, &position) in write_positions.iter().enumerate() {
-                let mut context = Vec::new();
                 for &value in &catalog.named_by(position)[1..] {
                     match write_of_id[value] {
                         NO_WRITE => {
@@ -216,24 +257,24 @@ impl<'h> KeyIndex<'h> {
                                 value: catalog.value(value).clone(),
                             })
                         }
-                        write => context.push(write),
+                        write => contexts.push(write),
                     }
                 }
-                contexts.push(context);
+                contexts.end_list();
             }
         }
         let past = pasts(history, key, &writes, &contexts)?;
 
         let mut views = Rows::new(gets.len(), writes.len());
-        let mut returned = Vec::with_capacity(gets.len());
-        let mut phantoms = Vec::with_capacity(gets.len());
+        let mut returned = Lists::with_capacity(gets.len());
+        let mut phantoms = Lists::with_capacity(gets.len());
+        let mut found = Vec::new();
         for (get, &position) in get_positions.iter().enumerate() {
-            let mut found = Vec::new();
-            let mut missing = Vec::new();
+            found.clear();
             if let Some(catalog) = catalog {
                 for &value in catalog.named_by(position) {
                     match write_of_id[value] {
-                        NO_WRITE => missing.push(catalog.value(value)),
+                        NO_WRITE => phantoms.push(catalog.value(value)),
                         write => found.push(write),
                     }
                 }
@@ -246,8 +287,8 @@ impl<'h> KeyIndex<'h> {
                 bits::insert(view, id);
                 bits::union_into(view, past.row(id));
             }
-            returned.push(found);
-            phantoms.push(missing);
+            returned.extend_list(found.iter().copied());
+            phantoms.end_list();
         }
         let timing_of = |ops: &[usize]| ops.iter().map(|&op| index.timing[op]).collect();
         Ok(KeyIndex {
@@ -305,7 +346,7 @@ fn pasts(
     history: &History,
     key: &Key,
     writes: &[usize],
-    contexts: &[Vec<usize>],
+    contexts: &Lists<usize>,
 ) -> Result<Rows, CheckError> {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Mark {
