@@ -76,10 +76,17 @@ pub fn scenario(bytes: &[u8]) {
     }
 }
 
-/// bytes → every loader and importer. Never a panic; a quorate history that loads survives a
-/// JSON round trip unchanged; importing is deterministic.
+/// bytes → every loader and importer. Never a panic; the loader reads exactly what serde_json
+/// reads (it has a fast path of its own); a quorate history that loads survives a JSON round
+/// trip unchanged, and the checker judges it without a panic; importing is deterministic.
 pub fn parse(bytes: &[u8]) {
+    let by_serde = serde_json::from_slice::<History>(bytes).ok();
+    assert!(
+        History::parse(bytes).ok() == by_serde,
+        "the loader and serde_json read these bytes differently"
+    );
     if let Ok(history) = History::from_slice(bytes) {
+        let _ = check::check(&history, &check::CheckOptions::default());
         let text = history.to_json();
         match History::from_json(&text) {
             Ok(again) => assert!(
