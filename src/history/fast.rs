@@ -125,21 +125,26 @@ impl<'b> Reader<'b> {
         (digits > 0 && !leading_zero && !more).then_some(value)
     }
 
-    /// A list of plain strings.
-    fn strings(&mut self) -> Option<Vec<&'b str>> {
+    /// A JSON array, each element read by `element`.
+    fn list<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         self.eat(b'[')?;
-        let mut strings = Vec::new();
+        let mut elements = Vec::new();
         self.space();
         if self.peek()? == b']' {
             self.at += 1;
-            return Some(strings);
+            return Some(elements);
         }
         loop {
-            strings.push(self.string()?);
+            elements.push(element(self)?);
             if !self.more(b']')? {
-                return Some(strings);
+                return Some(elements);
             }
         }
+    }
+
+    /// A list of plain strings.
+    fn strings(&mut self) -> Option<Vec<&'b str>> {
+        self.list(Self::string)
     }
 
     /// One JSON value of any kind, read by serde_json from its exact slice of the input.
@@ -208,7 +213,7 @@ impl<'b> Reader<'b> {
         loop {
             match self.name()? {
                 b"version" => once(&mut version, u32::try_from(self.number()?).ok()?)?,
-                b"operations" => once(&mut operations, self.operations()?)?,
+                b"operations" => once(&mut operations, self.list(Self::operation)?)?,
                 b"config" => once(&mut config, self.serde()?)?,
                 // serde reads `"scenario": null` as no scenario, not as a JSON null.
                 b"scenario" => match self.serde()? {
@@ -233,22 +238,6 @@ impl<'b> Reader<'b> {
             replicas,
             run,
         })
-    }
-
-    fn operations(&mut self) -> Option<Vec<Operation>> {
-        self.eat(b'[')?;
-        let mut operations = Vec::new();
-        self.space();
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(operations);
-        }
-        loop {
-            operations.push(self.operation()?);
-            if !self.more(b']')? {
-                return Some(operations);
-            }
-        }
     }
 
     fn operation(&mut self) -> Option<Operation> {
