@@ -49,11 +49,21 @@ pub(crate) fn check_key(
     reaping: Reaping,
     out: &mut Findings,
 ) -> KeyReads {
+    let mut deletes = Vec::new();
+    if reaping != Reaping::Keep {
+        deletes = (0..key.writes.len())
+            .filter(|&write| index.op(key.writes[write]).kind() == OpKind::Delete)
+            .collect();
+        deletes.sort_by_key(|&write| key.write_timing[write].invoke);
+    }
+    let delete_prefix = delete_prefix(key, &deletes);
     let checker = Reads {
         index,
         key,
         resolution,
         reaping,
+        deletes,
+        delete_prefix,
     };
     let mut violations = 0;
     violations += checker.phantoms_and_dominated(out);
@@ -78,7 +88,16 @@ struct Reads<'a, 'h> {
     key: &'a KeyIndex<'h>,
     resolution: Resolution,
     reaping: Reaping,
+    /// Under reaping, the key's deletes (write ids) in order of invocation; empty otherwise.
+    deletes: Vec<usize>,
+    /// Under reaping, when small enough: row `i` is what `deletes[..i]` cover (each delete and
+    /// its past), so that a read's cover is one row and a few deletes at its boundary.
+    delete_prefix: Option<Rows>,
 }
+
+/// The most words of delete prefixes kept for one key (64 MB); beyond it each cover is computed
+/// delete by delete.
+const DELETE_PREFIX_WORDS: usize = 8 << 20;
 
 impl Reads<'_, '_> {
     fn summary(&self, op: usize) -> OpSummary {
@@ -131,19 +150,40 @@ impl Reads<'_, '_> {
         if self.reaping == Reaping::Keep {
             return None;
         }
-        let get_op = self.key.gets[get];
+        let get_timing = &self.key.get_timing[get];
         let returned = &self.key.returned[get];
-        let mut cover = vec![0; self.words()];
-        for (write, &op) in self.key.writes.iter().enumerate() {
-            if self.index.op(op).kind() != OpKind::Delete || self.index.precedes(get_op, op) {
-                continue;
-            }
+        // Only deletes invoked by the time the read completed can fail to follow it; of those,
+        // only ones invoked exactly then can follow it (as the same client's next operations).
+        let complete = get_timing.complete_ok.unwrap_or(u64::MAX);
+        let invoke = |position: &usize| self.key.write_timing[*position].invoke;
+        let before = self
+            .deletes
+            .partition_point(|write| invoke(write) < complete);
+        let invoked = self
+            .deletes
+            .partition_point(|write| invoke(write) <= complete);
+        let counts = |write: usize| !precedes(get_timing, &self.key.write_timing[write]);
+        let resurrected = |write: usize| {
             let past = self.key.past.row(write);
-            let resurrected = matches!(self.reaping, Reaping::AfterMs(_))
-                && returned.iter().any(|&value| bits::contains(past, value));
-            if !resurrected {
-                bits::union_into(&mut cover, past);
-                bits::insert(&mut cover, write);
+            matches!(self.reaping, Reaping::AfterMs(_))
+                && returned.iter().any(|&value| bits::contains(past, value))
+        };
+        let add = |cover: &mut Vec<u64>, write: usize| {
+            bits::union_into(cover, self.key.past.row(write));
+            bits::insert(cover, write);
+        };
+        let prefix = self.delete_prefix.as_ref().filter(|_| {
+            self.deletes[..before]
+                .iter()
+                .all(|&write| counts(write) && !resurrected(write))
+        });
+        let (mut cover, rest) = match prefix {
+            Some(prefix) => (prefix.row(before).to_vec(), before..invoked),
+            None => (vec![0; self.words()], 0..invoked),
+        };
+        for &write in &self.deletes[rest] {
+            if counts(write) && !resurrected(write) {
+                add(&mut cover, write);
             }
         }
         Some(cover)
@@ -684,6 +724,23 @@ impl Reads<'_, '_> {
         }
         true
     }
+}
+
+/// Row `i`: what the first `i` deletes cover (each and its past); `None` without deletes or
+/// when the rows would pass `DELETE_PREFIX_WORDS`.
+fn delete_prefix(key: &KeyIndex<'_>, deletes: &[usize]) -> Option<Rows> {
+    let words = key.past.words();
+    if deletes.is_empty() || (deletes.len() + 1).saturating_mul(words) > DELETE_PREFIX_WORDS {
+        return None;
+    }
+    let mut prefix = Rows::new(deletes.len() + 1, key.writes.len());
+    let mut covered = vec![0; words];
+    for (position, &write) in deletes.iter().enumerate() {
+        bits::union_into(&mut covered, key.past.row(write));
+        bits::insert(&mut covered, write);
+        prefix.row_mut(position + 1).copy_from_slice(&covered);
+    }
+    Some(prefix)
 }
 
 /// For every target, calls `visit(target, union)` with the union of what `add` contributes for
