@@ -113,6 +113,21 @@ fn a_regression_case_is_checked_on_its_history() {
     let reaped = case("reaping/tombstone-reaped-after-delay.json");
     let (code, stdout, stderr) = quorate(&["check", &reaped]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // The report says where the model came from: the case, unless --model overrides it.
+    let atomic = case("edge-cases/04-strict-quorum-new-then-old.json");
+    let (_, stdout, _) = quorate(&["check", &atomic]);
+    assert!(
+        stdout.starts_with("INVALID against model atomic (recorded in the regression case)"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = quorate(&["check", &atomic, "--json"]);
+    assert!(stdout.contains(r#""model_source": "case""#), "{stdout}");
+    let (code, stdout, _) = quorate(&["check", &atomic, "--model", "eventual"]);
+    assert!(
+        stdout.starts_with("VALID against model eventual (as requested)"),
+        "{stdout}"
+    );
+    assert_eq!(code, 0);
     // A document that opens with another "format" is neither a case nor a history.
     let other = std::env::temp_dir().join(format!("quorate-check-cli-{}.json", std::process::id()));
     std::fs::write(&other, r#"{"format": "something-else", "operations": []}"#).unwrap();

@@ -29,6 +29,8 @@ pub enum ModelSource {
     Requested,
     /// The history's configuration promises it.
     Config,
+    /// The regression case the history came in records it.
+    Case,
     /// Neither: the history has no configuration, so nothing beyond `eventual` is promised.
     Default,
 }
@@ -150,6 +152,7 @@ impl fmt::Display for Report {
         let source = match self.model_source {
             ModelSource::Requested => "as requested",
             ModelSource::Config => "promised by the history's configuration",
+            ModelSource::Case => "recorded in the regression case",
             ModelSource::Default => "the history has no configuration",
         };
         writeln!(f, "{verdict} against model {} ({source})", self.model)?;

@@ -10,7 +10,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use crate::check::{self, CheckOptions, Model, Verdict};
+use crate::check::{self, CheckOptions, Model, ModelSource, Verdict};
 use crate::corpus::Case;
 use crate::history::{import, History};
 
@@ -88,13 +88,16 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
     // history, against its own model unless --model says otherwise.
-    let (history, model) = if opens_with_format(&bytes) {
+    let (history, model, from_case) = if opens_with_format(&bytes) {
         let case = std::str::from_utf8(&bytes)
             .map_err(|error| format!("not UTF-8: {error}"))
             .and_then(Case::from_json);
         match case {
             Ok(Some(case)) => match case.model() {
-                Ok(case_model) => (case.history, model.or(case_model)),
+                Ok(case_model) => {
+                    let from_case = model.is_none() && case_model.is_some();
+                    (case.history, model.or(case_model), from_case)
+                }
                 Err(error) => {
                     eprintln!("{file}: {error}");
                     return Exit::BadInput;
@@ -115,7 +118,7 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     } else {
         // Parsed only: validating below also catalogues the history for the checker.
         match History::parse(&bytes) {
-            Ok(history) => (history, model),
+            Ok(history) => (history, model, false),
             Err(error) => {
                 eprintln!("{file}: {error}");
                 return Exit::BadInput;
@@ -137,13 +140,16 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     if let Some(megabytes) = args.max_memory {
         options.key_budget_bytes = megabytes.saturating_mul(1 << 20);
     }
-    let report = match check::check_catalog(&catalog, &options) {
+    let mut report = match check::check_catalog(&catalog, &options) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("{file}: cannot be checked: {error}");
             return Exit::BadInput;
         }
     };
+    if from_case {
+        report.model_source = ModelSource::Case;
+    }
     // A closed pipe (`quorate check … | head`) is not an error of the check. Buffered: a long
     // report is thousands of lines.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
