@@ -21,7 +21,8 @@
 //! ↓(final values), the final values and tombstones of every replica snapshot of its key together
 //! with everything those overwrite through the contexts their writers read. A blind put overwrites
 //! nothing, so under LWW a later blind put that wins discards it and it counts as lost; with
-//! siblings it stays as a sibling.
+//! siblings it stays as a sibling. Under a configuration that reaps tombstones every delete
+//! counts as held, so that what it overwrote is not counted as lost.
 //!
 //! ```
 //! use quorate::explore::{Campaign, Shard};
@@ -47,7 +48,7 @@ use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, LwwCause, Model, Verdict};
-use crate::config::{Config, Resolution, PRESETS};
+use crate::config::{Config, Reaping, Resolution, PRESETS};
 use crate::corpus::Case;
 use crate::gen::{from_unstructured, GenOptions};
 use crate::history::{Action, History, Key, Outcome, Value};
@@ -324,7 +325,8 @@ pub struct LostPuts {
 /// Counts the `ok` puts of a history and those whose value is not in ↓(final values) of their
 /// key: not held by any replica snapshot (values or tombstones) and not overwritten by anything
 /// held, through the contexts writers read. A history without snapshots loses nothing it can
-/// show (`lost` is 0).
+/// show (`lost` is 0). When the configuration reaps tombstones, every delete counts as held:
+/// its tombstone may be gone, but what it overwrote was deleted, not lost.
 pub fn lost_puts(history: &History) -> LostPuts {
     let mut context_of: HashMap<(&Key, &Value), &[Value]> = HashMap::new();
     for operation in &history.operations {
@@ -337,6 +339,19 @@ pub fn lost_puts(history: &History) -> LostPuts {
     for snapshot in history.replicas.iter().flatten() {
         for value in snapshot.values.iter().chain(&snapshot.tombstones) {
             frontier.push((&snapshot.key, value));
+        }
+    }
+    // A store that reaps tombstones forgets its deletes once done: what a delete overwrote was
+    // removed on purpose, not lost, though no snapshot holds the tombstone any more.
+    let reaps = history
+        .config
+        .as_ref()
+        .is_some_and(|config| config.reaping != Reaping::Keep);
+    if reaps {
+        for operation in &history.operations {
+            if let Action::Delete(write) = &operation.action {
+                frontier.push((&operation.key, &write.value));
+            }
         }
     }
     while let Some(item) = frontier.pop() {
@@ -1153,5 +1168,57 @@ mod tests {
         check_lost(&[("a", &[], false), ("b", &[], true)], Some(&["b"]), (1, 0));
         check_lost(&[("a", &[], true)], None, (1, 0));
         check_lost(&[("a", &[], true)], Some(&[]), (1, 1));
+    }
+
+    #[test]
+    fn a_put_that_a_reaped_delete_overwrote_is_not_lost() {
+        use crate::causality::NodeId;
+        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
+        let write = |id: u64, value: &str, context: &[&str]| {
+            let write = Write {
+                value: Value(value.into()),
+                context: context.iter().map(|v| Value((*v).into())).collect(),
+            };
+            (id, write)
+        };
+        let operation = |(id, write): (u64, Write), delete: bool| Operation {
+            id: OpId(id),
+            client: ClientId(0),
+            key: Key("k".into()),
+            action: if delete {
+                Action::Delete(write)
+            } else {
+                Action::Put(write)
+            },
+            time_ms_invoke: 10 * id,
+            time_ms_complete: Some(10 * id + 5),
+            outcome: Outcome::Ok,
+            meta: None,
+        };
+        let mut history = History::new(vec![
+            operation(write(0, "a", &[]), false),
+            operation(write(1, "gone", &["a"]), true),
+            operation(write(2, "b", &[]), false),
+        ]);
+        // The delete's tombstone was reaped: the replicas hold b alone.
+        history.replicas = Some(vec![ReplicaSnapshot {
+            key: Key("k".into()),
+            node: NodeId(0),
+            values: vec![Value("b".into())],
+            tombstones: Vec::new(),
+            context_vv: None,
+        }]);
+        for (reaping, lost) in [
+            (Reaping::Keep, 1),
+            (Reaping::Immediate, 0),
+            (Reaping::AfterMs(100), 0),
+        ] {
+            history.config = Some(Config {
+                reaping,
+                ..Config::preset("dynamo").unwrap()
+            });
+            let counts = lost_puts(&history);
+            assert_eq!((counts.acknowledged, counts.lost), (2, lost), "{reaping:?}");
+        }
     }
 }
