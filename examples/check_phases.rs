@@ -18,32 +18,14 @@ fn main() {
         std::process::exit(2);
     };
     let started = Instant::now();
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!("{path}: {error}");
-            std::process::exit(2);
-        }
-    };
+    let bytes = or_exit(std::fs::read(&path), &path);
     let read_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let history = match History::parse(&bytes) {
-        Ok(history) => history,
-        Err(error) => {
-            eprintln!("{path}: {error}");
-            std::process::exit(2);
-        }
-    };
+    let history = or_exit(History::parse(&bytes), &path);
     let parse_s = started.elapsed().as_secs_f64();
     drop(bytes);
     let started = Instant::now();
-    let catalog = match history.validated() {
-        Ok(catalog) => catalog,
-        Err(error) => {
-            eprintln!("{path}: {error}");
-            std::process::exit(2);
-        }
-    };
+    let catalog = or_exit(history.validated(), &path);
     let validate_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let verdict = match check_catalog(&catalog, &CheckOptions::default()) {
@@ -54,4 +36,12 @@ fn main() {
     println!(
         "read {read_s:.3} s, parse {parse_s:.3} s, validate {validate_s:.3} s, check {check_s:.3} s; {verdict}"
     );
+}
+
+/// The value, or the error printed after the file's name and exit code 2 (bad input).
+fn or_exit<T, E: std::fmt::Display>(result: Result<T, E>, path: &str) -> T {
+    result.unwrap_or_else(|error| {
+        eprintln!("{path}: {error}");
+        std::process::exit(2)
+    })
 }
