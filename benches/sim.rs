@@ -7,14 +7,16 @@
 use std::time::{Duration, Instant};
 
 use quorate::config::{Config, PRESETS};
-use quorate::sim::{self, GenerateOptions, FAULT_NAMES};
+use quorate::gen::{self, WorkloadOptions};
+use quorate::history::FaultType;
+use quorate::sim;
 
-fn options(ops: usize, clients: usize, keys: usize) -> GenerateOptions {
-    GenerateOptions {
+fn options(ops: usize, clients: usize, keys: usize) -> WorkloadOptions {
+    WorkloadOptions {
         ops,
         clients,
         keys,
-        faults: FAULT_NAMES.iter().map(|name| name.to_string()).collect(),
+        faults: FaultType::ALL.to_vec(),
         faults_per_kind: 2,
     }
 }
@@ -53,7 +55,7 @@ fn main() {
     println!("large scenarios: 10,000 operations, 10 clients, 20 keys, two faults of every kind");
     for &preset in &presets {
         let config = Config::preset(preset).unwrap();
-        let scenario = sim::generate(config, 1, &options(10_000, 10, 20)).unwrap();
+        let scenario = gen::workload(config, 1, &options(10_000, 10, 20)).unwrap();
         // One warm-up run, then the best of three.
         let _ = sim::run(&scenario).unwrap();
         let mut best = Duration::MAX;
@@ -79,7 +81,7 @@ fn main() {
     for &preset in &presets {
         let config = Config::preset(preset).unwrap();
         let scenarios: Vec<_> = (0..500)
-            .map(|seed| sim::generate(config.clone(), seed, &options(30, 3, 2)).unwrap())
+            .map(|seed| gen::workload(config.clone(), seed, &options(30, 3, 2)).unwrap())
             .collect();
         let (elapsed, messages) = time(|| {
             scenarios

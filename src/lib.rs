@@ -9,8 +9,9 @@
 //! commands that replay it and minimize it into `histories/`:
 //!
 //! ```
-//! use quorate::gen::{FaultChoice, GenOptions};
-//! let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Crash]);
+//! use quorate::gen::GenOptions;
+//! use quorate::history::FaultType;
+//! let options = GenOptions::preset("dynamo").faults(&[FaultType::Partition, FaultType::Crash]);
 //! quorate::testing::assert_model(&options, Some(quorate::check::Model::Quorum), 8);
 //! ```
 //!

@@ -314,7 +314,7 @@ fn write_key_timeline(
             "<rect class=\"fault\" x=\"{x_start:.1}\" y=\"{AXIS_HEIGHT_PX}\" width=\"{:.1}\" height=\"{:.1}\"><title>{} {} from {} ms{}{}</title></rect>",
             (x_end - x_start).max(2.0),
             height_px - AXIS_HEIGHT_PX,
-            escape(&fault.kind),
+            escape(fault.kind.record_name()),
             escape(&nodes.join(" ")),
             fault.time_ms_start,
             fault.time_ms_end.map(|end| format!(" to {end} ms")).unwrap_or_default(),

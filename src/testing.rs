@@ -10,10 +10,11 @@
 //! "The reference store under partitions and crashes satisfies `quorum`" is three lines:
 //!
 //! ```
-//! use quorate::gen::{FaultChoice, GenOptions};
+//! use quorate::gen::GenOptions;
+//! use quorate::history::FaultType;
 //! use quorate::testing::assert_model;
 //!
-//! let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Crash]);
+//! let options = GenOptions::preset("dynamo").faults(&[FaultType::Partition, FaultType::Crash]);
 //! assert_model(&options, None, 4);
 //! ```
 //!

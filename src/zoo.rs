@@ -4,7 +4,7 @@
 //! A [`Hunt`] names a configuration (a preset, adjusted where the bug needs a setting no preset
 //! has), a workload and fault kinds, the model to check against and the anomaly kind the bug
 //! should show. [`search`] walks seeds from the hunt's first seed, generating a scenario for each
-//! ([`sim::generate`]), running it with the bug on or off, and checking the history; the first
+//! ([`gen::workload`]), running it with the bug on or off, and checking the history; the first
 //! scenario with a forbidden anomaly is minimized ([`crate::minimize`]: the scenario, then its
 //! history) while an anomaly of the same kind stays forbidden.
 //!
@@ -26,9 +26,11 @@ use std::time::{Duration, Instant};
 
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report};
 use crate::config::{Bug, Config, Reaping};
+use crate::gen::{self, WorkloadOptions};
+use crate::history::FaultType;
 use crate::history::{Action, History};
 use crate::minimize::{minimize_history_ops, minimize_scenario};
-use crate::sim::{self, GenerateOptions, Scenario};
+use crate::sim::{self, Scenario};
 
 /// How many candidates each minimization (scenario, then history) may try.
 pub const MINIMIZE_ATTEMPTS_MAX: usize = 2_000;
@@ -43,7 +45,7 @@ pub struct Hunt {
     pub adjustments: &'static str,
     /// The configuration with the bug off.
     pub config: Config,
-    pub options: GenerateOptions,
+    pub options: WorkloadOptions,
     /// The model to check against (`None`: the one the configuration promises).
     pub model: Option<Model>,
     /// The anomaly kind the bug shows.
@@ -84,17 +86,17 @@ impl Hunt {
     /// The hunt the zoo uses for `bug`.
     pub fn for_bug(bug: Bug) -> Hunt {
         let preset = |name: &str| Config::preset(name).expect("presets are valid");
-        let options = |clients: usize, ops: usize, faults: &[&str]| GenerateOptions {
+        let options = |clients: usize, ops: usize, faults: &[FaultType]| WorkloadOptions {
             ops,
             clients,
             keys: 1,
-            faults: faults.iter().map(|name| name.to_string()).collect(),
+            faults: faults.to_vec(),
             faults_per_kind: 1,
         };
         let hunt = |preset_name: &'static str,
                     adjustments: &'static str,
                     config: Config,
-                    options: GenerateOptions,
+                    options: WorkloadOptions,
                     expected: AnomalyKind| Hunt {
             reaped_deletes_allowed: config.reaping != Reaping::Keep,
             bug,
@@ -125,7 +127,7 @@ impl Hunt {
                 "dynamo",
                 "",
                 preset("dynamo"),
-                options(3, 10, &["partition"]),
+                options(3, 10, &[FaultType::Partition]),
                 AnomalyKind::StaleRead,
             ),
             Bug::QuorumDoubleCount => hunt(
@@ -136,7 +138,7 @@ impl Hunt {
                     w: 3,
                     ..preset("dynamo")
                 },
-                options(2, 8, &["duplicate", "partition"]),
+                options(2, 8, &[FaultType::Duplicate, FaultType::Partition]),
                 AnomalyKind::StaleRead,
             ),
             Bug::HintLostOnRestart => hunt(
@@ -146,9 +148,9 @@ impl Hunt {
                     anti_entropy_period_ms: None,
                     ..preset("sloppy")
                 },
-                GenerateOptions {
+                WorkloadOptions {
                     faults_per_kind: 2,
-                    ..options(1, 6, &["pause", "crash"])
+                    ..options(1, 6, &[FaultType::Pause, FaultType::Crash])
                 },
                 AnomalyKind::Divergence,
             ),
@@ -156,7 +158,7 @@ impl Hunt {
                 "dynamo",
                 "",
                 preset("dynamo"),
-                options(2, 8, &["partition"]),
+                options(2, 8, &[FaultType::Partition]),
                 AnomalyKind::Divergence,
             ),
             Bug::EarlyReap => hunt(
@@ -166,14 +168,14 @@ impl Hunt {
                     reaping: Reaping::AfterMs(100),
                     ..preset("dynamo")
                 },
-                options(2, 8, &["crash"]),
+                options(2, 8, &[FaultType::Crash]),
                 AnomalyKind::LostWrite,
             ),
             Bug::LwwReversed => hunt(
                 "atomic",
                 "",
                 preset("atomic"),
-                options(3, 8, &["loss"]),
+                options(3, 8, &[FaultType::Loss]),
                 AnomalyKind::StaleRead,
             ),
             Bug::SloppyReadsCountFallbacks => hunt(
@@ -183,9 +185,9 @@ impl Hunt {
                     hinted_handoff: true,
                     ..preset("dynamo")
                 },
-                GenerateOptions {
+                WorkloadOptions {
                     faults_per_kind: 2,
-                    ..options(2, 16, &["loss", "pause"])
+                    ..options(2, 16, &[FaultType::Loss, FaultType::Pause])
                 },
                 AnomalyKind::StaleRead,
             ),
@@ -210,8 +212,8 @@ impl Hunt {
 
     /// The scenario of case `case` (0-based).
     pub fn scenario(&self, case: u64, bug_on: bool) -> Scenario {
-        sim::generate(self.config(bug_on), self.first_seed + case, &self.options)
-            .expect("a hunt's options name known faults")
+        gen::workload(self.config(bug_on), self.first_seed + case, &self.options)
+            .expect("a hunt's configuration is valid")
     }
 
     /// The command that runs this hunt's case with this seed alone, bug on, and prints the
@@ -236,7 +238,7 @@ impl Hunt {
             .options
             .faults
             .iter()
-            .flat_map(|name| std::iter::repeat(name.as_str()).take(self.options.faults_per_kind))
+            .flat_map(|kind| std::iter::repeat(kind.cli_name()).take(self.options.faults_per_kind))
             .collect();
         let faults = if faults.is_empty() {
             "none".to_string()
@@ -421,7 +423,12 @@ pub fn table(rows: &[(Hunt, Option<Found>)]) -> String {
         let faults = if hunt.options.faults.is_empty() {
             "none".to_string()
         } else {
-            hunt.options.faults.join(", ")
+            hunt.options
+                .faults
+                .iter()
+                .map(|kind| kind.cli_name())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let line = match found {
             Some(found) => format!(

@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use quorate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report, Verdict};
 use quorate::config::{Config, ReadRepair};
 use quorate::corpus::Case;
+use quorate::gen::{workload, WorkloadOptions};
 use quorate::history::{Action, History, OpKind};
 use quorate::minimize::{minimize_history_ops, minimize_scenario, same_kinds, ATTEMPTS_MAX};
-use quorate::sim::{generate, GenerateOptions, Latency, Scenario};
+use quorate::sim::{Latency, Scenario};
 use quorate::testing::run_history;
 
 const SEEDS_MAX: u64 = 5_000;
@@ -368,19 +369,23 @@ fn shows(case: &EdgeCase, scenario: &Scenario) -> bool {
     }
 }
 
-fn options(case: &EdgeCase) -> GenerateOptions {
-    GenerateOptions {
+fn options(case: &EdgeCase) -> WorkloadOptions {
+    WorkloadOptions {
         ops: case.ops,
         clients: case.clients,
         keys: case.keys,
-        faults: case.faults.iter().map(|name| name.to_string()).collect(),
+        faults: case
+            .faults
+            .iter()
+            .map(|name| name.parse().expect("a fault name"))
+            .collect(),
         faults_per_kind: 1,
     }
 }
 
 /// The scenario `quorate sim` generates for this case and seed, with the case's latency.
 fn scenario(case: &EdgeCase, seed: u64) -> Scenario {
-    let mut scenario = generate((case.config)(), seed, &options(case)).unwrap();
+    let mut scenario = workload((case.config)(), seed, &options(case)).unwrap();
     if let Some(latency) = &case.latency {
         scenario.network.latency = latency.clone();
     }

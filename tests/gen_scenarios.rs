@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use quorate::check::{AnomalyKind, Model};
-use quorate::gen::{scenarios, smaller, FaultChoice, GenOptions};
+use quorate::gen::{scenarios, smaller, GenOptions};
+use quorate::history::FaultType;
 use quorate::sim::Scenario;
 use quorate::testing::{
     check_scenario, check_scenario_against, find_failure, proptest_config, run_history,
@@ -85,13 +86,16 @@ fn options_restrict_presets() {
 
 #[test]
 fn options_restrict_fault_kinds() {
-    let options = GenOptions::preset("weak").faults(&[FaultChoice::Crash]);
+    let options = GenOptions::preset("weak").faults(&[FaultType::Crash]);
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     for _ in 0..32 {
         let scenario = proptest::strategy::ValueTree::current(
             &scenarios(&options).new_tree(&mut runner).unwrap(),
         );
-        assert!(scenario.faults.iter().all(|f| f.kind.name() == "crash"));
+        assert!(scenario
+            .faults
+            .iter()
+            .all(|f| f.kind.fault_type() == FaultType::Crash));
         assert_eq!((scenario.config.r, scenario.config.w), (1, 1));
     }
 }

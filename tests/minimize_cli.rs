@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use quorate::config::Config;
 use quorate::corpus::Case;
-use quorate::sim::{generate, GenerateOptions};
+use quorate::gen::{workload, WorkloadOptions};
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -17,14 +17,14 @@ fn path_str(path: &Path) -> &str {
 
 /// A weak-quorum scenario (seed 14 of the edge-case search) that reads a stale value.
 fn stale_scenario(dir: &Path) -> PathBuf {
-    let options = GenerateOptions {
+    let options = WorkloadOptions {
         ops: 8,
         clients: 2,
         keys: 1,
         faults: Vec::new(),
         faults_per_kind: 1,
     };
-    let scenario = generate(Config::preset("weak").unwrap(), 14, &options).unwrap();
+    let scenario = workload(Config::preset("weak").unwrap(), 14, &options).unwrap();
     let path = dir.join("scenario.json");
     std::fs::write(&path, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
     path

@@ -8,7 +8,8 @@
 
 use quorate::check::Model;
 use quorate::config::{Config, Durability, ReadRepair, Reaping};
-use quorate::gen::{FaultChoice, GenOptions};
+use quorate::gen::GenOptions;
+use quorate::history::FaultType;
 use quorate::store::Dynamo;
 use quorate::testing::{assert_model, assert_store_model};
 
@@ -65,15 +66,14 @@ fn dynamo_without_faults_is_quorum_with_many_clients() {
 
 #[test]
 fn dynamo_with_message_faults_only() {
-    let options = GenOptions::preset("dynamo").faults(&[FaultChoice::Loss, FaultChoice::Duplicate]);
+    let options = GenOptions::preset("dynamo").faults(&[FaultType::Loss, FaultType::Duplicate]);
     assert_model(&options, None, CASES);
 }
 
 #[test]
 fn a_store_of_your_own_is_tested_the_same_way() {
     // What a store author writes: the reference store stands in for theirs.
-    let options =
-        GenOptions::preset("dynamo").faults(&[FaultChoice::Partition, FaultChoice::Pause]);
+    let options = GenOptions::preset("dynamo").faults(&[FaultType::Partition, FaultType::Pause]);
     assert_store_model(&options, Model::Quorum, CASES, |config| {
         Dynamo::new(config.clone()).expect("the generated configuration is valid")
     });
@@ -111,6 +111,6 @@ fn volatile_dynamo_keeps_quorum_except_where_a_crash_loses_data() {
     };
     let options = GenOptions::default()
         .config(config)
-        .faults(&[FaultChoice::Crash, FaultChoice::Partition]);
+        .faults(&[FaultType::Crash, FaultType::Partition]);
     assert_model(&options, None, CASES);
 }

@@ -5,20 +5,22 @@
 
 use quorate::check::{check, CheckOptions, Verdict};
 use quorate::config::{Config, PRESETS};
-use quorate::sim::{self, GenerateOptions, FAULT_NAMES};
+use quorate::gen::{self, WorkloadOptions};
+use quorate::history::FaultType;
+use quorate::sim;
 
 #[test]
 fn every_preset_keeps_its_model_under_faults() {
     for preset in PRESETS {
         for seed in 0..60u64 {
             // A seed-dependent subset of the fault kinds.
-            let faults = FAULT_NAMES
-                .iter()
+            let faults = FaultType::ALL
+                .into_iter()
                 .enumerate()
                 .filter(|(i, _)| (seed >> i) & 1 == 1)
-                .map(|(_, name)| name.to_string())
+                .map(|(_, kind)| kind)
                 .collect();
-            let options = GenerateOptions {
+            let options = WorkloadOptions {
                 ops: 60,
                 clients: 3,
                 keys: 2,
@@ -26,7 +28,7 @@ fn every_preset_keeps_its_model_under_faults() {
                 faults_per_kind: 1,
             };
             let config = Config::preset(preset).unwrap();
-            let scenario = sim::generate(config, seed, &options).unwrap();
+            let scenario = gen::workload(config, seed, &options).unwrap();
             let history = sim::run(&scenario).unwrap().history;
             let report = check(&history, &CheckOptions::default()).unwrap();
             let forbidden: Vec<String> = report
@@ -39,7 +41,7 @@ fn every_preset_keeps_its_model_under_faults() {
                 report.verdict != Verdict::Invalid,
                 "{preset} seed {seed} breaks {}: {forbidden:?}; replay: quorate sim --config {preset} --seed {seed} --ops 60 --keys 2 --faults {}",
                 report.model,
-                options.faults.join(","),
+                options.faults.iter().map(|kind| kind.cli_name()).collect::<Vec<_>>().join(","),
             );
         }
     }

@@ -2,18 +2,20 @@
 //! scenarios of every preset run to completion within their bounds with valid histories.
 
 use quorate::config::{Config, PRESETS};
+use quorate::gen::{self, WorkloadOptions};
 use quorate::history::Action;
-use quorate::sim::{self, GenerateOptions, FAULT_NAMES};
+use quorate::history::FaultType;
+use quorate::sim;
 
-fn options(ops: usize, seed: u64) -> GenerateOptions {
+fn options(ops: usize, seed: u64) -> WorkloadOptions {
     // A seed-dependent subset of the fault kinds, so that every kind runs alone and together.
-    let faults = FAULT_NAMES
-        .iter()
+    let faults = FaultType::ALL
+        .into_iter()
         .enumerate()
         .filter(|(i, _)| (seed >> i) & 1 == 1)
-        .map(|(_, name)| name.to_string())
+        .map(|(_, kind)| kind)
         .collect();
-    GenerateOptions {
+    WorkloadOptions {
         ops,
         clients: 3,
         keys: 2,
@@ -27,7 +29,7 @@ fn a_thousand_seeds_run_twice_give_identical_bytes() {
     for seed in 0..1_000u64 {
         let preset = PRESETS[seed as usize % PRESETS.len()];
         let config = Config::preset(preset).unwrap();
-        let scenario = sim::generate(config, seed, &options(12, seed)).unwrap();
+        let scenario = gen::workload(config, seed, &options(12, seed)).unwrap();
         let first = sim::run(&scenario).unwrap().history;
         let second = sim::run(&scenario).unwrap().history;
         let (first, second) = (first.to_json(), second.to_json());
@@ -43,7 +45,7 @@ fn every_preset_runs_200_random_scenarios_within_bounds() {
     for preset in PRESETS {
         for seed in 0..200u64 {
             let config = Config::preset(preset).unwrap();
-            let scenario = sim::generate(config, seed, &options(30, seed)).unwrap();
+            let scenario = gen::workload(config, seed, &options(30, seed)).unwrap();
             let history = sim::run(&scenario).unwrap().history;
             let replay = format!("{preset} seed {seed}");
             history
@@ -63,7 +65,7 @@ fn every_preset_runs_200_random_scenarios_within_bounds() {
 #[test]
 fn the_scenario_is_stored_and_runs_again_from_the_history() {
     let config = Config::preset("sloppy").unwrap();
-    let scenario = sim::generate(config, 9, &options(20, 255)).unwrap();
+    let scenario = gen::workload(config, 9, &options(20, 255)).unwrap();
     let history = sim::run(&scenario).unwrap().history;
     let stored: sim::Scenario = serde_json::from_value(history.scenario.clone().unwrap()).unwrap();
     assert_eq!(stored, scenario);
@@ -76,7 +78,7 @@ fn the_scenario_is_stored_and_runs_again_from_the_history() {
 #[test]
 fn bad_scenarios_are_errors_not_panics() {
     let config = Config::preset("dynamo").unwrap();
-    let mut scenario = sim::generate(config, 1, &options(5, 0)).unwrap();
+    let mut scenario = gen::workload(config, 1, &options(5, 0)).unwrap();
     scenario.faults.push(sim::Fault {
         time_ms_start: 0,
         time_ms_end: None,
@@ -92,22 +94,26 @@ fn bad_scenarios_are_errors_not_panics() {
         .unwrap_err()
         .to_string()
         .starts_with("configuration: r = 7 is larger than n = 3"));
-    let error = sim::generate(
-        Config::default(),
-        1,
-        &GenerateOptions {
-            faults: vec!["meteor".into()],
-            ..GenerateOptions::default()
+    let error = gen::workload(
+        Config {
+            w: 9,
+            ..Config::default()
         },
+        1,
+        &WorkloadOptions::default(),
     )
-    .unwrap_err();
-    assert!(error.starts_with("unknown fault \"meteor\""), "{error}");
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("configuration: w = 9 is larger than n = 3"),
+        "{error}"
+    );
 }
 
 #[test]
 fn hitting_a_bound_stops_the_run_and_is_reported() {
     let config = Config::preset("dynamo").unwrap();
-    let base = sim::generate(config, 3, &options(30, 3)).unwrap();
+    let base = gen::workload(config, 3, &options(30, 3)).unwrap();
     let check = |change: fn(&mut sim::Bounds), expected: &str| {
         let mut scenario = base.clone();
         change(&mut scenario.bounds);
@@ -130,7 +136,7 @@ fn hitting_a_bound_stops_the_run_and_is_reported() {
 #[test]
 fn extreme_numbers_are_errors_or_bounded_runs_not_panics() {
     let config = Config::preset("dynamo").unwrap();
-    let mut scenario = sim::generate(config, 5, &options(10, 0)).unwrap();
+    let mut scenario = gen::workload(config, 5, &options(10, 0)).unwrap();
     scenario.network.latency = sim::Latency::Uniform {
         latency_ms_min: 0,
         latency_ms_max: u64::MAX,
@@ -210,4 +216,36 @@ fn removing_a_client_leaves_another_clients_independent_history_alone() {
         "40 steps, 13 of them read-modify-writes"
     );
     assert_eq!(with, without);
+}
+
+#[test]
+fn one_reader_takes_the_scenario_from_a_scenario_a_history_or_a_case() {
+    let config = Config::preset("dynamo").unwrap();
+    let scenario = gen::workload(config, 4, &options(10, 4)).unwrap();
+    let history = sim::run(&scenario).unwrap().history;
+    let from_scenario =
+        sim::Scenario::from_document(&serde_json::to_string(&scenario).unwrap()).unwrap();
+    let from_history = sim::Scenario::from_document(&history.to_json()).unwrap();
+    assert_eq!(from_scenario, scenario);
+    assert_eq!(from_history, scenario);
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("histories");
+    let case_text =
+        std::fs::read_to_string(root.join("edge-cases/01-sloppy-quorum-stale-read.json")).unwrap();
+    let case: quorate::corpus::Case = serde_json::from_str(&case_text).unwrap();
+    assert_eq!(
+        sim::Scenario::from_document(&case_text).unwrap(),
+        case.scenario
+    );
+
+    // A history that records no scenario, and bytes that are not JSON, are errors that say so.
+    let example = std::fs::read_to_string(root.join("example.json")).unwrap();
+    let error = sim::Scenario::from_document(&example)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error, "a history without a scenario: nothing to run");
+    let error = sim::Scenario::from_document("{\"seed\": 1,")
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("scenario is not valid JSON"), "{error}");
 }

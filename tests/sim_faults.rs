@@ -84,7 +84,7 @@ fn a_paused_node_handles_its_messages_later_but_a_crashed_one_loses_them() {
         FIVE_MS,
     );
     assert!(!held(&crashed, third));
-    assert_eq!(crashed.faults[0].kind, "crash");
+    assert_eq!(crashed.faults[0].kind, quorate::history::FaultType::Crash);
     assert!(!crashed.faults[0].loses_data, "durable");
 }
 
@@ -109,7 +109,7 @@ fn one_way_partitions_cut_one_direction() {
     let outbound = put_then_wait(config, vec![one_way(Direction::Outbound)], FIVE_MS);
     assert!(held(&outbound, third));
     assert_eq!(outbound.operations[0].outcome, Outcome::Fail);
-    assert_eq!(outbound.faults[0].kind, "partition_one_way");
+    assert_eq!(outbound.faults[0].kind, quorate::history::FaultType::OneWay);
 }
 
 #[test]

@@ -43,20 +43,7 @@ pub(super) struct Args {
 fn load_scenario(path: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let tree: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|error| format!("{}: not JSON: {error}", path.display()))?;
-    let scenario = if tree.get("operations").is_some() || tree.get("history").is_some() {
-        tree.get("scenario").cloned().ok_or_else(|| {
-            format!(
-                "{}: a history without a scenario: nothing to re-run",
-                path.display()
-            )
-        })?
-    } else {
-        tree
-    };
-    Scenario::from_json(&scenario.to_string())
-        .map_err(|error| format!("{}: {error}", path.display()))
+    Scenario::from_document(&text).map_err(|error| format!("{}: {error}", path.display()))
 }
 
 fn parse_kind(name: &str) -> Result<AnomalyKind, String> {

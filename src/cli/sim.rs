@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use crate::config::{parse_bugs, Config};
-use crate::history::{OpKind, Outcome};
-use crate::sim::{self, GenerateOptions, Latency, Scenario};
+use crate::gen::{self, WorkloadOptions};
+use crate::history::{FaultType, OpKind, Outcome};
+use crate::sim::{self, Latency, Scenario};
 
 use super::Exit;
 
@@ -33,8 +34,8 @@ pub(super) struct Args {
     /// (default uniform:1:10).
     #[arg(long)]
     latency: Option<String>,
-    /// Run this scenario (a scenario JSON file, or a history whose "scenario" to replay) instead
-    /// of generating one; --config and --seed, when given, replace the scenario's own.
+    /// Run this scenario (a scenario JSON file, or a history or regression case whose "scenario"
+    /// to replay) instead of generating one; --config and --seed, when given, replace the scenario's own.
     #[arg(long, conflicts_with_all = ["ops", "clients", "keys", "faults"])]
     scenario: Option<PathBuf>,
     /// Deliberate store bugs to switch on (the bug zoo), by name: repeat the flag or separate
@@ -98,15 +99,7 @@ fn build_scenario(args: &Args) -> Result<Scenario, String> {
     if let Some(path) = &args.scenario {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let mut tree: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|error| format!("{}: not JSON: {error}", path.display()))?;
-        if tree.get("operations").is_some() {
-            tree = tree
-                .get("scenario")
-                .cloned()
-                .ok_or_else(|| format!("{}: a history without a scenario", path.display()))?;
-        }
-        let mut scenario = Scenario::from_json(&tree.to_string())
+        let mut scenario = Scenario::from_document(&text)
             .map_err(|error| format!("{}: {error}", path.display()))?;
         if let Some(config) = &args.config {
             scenario.config = load_config(config)?;
@@ -123,21 +116,16 @@ fn build_scenario(args: &Args) -> Result<Scenario, String> {
         return Err("--config and --seed are needed to generate a scenario".into());
     };
     let config = load_config(config)?;
-    let faults = args
-        .faults
-        .split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty() && *name != "none")
-        .map(String::from)
-        .collect();
-    let options = GenerateOptions {
+    let faults =
+        FaultType::parse_list(&args.faults).map_err(|error| format!("--faults: {error}"))?;
+    let options = WorkloadOptions {
         ops: args.ops,
         clients: args.clients,
         keys: args.keys,
         faults,
-        ..GenerateOptions::default()
+        ..WorkloadOptions::default()
     };
-    sim::generate(config, seed, &options)
+    gen::workload(config, seed, &options).map_err(|error| error.to_string())
 }
 
 pub(super) fn run(args: &Args) -> Exit {
@@ -193,7 +181,7 @@ pub(super) fn run(args: &Args) -> Exit {
             .map_or("end".to_string(), |end| format!("{end} ms"));
         say!(
             "    {:<18} {:>6} ms .. {:<9} {}",
-            fault.kind,
+            fault.kind.record_name(),
             fault.time_ms_start,
             end,
             fault.description

@@ -88,7 +88,12 @@ pub(super) fn run(args: &Args) -> Exit {
             if hunt.options.faults.is_empty() {
                 "none".to_string()
             } else {
-                hunt.options.faults.join(", ")
+                hunt.options
+                    .faults
+                    .iter()
+                    .map(|kind| kind.cli_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         );
         let Some(found) = found else {

@@ -1,6 +1,9 @@
-//! Scenario generation for property tests: a proptest [`Strategy`], a quickcheck
-//! [`quickcheck::Arbitrary`] (with `shrink`) and an [`arbitrary::Arbitrary`] for
-//! [`Scenario`] (DESIGN.md §5).
+//! Every generated scenario comes from here: the property tests' shapes (a proptest
+//! [`Strategy`], a quickcheck [`quickcheck::Arbitrary`] with `shrink`, an
+//! [`arbitrary::Arbitrary`], and [`from_unstructured`], which explore, the fuzz targets and the
+//! zoo feed with seeded bytes), and the seeded fixed-size [`workload`] behind `quorate sim --seed`
+//! (DESIGN.md §5). Faults are named by the one vocabulary, [`crate::history::FaultType`], and
+//! built by one function whatever the shape.
 //!
 //! It owns the shape of random workloads: which presets, how many nodes, clients, operations and
 //! keys, which fault kinds and how often. Key spaces are small so that clients contend. Every
@@ -22,61 +25,21 @@
 //! assert_eq!(scenario.config.n, 3);
 //! ```
 
+mod faults;
 mod shrink;
+mod workload;
 
 use std::ops::RangeInclusive;
 
 use proptest::prelude::*;
 
 use crate::config::{Config, PRESETS};
-use crate::sim::{
-    Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind, Network, Scenario,
-};
+use crate::history::FaultType;
+use crate::sim::{Bounds, ClientOp, ClientOpKind, ClientProgram, Fault, Network, Scenario};
 
+use faults::{fault_from_draw, FaultDraw};
 pub use shrink::smaller;
-
-/// A kind of fault a generated scenario may schedule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaultChoice {
-    /// A group of nodes cut off both ways.
-    Partition,
-    /// A group of nodes cut off one way (inbound or outbound).
-    OneWay,
-    /// One client cut off from every node.
-    ClientPartition,
-    Crash,
-    Pause,
-    ClockSkew,
-    Loss,
-    Duplicate,
-}
-
-impl FaultChoice {
-    pub const ALL: [FaultChoice; 8] = [
-        FaultChoice::Partition,
-        FaultChoice::OneWay,
-        FaultChoice::ClientPartition,
-        FaultChoice::Crash,
-        FaultChoice::Pause,
-        FaultChoice::ClockSkew,
-        FaultChoice::Loss,
-        FaultChoice::Duplicate,
-    ];
-
-    /// The name `quorate sim --faults` uses.
-    pub fn name(self) -> &'static str {
-        match self {
-            FaultChoice::Partition => "partition",
-            FaultChoice::OneWay => "one-way",
-            FaultChoice::ClientPartition => "client-partition",
-            FaultChoice::Crash => "crash",
-            FaultChoice::Pause => "pause",
-            FaultChoice::ClockSkew => "skew",
-            FaultChoice::Loss => "loss",
-            FaultChoice::Duplicate => "duplicate",
-        }
-    }
-}
+pub use workload::{workload, WorkloadOptions};
 
 /// What random scenarios look like. The defaults make small, contended, fault-heavy runs that
 /// simulate in about a millisecond: 1–3 clients of 0–6 steps on 2 keys, up to 3 faults of any
@@ -91,7 +54,7 @@ pub struct GenOptions {
     pub ops_per_client: RangeInclusive<usize>,
     /// Keys are `k0`, `k1`, …: few, so that clients contend.
     pub keys: usize,
-    pub fault_kinds: Vec<FaultChoice>,
+    pub fault_kinds: Vec<FaultType>,
     pub faults_max: usize,
     /// The highest message loss or duplication rate, in millionths.
     pub fault_rate_per_million_max: u32,
@@ -110,7 +73,7 @@ impl Default for GenOptions {
             clients: 1..=3,
             ops_per_client: 0..=6,
             keys: 2,
-            fault_kinds: FaultChoice::ALL.to_vec(),
+            fault_kinds: FaultType::ALL.to_vec(),
             faults_max: 3,
             fault_rate_per_million_max: 300_000,
             skew_ms_max: 1_000,
@@ -146,7 +109,7 @@ impl GenOptions {
         }
     }
 
-    pub fn faults(self, fault_kinds: &[FaultChoice]) -> GenOptions {
+    pub fn faults(self, fault_kinds: &[FaultType]) -> GenOptions {
         GenOptions {
             fault_kinds: fault_kinds.to_vec(),
             ..self
@@ -184,22 +147,6 @@ impl GenOptions {
         let steps = *self.ops_per_client.end() as u64;
         (steps * 30).max(100)
     }
-}
-
-/// The raw draws a scenario is built from. Node and client numbers are drawn unbounded and taken
-/// modulo the cluster and client counts when the scenario is assembled, so that shrinking the
-/// cluster or the clients never makes a fault invalid.
-#[derive(Clone, Debug)]
-struct FaultDraw {
-    choice: FaultChoice,
-    time_ms_start: u64,
-    duration_ms: u64,
-    node: u32,
-    group_size: u32,
-    client: u32,
-    inbound: bool,
-    skew_ms: i64,
-    per_million: u32,
 }
 
 fn op_kind_strategy() -> impl Strategy<Value = ClientOpKind> {
@@ -242,7 +189,7 @@ fn fault_strategy(options: &GenOptions) -> BoxedStrategy<FaultDraw> {
     if options.fault_kinds.is_empty() {
         // Never drawn: `scenarios` asks for no faults when there is no kind to draw.
         return Just(FaultDraw {
-            choice: FaultChoice::Partition,
+            choice: FaultType::Partition,
             time_ms_start: 0,
             duration_ms: 10,
             node: 0,
@@ -356,55 +303,6 @@ fn assemble(
     };
     debug_assert_eq!(scenario.validate(), Ok(()), "gen made an invalid scenario");
     scenario
-}
-
-fn fault_from_draw(draw: &FaultDraw, nodes: u32, clients: usize) -> Fault {
-    let node = draw.node % nodes;
-    let group: Vec<u32> = {
-        let size = draw.group_size.min(nodes.div_ceil(2)).max(1);
-        let mut group: Vec<u32> = (0..size).map(|i| (node + i) % nodes).collect();
-        group.sort_unstable();
-        group.dedup();
-        group
-    };
-    let kind = match draw.choice {
-        FaultChoice::Partition => FaultKind::Partition {
-            nodes: group,
-            clients: Vec::new(),
-            direction: Direction::Both,
-        },
-        FaultChoice::OneWay => FaultKind::Partition {
-            nodes: group,
-            clients: Vec::new(),
-            direction: if draw.inbound {
-                Direction::Inbound
-            } else {
-                Direction::Outbound
-            },
-        },
-        FaultChoice::ClientPartition => FaultKind::Partition {
-            nodes: Vec::new(),
-            clients: vec![draw.client % clients as u32],
-            direction: Direction::Both,
-        },
-        FaultChoice::Crash => FaultKind::Crash { node },
-        FaultChoice::Pause => FaultKind::Pause { node },
-        FaultChoice::ClockSkew => FaultKind::ClockSkew {
-            node,
-            skew_ms: draw.skew_ms,
-        },
-        FaultChoice::Loss => FaultKind::Loss {
-            per_million: draw.per_million,
-        },
-        FaultChoice::Duplicate => FaultKind::Duplicate {
-            per_million: draw.per_million,
-        },
-    };
-    Fault {
-        time_ms_start: draw.time_ms_start,
-        time_ms_end: Some(draw.time_ms_start + draw.duration_ms),
-        kind,
-    }
 }
 
 /// The name of the `index`th key.

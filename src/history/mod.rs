@@ -23,6 +23,7 @@
 
 mod catalog;
 mod fast;
+mod fault;
 pub mod import;
 mod validate;
 mod wire;
@@ -36,6 +37,7 @@ use crate::causality::{Dot, NodeId, VersionVector};
 use crate::config::Config;
 
 pub use catalog::{Catalog, KeyCatalog};
+pub use fault::{FaultType, UnknownFault};
 pub use validate::HistoryError;
 
 /// The version of the format this build reads and writes.
@@ -251,8 +253,8 @@ impl Operation {
 /// which anomalies a configuration allows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultRecord {
-    /// A short name: `partition`, `crash`, `pause`, `clock_skew`, `loss`, ...
-    pub kind: String,
+    /// What kind of fault (its record name: `partition`, `crash`, `clock_skew`, ...).
+    pub kind: FaultType,
     pub time_ms_start: u64,
     /// When it was healed; absent if it lasted to the end of the workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -760,7 +760,7 @@ impl<'a, S: Store> World<'a, S> {
         }
         self.fault_active[index] = Some(self.fault_records.len());
         self.fault_records.push(FaultRecord {
-            kind: fault.kind.name().to_string(),
+            kind: fault.kind.fault_type(),
             time_ms_start: self.now_ms,
             time_ms_end: None,
             nodes,

@@ -15,9 +15,10 @@
 //!
 //! ```
 //! use quorate::config::Config;
-//! use quorate::sim::{self, GenerateOptions};
+//! use quorate::gen::{self, WorkloadOptions};
+//! use quorate::sim;
 //!
-//! let scenario = sim::generate(Config::preset("dynamo").unwrap(), 1, &GenerateOptions::default()).unwrap();
+//! let scenario = gen::workload(Config::preset("dynamo").unwrap(), 1, &WorkloadOptions::default()).unwrap();
 //! let output = sim::run(&scenario).unwrap();
 //! output.history.validate().unwrap();
 //! assert_eq!(output.history.to_json(), sim::run(&scenario).unwrap().history.to_json());
@@ -31,9 +32,8 @@ use crate::history::History;
 use crate::store::{Dynamo, Store};
 
 pub use scenario::{
-    generate, Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind,
-    GenerateOptions, Latency, Network, Scenario, ScenarioError, CLIENTS_MAX, FAULT_NAMES,
-    NODES_MAX,
+    Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind, Latency, Network,
+    Scenario, ScenarioError, CLIENTS_MAX, NODES_MAX,
 };
 
 /// Counters of a run, for the command line's summary and the benchmarks.

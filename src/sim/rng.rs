@@ -38,25 +38,6 @@ pub(crate) fn unit(random: u64) -> f64 {
     ((random >> 11) + 1) as f64 / (1u64 << 53) as f64
 }
 
-/// A SplitMix64 sequence, for generating scenarios (not for the run itself).
-#[derive(Clone, Debug)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
-    }
-
-    pub(crate) fn below(&mut self, bound: u64) -> u64 {
-        below(self.next_u64(), bound)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

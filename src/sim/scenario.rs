@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-
-use super::rng::Rng;
+use crate::history::FaultType;
 
 /// A configuration, client programs, a fault schedule, network settings, bounds and a seed: the
 /// whole input of a run. The same scenario always gives the same history, byte for byte.
@@ -154,18 +153,20 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub fn name(&self) -> &'static str {
+    /// The kind in the fault vocabulary that a history records for this fault: a partition by its
+    /// direction (a client partition is recorded as a `partition` whose group is a client).
+    pub fn fault_type(&self) -> FaultType {
         match self {
             FaultKind::Partition {
                 direction: Direction::Both,
                 ..
-            } => "partition",
-            FaultKind::Partition { .. } => "partition_one_way",
-            FaultKind::Crash { .. } => "crash",
-            FaultKind::Pause { .. } => "pause",
-            FaultKind::ClockSkew { .. } => "clock_skew",
-            FaultKind::Loss { .. } => "loss",
-            FaultKind::Duplicate { .. } => "duplicate",
+            } => FaultType::Partition,
+            FaultKind::Partition { .. } => FaultType::OneWay,
+            FaultKind::Crash { .. } => FaultType::Crash,
+            FaultKind::Pause { .. } => FaultType::Pause,
+            FaultKind::ClockSkew { .. } => FaultType::ClockSkew,
+            FaultKind::Loss { .. } => FaultType::Loss,
+            FaultKind::Duplicate { .. } => FaultType::Duplicate,
         }
     }
 }
@@ -225,6 +226,8 @@ pub enum ScenarioError {
     TimeBound { time_ms_max: u64 },
     #[error("scenario is not valid JSON: {0}")]
     Json(String),
+    #[error("a {document} without a scenario: nothing to run")]
+    NoScenario { document: &'static str },
 }
 
 /// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
@@ -252,6 +255,34 @@ impl Scenario {
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The scenario a document holds, whichever of the three it is: a scenario file; a history
+    /// (its `scenario` field, as `quorate sim --out` writes it); or a regression case (its
+    /// `scenario` field, as `quorate minimize`, explore's witnesses and the zoo write them). This
+    /// is the one reader every command that re-runs a file uses.
+    pub fn from_document(text: &str) -> Result<Scenario, ScenarioError> {
+        let mut tree: serde_json::Value =
+            serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
+        let document = if tree.get("format").is_some() || tree.get("history").is_some() {
+            Some("regression case")
+        } else if tree.get("operations").is_some() {
+            Some("history")
+        } else {
+            None
+        };
+        if let Some(document) = document {
+            tree = match tree.get_mut("scenario").map(serde_json::Value::take) {
+                None | Some(serde_json::Value::Null) => {
+                    return Err(ScenarioError::NoScenario { document })
+                }
+                Some(scenario) => scenario,
+            };
+        }
+        let scenario: Scenario =
+            serde_json::from_value(tree).map_err(|error| ScenarioError::Json(error.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -362,148 +393,4 @@ impl Scenario {
     pub fn op_count(&self) -> usize {
         self.clients.iter().map(|client| client.ops.len()).sum()
     }
-}
-
-/// The kinds of fault [`generate`] can schedule, by the names the command line uses.
-pub const FAULT_NAMES: [&str; 8] = [
-    "partition",
-    "one-way",
-    "client-partition",
-    "crash",
-    "pause",
-    "skew",
-    "loss",
-    "duplicate",
-];
-
-/// What [`generate`] makes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GenerateOptions {
-    pub ops: usize,
-    pub clients: usize,
-    pub keys: usize,
-    /// Fault kinds (from [`FAULT_NAMES`]) to schedule, a few of each.
-    pub faults: Vec<String>,
-    pub faults_per_kind: usize,
-}
-
-impl Default for GenerateOptions {
-    fn default() -> GenerateOptions {
-        GenerateOptions {
-            ops: 100,
-            clients: 3,
-            keys: 3,
-            faults: vec!["partition".into(), "crash".into()],
-            faults_per_kind: 1,
-        }
-    }
-}
-
-/// A random scenario for a configuration: `ops` steps spread over `clients` clients and `keys`
-/// keys (a mix of reads, read-modify-writes, blind writes and deletes), and faults of the given
-/// kinds spread over the expected length of the workload. Unknown fault names are an error.
-pub fn generate(config: Config, seed: u64, options: &GenerateOptions) -> Result<Scenario, String> {
-    for name in &options.faults {
-        if !FAULT_NAMES.contains(&name.as_str()) {
-            return Err(format!(
-                "unknown fault {name:?}; the faults are {}",
-                FAULT_NAMES.join(", ")
-            ));
-        }
-    }
-    let clients_count = options.clients.clamp(1, CLIENTS_MAX);
-    let keys = options.keys.max(1);
-    let mut rng = Rng::new(seed ^ 0x5ce7_a210);
-    let think_ms = 5;
-    let mut clients: Vec<ClientProgram> = (0..clients_count)
-        .map(|client| ClientProgram {
-            time_ms_start: client as u64,
-            think_ms,
-            ops: Vec::new(),
-        })
-        .collect();
-    for index in 0..options.ops {
-        let client = index % clients_count;
-        let key = format!("k{}", rng.below(keys as u64));
-        let kind = match rng.below(100) {
-            0..=34 => ClientOpKind::Get,
-            35..=74 => ClientOpKind::ReadModifyWrite,
-            75..=94 => ClientOpKind::Put,
-            _ => ClientOpKind::Delete,
-        };
-        clients[client].ops.push(ClientOp {
-            key,
-            kind,
-            delay_ms: 0,
-            coordinator: None,
-        });
-    }
-    // A step takes about two round trips; spread faults over the workload's expected span.
-    let steps_per_client = options.ops.div_ceil(clients_count) as u64;
-    let span_ms = (steps_per_client * (think_ms + 25)).max(100);
-    let nodes = config.nodes;
-    let mut faults = Vec::new();
-    for name in &options.faults {
-        for _ in 0..options.faults_per_kind {
-            let time_ms_start = rng.below(span_ms);
-            let time_ms_end = Some(time_ms_start + 10 + rng.below(span_ms / 2 + 1));
-            let node = rng.below(u64::from(nodes)) as u32;
-            let group = |rng: &mut Rng| {
-                let size = 1 + rng.below(u64::from(nodes.div_ceil(2))) as u32;
-                let first = rng.below(u64::from(nodes)) as u32;
-                let mut group: Vec<u32> = (0..size).map(|i| (first + i) % nodes).collect();
-                group.sort_unstable();
-                group
-            };
-            let kind = match name.as_str() {
-                "partition" => FaultKind::Partition {
-                    nodes: group(&mut rng),
-                    clients: Vec::new(),
-                    direction: Direction::Both,
-                },
-                "one-way" => FaultKind::Partition {
-                    nodes: group(&mut rng),
-                    clients: Vec::new(),
-                    direction: if rng.below(2) == 0 {
-                        Direction::Inbound
-                    } else {
-                        Direction::Outbound
-                    },
-                },
-                "client-partition" => FaultKind::Partition {
-                    nodes: Vec::new(),
-                    clients: vec![rng.below(clients_count as u64) as u32],
-                    direction: Direction::Both,
-                },
-                "crash" => FaultKind::Crash { node },
-                "pause" => FaultKind::Pause { node },
-                "skew" => FaultKind::ClockSkew {
-                    node,
-                    skew_ms: rng.below(2_001) as i64 - 1_000,
-                },
-                "loss" => FaultKind::Loss {
-                    per_million: 50_000 + rng.below(150_000) as u32,
-                },
-                _ => FaultKind::Duplicate {
-                    per_million: 50_000 + rng.below(150_000) as u32,
-                },
-            };
-            faults.push(Fault {
-                time_ms_start,
-                time_ms_end,
-                kind,
-            });
-        }
-    }
-    faults.sort_by_key(|fault| fault.time_ms_start);
-    let scenario = Scenario {
-        seed,
-        config,
-        network: Network::default(),
-        clients,
-        faults,
-        bounds: Bounds::default(),
-    };
-    scenario.validate().map_err(|error| error.to_string())?;
-    Ok(scenario)
 }
