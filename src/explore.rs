@@ -16,13 +16,11 @@
 //! decides how many cases start; a summary says when it stopped early. It writes no files and
 //! prints nothing: the command line does that.
 //!
-//! **Acknowledged writes lost** is computed from each history itself, not from the checker's
-//! findings (whose lists are capped): an `ok` put is lost when its value is not in
-//! ↓(final values), the final values and tombstones of every replica snapshot of its key together
-//! with everything those overwrite through the contexts their writers read. A blind put overwrites
-//! nothing, so under LWW a later blind put that wins discards it and it counts as lost; with
-//! siblings it stays as a sibling. Under a configuration that reaps tombstones every delete
-//! counts as held, so that what it overwrote is not counted as lost.
+//! **Acknowledged writes lost** are the checker's count ([`crate::check::PutCounts`], the one
+//! lost-write rule, which C3 uses too), not a count of its findings (whose lists are capped): an
+//! `ok` put is lost when the replicas neither hold its value nor anything that overwrote it
+//! through the contexts writers read. A blind put overwrites nothing, so under LWW a later blind
+//! put that wins discards it and it counts as lost; with siblings it stays as a sibling.
 //!
 //! ```
 //! use quorate::explore::{Campaign, Shard};
@@ -36,7 +34,7 @@
 //! assert_eq!(campaign.scenario(case), campaign.scenario(case));
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -48,10 +46,9 @@ use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, LwwCause, Model, Verdict};
-use crate::config::{Config, Reaping, Resolution, PRESETS};
+use crate::config::{Config, Resolution, PRESETS};
 use crate::corpus::Case;
 use crate::gen::{from_unstructured, GenOptions};
-use crate::history::{Action, History, Key, Outcome, Value};
 use crate::minimize::{minimize, Target};
 use crate::render::{render_html, Highlight};
 use crate::sim::Scenario;
@@ -291,15 +288,14 @@ pub fn run_case(campaign: &Campaign, id: CaseId) -> CaseOutcome {
             lww_lost_by_cause[lww_cause_position(*cause)] += 1;
         }
     }
-    let lost = lost_puts(&history);
     CaseOutcome {
         lww_lost_by_cause,
         operations: history.operations.len(),
         kinds: kinds.into_iter().collect(),
         verdict: report.verdict,
         strongest_model: report.strongest_model,
-        puts_acknowledged: lost.acknowledged,
-        puts_lost: lost.lost,
+        puts_acknowledged: report.puts.acknowledged,
+        puts_lost: report.puts.lost,
         ..outcome
     }
 }
@@ -313,65 +309,6 @@ fn lww_cause_position(cause: LwwCause) -> usize {
         LwwCause::ClockSkew => 1,
         LwwCause::Tie => 2,
     }
-}
-
-/// Acknowledged puts, and how many of them the converged replicas no longer hold.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LostPuts {
-    pub acknowledged: u64,
-    pub lost: u64,
-}
-
-/// Counts the `ok` puts of a history and those whose value is not in ↓(final values) of their
-/// key: not held by any replica snapshot (values or tombstones) and not overwritten by anything
-/// held, through the contexts writers read. A history without snapshots loses nothing it can
-/// show (`lost` is 0). When the configuration reaps tombstones, every delete counts as held:
-/// its tombstone may be gone, but what it overwrote was deleted, not lost.
-pub fn lost_puts(history: &History) -> LostPuts {
-    let mut context_of: HashMap<(&Key, &Value), &[Value]> = HashMap::new();
-    for operation in &history.operations {
-        if let Some(write) = operation.action.write() {
-            context_of.insert((&operation.key, &write.value), &write.context);
-        }
-    }
-    let mut kept: BTreeSet<(&Key, &Value)> = BTreeSet::new();
-    let mut frontier: Vec<(&Key, &Value)> = Vec::new();
-    for snapshot in history.replicas.iter().flatten() {
-        for value in snapshot.values.iter().chain(&snapshot.tombstones) {
-            frontier.push((&snapshot.key, value));
-        }
-    }
-    // A store that reaps tombstones forgets its deletes once done: what a delete overwrote was
-    // removed on purpose, not lost, though no snapshot holds the tombstone any more.
-    let reaps = history
-        .config
-        .as_ref()
-        .is_some_and(|config| config.reaping != Reaping::Keep);
-    if reaps {
-        for operation in &history.operations {
-            if let Action::Delete(write) = &operation.action {
-                frontier.push((&operation.key, &write.value));
-            }
-        }
-    }
-    while let Some(item) = frontier.pop() {
-        if !kept.insert(item) {
-            continue;
-        }
-        if let Some(context) = context_of.get(&item) {
-            frontier.extend(context.iter().map(|value| (item.0, value)));
-        }
-    }
-    let mut counts = LostPuts::default();
-    for operation in &history.operations {
-        if let (Action::Put(write), Outcome::Ok) = (&operation.action, operation.outcome) {
-            counts.acknowledged += 1;
-            if history.replicas.is_some() && !kept.contains(&(&operation.key, &write.value)) {
-                counts.lost += 1;
-            }
-        }
-    }
-    counts
 }
 
 /// The smallest case (fewest operations, then lowest index) that showed a kind.
@@ -1097,128 +1034,5 @@ mod tests {
         assert_eq!(w(Some("quorum"), Some("atomic")).as_deref(), Some("quorum"));
         assert_eq!(w(Some("quorum"), Some("none")).as_deref(), Some("none"));
         assert_eq!(w(Some("eventual"), None).as_deref(), Some("eventual"));
-    }
-
-    /// `check(writes, replicas, expected lost)`: writes are (value, context, acknowledged) on one
-    /// key; replicas are the values the snapshots hold.
-    fn check_lost(
-        writes: &[(&str, &[&str], bool)],
-        replicas: Option<&[&str]>,
-        expected: (u64, u64),
-    ) {
-        use crate::causality::NodeId;
-        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
-        let operations = writes
-            .iter()
-            .enumerate()
-            .map(|(position, (value, context, ok))| Operation {
-                id: OpId(position as u64),
-                client: ClientId(position as u32),
-                key: Key("k".into()),
-                action: Action::Put(Write {
-                    value: Value((*value).into()),
-                    context: context.iter().map(|v| Value((*v).into())).collect(),
-                }),
-                time_ms_invoke: 10 * position as u64,
-                time_ms_complete: Some(10 * position as u64 + 5),
-                outcome: if *ok { Outcome::Ok } else { Outcome::Fail },
-                meta: None,
-            })
-            .collect();
-        let mut history = History::new(operations);
-        history.replicas = replicas.map(|values| {
-            vec![ReplicaSnapshot {
-                key: Key("k".into()),
-                node: NodeId(0),
-                values: values.iter().map(|v| Value((*v).into())).collect(),
-                tombstones: Vec::new(),
-                context_vv: None,
-            }]
-        });
-        let counts = lost_puts(&history);
-        assert_eq!(
-            (counts.acknowledged, counts.lost),
-            expected,
-            "{writes:?} {replicas:?}"
-        );
-    }
-
-    #[test]
-    fn lost_puts_are_those_outside_the_final_view() {
-        // Siblings keep both blind writes: nothing lost.
-        check_lost(
-            &[("a", &[], true), ("b", &[], true)],
-            Some(&["a", "b"]),
-            (2, 0),
-        );
-        // LWW kept b: a blind a is lost, but an a that b overwrote (b read it) is not.
-        check_lost(&[("a", &[], true), ("b", &[], true)], Some(&["b"]), (2, 1));
-        check_lost(
-            &[("a", &[], true), ("b", &["a"], true)],
-            Some(&["b"]),
-            (2, 0),
-        );
-        // Through a chain of contexts, and through a failed write that took effect.
-        check_lost(
-            &[("a", &[], true), ("b", &["a"], false), ("c", &["b"], true)],
-            Some(&["c"]),
-            (2, 0),
-        );
-        // Failed writes are not acknowledged; without snapshots nothing can be shown lost.
-        check_lost(&[("a", &[], false), ("b", &[], true)], Some(&["b"]), (1, 0));
-        check_lost(&[("a", &[], true)], None, (1, 0));
-        check_lost(&[("a", &[], true)], Some(&[]), (1, 1));
-    }
-
-    #[test]
-    fn a_put_that_a_reaped_delete_overwrote_is_not_lost() {
-        use crate::causality::NodeId;
-        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
-        let write = |id: u64, value: &str, context: &[&str]| {
-            let write = Write {
-                value: Value(value.into()),
-                context: context.iter().map(|v| Value((*v).into())).collect(),
-            };
-            (id, write)
-        };
-        let operation = |(id, write): (u64, Write), delete: bool| Operation {
-            id: OpId(id),
-            client: ClientId(0),
-            key: Key("k".into()),
-            action: if delete {
-                Action::Delete(write)
-            } else {
-                Action::Put(write)
-            },
-            time_ms_invoke: 10 * id,
-            time_ms_complete: Some(10 * id + 5),
-            outcome: Outcome::Ok,
-            meta: None,
-        };
-        let mut history = History::new(vec![
-            operation(write(0, "a", &[]), false),
-            operation(write(1, "gone", &["a"]), true),
-            operation(write(2, "b", &[]), false),
-        ]);
-        // The delete's tombstone was reaped: the replicas hold b alone.
-        history.replicas = Some(vec![ReplicaSnapshot {
-            key: Key("k".into()),
-            node: NodeId(0),
-            values: vec![Value("b".into())],
-            tombstones: Vec::new(),
-            context_vv: None,
-        }]);
-        for (reaping, lost) in [
-            (Reaping::Keep, 1),
-            (Reaping::Immediate, 0),
-            (Reaping::AfterMs(100), 0),
-        ] {
-            history.config = Some(Config {
-                reaping,
-                ..Config::preset("dynamo").unwrap()
-            });
-            let counts = lost_puts(&history);
-            assert_eq!((counts.acknowledged, counts.lost), (2, lost), "{reaping:?}");
-        }
     }
 }

@@ -182,6 +182,10 @@ fn json_report() {
             "w": 1,
             "sloppy": false
           },
+          "puts": {
+            "acknowledged": 1,
+            "lost": 0
+          },
           "anomalies": [
             {
               "forbidden": true,

@@ -119,21 +119,20 @@ pub(crate) fn check_replicas(
     }
 }
 
-/// C3: every acknowledged write is in the causal past of what the replicas hold (their union,
-/// so that a divergent key reports its divergence rather than a lost write too). A key with no
-/// snapshot holds nothing.
+/// The writes of a key that the replicas keep: held by some snapshot (values or tombstones), or in
+/// the causal past of something held. This is the one lost-write rule: C3 and the report's put
+/// counts ([`PutCounts`], which explore folds) both read it.
 ///
 /// A store that reaps tombstones may have forgotten any delete, with what it overwrote: those
 /// count as kept. When reaping waits until every primary holds the tombstone, a delete that
 /// overwrote a value a replica still holds does not count (that value was resurrected, and the
 /// delete is lost); immediate reaping allows resurrection by design.
-pub(crate) fn check_lost_writes(
+pub(crate) fn kept_writes(
     history: &History,
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
     reaping: Reaping,
-    out: &mut Findings,
-) {
+) -> Vec<u64> {
     let held = || {
         snapshots
             .iter()
@@ -155,13 +154,220 @@ pub(crate) fn check_lost_writes(
             }
         }
     }
+    kept
+}
+
+/// C3: every acknowledged write is among the [`kept_writes`] (the union over replicas, so that a
+/// divergent key reports its divergence rather than a lost write too). A key with no snapshot
+/// holds nothing.
+pub(crate) fn check_lost_writes(
+    history: &History,
+    key: &KeyIndex<'_>,
+    kept: &[u64],
+    out: &mut Findings,
+) {
     for (write, &op) in key.writes.iter().enumerate() {
         let operation = &history.operations[op];
-        if operation.is_ok() && !bits::contains(&kept, write) {
+        if operation.is_ok() && !bits::contains(kept, write) {
             out.push(Anomaly::LostWrite {
                 key: key.key.clone(),
                 put: OpSummary::of(operation),
             });
+        }
+    }
+}
+
+/// Acknowledged puts (not deletes) and how many of them the replicas no longer keep, by the rule
+/// of [`kept_writes`]. Counted for every resolution: under LWW a put that a concurrent or later
+/// blind put replaced is lost by design, and explore reports how many.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PutCounts {
+    pub acknowledged: u64,
+    /// 0 when the history has no replica snapshots: nothing shows a loss.
+    pub lost: u64,
+}
+
+impl PutCounts {
+    /// The lost acknowledged puts of one key, given its kept writes.
+    pub(crate) fn lost_of_key(history: &History, key: &KeyIndex<'_>, kept: &[u64]) -> u64 {
+        key.writes
+            .iter()
+            .enumerate()
+            .filter(|&(write, &op)| {
+                let operation = &history.operations[op];
+                operation.kind() == OpKind::Put && operation.is_ok() && !bits::contains(kept, write)
+            })
+            .count() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{check, CheckOptions};
+    use crate::config::{Config, Reaping};
+    use crate::history::{Action, History, Key, Outcome, Value};
+
+    /// `check(writes, replicas, expected lost)`: writes are (value, context, acknowledged) on one
+    /// key; replicas are the values the snapshots hold.
+    fn check_lost(
+        writes: &[(&str, &[&str], bool)],
+        replicas: Option<&[&str]>,
+        expected: (u64, u64),
+    ) {
+        use crate::causality::NodeId;
+        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
+        // Each write is its own client's, after a get that read its context (the checker
+        // requires a context to have been read).
+        let mut operations = Vec::new();
+        for (position, (value, context, ok)) in writes.iter().enumerate() {
+            let at = 100 * position as u64;
+            let values: Vec<Value> = context.iter().map(|v| Value((*v).into())).collect();
+            if !values.is_empty() {
+                operations.push(Operation {
+                    id: OpId(operations.len() as u64),
+                    client: ClientId(position as u32),
+                    key: Key("k".into()),
+                    action: Action::Get {
+                        values: values
+                            .iter()
+                            .map(|value| crate::history::ReadValue {
+                                value: value.clone(),
+                                tombstone: false,
+                            })
+                            .collect(),
+                        context: None,
+                    },
+                    time_ms_invoke: at,
+                    time_ms_complete: Some(at + 2),
+                    outcome: Outcome::Ok,
+                    meta: None,
+                });
+            }
+            operations.push(Operation {
+                id: OpId(operations.len() as u64),
+                client: ClientId(position as u32),
+                key: Key("k".into()),
+                action: Action::Put(Write {
+                    value: Value((*value).into()),
+                    context: values,
+                }),
+                time_ms_invoke: at + 5,
+                time_ms_complete: Some(at + 9),
+                outcome: if *ok { Outcome::Ok } else { Outcome::Fail },
+                meta: None,
+            });
+        }
+        let mut history = History::new(operations);
+        history.replicas = replicas.map(|values| {
+            vec![ReplicaSnapshot {
+                key: Key("k".into()),
+                node: NodeId(0),
+                values: values.iter().map(|v| Value((*v).into())).collect(),
+                tombstones: Vec::new(),
+                context_vv: None,
+            }]
+        });
+        let counts = check(&history, &CheckOptions::default()).unwrap().puts;
+        assert_eq!(
+            (counts.acknowledged, counts.lost),
+            expected,
+            "{writes:?} {replicas:?}"
+        );
+    }
+
+    #[test]
+    fn lost_puts_are_those_outside_the_final_view() {
+        // Siblings keep both blind writes: nothing lost.
+        check_lost(
+            &[("a", &[], true), ("b", &[], true)],
+            Some(&["a", "b"]),
+            (2, 0),
+        );
+        // LWW kept b: a blind a is lost, but an a that b overwrote (b read it) is not.
+        check_lost(&[("a", &[], true), ("b", &[], true)], Some(&["b"]), (2, 1));
+        check_lost(
+            &[("a", &[], true), ("b", &["a"], true)],
+            Some(&["b"]),
+            (2, 0),
+        );
+        // Through a chain of contexts, and through a failed write that took effect.
+        check_lost(
+            &[("a", &[], true), ("b", &["a"], false), ("c", &["b"], true)],
+            Some(&["c"]),
+            (2, 0),
+        );
+        // Failed writes are not acknowledged; without snapshots nothing can be shown lost.
+        check_lost(&[("a", &[], false), ("b", &[], true)], Some(&["b"]), (1, 0));
+        check_lost(&[("a", &[], true)], None, (1, 0));
+        check_lost(&[("a", &[], true)], Some(&[]), (1, 1));
+    }
+
+    #[test]
+    fn a_put_that_a_reaped_delete_overwrote_is_not_lost() {
+        use crate::causality::NodeId;
+        use crate::history::{ClientId, OpId, Operation, ReplicaSnapshot, Write};
+        let write = |id: u64, value: &str, context: &[&str]| {
+            let write = Write {
+                value: Value(value.into()),
+                context: context.iter().map(|v| Value((*v).into())).collect(),
+            };
+            (id, write)
+        };
+        let operation = |(id, write): (u64, Write), delete: bool| Operation {
+            id: OpId(id),
+            client: ClientId(0),
+            key: Key("k".into()),
+            action: if delete {
+                Action::Delete(write)
+            } else {
+                Action::Put(write)
+            },
+            time_ms_invoke: 10 * id,
+            time_ms_complete: Some(10 * id + 5),
+            outcome: Outcome::Ok,
+            meta: None,
+        };
+        let read_a = Operation {
+            id: OpId(3),
+            client: ClientId(0),
+            key: Key("k".into()),
+            action: Action::Get {
+                values: vec![crate::history::ReadValue {
+                    value: Value("a".into()),
+                    tombstone: false,
+                }],
+                context: None,
+            },
+            time_ms_invoke: 6,
+            time_ms_complete: Some(8),
+            outcome: Outcome::Ok,
+            meta: None,
+        };
+        let mut history = History::new(vec![
+            operation(write(0, "a", &[]), false),
+            read_a,
+            operation(write(1, "gone", &["a"]), true),
+            operation(write(2, "b", &[]), false),
+        ]);
+        // The delete's tombstone was reaped: the replicas hold b alone.
+        history.replicas = Some(vec![ReplicaSnapshot {
+            key: Key("k".into()),
+            node: NodeId(0),
+            values: vec![Value("b".into())],
+            tombstones: Vec::new(),
+            context_vv: None,
+        }]);
+        for (reaping, lost) in [
+            (Reaping::Keep, 1),
+            (Reaping::Immediate, 0),
+            (Reaping::AfterMs(100), 0),
+        ] {
+            history.config = Some(Config {
+                reaping,
+                ..Config::preset("dynamo").unwrap()
+            });
+            let counts = check(&history, &CheckOptions::default()).unwrap().puts;
+            assert_eq!((counts.acknowledged, counts.lost), (2, lost), "{reaping:?}");
         }
     }
 }

@@ -78,6 +78,7 @@ use crate::config::{Reaping, Resolution};
 use crate::history::{Catalog, ClientId, History, Key, KeyCatalog, OpId, OpKind, Value};
 
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
+pub use convergence::PutCounts;
 pub use model::{Circumstances, Model};
 pub use report::{
     explain, Finding, Linearizability, ModelSource, Omitted, PropertyStatus, Quorum, Report,
@@ -154,6 +155,8 @@ struct Evidence {
     undecided_registers: Vec<String>,
     white_box: bool,
     timestamps: bool,
+    /// Acknowledged puts the replicas no longer keep, over the checked keys.
+    puts_lost: u64,
 }
 
 /// Judges a history: every property, every anomaly, and the verdict against the model.
@@ -230,14 +233,14 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 circumstances.resolution,
                 &mut evidence.findings,
             );
-            if circumstances.resolution == Resolution::Siblings {
-                convergence::check_lost_writes(
-                    history,
-                    &key_index,
-                    key_snapshots,
-                    circumstances.reaping,
-                    &mut evidence.findings,
-                );
+        }
+        if history.replicas.is_some() {
+            let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
+            let kept =
+                convergence::kept_writes(history, &key_index, key_snapshots, circumstances.reaping);
+            evidence.puts_lost += PutCounts::lost_of_key(history, &key_index, &kept);
+            if convergence.evaluable() && circumstances.resolution == Resolution::Siblings {
+                convergence::check_lost_writes(history, &key_index, &kept, &mut evidence.findings);
             }
         }
     }
@@ -415,6 +418,14 @@ fn assemble(
             w: config.w,
             sloppy: config.sloppy_quorum,
         }),
+        puts: PutCounts {
+            acknowledged: history
+                .operations
+                .iter()
+                .filter(|operation| operation.kind() == OpKind::Put && operation.is_ok())
+                .count() as u64,
+            lost: evidence.puts_lost,
+        },
         anomalies,
         omitted,
         properties,

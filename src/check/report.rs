@@ -101,6 +101,8 @@ pub struct Report {
     pub keys: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum: Option<Quorum>,
+    /// Acknowledged puts, and how many of them the converged replicas no longer keep (C3's rule).
+    pub puts: super::PutCounts,
     /// Forbidden anomalies first, then the others; within each, by kind then key.
     pub anomalies: Vec<Finding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
