@@ -197,20 +197,9 @@ pub fn check_scenario_against(
     scenario: &Scenario,
     model: Option<Model>,
 ) -> Result<Report, Failure> {
-    let history = run_history(scenario)
-        .map_err(|error| Failure::new(scenario, model, FailureReason::Error(error)))?;
+    let history = sim::run_history(scenario)
+        .map_err(|error| Failure::new(scenario, model, FailureReason::Error(error.to_string())))?;
     judge(scenario, &history, model)
-}
-
-/// Runs a scenario against the reference store. The history records the scenario (the
-/// simulator writes it; this makes sure), so that `quorate sim --scenario HISTORY` and
-/// `quorate minimize HISTORY` can replay it.
-pub fn run_history(scenario: &Scenario) -> Result<History, String> {
-    let mut history = sim::run(scenario)
-        .map_err(|error| error.to_string())?
-        .history;
-    history.scenario = Some(serde_json::to_value(scenario).expect("a scenario serializes"));
-    Ok(history)
 }
 
 /// Runs a scenario against your store and checks it against `model`. The history carries the
@@ -275,7 +264,7 @@ where
     P: Fn(&Scenario) -> Result<Report, Failure>,
 {
     if let Err(failure) = find_failure(options, cases, &property) {
-        let failure = crate::minimize::shrink_failure(failure, &property);
+        let failure = shrink_failure(failure, &property);
         panic!("{failure}");
     }
 }
@@ -311,4 +300,37 @@ where
             FailureReason::Error(format!("proptest gave up: {reason}")),
         )),
     }
+}
+
+/// A failure of `property`, made smaller by delta debugging over its scenario while the property
+/// still fails with the same first forbidden kind, then saved (see [`Failure::save_default`]).
+pub fn shrink_failure<P>(failure: Failure, property: &P) -> Failure
+where
+    P: Fn(&Scenario) -> Result<Report, Failure>,
+{
+    let kind = match &failure.reason {
+        FailureReason::Report(report) if report.verdict == Verdict::Invalid => {
+            crate::minimize::first_forbidden(report)
+        }
+        _ => None,
+    };
+    let mut failure = match kind {
+        Some(kind) => {
+            let still_fails = |candidate: &Scenario| match property(candidate) {
+                Err(failure) => failure
+                    .report()
+                    .is_some_and(|report| report.kinds().contains(&kind)),
+                Ok(_) => false,
+            };
+            let scenario = crate::minimize::minimize_scenario(
+                &failure.scenario,
+                still_fails,
+                crate::minimize::ATTEMPTS_MAX,
+            );
+            property(&scenario).err().unwrap_or(failure)
+        }
+        None => failure,
+    };
+    failure.save_default();
+    failure
 }

@@ -27,9 +27,8 @@ use std::time::{Duration, Instant};
 use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report};
 use crate::config::{Bug, Config, Reaping};
 use crate::gen::{self, WorkloadOptions};
-use crate::history::FaultType;
-use crate::history::{Action, History};
-use crate::minimize::{minimize_history_ops, minimize_scenario};
+use crate::history::{Action, FaultType, History};
+use crate::minimize::minimize_failure;
 use crate::sim::{self, Scenario};
 
 /// How many candidates each minimization (scenario, then history) may try.
@@ -324,29 +323,23 @@ pub fn search(hunt: &Hunt, bug_on: bool, cases: u64) -> Option<Found> {
         } else {
             first
         };
-        let still_fails = |candidate: &Scenario| hunt.forbidden_kinds(candidate).contains(&kind);
-        let minimized = minimize_scenario(&scenario, still_fails, MINIMIZE_ATTEMPTS_MAX);
-        let history = sim::run(&minimized)
-            .expect("the minimized scenario ran before")
-            .history;
         // Dropping operations must not invent anomalies (a value whose put was dropped reads
         // as a phantom): a smaller history keeps the kind and shows no kind the run did not.
-        let options = CheckOptions::model(hunt.model);
-        let run_kinds = check(&history, &options)
-            .map(|report| report.kinds())
-            .unwrap_or_default();
-        let minimized_history = minimize_history_ops(
-            &history,
-            |candidate| {
-                check(candidate, &options).is_ok_and(|report| {
-                    report.kinds().iter().all(|kind| run_kinds.contains(kind))
-                        && hunt.forbidden_in(candidate, &report).contains(&kind)
-                })
-            },
+        let keeps_kind = |candidate: &History, report: &Report, run: &Report| {
+            let run_kinds = run.kinds();
+            report.kinds().iter().all(|kind| run_kinds.contains(kind))
+                && hunt.forbidden_in(candidate, report).contains(&kind)
+        };
+        let small = minimize_failure(
+            &scenario,
+            hunt.model,
+            &|candidate| hunt.forbidden_kinds(candidate).contains(&kind),
+            Some(&keeps_kind),
             MINIMIZE_ATTEMPTS_MAX,
-        );
-        let minimized_report = check(&minimized_history, &CheckOptions::model(hunt.model))
-            .expect("the minimized history was checked before");
+        )
+        .expect("the minimized scenario ran before");
+        let (minimized, minimized_history, minimized_report) =
+            (small.scenario, small.history, small.report);
         return Some(Found {
             seed: scenario.seed,
             cases: case + 1,

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use quorate::check::{check, CheckOptions, Report};
 use quorate::gen::{scenarios, GenOptions};
 use quorate::history::History;
-use quorate::testing::{proptest_config, run_history};
+use quorate::sim::run_history;
+use quorate::testing::proptest_config;
 
 /// The operations in an order drawn from `seed` (Fisher–Yates with a small xorshift).
 fn shuffled(history: &History, seed: u64) -> History {
@@ -43,7 +44,7 @@ proptest! {
         scenario in scenarios(&GenOptions::default()),
         seed in any::<u64>(),
     ) {
-        let history = run_history(&scenario).map_err(TestCaseError::fail)?;
+        let history = run_history(&scenario).map_err(|error| TestCaseError::fail(error.to_string()))?;
         let other = shuffled(&history, seed);
         prop_assert!(history.validate().is_ok());
         prop_assert!(other.validate().is_ok(), "{:?}", other.validate());

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicU64;
 
-use quorate::explore::{self, Campaign, Shard, Summary, SUMMARY_FILE};
+use quorate::check::{AnomalyKind, LwwCause};
+use quorate::explore::{self, Campaign, ModelKept, Shard, Summary, SUMMARY_FILE};
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -48,11 +49,17 @@ fn a_tiny_campaign_shows_what_each_preset_is_known_for() {
     let column = |name: &str| header.iter().position(|cell| *cell == name).unwrap();
     // r = w = 1 reads stale values; LWW discards acknowledged writes; ABD keeps `atomic`.
     assert_ne!(row(&table, "weak")[column("stale_read")], "-", "{table}");
-    assert!(config("weak").kinds.contains_key("stale_read"));
+    assert!(config("weak").kinds.contains_key(&AnomalyKind::StaleRead));
     for lww in ["lww", "cassandra", "atomic"] {
-        assert!(config(lww).kinds.contains_key("lww_lost_write"), "{table}");
+        assert!(
+            config(lww).kinds.contains_key(&AnomalyKind::LwwLostWrite),
+            "{table}"
+        );
     }
-    assert_eq!(config("atomic").strongest_model.as_deref(), Some("atomic"));
+    assert_eq!(
+        config("atomic").strongest_model.map(ModelKept::name),
+        Some("atomic")
+    );
     assert_eq!(row(&table, "atomic").last(), Some(&"atomic"), "{table}");
     // Jepsen's shape: siblings lose no acknowledged write, LWW a large share; only node clocks
     // lose writes to clock skew.
@@ -63,11 +70,14 @@ fn a_tiny_campaign_shows_what_each_preset_is_known_for() {
     for lww in ["lww", "cassandra"] {
         assert!(config(lww).lost_percent().unwrap() > 30.0, "{table}");
         assert!(
-            config(lww).lww_lost_writes.get("clock_skew") > Some(&0),
+            config(lww).lww_lost_writes.get(&LwwCause::ClockSkew) > Some(&0),
             "{table}"
         );
     }
-    assert_eq!(config("atomic").lww_lost_writes.get("clock_skew"), None);
+    assert_eq!(
+        config("atomic").lww_lost_writes.get(&LwwCause::ClockSkew),
+        None
+    );
     // Every preset keeps its own promise on these cases.
     for config in &summary.configs {
         assert_eq!(config.cases, 120);
@@ -157,7 +167,7 @@ fn the_command_saves_witnesses_that_replay_and_merges_shard_folders() {
     let merged = explore::merge(&[load(&shard_dirs[0]), load(&shard_dirs[1])]).unwrap();
     assert_eq!(merged.configs, summary.configs);
     // The merge keeps the witness of the same (smallest) case as the unsplit run.
-    let key = |w: &explore::Witness| (w.label.clone(), w.kind.clone(), w.case_index);
+    let key = |w: &explore::Witness| (w.label.clone(), w.kind, w.case_index);
     let mut want: Vec<_> = summary.witnesses.iter().map(key).collect();
     let mut got: Vec<_> = merged.witnesses.iter().map(key).collect();
     want.sort();

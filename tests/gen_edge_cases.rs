@@ -15,9 +15,8 @@ use quorate::config::{Config, ReadRepair};
 use quorate::corpus::Case;
 use quorate::gen::{workload, WorkloadOptions};
 use quorate::history::{Action, History, OpKind};
-use quorate::minimize::{minimize_history_ops, minimize_scenario, same_kinds, ATTEMPTS_MAX};
+use quorate::minimize::{minimize_failure, same_kinds, HistoryKeeps, Minimized, ATTEMPTS_MAX};
 use quorate::sim::{Latency, Scenario};
-use quorate::testing::run_history;
 
 const SEEDS_MAX: u64 = 5_000;
 
@@ -325,7 +324,7 @@ fn cases() -> Vec<EdgeCase> {
 }
 
 fn report_of(scenario: &Scenario, model: Option<Model>) -> Option<(History, Report)> {
-    let history = run_history(scenario).ok()?;
+    let history = quorate::sim::run_history(scenario).ok()?;
     let report = check(&history, &CheckOptions::model(model)).ok()?;
     Some((history, report))
 }
@@ -414,28 +413,26 @@ fn find(case: &EdgeCase) -> Result<Case, String> {
         .map(|seed| (seed, scenario(case, seed)))
         .find(|(_, scenario)| shows(case, scenario))
         .ok_or_else(|| format!("{}: no seed below {SEEDS_MAX} shows it", case.file))?;
-    let small = minimize_scenario(&scenario, |candidate| shows(case, candidate), ATTEMPTS_MAX);
-    let (history, report) = report_of(&small, case.model).unwrap();
-    let history = if case.minimize_history {
-        let kinds = report.kinds();
+    let keeps_anomaly = |_: &History, r: &Report, run: &Report| {
         let Shows::Anomaly { kind, detail } = case.shows else {
             unreachable!("only anomalies are minimized over the history")
         };
-        minimize_history_ops(
-            &history,
-            |candidate| {
-                check(candidate, &CheckOptions::model(case.model)).is_ok_and(|r| {
-                    r.verdict == report.verdict
-                        && same_kinds(&r.kinds(), &kinds)
-                        && has_anomaly(&r, kind, detail)
-                })
-            },
-            ATTEMPTS_MAX,
-        )
-    } else {
-        history
+        r.verdict == run.verdict
+            && same_kinds(&r.kinds(), &run.kinds())
+            && has_anomaly(r, kind, detail)
     };
-    let report = check(&history, &CheckOptions::model(case.model)).unwrap();
+    let Minimized {
+        scenario: small,
+        history,
+        report,
+    } = minimize_failure(
+        &scenario,
+        case.model,
+        &|candidate| shows(case, candidate),
+        case.minimize_history
+            .then_some(&keeps_anomaly as HistoryKeeps<'_>),
+        ATTEMPTS_MAX,
+    )?;
     Ok(Case::new(
         case.title,
         case.postmortem,

@@ -8,9 +8,7 @@ use quorate::check::{AnomalyKind, Model};
 use quorate::gen::{scenarios, smaller, GenOptions};
 use quorate::history::FaultType;
 use quorate::sim::Scenario;
-use quorate::testing::{
-    check_scenario, check_scenario_against, find_failure, proptest_config, run_history,
-};
+use quorate::testing::{check_scenario, check_scenario_against, find_failure, proptest_config};
 
 fn size(scenario: &Scenario) -> (usize, usize, usize, u32) {
     (
@@ -29,8 +27,8 @@ proptest! {
         prop_assert_eq!(scenario.validate(), Ok(()));
         prop_assert!(scenario.op_count() <= 18 && scenario.faults.len() <= 3);
         prop_assert!(scenario.config.nodes >= scenario.config.n && scenario.config.nodes <= 5);
-        let first = run_history(&scenario).unwrap().to_json();
-        prop_assert_eq!(first, run_history(&scenario).unwrap().to_json());
+        let first = quorate::sim::run_history(&scenario).unwrap().to_json();
+        prop_assert_eq!(first, quorate::sim::run_history(&scenario).unwrap().to_json());
     }
 
     #[test]
@@ -107,7 +105,7 @@ fn a_broken_promise_is_found_minimized_and_explained() {
     let options = GenOptions::preset("weak").no_faults().clients(2..=3);
     let property = |scenario: &Scenario| check_scenario_against(scenario, Some(Model::Quorum));
     let failure = find_failure(&options, 64, &property).unwrap_err();
-    let failure = quorate::minimize::shrink_failure(failure, &property);
+    let failure = quorate::testing::shrink_failure(failure, &property);
     let report = failure.report().expect("an anomaly, not an error");
     assert!(report.kinds().contains(&AnomalyKind::StaleRead));
     assert!(failure.scenario.op_count() <= 6, "{failure}");

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use quorate::gen::{scenarios, GenOptions};
 use quorate::history::History;
-use quorate::testing::{proptest_config, run_history};
+use quorate::testing::proptest_config;
 
 /// What serde_json alone reads from the bytes, with the history's own loader beside it.
 fn both(bytes: &[u8]) -> (Option<History>, Option<History>) {
@@ -53,7 +53,7 @@ proptest! {
         scenario in scenarios(&GenOptions::default()),
         edits in prop::collection::vec(edit(), 1..4),
     ) {
-        let history = run_history(&scenario).map_err(TestCaseError::fail)?;
+        let history = quorate::sim::run_history(&scenario).map_err(|error| TestCaseError::fail(error.to_string()))?;
         for text in [serde_json::to_string(&history).unwrap(), history.to_json()] {
             // (Not always `history` itself: the format lists a get's tombstones apart from its
             // values, so their interleaving is not kept.)

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::causality::NodeId;
 use crate::history::{Action, ClientId, Key, OpId, OpKind, Operation, Outcome, Value};
 
 /// The kinds of anomaly, in the order a report lists them within a severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
     PhantomValue,
@@ -121,7 +121,7 @@ pub enum Observer {
 }
 
 /// Why an LWW store discarded an acknowledged write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LwwCause {
     /// The two writes overlapped in real time; LWW keeps one of them by design.

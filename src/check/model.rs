@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Durability, ReadRepair, Reaping, Resolution, Timestamps};
 use crate::history::History;
@@ -17,7 +17,7 @@ use crate::history::History;
 use super::anomaly::AnomalyKind;
 
 /// A consistency model, from weakest to strongest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
     /// C1–C4, M1, M2 (and M6 when the store exposes dots).

@@ -306,7 +306,7 @@ fn save_witness(campaign: &Campaign, dir: &Path, found: &FoundWitness) -> Result
     write_file(&dir.join(&html_file), &found.html)?;
     Ok(Witness {
         label: campaign.configs[found.config].label.clone(),
-        kind: found.kind.to_string(),
+        kind: found.kind,
         case_index: found.case_index,
         scenario_seed: campaign
             .scenario(explore::CaseId {
@@ -359,7 +359,7 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
         println!(
             "  {:<10} {:<20} {} operations{}, case {} (scenario seed {})",
             witness.label,
-            witness.kind,
+            witness.kind.name(),
             witness.operations,
             if witness.forbidden { ", forbidden" } else { "" },
             witness.case_index,

@@ -7,7 +7,6 @@ use crate::check::{check, CheckOptions};
 use crate::corpus::Case;
 use crate::fuzzing::{bugs_from_environment, scenario_of};
 use crate::minimize::{first_forbidden, minimize, Target};
-use crate::testing::run_history;
 
 use super::case_output::make_case;
 use super::Exit;
@@ -35,7 +34,7 @@ fn build(args: &Args) -> Result<Case, String> {
             args.file.display()
         )
     })?;
-    let history = run_history(&scenario)?;
+    let history = crate::sim::run_history(&scenario).map_err(|error| error.to_string())?;
     let report = check(&history, &CheckOptions::default()).map_err(|error| error.to_string())?;
     let kind = first_forbidden(&report).ok_or_else(|| {
         format!(

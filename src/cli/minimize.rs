@@ -6,7 +6,6 @@ use crate::check::{check, AnomalyKind, CheckOptions, Model};
 use crate::corpus::Case;
 use crate::minimize::{first_forbidden, minimize, Target};
 use crate::sim::Scenario;
-use crate::testing::run_history;
 
 use super::case_output::make_case;
 use super::Exit;
@@ -64,7 +63,7 @@ fn build(args: &Args) -> Result<Case, String> {
     let kind = match &args.kind {
         Some(name) => parse_kind(name)?,
         None => {
-            let history = run_history(&scenario)?;
+            let history = crate::sim::run_history(&scenario).map_err(|error| error.to_string())?;
             let report = check(&history, &CheckOptions::model(args.model))
                 .map_err(|error| error.to_string())?;
             first_forbidden(&report).ok_or_else(|| {

@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use crate::check::{check, CheckOptions, Model, Report, Verdict};
 use crate::history::History;
 use crate::sim::Scenario;
-use crate::testing::run_history;
 
 /// The value of a case file's `format` field.
 pub const FORMAT: &str = "quorate-case-1";
@@ -139,7 +138,8 @@ impl Case {
             });
         }
         let rerun = outcome(
-            run_history(&self.scenario)
+            crate::sim::run_history(&self.scenario)
+                .map_err(|error| error.to_string())
                 .and_then(|history| check(&history, &options).map_err(|e| e.to_string())),
         );
         if rerun != expected {

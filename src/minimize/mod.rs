@@ -16,11 +16,11 @@
 //! assert_eq!(small.operations.len(), 2);
 //! ```
 
-use crate::check::{check, AnomalyKind, CheckOptions, Model, Report, Verdict};
+use crate::check::{check, AnomalyKind, CheckOptions, Model, Report};
 use crate::gen::smaller;
 use crate::history::History;
+use crate::sim;
 use crate::sim::Scenario;
-use crate::testing::{run_history, Failure, FailureReason};
 
 /// How many candidates a search may try before it stops with what it has.
 pub const ATTEMPTS_MAX: usize = 5_000;
@@ -35,7 +35,7 @@ pub struct Target {
 impl Target {
     /// Whether the scenario, run on the reference store, still shows the anomaly.
     pub fn shown_by_scenario(&self, scenario: &Scenario) -> bool {
-        run_history(scenario).is_ok_and(|history| self.shown_by_history(&history))
+        sim::run_history(scenario).is_ok_and(|history| self.shown_by_history(&history))
     }
 
     /// Whether the history still shows the anomaly.
@@ -122,6 +122,57 @@ where
     current
 }
 
+/// A failure made small: the scenario, its run's history made small, and that history's report.
+#[derive(Clone, Debug)]
+pub struct Minimized {
+    pub scenario: Scenario,
+    pub history: History,
+    pub report: Report,
+}
+
+/// What a history candidate must keep: `(candidate, its report, the report of the minimized
+/// scenario's whole run)`.
+pub type HistoryKeeps<'a> = &'a dyn Fn(&History, &Report, &Report) -> bool;
+
+/// Makes a failure small; the one place where quorate does so (`quorate minimize`, explore's
+/// witnesses, the zoo's hunts and the edge-case gallery all come here). First the smallest
+/// scenario for which `scenario_keeps` holds (the given scenario must satisfy it), then, when
+/// `history_keeps` is given, the smallest history of that scenario's run that keeps it, each
+/// candidate checked against `model`. Every search stops after `attempts_max` candidates.
+pub fn minimize_failure(
+    scenario: &Scenario,
+    model: Option<Model>,
+    scenario_keeps: &dyn Fn(&Scenario) -> bool,
+    history_keeps: Option<HistoryKeeps<'_>>,
+    attempts_max: usize,
+) -> Result<Minimized, String> {
+    let scenario = minimize_scenario(scenario, scenario_keeps, attempts_max);
+    let history = sim::run_history(&scenario).map_err(|error| error.to_string())?;
+    let options = CheckOptions::model(model);
+    let run_report = check(&history, &options).map_err(|error| error.to_string())?;
+    let Some(history_keeps) = history_keeps else {
+        return Ok(Minimized {
+            scenario,
+            history,
+            report: run_report,
+        });
+    };
+    let history = minimize_history_ops(
+        &history,
+        |candidate| {
+            check(candidate, &options)
+                .is_ok_and(|report| history_keeps(candidate, &report, &run_report))
+        },
+        attempts_max,
+    );
+    let report = check(&history, &options).map_err(|error| error.to_string())?;
+    Ok(Minimized {
+        scenario,
+        history,
+        report,
+    })
+}
+
 /// The scenario, then its history, minimized for `target`. The history keeps exactly the
 /// minimized scenario's verdict and anomaly kinds.
 pub fn minimize(
@@ -138,22 +189,17 @@ pub fn minimize(
                 .map_or("its configuration's model".into(), |m| m.to_string())
         ));
     }
-    let scenario = minimize_scenario(scenario, |c| target.shown_by_scenario(c), ATTEMPTS_MAX);
-    let history = run_history(&scenario)?;
-    let options = CheckOptions::model(target.model);
-    let report = check(&history, &options).map_err(|error| error.to_string())?;
-    let (verdict, kinds) = (report.verdict, report.kinds());
-    let history = minimize_history_ops(
-        &history,
-        |candidate| {
-            check(candidate, &options).is_ok_and(|report| {
-                report.verdict == verdict && same_kinds(&report.kinds(), &kinds)
-            })
-        },
+    let same_verdict_and_kinds = |_: &History, report: &Report, run: &Report| {
+        report.verdict == run.verdict && same_kinds(&report.kinds(), &run.kinds())
+    };
+    let minimized = minimize_failure(
+        scenario,
+        target.model,
+        &|candidate| target.shown_by_scenario(candidate),
+        Some(&same_verdict_and_kinds),
         ATTEMPTS_MAX,
-    );
-    let report = check(&history, &options).map_err(|error| error.to_string())?;
-    Ok((scenario, history, report))
+    )?;
+    Ok((minimized.scenario, minimized.history, minimized.report))
 }
 
 /// Whether two lists name the same kinds, in any order.
@@ -172,33 +218,4 @@ pub fn first_forbidden(report: &Report) -> Option<AnomalyKind> {
         .iter()
         .find(|found| found.forbidden)
         .map(|found| found.anomaly.kind())
-}
-
-/// A failure of `property`, made smaller by delta debugging over its scenario while the property
-/// still fails with the same first forbidden kind, then saved (see [`Failure::save_default`]).
-pub fn shrink_failure<P>(failure: Failure, property: &P) -> Failure
-where
-    P: Fn(&Scenario) -> Result<Report, Failure>,
-{
-    let kind = match &failure.reason {
-        FailureReason::Report(report) if report.verdict == Verdict::Invalid => {
-            first_forbidden(report)
-        }
-        _ => None,
-    };
-    let mut failure = match kind {
-        Some(kind) => {
-            let still_fails = |candidate: &Scenario| match property(candidate) {
-                Err(failure) => failure
-                    .report()
-                    .is_some_and(|report| report.kinds().contains(&kind)),
-                Ok(_) => false,
-            };
-            let scenario = minimize_scenario(&failure.scenario, still_fails, ATTEMPTS_MAX);
-            property(&scenario).err().unwrap_or(failure)
-        }
-        None => failure,
-    };
-    failure.save_default();
-    failure
 }

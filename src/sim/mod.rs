@@ -63,6 +63,12 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, ScenarioError> {
     Ok(output)
 }
 
+/// Runs a scenario against the reference store and returns its history, which records the
+/// scenario (so that `quorate sim --scenario HISTORY` and `quorate minimize HISTORY` can replay it).
+pub fn run_history(scenario: &Scenario) -> Result<History, ScenarioError> {
+    Ok(run(scenario)?.history)
+}
+
 /// Runs a scenario against any store. The store must have as many nodes as the scenario's
 /// configuration names; the configuration's `client_timeout_ms` is the clients' patience. The
 /// history's `config` is left empty: it describes the reference store, not this one.

@@ -1,0 +1,194 @@
+//! The campaign and its seeding: configurations × case indices, the scenario of each case (a
+//! function of the campaign seed, the configuration's label and the case index only), and one
+//! case run and checked into a [`CaseOutcome`].
+//!
+//! What it must never do: let anything but (seed, label, index) reach a case's scenario.
+
+use std::collections::BTreeMap;
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, LwwCause, Model, Verdict};
+use crate::config::{Config, PRESETS};
+use crate::gen::{from_unstructured, GenOptions};
+use crate::sim::{self, Scenario};
+
+/// A configuration under test and the label the table and the case seeds use (a preset's name,
+/// or the `--config` argument for a file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Configuration {
+    pub label: String,
+    pub config: Config,
+}
+
+/// What to explore: configurations × case indices, from one seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Campaign {
+    pub seed: u64,
+    pub configs: Vec<Configuration>,
+    pub cases_per_config: u64,
+}
+
+/// One case: a configuration (by its position in [`Campaign::configs`]) and an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId {
+    pub config: usize,
+    pub index: u64,
+}
+
+impl Campaign {
+    /// Every preset, in [`PRESETS`] order.
+    pub fn presets(seed: u64, cases_per_config: u64) -> Campaign {
+        let configs = PRESETS
+            .iter()
+            .map(|name| Configuration {
+                label: name.to_string(),
+                config: Config::preset(name).expect("presets are valid"),
+            })
+            .collect();
+        Campaign {
+            seed,
+            configs,
+            cases_per_config,
+        }
+    }
+
+    /// How many cases the whole campaign holds.
+    pub fn case_total(&self) -> u64 {
+        (self.configs.len() as u64).saturating_mul(self.cases_per_config)
+    }
+
+    /// The case at a position of the campaign's order. Configurations are interleaved (position
+    /// `p` is case `p / configs` of configuration `p mod configs`), so a campaign cut short by
+    /// `--time` has run about as many cases of each.
+    pub fn case(&self, position: u64) -> Option<CaseId> {
+        if position >= self.case_total() {
+            return None;
+        }
+        let count = self.configs.len() as u64;
+        Some(CaseId {
+            config: (position % count) as usize,
+            index: position / count,
+        })
+    }
+
+    /// The workload of the campaign: contended, as Jepsen's Riak tests were — one key, three to
+    /// five clients of four to twelve steps each (reads, read-modify-writes, blind writes and
+    /// deletes) — under up to four faults of every kind, clock skew up to a second included.
+    pub fn workload(config: &Config) -> GenOptions {
+        GenOptions::default()
+            .config(config.clone())
+            .clients(3..=5)
+            .ops_per_client(4..=12)
+            .keys(1)
+            .faults_max(4)
+    }
+
+    /// The scenario of a case: drawn from bytes that depend only on the campaign seed, the
+    /// configuration's label and the case index.
+    pub fn scenario(&self, id: CaseId) -> Scenario {
+        let configuration = &self.configs[id.config];
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&self.seed.to_le_bytes());
+        seed[8..16].copy_from_slice(&fnv1a(configuration.label.as_bytes()).to_le_bytes());
+        seed[16..24].copy_from_slice(&id.index.to_le_bytes());
+        seed[24..].copy_from_slice(b"explore1");
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        let mut bytes = vec![0u8; 4096];
+        rng.fill_bytes(&mut bytes);
+        let options = Campaign::workload(&configuration.config);
+        let mut unstructured = arbitrary::Unstructured::new(&bytes);
+        from_unstructured(&mut unstructured, &options)
+            .expect("a non-empty configuration list always makes a scenario")
+    }
+
+    /// The command that re-runs this campaign for one configuration.
+    pub fn command(&self, config: usize) -> String {
+        format!(
+            "quorate explore --seed {} --config {} --cases {}",
+            self.seed, self.configs[config].label, self.cases_per_config
+        )
+    }
+}
+
+/// FNV-1a: a hash that is the same on every platform and every Rust version.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// What one case showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseOutcome {
+    pub id: CaseId,
+    /// Operations in the history.
+    pub operations: usize,
+    /// Each anomaly kind found, and whether the configuration's promise forbids it here.
+    pub kinds: Vec<(AnomalyKind, bool)>,
+    pub verdict: Verdict,
+    /// The strongest model the history satisfies (`None`: not even `eventual`).
+    pub strongest_model: Option<Model>,
+    pub puts_acknowledged: u64,
+    pub puts_lost: u64,
+    /// The checker's L1 findings (acknowledged LWW writes discarded by an earlier-invoked
+    /// write), by cause.
+    pub lww_lost_by_cause: BTreeMap<LwwCause, u64>,
+    /// The simulator or the checker refused the case (a bug: the campaign reports it).
+    pub error: Option<String>,
+}
+
+/// Simulates and checks one case against the model its configuration promises.
+pub fn run_case(campaign: &Campaign, id: CaseId) -> CaseOutcome {
+    let scenario = campaign.scenario(id);
+    let mut outcome = CaseOutcome {
+        id,
+        operations: 0,
+        kinds: Vec::new(),
+        verdict: Verdict::Unknown,
+        strongest_model: None,
+        puts_acknowledged: 0,
+        puts_lost: 0,
+        lww_lost_by_cause: BTreeMap::new(),
+        error: None,
+    };
+    let history = match sim::run_history(&scenario) {
+        Ok(history) => history,
+        Err(error) => {
+            outcome.error = Some(format!("seed {}: {error}", scenario.seed));
+            return outcome;
+        }
+    };
+    let report = match check(&history, &CheckOptions::default()) {
+        Ok(report) => report,
+        Err(error) => {
+            outcome.error = Some(format!("seed {}: {error}", scenario.seed));
+            return outcome;
+        }
+    };
+    let mut kinds: BTreeMap<AnomalyKind, bool> = BTreeMap::new();
+    for finding in &report.anomalies {
+        *kinds.entry(finding.anomaly.kind()).or_insert(false) |= finding.forbidden;
+    }
+    for omitted in &report.omitted {
+        *kinds.entry(omitted.kind).or_insert(false) |= omitted.forbidden;
+    }
+    let mut lww_lost_by_cause = BTreeMap::new();
+    for finding in &report.anomalies {
+        if let Anomaly::LwwLostWrite { cause, .. } = &finding.anomaly {
+            *lww_lost_by_cause.entry(*cause).or_insert(0) += 1;
+        }
+    }
+    CaseOutcome {
+        lww_lost_by_cause,
+        operations: history.operations.len(),
+        kinds: kinds.into_iter().collect(),
+        verdict: report.verdict,
+        strongest_model: report.strongest_model,
+        puts_acknowledged: report.puts.acknowledged,
+        puts_lost: report.puts.lost,
+        ..outcome
+    }
+}

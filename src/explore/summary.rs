@@ -1,0 +1,311 @@
+//! The summary fold: case outcomes folded, in any order, into per-configuration tallies keyed by
+//! the typed [`AnomalyKind`], [`LwwCause`] and [`Model`] (their names appear only when a summary
+//! is written as JSON).
+//!
+//! What it must never do: depend on the order cases are folded in (threads and shards fold in
+//! any order), or count anything the checker did not report.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{AnomalyKind, LwwCause, Model, Verdict};
+use crate::config::Config;
+
+use super::campaign::{Campaign, CaseOutcome, Configuration};
+use super::shards::Shard;
+use super::SUMMARY_FORMAT;
+
+/// The smallest case (fewest operations, then lowest index) that showed a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CaseRef {
+    pub operations: usize,
+    pub index: u64,
+}
+
+/// Why a case could not run.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CaseError {
+    pub index: u64,
+    pub message: String,
+}
+
+/// How often a configuration showed one anomaly kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindTally {
+    /// Cases that showed it.
+    pub cases: u64,
+    /// Cases where the configuration's promise forbade it.
+    pub forbidden_cases: u64,
+    pub smallest: CaseRef,
+}
+
+/// Everything the campaign learned about one configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigSummary {
+    pub label: String,
+    pub config: Config,
+    /// The model the configuration promises (and each case is checked against).
+    pub promised: Model,
+    pub cases: u64,
+    /// Cases with a forbidden anomaly.
+    pub cases_invalid: u64,
+    pub cases_unknown: u64,
+    /// Cases the simulator or checker refused, and the reason for the one of lowest index.
+    pub cases_error: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<CaseError>,
+    pub puts_acknowledged: u64,
+    pub puts_lost: u64,
+    /// The checker's L1 findings by cause.
+    #[serde(default)]
+    pub lww_lost_writes: BTreeMap<LwwCause, u64>,
+    /// The weakest of the cases' strongest models; absent before any case was judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strongest_model: Option<ModelKept>,
+    /// Per anomaly kind.
+    pub kinds: BTreeMap<AnomalyKind, KindTally>,
+}
+
+/// A minimized witness kept in a results folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Witness {
+    pub label: String,
+    pub kind: AnomalyKind,
+    pub case_index: u64,
+    /// The seed of the case's scenario.
+    pub scenario_seed: u64,
+    pub forbidden: bool,
+    /// Operations in the minimized history.
+    pub operations: usize,
+    /// The regression case and its timeline, relative to the results folder (after a merge,
+    /// as the merge found them).
+    pub case_file: String,
+    pub html_file: String,
+}
+
+/// A campaign's results (all of it, or some shards of it): what a results folder's
+/// [`SUMMARY_FILE`] holds and what [`merge`] combines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub format: String,
+    pub seed: u64,
+    pub cases_per_config: u64,
+    /// How many shards the campaign was split into (1: not split).
+    pub shard_count: u64,
+    /// The shards this summary covers.
+    pub shards: Vec<u64>,
+    /// Whether `--time` stopped some shard before all its cases had started.
+    pub stopped_early: bool,
+    pub configs: Vec<ConfigSummary>,
+    #[serde(default)]
+    pub witnesses: Vec<Witness>,
+}
+
+/// The strongest model a case (or every case of a configuration) kept: a model, or `none` when
+/// some case broke even `eventual`. Ordered weakest first, so the fold keeps the minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ModelKept {
+    /// Not even `eventual`.
+    None,
+    Model(Model),
+}
+
+impl ModelKept {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKept::None => "none",
+            ModelKept::Model(model) => model.name(),
+        }
+    }
+}
+
+impl Serialize for ModelKept {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelKept {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ModelKept, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if name == "none" {
+            return Ok(ModelKept::None);
+        }
+        name.parse::<Model>()
+            .map(ModelKept::Model)
+            .map_err(|_| serde::de::Error::custom(format!("unknown model {name:?}")))
+    }
+}
+
+impl ConfigSummary {
+    fn empty(configuration: &Configuration) -> ConfigSummary {
+        ConfigSummary {
+            label: configuration.label.clone(),
+            config: configuration.config.clone(),
+            promised: Model::implied_by(&configuration.config),
+            cases: 0,
+            cases_invalid: 0,
+            cases_unknown: 0,
+            cases_error: 0,
+            first_error: None,
+            puts_acknowledged: 0,
+            puts_lost: 0,
+            lww_lost_writes: BTreeMap::new(),
+            strongest_model: None,
+            kinds: BTreeMap::new(),
+        }
+    }
+
+    /// Folds one case in.
+    pub fn add(&mut self, outcome: &CaseOutcome) {
+        self.cases += 1;
+        if let Some(error) = &outcome.error {
+            self.cases_error += 1;
+            let here = CaseError {
+                index: outcome.id.index,
+                message: error.clone(),
+            };
+            self.first_error = Some(match self.first_error.take() {
+                Some(first) => first.min(here),
+                None => here,
+            });
+            return;
+        }
+        match outcome.verdict {
+            Verdict::Valid => {}
+            Verdict::Invalid => self.cases_invalid += 1,
+            Verdict::Unknown => self.cases_unknown += 1,
+        }
+        self.puts_acknowledged += outcome.puts_acknowledged;
+        self.puts_lost += outcome.puts_lost;
+        for (&cause, &count) in &outcome.lww_lost_by_cause {
+            *self.lww_lost_writes.entry(cause).or_insert(0) += count;
+        }
+        let strongest = outcome
+            .strongest_model
+            .map_or(ModelKept::None, ModelKept::Model);
+        self.strongest_model = Some(
+            self.strongest_model
+                .map_or(strongest, |kept| kept.min(strongest)),
+        );
+        let here = CaseRef {
+            operations: outcome.operations,
+            index: outcome.id.index,
+        };
+        for &(kind, forbidden) in &outcome.kinds {
+            let tally = self.kinds.entry(kind).or_insert(KindTally {
+                cases: 0,
+                forbidden_cases: 0,
+                smallest: here,
+            });
+            tally.cases += 1;
+            tally.forbidden_cases += u64::from(forbidden);
+            tally.smallest = tally.smallest.min(here);
+        }
+    }
+
+    /// Folds another summary of the same configuration in (disjoint cases).
+    pub fn absorb(&mut self, other: &ConfigSummary) {
+        self.cases += other.cases;
+        self.cases_invalid += other.cases_invalid;
+        self.cases_unknown += other.cases_unknown;
+        self.cases_error += other.cases_error;
+        self.first_error = match (self.first_error.take(), other.first_error.clone()) {
+            (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
+            (ours, theirs) => ours.or(theirs),
+        };
+        self.puts_acknowledged += other.puts_acknowledged;
+        self.puts_lost += other.puts_lost;
+        for (&cause, &count) in &other.lww_lost_writes {
+            *self.lww_lost_writes.entry(cause).or_insert(0) += count;
+        }
+        self.strongest_model = match (self.strongest_model, other.strongest_model) {
+            (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
+            (ours, theirs) => ours.or(theirs),
+        };
+        for (kind, theirs) in &other.kinds {
+            match self.kinds.get_mut(kind) {
+                Some(ours) => {
+                    ours.cases += theirs.cases;
+                    ours.forbidden_cases += theirs.forbidden_cases;
+                    ours.smallest = ours.smallest.min(theirs.smallest);
+                }
+                None => {
+                    self.kinds.insert(*kind, theirs.clone());
+                }
+            }
+        }
+    }
+
+    /// The share of acknowledged puts lost, in percent (`None` when none was acknowledged).
+    pub fn lost_percent(&self) -> Option<f64> {
+        (self.puts_acknowledged > 0)
+            .then(|| 100.0 * self.puts_lost as f64 / self.puts_acknowledged as f64)
+    }
+}
+
+impl Summary {
+    /// No case yet, for these shards of a campaign.
+    pub fn empty(campaign: &Campaign, shard: Shard) -> Summary {
+        Summary {
+            format: SUMMARY_FORMAT.to_string(),
+            seed: campaign.seed,
+            cases_per_config: campaign.cases_per_config,
+            shard_count: shard.count,
+            shards: vec![shard.index],
+            stopped_early: false,
+            configs: campaign.configs.iter().map(ConfigSummary::empty).collect(),
+            witnesses: Vec::new(),
+        }
+    }
+
+    /// Folds one case in.
+    pub fn add(&mut self, outcome: &CaseOutcome) {
+        self.configs[outcome.id.config].add(outcome);
+    }
+
+    /// How many cases it covers.
+    pub fn cases(&self) -> u64 {
+        self.configs.iter().map(|config| config.cases).sum()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a summary serializes") + "\n"
+    }
+
+    /// Parses a summary file's text.
+    pub fn from_json(text: &str) -> Result<Summary, String> {
+        let summary: Summary =
+            serde_json::from_str(text).map_err(|error| format!("not a summary: {error}"))?;
+        if summary.format != SUMMARY_FORMAT {
+            return Err(format!(
+                "format {:?} is not {SUMMARY_FORMAT:?}",
+                summary.format
+            ));
+        }
+        if summary.shard_count == 0 || summary.shards.iter().any(|&i| i >= summary.shard_count) {
+            return Err(format!(
+                "shards {:?} do not fit a campaign of {} shards",
+                summary.shards, summary.shard_count
+            ));
+        }
+        Ok(summary)
+    }
+
+    /// The campaign it came from.
+    pub fn campaign(&self) -> Campaign {
+        Campaign {
+            seed: self.seed,
+            configs: self
+                .configs
+                .iter()
+                .map(|config| Configuration {
+                    label: config.label.clone(),
+                    config: config.config.clone(),
+                })
+                .collect(),
+            cases_per_config: self.cases_per_config,
+        }
+    }
+}
