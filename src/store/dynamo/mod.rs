@@ -8,6 +8,8 @@
 //! The deliberate bugs of the bug zoo ([`Bug`], DESIGN.md §7) are hooks here, each behind
 //! [`Config::has_bug`]; with the configuration's `bugs` empty, every hook takes the correct path.
 
+mod anti_entropy;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use crate::config::{
 use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
 
 use super::object::{Object, Version};
-use super::ring::{mix, stable_hash, Ring};
+use super::ring::{stable_hash, Ring};
 use super::{Reply, Request, RequestAction, RequestId, Store, StoreEffects};
 
 /// Dots are minted by actors, not nodes: a node that lost unsynced state in a volatile crash
@@ -896,52 +898,6 @@ impl Dynamo {
         node.changes += 1;
     }
 
-    /// The leaves of this node's Merkle tree over the keys it shares with `peer`.
-    fn merkle_leaves(&self, node: &DynamoNode, peer: NodeId) -> Vec<u64> {
-        let mut leaves = vec![0u64; self.tuning.merkle_buckets as usize];
-        for (key, object) in &node.stored.data {
-            if !self.is_home(key, peer) {
-                continue;
-            }
-            let key_hash = stable_hash(key.0.as_bytes());
-            let bucket = (key_hash % u64::from(self.tuning.merkle_buckets)) as usize;
-            leaves[bucket] = leaves[bucket].wrapping_add(mix(key_hash ^ object.digest()));
-        }
-        leaves
-    }
-
-    fn objects_in(
-        &self,
-        node: &DynamoNode,
-        peer: NodeId,
-        buckets: &[u32],
-    ) -> Vec<(Key, Arc<Object>)> {
-        node.stored
-            .data
-            .iter()
-            .filter(|(key, _)| {
-                let bucket = stable_hash(key.0.as_bytes()) % u64::from(self.tuning.merkle_buckets);
-                buckets.contains(&(bucket as u32)) && self.is_home(key, peer)
-            })
-            .map(|(key, object)| (key.clone(), Arc::clone(object)))
-            .collect()
-    }
-
-    fn on_anti_entropy(&self, node: &mut DynamoNode, out: &mut Out) {
-        let Some(period_ms) = self.config.anti_entropy_period_ms else {
-            return;
-        };
-        let nodes = self.config.nodes;
-        if nodes > 1 {
-            let offset = 1 + node.ae_turn % (nodes - 1);
-            node.ae_turn = node.ae_turn.wrapping_add(1);
-            let peer = NodeId((node.id.0 + offset) % nodes);
-            let root = merkle_root(&self.merkle_leaves(node, peer));
-            out.send(peer, DynamoMessage::MerkleRoot { root });
-        }
-        out.set_timer(period_ms, DynamoTimer::AntiEntropy);
-    }
-
     fn handle_request(
         &self,
         node: &mut DynamoNode,
@@ -1135,57 +1091,15 @@ impl Dynamo {
                     node.stored.hints.remove(&slot);
                 }
             }
-            DynamoMessage::MerkleRoot { root } => {
-                let leaves = self.merkle_leaves(node, from);
-                if merkle_root(&leaves) != root {
-                    out.send(from, DynamoMessage::MerkleBuckets { buckets: leaves });
-                }
-            }
+            DynamoMessage::MerkleRoot { root } => self.on_merkle_root(node, out, from, root),
             DynamoMessage::MerkleBuckets { buckets } => {
-                let leaves = self.merkle_leaves(node, from);
-                let compared = if self.config.has_bug(Bug::AaeSkipsBucket) {
-                    leaves.len().saturating_sub(1)
-                } else {
-                    leaves.len()
-                };
-                let differing: Vec<u32> = (0..compared)
-                    .filter(|&i| buckets.get(i) != Some(&leaves[i]))
-                    .map(|i| i as u32)
-                    .collect();
-                if !differing.is_empty() {
-                    let objects = self.objects_in(node, from, &differing);
-                    out.send(
-                        from,
-                        DynamoMessage::MerkleObjects {
-                            objects,
-                            buckets: differing,
-                            answer: true,
-                        },
-                    );
-                }
+                self.on_merkle_buckets(node, out, from, &buckets);
             }
             DynamoMessage::MerkleObjects {
                 objects,
                 buckets,
                 answer,
-            } => {
-                for (key, object) in &objects {
-                    if self.is_home(key, node.id) {
-                        self.absorb(node, key, object, clock_ms);
-                    }
-                }
-                if answer {
-                    let objects = self.objects_in(node, from, &buckets);
-                    out.send(
-                        from,
-                        DynamoMessage::MerkleObjects {
-                            objects,
-                            buckets,
-                            answer: false,
-                        },
-                    );
-                }
-            }
+            } => self.on_merkle_objects(node, out, from, &objects, buckets, answer),
             DynamoMessage::ReapQuery { key, digest } => {
                 let holds = match node.stored.data.get(&key) {
                     Some(object) => object.is_tombstone() && object.digest() == digest,
@@ -1224,7 +1138,7 @@ impl Dynamo {
         match timer {
             DynamoTimer::Timeout(local) => self.on_timeout(node, out, local),
             DynamoTimer::Handoff(local) => self.on_handoff(node, out, local),
-            DynamoTimer::AntiEntropy => self.on_anti_entropy(node, out),
+            DynamoTimer::AntiEntropy => self.on_anti_entropy_timer(node, out),
             DynamoTimer::Maintenance => self.on_maintenance(node, out),
             DynamoTimer::Sync => {
                 node.synced = Some(node.stored.clone());
@@ -1232,10 +1146,6 @@ impl Dynamo {
             }
         }
     }
-}
-
-fn merkle_root(leaves: &[u64]) -> u64 {
-    leaves.iter().fold(0x7ee, |root, &leaf| mix(root ^ leaf))
 }
 
 /// Merges `other` into a shared object, copying it first only if it is shared and would change.
@@ -1351,12 +1261,9 @@ impl Store for Dynamo {
     }
 
     fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
-        // Stagger the periodic work of different nodes so that they do not all act in the same
-        // millisecond.
-        let id = node.id.0;
-        let stagger = |period: u64| period / 2 + (u64::from(id) * 37) % period.max(1);
         if let Some(period_ms) = self.config.anti_entropy_period_ms {
-            out.set_timer(stagger(period_ms), DynamoTimer::AntiEntropy);
+            let first_ms = Dynamo::first_anti_entropy_ms(node.id, period_ms);
+            out.set_timer(first_ms, DynamoTimer::AntiEntropy);
         }
         if self.config.durability == Durability::Volatile {
             out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
