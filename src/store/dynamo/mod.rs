@@ -9,17 +9,17 @@
 //! [`Config::has_bug`]; with the configuration's `bugs` empty, every hook takes the correct path.
 
 mod anti_entropy;
+mod reaping;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
-use crate::config::{
-    Bug, Config, ConfigError, Durability, ReadRepair, Reaping, Resolution, Timestamps,
-};
+use crate::config::{Bug, Config, ConfigError, Durability, ReadRepair, Resolution, Timestamps};
 use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
 
+use self::reaping::Reaped;
 use super::object::{Object, Version};
 use super::ring::{stable_hash, Ring};
 use super::{Reply, Request, RequestAction, RequestId, Store, StoreEffects};
@@ -156,31 +156,6 @@ struct Stored {
     minted: u64,
     /// What each reaped key's tombstone state was, so that it does not come back.
     reaped: BTreeMap<Key, Reaped>,
-}
-
-/// What a replica keeps of a key after reaping its tombstone.
-#[derive(Clone, Debug)]
-struct Reaped {
-    /// The digest of the reaped state: the same tombstone coming back (by anti-entropy from a
-    /// primary that has not reaped yet) is not stored again.
-    digest: u64,
-    /// Under siblings, with reaping after a delay (once every primary holds the tombstone), the
-    /// tombstone's causal context: a late copy of anything it had overwritten (a message
-    /// delayed past the reap) is dropped, not resurrected. Immediate reaping keeps no context:
-    /// a primary that missed the delete brings its value back, as that configuration allows.
-    context: Option<VersionVector>,
-}
-
-impl Reaped {
-    fn of(object: &Object, reaping: Reaping) -> Reaped {
-        Reaped {
-            digest: object.digest(),
-            context: match reaping {
-                Reaping::AfterMs(_) => object.context().cloned(),
-                Reaping::Keep | Reaping::Immediate => None,
-            },
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -401,24 +376,8 @@ impl Dynamo {
             // Copy-on-write: a copy is made only when a message in flight still shares it.
             Some(mine) => merge_shared(mine, object),
             None => {
-                let object = match (node.stored.reaped.get(key), &**object) {
-                    (Some(reaped), _) if reaped.digest == object.digest() => return false,
-                    (
-                        Some(Reaped {
-                            context: Some(context),
-                            ..
-                        }),
-                        Object::Siblings(theirs),
-                    ) => {
-                        // Only what the reaped tombstone had not seen comes back.
-                        let mut fresh = SiblingSet::forgotten(context.clone());
-                        fresh.merge(theirs);
-                        if fresh.is_empty() {
-                            return false;
-                        }
-                        Arc::new(Object::Siblings(fresh))
-                    }
-                    _ => Arc::clone(object),
+                let Some(object) = reaping::comes_back(node.stored.reaped.get(key), object) else {
+                    return false;
                 };
                 node.stored.reaped.remove(key);
                 node.stored.data.insert(key.clone(), object);
@@ -430,31 +389,6 @@ impl Dynamo {
             self.after_change(node, key, clock_ms);
         }
         changed
-    }
-
-    /// Tombstone bookkeeping after a key's state changed.
-    fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) {
-        let Some(object) = node.stored.data.get(key) else {
-            return;
-        };
-        if !object.is_tombstone() {
-            node.reap_due.remove(key);
-            node.reap_votes.remove(key);
-            return;
-        }
-        match self.config.reaping {
-            Reaping::Keep => {}
-            Reaping::Immediate => {
-                let reaped = Reaped::of(object, self.config.reaping);
-                node.stored.data.remove(key);
-                node.stored.reaped.insert(key.clone(), reaped);
-            }
-            Reaping::AfterMs(delay_ms) => {
-                node.reap_due
-                    .entry(key.clone())
-                    .or_insert(clock_ms.saturating_add(delay_ms));
-            }
-        }
     }
 
     fn start_write(
@@ -837,43 +771,7 @@ impl Dynamo {
                 );
             }
         }
-        let clock_ms = out.clock_ms();
-        let due: Vec<Key> = node
-            .reap_due
-            .iter()
-            .filter(|(_, &due_ms)| due_ms <= clock_ms)
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in due {
-            let Some(object) = node.stored.data.get(&key) else {
-                node.reap_due.remove(&key);
-                continue;
-            };
-            if self.config.has_bug(Bug::EarlyReap) {
-                self.reap(node, &key);
-                continue;
-            }
-            let digest = object.digest();
-            let peers: Vec<NodeId> = self
-                .home(&key)
-                .into_iter()
-                .filter(|&peer| peer != node.id)
-                .collect();
-            if peers.is_empty() {
-                self.reap(node, &key);
-                continue;
-            }
-            node.reap_votes.insert(key.clone(), Vec::new());
-            for peer in peers {
-                out.send(
-                    peer,
-                    DynamoMessage::ReapQuery {
-                        key: key.clone(),
-                        digest,
-                    },
-                );
-            }
-        }
+        self.reap_due(node, out);
     }
 
     /// Sets the maintenance timer if the node has work for it and none is set. Called after
@@ -885,17 +783,6 @@ impl Dynamo {
             node.maintenance_armed = true;
             out.set_timer(self.tuning.maintenance_period_ms, DynamoTimer::Maintenance);
         }
-    }
-
-    fn reap(&self, node: &mut DynamoNode, key: &Key) {
-        if let Some(object) = node.stored.data.remove(key) {
-            node.stored
-                .reaped
-                .insert(key.clone(), Reaped::of(&object, self.config.reaping));
-        }
-        node.reap_due.remove(key);
-        node.reap_votes.remove(key);
-        node.changes += 1;
     }
 
     fn handle_request(
@@ -1101,35 +988,10 @@ impl Dynamo {
                 answer,
             } => self.on_merkle_objects(node, out, from, &objects, buckets, answer),
             DynamoMessage::ReapQuery { key, digest } => {
-                let holds = match node.stored.data.get(&key) {
-                    Some(object) => object.is_tombstone() && object.digest() == digest,
-                    None => node
-                        .stored
-                        .reaped
-                        .get(&key)
-                        .is_some_and(|reaped| reaped.digest == digest),
-                };
-                out.send(from, DynamoMessage::ReapReply { key, digest, holds });
+                self.on_reap_query(node, out, from, key, digest);
             }
             DynamoMessage::ReapReply { key, digest, holds } => {
-                let still = node
-                    .stored
-                    .data
-                    .get(&key)
-                    .is_some_and(|object| object.digest() == digest);
-                if !(holds && still) {
-                    return;
-                }
-                let peers = self.config.n as usize - 1;
-                let Some(votes) = node.reap_votes.get_mut(&key) else {
-                    return;
-                };
-                if !votes.contains(&from) {
-                    votes.push(from);
-                }
-                if votes.len() >= peers {
-                    self.reap(node, &key);
-                }
+                self.on_reap_reply(node, from, &key, digest, holds);
             }
         }
     }
