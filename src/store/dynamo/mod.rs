@@ -9,6 +9,7 @@
 //! [`Config::has_bug`]; with the configuration's `bugs` empty, every hook takes the correct path.
 
 mod anti_entropy;
+mod handoff;
 mod reaping;
 
 use std::cell::RefCell;
@@ -19,6 +20,7 @@ use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
 use crate::config::{Bug, Config, ConfigError, Durability, ReadRepair, Resolution, Timestamps};
 use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
 
+use self::handoff::Hint;
 use self::reaping::Reaped;
 use super::object::{Object, Version};
 use super::ring::{stable_hash, Ring};
@@ -156,12 +158,6 @@ struct Stored {
     minted: u64,
     /// What each reaped key's tombstone state was, so that it does not come back.
     reaped: BTreeMap<Key, Reaped>,
-}
-
-#[derive(Clone, Debug)]
-struct Hint {
-    object: Arc<Object>,
-    version: u64,
 }
 
 /// One node of the reference store.
@@ -313,17 +309,6 @@ impl Dynamo {
 
     fn actor(node: &DynamoNode) -> NodeId {
         NodeId(node.id.0 + ACTOR_STRIDE * node.incarnation)
-    }
-
-    fn counts(&self, fallback: bool) -> bool {
-        !fallback || self.config.sloppy_quorum
-    }
-
-    /// Whether a read turns to fallbacks for silent home nodes: under a sloppy quorum, or (the
-    /// `sloppy-reads-count-fallbacks` bug) whenever hinted handoff is on.
-    fn reads_ask_fallbacks(&self) -> bool {
-        self.config.sloppy_quorum
-            || (self.config.hinted_handoff && self.config.has_bug(Bug::SloppyReadsCountFallbacks))
     }
 
     /// The context a put is stored with: the client's, unless a bug changes it. `vnode-clock`
@@ -495,11 +480,10 @@ impl Dynamo {
         let Some(Pending::Read(read)) = node.pending.get_mut(&local) else {
             return;
         };
-        let fallbacks_count = self.config.has_bug(Bug::SloppyReadsCountFallbacks);
         let counted = read
             .replies
             .iter()
-            .filter(|reply| self.counts(reply.fallback) || fallbacks_count)
+            .filter(|reply| self.read_reply_counts(reply.fallback))
             .count();
         let repair_replaces = self.config.has_bug(Bug::RepairOverwrites);
         let reversed = self.config.has_bug(Bug::LwwReversed);
@@ -663,18 +647,7 @@ impl Dynamo {
         if !fallback {
             return node.stored.data.get(key).cloned();
         }
-        let mut merged: Option<Arc<Object>> = None;
-        for ((_, hinted_key), hint) in &node.stored.hints {
-            if hinted_key == key {
-                match &mut merged {
-                    Some(object) => {
-                        merge_shared(object, &hint.object);
-                    }
-                    None => merged = Some(Arc::clone(&hint.object)),
-                }
-            }
-        }
-        merged
+        Dynamo::hinted(node, key)
     }
 
     fn on_timeout(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
@@ -704,73 +677,9 @@ impl Dynamo {
         }
     }
 
-    /// Home nodes that have not answered get a fallback (writes keep a hint; reads under a
-    /// sloppy quorum ask fallbacks for their hints).
-    fn on_handoff(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
-        match node.pending.get_mut(&local) {
-            Some(Pending::Write(write)) => {
-                let silent: Vec<NodeId> = write
-                    .home
-                    .iter()
-                    .copied()
-                    .filter(|home| !write.acked.contains(home) && !write.hinted.contains(home))
-                    .collect();
-                for home in silent {
-                    let Some(&fallback) = write.fallbacks.get(write.hinted.len()) else {
-                        break;
-                    };
-                    write.hinted.push(home);
-                    out.send(
-                        fallback,
-                        DynamoMessage::Store {
-                            key: write.key.clone(),
-                            object: Arc::clone(&write.object),
-                            ack: Some(local),
-                            hint_for: Some(home),
-                            replace: false,
-                        },
-                    );
-                }
-            }
-            Some(Pending::Read(read)) => {
-                if !self.reads_ask_fallbacks() || read.answered || read.fallbacks_asked {
-                    return;
-                }
-                read.fallbacks_asked = true;
-                let silent = read
-                    .home
-                    .iter()
-                    .filter(|home| !read.replies.iter().any(|r| r.node == **home))
-                    .count();
-                for &fallback in read.fallbacks.iter().take(silent) {
-                    out.send(
-                        fallback,
-                        DynamoMessage::Read {
-                            request: local,
-                            key: read.key.clone(),
-                            fallback: true,
-                        },
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn on_maintenance(&self, node: &mut DynamoNode, out: &mut Out) {
         node.maintenance_armed = false;
-        for ((home, key), hint) in &node.stored.hints {
-            if *home != node.id {
-                out.send(
-                    *home,
-                    DynamoMessage::Handoff {
-                        key: key.clone(),
-                        object: Arc::clone(&hint.object),
-                        hint_version: hint.version,
-                    },
-                );
-            }
-        }
+        Dynamo::hand_back_hints(node, out);
         self.reap_due(node, out);
     }
 
@@ -898,20 +807,7 @@ impl Dynamo {
                 replace,
             } => {
                 match hint_for {
-                    Some(home) if home != node.id => {
-                        let hint = node
-                            .stored
-                            .hints
-                            .entry((home, key))
-                            .or_insert_with(|| Hint {
-                                object: Arc::clone(&object),
-                                version: 0,
-                            });
-                        if merge_shared(&mut hint.object, &object) || hint.version == 0 {
-                            hint.version += 1;
-                            node.changes += 1;
-                        }
-                    }
+                    Some(home) if home != node.id => self.keep_hint(node, home, key, &object),
                     _ if replace => self.overwrite(node, &key, &object, clock_ms),
                     _ => {
                         self.absorb(node, &key, &object, clock_ms);
@@ -963,20 +859,9 @@ impl Dynamo {
                 key,
                 object,
                 hint_version,
-            } => {
-                self.absorb(node, &key, &object, clock_ms);
-                out.send(from, DynamoMessage::HandoffAck { key, hint_version });
-            }
+            } => self.on_handoff(node, out, from, key, &object, hint_version),
             DynamoMessage::HandoffAck { key, hint_version } => {
-                let slot = (from, key);
-                if node
-                    .stored
-                    .hints
-                    .get(&slot)
-                    .is_some_and(|hint| hint.version == hint_version)
-                {
-                    node.stored.hints.remove(&slot);
-                }
+                Dynamo::on_handoff_ack(node, from, key, hint_version);
             }
             DynamoMessage::MerkleRoot { root } => self.on_merkle_root(node, out, from, root),
             DynamoMessage::MerkleBuckets { buckets } => {
@@ -999,7 +884,7 @@ impl Dynamo {
     fn handle_timer(&self, node: &mut DynamoNode, out: &mut Out, timer: DynamoTimer) {
         match timer {
             DynamoTimer::Timeout(local) => self.on_timeout(node, out, local),
-            DynamoTimer::Handoff(local) => self.on_handoff(node, out, local),
+            DynamoTimer::Handoff(local) => self.on_fallback_timer(node, out, local),
             DynamoTimer::AntiEntropy => self.on_anti_entropy_timer(node, out),
             DynamoTimer::Maintenance => self.on_maintenance(node, out),
             DynamoTimer::Sync => {
