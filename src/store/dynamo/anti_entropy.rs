@@ -20,10 +20,13 @@ use super::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Out};
 use crate::store::{mix, stable_hash, Object};
 
 impl Dynamo {
-    /// When a node's first exchange is due after it starts: staggered by node, so that the
+    /// At boot and after every restart: sets the first exchange, staggered by node so that the
     /// nodes do not all compare trees in the same millisecond.
-    pub(super) fn first_anti_entropy_ms(node: NodeId, period_ms: u64) -> u64 {
-        period_ms / 2 + (u64::from(node.0) * 37) % period_ms.max(1)
+    pub(super) fn start_anti_entropy(&self, node: NodeId, out: &mut Out) {
+        if let Some(period_ms) = self.config.anti_entropy_period_ms {
+            let first_ms = period_ms / 2 + (u64::from(node.0) * 37) % period_ms.max(1);
+            out.set_timer(first_ms, DynamoTimer::AntiEntropy);
+        }
     }
 
     /// The anti-entropy timer: send the root of the tree shared with the next peer in turn.

@@ -9,6 +9,7 @@
 //! [`Config::has_bug`]; with the configuration's `bugs` empty, every hook takes the correct path.
 
 mod anti_entropy;
+mod crash;
 mod handoff;
 mod reaping;
 
@@ -887,10 +888,7 @@ impl Dynamo {
             DynamoTimer::Handoff(local) => self.on_fallback_timer(node, out, local),
             DynamoTimer::AntiEntropy => self.on_anti_entropy_timer(node, out),
             DynamoTimer::Maintenance => self.on_maintenance(node, out),
-            DynamoTimer::Sync => {
-                node.synced = Some(node.stored.clone());
-                out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
-            }
+            DynamoTimer::Sync => self.on_sync_timer(node, out),
         }
     }
 }
@@ -1008,13 +1006,8 @@ impl Store for Dynamo {
     }
 
     fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
-        if let Some(period_ms) = self.config.anti_entropy_period_ms {
-            let first_ms = Dynamo::first_anti_entropy_ms(node.id, period_ms);
-            out.set_timer(first_ms, DynamoTimer::AntiEntropy);
-        }
-        if self.config.durability == Durability::Volatile {
-            out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
-        }
+        self.start_anti_entropy(node.id, out);
+        self.start_syncing(out);
         // Timers set before a crash are gone; maintenance is set again only if there is work.
         node.maintenance_armed = false;
         self.arm_maintenance(node, out);
@@ -1041,28 +1034,7 @@ impl Store for Dynamo {
         self.arm_maintenance(node, out);
     }
     fn on_crash(&self, node: &mut DynamoNode) -> bool {
-        node.pending.clear();
-        node.reap_votes.clear();
-        if self.config.has_bug(Bug::HintLostOnRestart) {
-            node.stored.hints.clear();
-            if let Some(synced) = &mut node.synced {
-                synced.hints.clear();
-            }
-        }
-        match &node.synced {
-            None => false,
-            Some(synced) => {
-                node.stored = synced.clone();
-                node.incarnation += 1;
-                node.stored.minted = 0;
-                node.reap_due.clear();
-                let keys: Vec<Key> = node.stored.data.keys().cloned().collect();
-                for key in keys {
-                    self.after_change(node, &key, 0);
-                }
-                true
-            }
-        }
+        self.crash(node)
     }
 
     fn snapshot(&self, node: &DynamoNode, key: &Key) -> ReplicaSnapshot {
