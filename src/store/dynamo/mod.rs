@@ -11,6 +11,7 @@
 mod anti_entropy;
 mod crash;
 mod handoff;
+mod read_repair;
 mod reaping;
 
 use std::cell::RefCell;
@@ -18,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::causality::{Dot, NodeId, SiblingSet, VersionVector};
-use crate::config::{Bug, Config, ConfigError, Durability, ReadRepair, Resolution, Timestamps};
+use crate::config::{Bug, Config, ConfigError, Durability, Resolution, Timestamps};
 use crate::history::{Key, ReplicaSnapshot, StoreMeta, Value};
 
 use self::handoff::Hint;
@@ -334,21 +335,6 @@ impl Dynamo {
         context
     }
 
-    /// The `repair-overwrites` bug: the replica takes `object` in place of what it holds.
-    fn overwrite(&self, node: &mut DynamoNode, key: &Key, object: &Arc<Object>, clock_ms: u64) {
-        let same = node
-            .stored
-            .data
-            .get(key)
-            .is_some_and(|mine| mine.digest() == object.digest());
-        if same {
-            return;
-        }
-        node.stored.data.insert(key.clone(), Arc::clone(object));
-        node.changes += 1;
-        self.after_change(node, key, clock_ms);
-    }
-
     /// Merges `object` into this node's home copy of `key`; returns whether it changed.
     fn absorb(
         &self,
@@ -486,33 +472,11 @@ impl Dynamo {
             .iter()
             .filter(|reply| self.read_reply_counts(reply.fallback))
             .count();
-        let repair_replaces = self.config.has_bug(Bug::RepairOverwrites);
-        let reversed = self.config.has_bug(Bug::LwwReversed);
         let mut repair_self = None;
         if !read.answered && read.quorum_merge.is_none() && counted >= self.config.r as usize {
-            let merged = merge_replies(&read.replies, reversed);
-            if self.config.read_repair == ReadRepair::Blocking {
-                if let Some(merged) = &merged {
-                    for reply in read.replies.iter().filter(|reply| !reply.fallback) {
-                        if stale(&reply.object, merged) {
-                            if reply.node == me {
-                                repair_self = Some(Arc::clone(merged));
-                            } else {
-                                read.repairing.push(reply.node);
-                                out.send(
-                                    reply.node,
-                                    DynamoMessage::Store {
-                                        key: read.key.clone(),
-                                        object: Arc::clone(merged),
-                                        ack: Some(local),
-                                        hint_for: None,
-                                        replace: repair_replaces,
-                                    },
-                                );
-                            }
-                        }
-                    }
-                }
+            let merged = self.merge_replies(&read.replies);
+            if let Some(merged) = &merged {
+                repair_self = self.repair_before_answer(read, me, local, merged, out);
             }
             read.quorum_merge = Some(merged);
         }
@@ -529,11 +493,7 @@ impl Dynamo {
             .all(|home| read.replies.iter().any(|r| r.node == *home && !r.fallback));
         let key = read.key.clone();
         if let Some(merged) = repair_self {
-            if repair_replaces {
-                self.overwrite(node, &key, &merged, clock_ms);
-            } else {
-                self.absorb(node, &key, &merged, clock_ms);
-            }
+            self.repair_own(node, &key, &merged, clock_ms);
         }
         if all_home_replied {
             let answered = matches!(node.pending.get(&local), Some(Pending::Read(r)) if r.answered && r.repairing.is_empty());
@@ -557,36 +517,14 @@ impl Dynamo {
                 },
             );
         }
-        if self.config.read_repair == ReadRepair::Off {
-            return;
-        }
-        let Some(merged) = merge_replies(&read.replies, self.config.has_bug(Bug::LwwReversed))
-        else {
-            return;
-        };
-        for reply in read.replies.iter().filter(|reply| !reply.fallback) {
-            if !stale(&reply.object, &merged) {
-                continue;
-            }
-            if reply.node == node.id {
-                if self.config.has_bug(Bug::RepairOverwrites) {
-                    self.overwrite(node, &read.key, &merged, out.clock_ms());
-                } else {
-                    self.absorb(node, &read.key, &merged, out.clock_ms());
-                }
-            } else {
-                out.send(
-                    reply.node,
-                    DynamoMessage::Store {
-                        key: read.key.clone(),
-                        object: Arc::clone(&merged),
-                        ack: None,
-                        hint_for: None,
-                        replace: self.config.has_bug(Bug::RepairOverwrites),
-                    },
-                );
-            }
-        }
+        self.repair_after_read(node, out, &read);
+    }
+
+    /// The merge of a read's replies.
+    fn merge_replies(&self, replies: &[ReadReplyRecord]) -> Option<Arc<Object>> {
+        // The `lww-reversed` bug: the merge keeps the smaller LWW version, not the greater.
+        let lww_reversed = self.config.has_bug(Bug::LwwReversed);
+        merge_replies(replies, lww_reversed)
     }
 
     fn on_read_reply(
@@ -917,14 +855,6 @@ fn merge_replies(replies: &[ReadReplyRecord], lww_reversed: bool) -> Option<Arc<
         }
     }
     merged
-}
-
-/// Whether a replica that answered `held` lacks something of `merged`.
-fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
-    match held {
-        Some(object) => object.would_change(merged),
-        None => true,
-    }
 }
 
 /// A get's answer; `stale_context` (the `stale-context` bug) leaves the last sibling's dot out of
