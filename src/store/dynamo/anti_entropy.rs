@@ -15,9 +15,9 @@ use std::sync::Arc;
 use crate::causality::NodeId;
 use crate::config::Bug;
 use crate::history::Key;
+use crate::store::{mix, stable_hash, Object};
 
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Out};
-use crate::store::{mix, stable_hash, Object};
 
 impl Dynamo {
     /// At boot and after every restart: sets the first exchange, staggered by node so that the

@@ -9,9 +9,10 @@
 //! Bug hooks: `sloppy-reads-count-fallbacks` (reads ask fallbacks and count their replies
 //! without a sloppy quorum).
 //!
-//! Must never: take a hint into a node's home data (a hint is merged into its home node's copy
-//! only by that node, on hand-back), drop a hint before its home node acknowledged that exact
-//! version of it, or count a fallback toward a quorum unless the quorum is sloppy.
+//! Must never: merge a hint into the fallback's own copy of the key (a hint reaches a home copy
+//! only on hand-back, through the home node's merge), drop a hint before its home node
+//! acknowledged that exact version of it, or count a fallback toward a quorum unless the quorum
+//! is sloppy.
 
 use std::sync::Arc;
 
@@ -20,7 +21,9 @@ use crate::config::Bug;
 use crate::history::Key;
 use crate::store::Object;
 
-use super::{merge_shared, Dynamo, DynamoMessage, DynamoNode, Out, Pending};
+use super::coordination::Pending;
+use super::replica::merge_shared;
+use super::{Dynamo, DynamoMessage, DynamoNode, Out};
 
 /// A write kept by a fallback for a home node, until that node acknowledges it.
 #[derive(Clone, Debug)]
@@ -48,6 +51,7 @@ impl Dynamo {
     /// Whether a read turns to fallbacks for silent home nodes: under a sloppy quorum, or (the
     /// `sloppy-reads-count-fallbacks` bug) whenever hinted handoff is on.
     pub(super) fn reads_ask_fallbacks(&self) -> bool {
+        // The `sloppy-reads-count-fallbacks` bug: reads ask fallbacks without a sloppy quorum.
         self.config.sloppy_quorum
             || (self.config.hinted_handoff && self.config.has_bug(Bug::SloppyReadsCountFallbacks))
     }

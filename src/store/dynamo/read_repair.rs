@@ -18,7 +18,9 @@ use crate::config::{Bug, ReadRepair};
 use crate::history::Key;
 use crate::store::Object;
 
-use super::{Dynamo, DynamoMessage, DynamoNode, Out, ReadPending};
+use super::coordination::Pending;
+use super::read::ReadPending;
+use super::{Dynamo, DynamoMessage, DynamoNode, Out};
 
 impl Dynamo {
     /// Blocking read repair, once the read reached its quorum with `merged`: sends the merge to
@@ -92,6 +94,21 @@ impl Dynamo {
                 );
             }
         }
+    }
+
+    /// A stale replica acknowledged a blocking repair: the get may now be answered.
+    pub(super) fn on_repair_ack(
+        &self,
+        node: &mut DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        local: u64,
+    ) {
+        let Some(Pending::Read(read)) = node.pending.get_mut(&local) else {
+            return;
+        };
+        read.repairing.retain(|&node| node != from);
+        self.progress_read(node, out, local);
     }
 
     /// The coordinator repairs its own copy of `key` with a read's merge.
