@@ -46,6 +46,7 @@ pub mod lin;
 pub mod minimize;
 pub mod render;
 pub mod sim;
+mod stable_hash;
 pub mod staleness;
 pub mod store;
 pub mod testing;

@@ -32,7 +32,9 @@ fn layers() -> BTreeMap<String, usize> {
     for (row, line) in lines.iter().enumerate() {
         for module in line.split_whitespace() {
             assert!(
-                layer_of.insert(module.to_string(), count - 1 - row).is_none(),
+                layer_of
+                    .insert(module.to_string(), count - 1 - row)
+                    .is_none(),
                 "{module} is in two layers"
             );
         }
@@ -54,7 +56,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a file of `src/` belongs to (`None` for lib.rs and main.rs).
 fn module_of(path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root().join("src")).unwrap();
-    let first = relative.components().next()?.as_os_str().to_str()?.to_string();
+    let first = relative
+        .components()
+        .next()?
+        .as_os_str()
+        .to_str()?
+        .to_string();
     match first.strip_suffix(".rs") {
         Some("lib" | "main") => None,
         Some(name) => Some(name.to_string()),

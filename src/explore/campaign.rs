@@ -14,6 +14,7 @@ use crate::check::{check, Anomaly, AnomalyKind, CheckOptions, LwwCause, Model, V
 use crate::config::{Config, PRESETS};
 use crate::gen::{from_unstructured, GenOptions};
 use crate::sim::{self, Scenario};
+use crate::stable_hash::fnv1a;
 
 /// A configuration under test and the label the table and the case seeds use (a preset's name,
 /// or the `--config` argument for a file).
@@ -111,13 +112,6 @@ impl Campaign {
             self.seed, self.configs[config].label, self.cases_per_config
         )
     }
-}
-
-/// FNV-1a: a hash that is the same on every platform and every Rust version.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// What one case showed.

@@ -12,7 +12,7 @@ use crate::history::FaultType;
 use crate::sim::{
     Bounds, ClientOp, ClientOpKind, ClientProgram, Network, Scenario, ScenarioError, CLIENTS_MAX,
 };
-use crate::store::mix;
+use crate::stable_hash::splitmix64_next;
 
 use super::faults::{fault_from_draw, FaultDraw};
 use super::key_name;
@@ -47,8 +47,7 @@ struct SeedSequence(u64);
 
 impl SeedSequence {
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
+        splitmix64_next(&mut self.0)
     }
 
     /// A uniform draw in `0..bound` (0 when `bound` is 0), by multiply-shift.

@@ -1,6 +1,6 @@
 //! Hashing for the search's tables: the crate's FxHash, a pass-through hasher for keys that are
-//! already well-mixed 64-bit hashes, and SplitMix64 for Zobrist keys. Nothing here is random at run time: the search is
-//! deterministic.
+//! already well-mixed 64-bit hashes, and SplitMix64 (from `crate::stable_hash`) for Zobrist keys.
+//! Nothing here is random at run time: the search is deterministic.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -33,10 +33,5 @@ impl Hasher for PassThroughHasher {
 
 pub(super) type PassThroughBuild = BuildHasherDefault<PassThroughHasher>;
 
-/// SplitMix64's output function: a bijective mix of a 64-bit value.
-pub(super) fn splitmix64(value: u64) -> u64 {
-    let mut mixed = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    mixed ^ (mixed >> 31)
-}
+/// SplitMix64's output function: a bijective mix of a 64-bit value, for Zobrist keys.
+pub(super) use crate::stable_hash::splitmix64;

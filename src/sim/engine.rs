@@ -13,7 +13,7 @@ use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store, Sto
 use super::rng::{below, draw, identity, unit, Stream};
 use super::scenario::{ClientOpKind, Direction, FaultKind, Latency, Scenario};
 use super::Stats;
-use crate::store::mix;
+use crate::stable_hash::splitmix64 as mix;
 
 /// The key of what a node does when it (re)starts.
 fn boot_key(node: u32, boot: u32) -> u64 {

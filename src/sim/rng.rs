@@ -3,7 +3,7 @@
 //! its rank among that event's effects), so removing one operation while shrinking does not
 //! reshuffle the draws of everything else.
 
-use crate::store::mix;
+use crate::stable_hash::splitmix64;
 
 /// What a draw decides; part of its key, so that different decisions never share a draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,14 +17,14 @@ pub(crate) enum Stream {
 
 /// The draw for `stream` about the thing named `key`, under `seed`.
 pub(crate) fn draw(seed: u64, stream: Stream, key: u64) -> u64 {
-    mix(mix(seed ^ ((stream as u64) << 56)) ^ key)
+    splitmix64(splitmix64(seed ^ ((stream as u64) << 56)) ^ key)
 }
 
 /// A name made of parts, order mattering.
 pub(crate) fn identity(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x0001_de47_17e5, |name, &part| mix(name ^ mix(part)))
+    parts.iter().fold(0x0001_de47_17e5, |name, &part| {
+        splitmix64(name ^ splitmix64(part))
+    })
 }
 
 /// A uniform draw in `0..bound` (0 when `bound` is 0), by multiply-shift (no modulo bias to speak

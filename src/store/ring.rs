@@ -3,24 +3,11 @@
 use crate::causality::NodeId;
 use crate::history::Key;
 
-/// A stable 64-bit hash of bytes (FNV-1a followed by a SplitMix finalizer), the same on every
-/// platform and in every run: placement must never depend on a process-random hasher.
-pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    mix(hash)
-}
-
-/// The SplitMix64 finalizer: a bijection that spreads every input bit over the output.
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+// A key's ring position (and the store's digests) come from the crate's stable hashes, the same
+// on every platform and in every run: placement must never depend on a process-random hasher, and
+// must never change between versions.
+pub use crate::stable_hash::fnv1a_mixed as stable_hash;
+pub use crate::stable_hash::splitmix64 as mix;
 
 /// The ring: every node owns `vnodes_per_node` tokens; a key belongs to the tokens that follow
 /// its hash clockwise.

@@ -1,0 +1,200 @@
+//! Reaping: when a key's state is a tombstone, the replica forgets the key, at once or (with
+//! `reaping: after`) once its delay has passed and every other home node holds the same
+//! tombstone state (`ReapQuery`, `ReapReply`).
+//!
+//! Owns: the tombstone bookkeeping after every change of a key ([`Dynamo::after_change`]), the
+//! reap itself, the due reaps of the maintenance timer and their votes, and what a replica keeps
+//! of a reaped key ([`Reaped`]) so that the same tombstone, or a late copy of what it overwrote,
+//! does not come back ([`comes_back`]). Bug hook: `early-reap` (reaping without the votes).
+//!
+//! Must never: reap a key whose state is not a tombstone, or count a vote for a tombstone state
+//! other than the one this replica holds now. Under `reaping: keep` nothing here forgets anything.
+
+use std::sync::Arc;
+
+use crate::causality::{NodeId, SiblingSet, VersionVector};
+use crate::config::{Bug, Reaping};
+use crate::history::Key;
+use crate::store::Object;
+
+use super::{Dynamo, DynamoMessage, DynamoNode, Out};
+
+/// What a replica keeps of a key after reaping its tombstone.
+#[derive(Clone, Debug)]
+pub(super) struct Reaped {
+    /// The digest of the reaped state: the same tombstone coming back (by anti-entropy from a
+    /// primary that has not reaped yet) is not stored again.
+    digest: u64,
+    /// Under siblings, with reaping after a delay (once every primary holds the tombstone), the
+    /// tombstone's causal context: a late copy of anything it had overwritten (a message
+    /// delayed past the reap) is dropped, not resurrected. Immediate reaping keeps no context:
+    /// a primary that missed the delete brings its value back, as that configuration allows.
+    context: Option<VersionVector>,
+}
+
+impl Reaped {
+    fn of(object: &Object, reaping: Reaping) -> Reaped {
+        Reaped {
+            digest: object.digest(),
+            context: match reaping {
+                Reaping::AfterMs(_) => object.context().cloned(),
+                Reaping::Keep | Reaping::Immediate => None,
+            },
+        }
+    }
+}
+
+/// What of `object`, arriving for a key the replica holds nothing of, is to be stored, given
+/// what the replica kept of the key's reaped tombstone: nothing if it is the same tombstone, or
+/// only the siblings the tombstone had not seen.
+pub(super) fn comes_back(reaped: Option<&Reaped>, object: &Arc<Object>) -> Option<Arc<Object>> {
+    match (reaped, &**object) {
+        (Some(reaped), _) if reaped.digest == object.digest() => None,
+        (
+            Some(Reaped {
+                context: Some(context),
+                ..
+            }),
+            Object::Siblings(theirs),
+        ) => {
+            // Only what the reaped tombstone had not seen comes back.
+            let mut fresh = SiblingSet::forgotten(context.clone());
+            fresh.merge(theirs);
+            if fresh.is_empty() {
+                return None;
+            }
+            Some(Arc::new(Object::Siblings(fresh)))
+        }
+        _ => Some(Arc::clone(object)),
+    }
+}
+
+impl Dynamo {
+    /// Tombstone bookkeeping after a key's state changed.
+    pub(super) fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) {
+        let Some(object) = node.stored.data.get(key) else {
+            return;
+        };
+        if !object.is_tombstone() {
+            node.reap_due.remove(key);
+            node.reap_votes.remove(key);
+            return;
+        }
+        match self.config.reaping {
+            Reaping::Keep => {}
+            Reaping::Immediate => {
+                let reaped = Reaped::of(object, self.config.reaping);
+                node.stored.data.remove(key);
+                node.stored.reaped.insert(key.clone(), reaped);
+            }
+            Reaping::AfterMs(delay_ms) => {
+                node.reap_due
+                    .entry(key.clone())
+                    .or_insert(clock_ms.saturating_add(delay_ms));
+            }
+        }
+    }
+
+    /// The maintenance timer's reaping: ask the other home nodes whether they hold each
+    /// tombstone now due (or reap at once if there are none).
+    pub(super) fn reap_due(&self, node: &mut DynamoNode, out: &mut Out) {
+        let clock_ms = out.clock_ms();
+        let due: Vec<Key> = node
+            .reap_due
+            .iter()
+            .filter(|(_, &due_ms)| due_ms <= clock_ms)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in due {
+            let Some(object) = node.stored.data.get(&key) else {
+                node.reap_due.remove(&key);
+                continue;
+            };
+            // The `early-reap` bug: reap when due without asking the other primaries.
+            if self.config.has_bug(Bug::EarlyReap) {
+                self.reap(node, &key);
+                continue;
+            }
+            let digest = object.digest();
+            let peers: Vec<NodeId> = self
+                .home(&key)
+                .into_iter()
+                .filter(|&peer| peer != node.id)
+                .collect();
+            if peers.is_empty() {
+                self.reap(node, &key);
+                continue;
+            }
+            node.reap_votes.insert(key.clone(), Vec::new());
+            for peer in peers {
+                out.send(
+                    peer,
+                    DynamoMessage::ReapQuery {
+                        key: key.clone(),
+                        digest,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A home node asks whether this replica holds (or has reaped) exactly its tombstone state.
+    pub(super) fn on_reap_query(
+        &self,
+        node: &DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        key: Key,
+        digest: u64,
+    ) {
+        let holds = match node.stored.data.get(&key) {
+            Some(object) => object.is_tombstone() && object.digest() == digest,
+            None => node
+                .stored
+                .reaped
+                .get(&key)
+                .is_some_and(|reaped| reaped.digest == digest),
+        };
+        out.send(from, DynamoMessage::ReapReply { key, digest, holds });
+    }
+
+    /// A vote: reap once every other home node holds the tombstone state this replica holds.
+    pub(super) fn on_reap_reply(
+        &self,
+        node: &mut DynamoNode,
+        from: NodeId,
+        key: &Key,
+        digest: u64,
+        holds: bool,
+    ) {
+        let still = node
+            .stored
+            .data
+            .get(key)
+            .is_some_and(|object| object.digest() == digest);
+        if !(holds && still) {
+            return;
+        }
+        let peers = self.config.n as usize - 1;
+        let Some(votes) = node.reap_votes.get_mut(key) else {
+            return;
+        };
+        if !votes.contains(&from) {
+            votes.push(from);
+        }
+        if votes.len() >= peers {
+            self.reap(node, key);
+        }
+    }
+
+    fn reap(&self, node: &mut DynamoNode, key: &Key) {
+        if let Some(object) = node.stored.data.remove(key) {
+            node.stored
+                .reaped
+                .insert(key.clone(), Reaped::of(&object, self.config.reaping));
+        }
+        node.reap_due.remove(key);
+        node.reap_votes.remove(key);
+        node.changes += 1;
+    }
+}

@@ -1,0 +1,106 @@
+//! The handlers alone, without the simulator: how a store's logic can be tested directly.
+
+use crate::causality::{NodeId, VersionVector};
+use crate::config::{Config, Durability};
+use crate::history::{Key, Value};
+use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store};
+
+use super::{Dynamo, DynamoNode};
+
+fn single_node() -> Dynamo {
+    Dynamo::new(Config {
+        nodes: 1,
+        n: 1,
+        r: 1,
+        w: 1,
+        anti_entropy_period_ms: None,
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+fn request(id: u64, action: RequestAction<VersionVector>) -> Request<VersionVector> {
+    Request {
+        id: RequestId(id),
+        key: Key("k".into()),
+        action,
+    }
+}
+
+fn put(value: &str, context: VersionVector) -> RequestAction<VersionVector> {
+    RequestAction::Put {
+        value: Value(value.into()),
+        context,
+    }
+}
+
+/// Runs one request on the node and returns the reply it gave at once.
+fn ask(
+    store: &Dynamo,
+    node: &mut DynamoNode,
+    request: Request<VersionVector>,
+) -> Reply<VersionVector> {
+    let mut out = Effects::new(NodeId(0), 10);
+    store.on_request(node, &mut out, request);
+    assert!(out.sent().is_empty(), "a single node sends nothing");
+    out.replied()[0].1.clone()
+}
+
+#[test]
+fn blind_puts_become_siblings_and_a_put_with_their_context_replaces_them() {
+    let store = single_node();
+    let mut node = store.boot(NodeId(0));
+    let Reply::Written { meta } = ask(
+        &store,
+        &mut node,
+        request(1, put("a", VersionVector::new())),
+    ) else {
+        panic!("w = 1 answers at once");
+    };
+    assert_eq!(meta.dot.unwrap().to_string(), "n0:1");
+    ask(
+        &store,
+        &mut node,
+        request(2, put("b", VersionVector::new())),
+    );
+    let Reply::Read {
+        versions, context, ..
+    } = ask(&store, &mut node, request(3, RequestAction::Get))
+    else {
+        panic!("a get answers with a read");
+    };
+    let values: Vec<&str> = versions.iter().map(|read| read.value.0.as_str()).collect();
+    assert_eq!(values, ["a", "b"]);
+    ask(&store, &mut node, request(4, put("c", context)));
+    let Reply::Read { versions, .. } = ask(&store, &mut node, request(5, RequestAction::Get))
+    else {
+        panic!("a get answers with a read");
+    };
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].value.0, "c");
+}
+
+#[test]
+fn a_volatile_crash_makes_the_node_a_new_actor() {
+    let store = Dynamo::new(Config {
+        durability: Durability::Volatile,
+        ..single_node().config().clone()
+    })
+    .unwrap();
+    let mut node = store.boot(NodeId(0));
+    ask(
+        &store,
+        &mut node,
+        request(1, put("a", VersionVector::new())),
+    );
+    assert!(store.on_crash(&mut node), "nothing was synced");
+    let Reply::Written { meta } = ask(
+        &store,
+        &mut node,
+        request(2, put("b", VersionVector::new())),
+    ) else {
+        panic!("w = 1 answers at once");
+    };
+    assert_eq!(meta.dot.unwrap().to_string(), "n1000:1");
+    assert_eq!(store.snapshot(&node, &Key("k".into())).values.len(), 1);
+}
