@@ -28,7 +28,7 @@
 //! - [`cli`]: the `quorate` command line.
 //! - [`testing`]: the API a store author calls from `cargo test` (check a scenario, assert a model).
 //! - [`minimize`]: delta debugging of a failing scenario, then of its history.
-//! - [`corpus`]: the regression files of `histories/` and their replay.
+//! - [`regressions`]: the regression cases of `histories/` and their replay.
 //! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 
@@ -36,7 +36,6 @@ pub mod causality;
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod corpus;
 pub mod explore;
 pub mod fuzzing;
 mod fxhash;
@@ -44,6 +43,7 @@ pub mod gen;
 pub mod history;
 pub mod lin;
 pub mod minimize;
+pub mod regressions;
 pub mod render;
 pub mod sim;
 mod stable_hash;

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use quorate::check::{check, Anomaly, AnomalyKind, CheckOptions, Model, Report, Verdict};
 use quorate::config::{Config, ReadRepair};
-use quorate::corpus::Case;
 use quorate::gen::{workload, WorkloadOptions};
 use quorate::history::{Action, History, OpKind};
 use quorate::minimize::{minimize_failure, same_kinds, HistoryKeeps, Minimized, ATTEMPTS_MAX};
+use quorate::regressions::Regression;
 use quorate::sim::{Latency, Scenario};
 
 const SEEDS_MAX: u64 = 5_000;
@@ -408,7 +408,7 @@ fn search_command(case: &EdgeCase, seed: u64) -> String {
 }
 
 /// Runs the search, minimizes what it finds and returns the case.
-fn find(case: &EdgeCase) -> Result<Case, String> {
+fn find(case: &EdgeCase) -> Result<Regression, String> {
     let (seed, scenario) = (0..SEEDS_MAX)
         .map(|seed| (seed, scenario(case, seed)))
         .find(|(_, scenario)| shows(case, scenario))
@@ -433,7 +433,7 @@ fn find(case: &EdgeCase) -> Result<Case, String> {
             .then_some(&keeps_anomaly as HistoryKeeps<'_>),
         ATTEMPTS_MAX,
     )?;
-    Ok(Case::new(
+    Ok(Regression::new(
         case.title,
         case.postmortem,
         &search_command(case, seed),
@@ -477,7 +477,7 @@ fn the_gallery_is_complete_and_small() {
     let mut problems = Vec::new();
     for (number, case) in cases().iter().enumerate() {
         let path = gallery().join(case.file);
-        match Case::load(&path) {
+        match Regression::load(&path) {
             Ok(Some(found)) => {
                 // The search's hit still shows the case: the recorded seed is reproducible.
                 match recorded_seed(&found.found_by) {

@@ -1,6 +1,6 @@
 //! Differential test: on random small histories of every model, the fast search
 //! (`quorate::lin::check`) and a brute force over all orders (`quorate::lin::oracle`) agree.
-//! Case counts are modest by default; `PROPTEST_CASES` raises them.
+//! Regression counts are modest by default; `PROPTEST_CASES` raises them.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;

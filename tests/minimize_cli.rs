@@ -8,8 +8,8 @@ use common::quorate;
 use std::path::{Path, PathBuf};
 
 use quorate::config::Config;
-use quorate::corpus::Case;
 use quorate::gen::{workload, WorkloadOptions};
+use quorate::regressions::Regression;
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -47,7 +47,7 @@ fn minimize_writes_a_case_that_replays_and_never_overwrites() {
     let (code, _, stderr) = quorate(&args);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("invalid [stale_read]"), "{stderr}");
-    let case = Case::load(&out).unwrap().expect("a case");
+    let case = Regression::load(&out).unwrap().expect("a case");
     assert!(case.history.operations.len() <= 10);
     assert_eq!(case.anomaly_kinds, ["stale_read"]);
 
@@ -68,7 +68,7 @@ fn replay_names_a_case_that_no_longer_matches() {
     let dir = tempfile::tempdir().unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("histories/edge-cases/06-weak-quorum-stale-without-faults.json");
-    let mut case = Case::load(&source).unwrap().unwrap();
+    let mut case = Regression::load(&source).unwrap().unwrap();
     case.expected_verdict = "valid".into();
     std::fs::write(dir.path().join("tampered.json"), case.to_json()).unwrap();
     std::fs::write(dir.path().join("notes.json"), "{\"version\": 1}").unwrap();
@@ -141,7 +141,9 @@ fn minimize_reads_the_scenario_a_simulated_history_records() {
         "stale_read",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    let case = Case::from_json(&stdout).unwrap().expect("a case on stdout");
+    let case = Regression::from_json(&stdout)
+        .unwrap()
+        .expect("a case on stdout");
     assert_eq!(case.expected_verdict, "invalid");
     assert!(
         case.found_by.contains("--kind stale_read"),

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use quorate::corpus::{case_files, replay_file, FileOutcome};
+use quorate::regressions::{case_files, replay_file, FileOutcome};
 
 #[test]
 fn every_case_in_histories_replays() {

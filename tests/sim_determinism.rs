@@ -232,7 +232,7 @@ fn one_reader_takes_the_scenario_from_a_scenario_a_history_or_a_case() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("histories");
     let case_text =
         std::fs::read_to_string(root.join("edge-cases/01-sloppy-quorum-stale-read.json")).unwrap();
-    let case: quorate::corpus::Case = serde_json::from_str(&case_text).unwrap();
+    let case: quorate::regressions::Regression = serde_json::from_str(&case_text).unwrap();
     assert_eq!(
         sim::Scenario::from_document(&case_text).unwrap(),
         case.scenario

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::corpus::Case;
+use crate::regressions::Regression;
 
 use super::Exit;
 
@@ -13,7 +13,7 @@ pub(super) fn make_case(
     command: &str,
     out: Option<&PathBuf>,
     force: bool,
-    build: impl FnOnce() -> Result<Case, String>,
+    build: impl FnOnce() -> Result<Regression, String>,
 ) -> Exit {
     if let Some(out) = out {
         if out.exists() && !force {

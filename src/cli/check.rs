@@ -11,8 +11,8 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions, Model, ModelSource, Verdict};
-use crate::corpus::Case;
 use crate::history::{import, History};
+use crate::regressions::Regression;
 
 use super::Exit;
 
@@ -91,7 +91,7 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     let (history, model, from_case) = if opens_with_format(&bytes) {
         let case = std::str::from_utf8(&bytes)
             .map_err(|error| format!("not UTF-8: {error}"))
-            .and_then(Case::from_json);
+            .and_then(Regression::from_json);
         match case {
             Ok(Some(case)) => match case.model() {
                 Ok(case_model) => {
@@ -106,7 +106,7 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
             Ok(None) => {
                 eprintln!(
                     "{file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
-                    crate::corpus::FORMAT
+                    crate::regressions::FORMAT
                 );
                 return Exit::BadInput;
             }

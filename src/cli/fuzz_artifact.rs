@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use crate::check::{check, CheckOptions};
-use crate::corpus::Case;
 use crate::fuzzing::{bugs_from_environment, scenario_of};
 use crate::minimize::{first_forbidden, minimize, Target};
+use crate::regressions::Regression;
 
 use super::case_output::make_case;
 use super::Exit;
@@ -24,7 +24,7 @@ pub(super) struct Args {
     force: bool,
 }
 
-fn build(args: &Args) -> Result<Case, String> {
+fn build(args: &Args) -> Result<Regression, String> {
     bugs_from_environment()?;
     let bytes = std::fs::read(&args.file)
         .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
@@ -52,7 +52,7 @@ fn build(args: &Args) -> Result<Case, String> {
         "{kind} found by the scenario fuzz target (seed {})",
         scenario.seed
     );
-    Ok(Case::new(
+    Ok(Regression::new(
         &title, "", &found_by, None, small, history, &report,
     ))
 }

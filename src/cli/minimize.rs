@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::{check, AnomalyKind, CheckOptions, Model};
-use crate::corpus::Case;
 use crate::minimize::{first_forbidden, minimize, Target};
+use crate::regressions::Regression;
 use crate::sim::Scenario;
 
 use super::case_output::make_case;
@@ -58,7 +58,7 @@ fn parse_kind(name: &str) -> Result<AnomalyKind, String> {
         })
 }
 
-fn build(args: &Args) -> Result<Case, String> {
+fn build(args: &Args) -> Result<Regression, String> {
     let scenario = load_scenario(&args.file)?;
     let kind = match &args.kind {
         Some(name) => parse_kind(name)?,
@@ -92,7 +92,7 @@ fn build(args: &Args) -> Result<Case, String> {
     } else {
         args.title.clone()
     };
-    Ok(Case::new(
+    Ok(Regression::new(
         &title,
         &args.postmortem,
         &found_by,

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, CheckOptions, Model};
-use crate::corpus::Case;
 use crate::history::History;
+use crate::regressions::Regression;
 use crate::render::{render_html, Highlight};
 
 use super::Exit;
@@ -24,7 +24,7 @@ pub(super) struct Args {
 /// The history to draw and the model to check it against: a regression case's own (its
 /// history, its model), or a plain history's (the model its configuration promises).
 fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
-    if let Ok(Some(case)) = Case::load(path) {
+    if let Ok(Some(case)) = Regression::load(path) {
         let model = case.model()?;
         return Ok((case.history, model, case.title));
     }

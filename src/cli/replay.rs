@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::corpus::{case_files, replay_file, FileOutcome};
+use crate::regressions::{case_files, replay_file, FileOutcome};
 
 use super::Exit;
 

@@ -3,8 +3,8 @@
 //! regression case and its timeline.
 
 use crate::check::AnomalyKind;
-use crate::corpus::Case;
 use crate::minimize::{minimize, Target};
+use crate::regressions::Regression;
 use crate::render::{render_html, Highlight};
 
 use super::campaign::{Campaign, CaseId};
@@ -37,7 +37,7 @@ pub struct FoundWitness {
     pub config: usize,
     pub kind: AnomalyKind,
     pub case_index: u64,
-    pub case: Case,
+    pub case: Regression,
     /// The timeline of the minimized history.
     pub html: String,
     pub forbidden: bool,
@@ -92,7 +92,7 @@ pub fn find_witness(
         }
     );
     let html = render_html(&history, &Highlight::from_report(&report), &title);
-    let case = Case::new(
+    let case = Regression::new(
         &title,
         &postmortem,
         &found_by,

@@ -2,16 +2,16 @@
 //! (minimized) history, the model checked, the expected verdict, the anomaly kinds, the command
 //! that found it and a short postmortem (sled's permanent named regressions).
 //!
-//! It owns the case format ([`Case`], marked by `"format": "quorate-case-1"`) and its replay: the
+//! It owns the case format ([`Regression`], marked by `"format": "quorate-case-1"`) and its replay: the
 //! checker must give the stored verdict and kinds on the stored history, and re-running the
 //! stored scenario must show the same verdict and kinds. What it must never do: treat a JSON file
 //! that is not a case (such as `histories/example.json`) as a failure — such files are skipped.
 //!
 //! ```
-//! use quorate::corpus::Case;
+//! use quorate::regressions::Regression;
 //!
 //! // histories/example.json documents the history format; it is not a regression case.
-//! assert!(Case::from_json(include_str!("../../histories/example.json")).unwrap().is_none());
+//! assert!(Regression::from_json(include_str!("../../histories/example.json")).unwrap().is_none());
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ pub const FORMAT: &str = "quorate-case-1";
 /// One regression case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Case {
+pub struct Regression {
     pub format: String,
     /// What the case shows, in one line.
     pub title: String,
@@ -56,15 +56,15 @@ pub struct Mismatch {
     pub found: String,
 }
 
-impl Case {
+impl Regression {
     /// Parses a case; `Ok(None)` when the JSON is not a case (no `"format": "quorate-case-1"`).
-    pub fn from_json(text: &str) -> Result<Option<Case>, String> {
+    pub fn from_json(text: &str) -> Result<Option<Regression>, String> {
         let tree: serde_json::Value =
             serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
         if tree.get("format").and_then(|format| format.as_str()) != Some(FORMAT) {
             return Ok(None);
         }
-        let case: Case = serde_json::from_value(tree).map_err(|error| error.to_string())?;
+        let case: Regression = serde_json::from_value(tree).map_err(|error| error.to_string())?;
         case.scenario
             .validate()
             .map_err(|error| format!("scenario: {error}"))?;
@@ -76,10 +76,10 @@ impl Case {
         Ok(Some(case))
     }
 
-    pub fn load(path: &Path) -> Result<Option<Case>, String> {
+    pub fn load(path: &Path) -> Result<Option<Regression>, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("{}: cannot read: {error}", path.display()))?;
-        Case::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))
+        Regression::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))
     }
 
     /// A case from a minimized scenario and history and the report on that history.
@@ -91,8 +91,8 @@ impl Case {
         scenario: Scenario,
         history: History,
         report: &Report,
-    ) -> Case {
-        Case {
+    ) -> Regression {
+        Regression {
             format: FORMAT.to_string(),
             title: title.to_string(),
             postmortem: postmortem.to_string(),
@@ -173,7 +173,7 @@ fn kind_names(report: &Report) -> Vec<String> {
     kinds
 }
 
-/// A check's verdict and kinds in the words of [`Case::expectation`].
+/// A check's verdict and kinds in the words of [`Regression::expectation`].
 fn outcome(report: Result<Report, String>) -> String {
     match report {
         Ok(report) => format!(
@@ -224,7 +224,7 @@ pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Replays one file.
 pub fn replay_file(path: &Path) -> FileOutcome {
-    match Case::load(path) {
+    match Regression::load(path) {
         Ok(Some(case)) => match case.replay() {
             Ok(()) => FileOutcome::Passed,
             Err(mismatch) => FileOutcome::Mismatch(mismatch),
