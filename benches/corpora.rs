@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use quorate::history::import::{self, edn, Format};
 use quorate::lin::external::{self, ModelName};
+use quorate::lin::import::{self, edn, Format};
 use quorate::lin::{Budget, CheckResult};
 
 fn corpora_folder() -> Option<PathBuf> {

@@ -11,8 +11,8 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use quorate::history::import::{self, Format};
 use quorate::lin::external::{self, ModelName};
+use quorate::lin::import::{self, Format};
 use quorate::lin::{Budget, Verdict};
 
 /// SplitMix64: a tiny deterministic generator, enough for a benchmark's workload.

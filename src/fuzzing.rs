@@ -14,10 +14,10 @@ use arbitrary::{Result, Unstructured};
 use crate::check::{self, oracle};
 use crate::config::{parse_bugs, Bug};
 use crate::gen::{self, GenOptions};
-use crate::history::import::{self, Format};
 use crate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, Value, Write,
 };
+use crate::lin::import::{self, Format};
 use crate::sim::Scenario;
 use crate::testing::{self, FailureReason};
 

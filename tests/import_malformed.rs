@@ -6,8 +6,8 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use quorate::history::import::{import, Format};
 use quorate::lin::external::{self, ModelName};
+use quorate::lin::import::{import, Format};
 use quorate::lin::Budget;
 
 const FORMATS: [Format; 3] = [Format::Edn, Format::JepsenLog, Format::PorcupineKv];

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use quorate::history::import::{self, edn, Detected, Format};
 use quorate::lin::external::{self, ModelName};
+use quorate::lin::import::{self, edn, Detected, Format};
 use quorate::lin::{Budget, Verdict};
 
 struct Entry {

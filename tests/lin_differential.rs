@@ -7,7 +7,7 @@ use std::fmt::Debug;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use quorate::history::import::Edn;
+use quorate::lin::import::Edn;
 use quorate::lin::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
     MvrOp, RegisterOp,

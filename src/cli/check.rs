@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions, Model, ModelSource, Verdict};
 use crate::corpus::Case;
-use crate::history::{import, History};
+use crate::history::History;
+use crate::lin::import;
 
 use super::Exit;
 

@@ -3,12 +3,12 @@
 //! verdict (or the full result with `--json`) and say it with the exit code.
 //!
 //! This file only does effects (reading the file, printing); importing lives in
-//! `crate::history::import`, checking in `crate::lin`.
+//! `crate::lin::import`, checking in `crate::lin`.
 
 use std::time::Duration;
 
-use crate::history::import::{self, edn, Detected, Format as ImportFormat};
 use crate::lin::external::{self, ModelName};
+use crate::lin::import::{self, edn, Detected, Format as ImportFormat};
 use crate::lin::{Budget, CheckResult, Verdict};
 
 use super::check::{Args, Format};

@@ -23,7 +23,6 @@
 
 mod catalog;
 mod fast;
-pub mod import;
 mod validate;
 mod wire;
 

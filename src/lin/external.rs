@@ -7,7 +7,7 @@
 //! here panics.
 //!
 //! ```
-//! use quorate::history::import::{import, Format};
+//! use quorate::lin::import::{import, Format};
 //! use quorate::lin::{external, Budget, Verdict};
 //!
 //! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::history::import::{Edn, ExternalHistory, ExternalOp, Observed};
+use super::import::{Edn, ExternalHistory, ExternalOp, Observed};
 
 use super::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,

@@ -11,7 +11,9 @@
 //!   an easy violation in another, and stops at the first violation or when the [`Budget`] is
 //!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill);
 //! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
-//! - [`external`]: checking an imported history (`crate::history::import`) under a named model.
+//! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
+//!   logs, Porcupine key-value logs), whose values are EDN;
+//! - [`external`]: checking an imported history under a named model.
 //!
 //! It never reads store internals, never reads the wall clock except to honour a time budget,
 //! and never panics on any history.
@@ -30,6 +32,7 @@
 
 pub mod external;
 mod hash;
+pub mod import;
 pub mod models;
 pub mod oracle;
 mod search;
@@ -273,7 +276,7 @@ pub struct RegisterOp {
 /// Checks that operations on one register (values compared exactly, `None` for empty) are
 /// linearizable, starting from `initial`.
 pub fn check_register(ops: &[RegisterOp], initial: Option<String>, budget: &Budget) -> CheckResult {
-    use crate::history::import::Edn;
+    use import::Edn;
     use models::{Etcd, EtcdOp};
 
     let timed_ops = ops

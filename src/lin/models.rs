@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::history::import::Edn;
+use super::import::Edn;
 
 use super::{Model, Step};
 

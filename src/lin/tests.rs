@@ -23,13 +23,13 @@ fn check_one(ops: Vec<TimedOp<RegisterOp>>) -> CheckResult {
     check(
         &KnossosRegister { with_cas: true },
         vec![partition],
-        &crate::history::import::Edn::Int(0),
+        &super::import::Edn::Int(0),
         &Budget::unlimited(),
     )
 }
 
-fn int(value: i64) -> crate::history::import::Edn {
-    crate::history::import::Edn::Int(value)
+fn int(value: i64) -> super::import::Edn {
+    super::import::Edn::Int(value)
 }
 
 #[test]
