@@ -23,7 +23,6 @@ macro_rules! say_raw {
 
 mod case_output;
 mod check;
-mod check_external;
 mod explore;
 mod fuzz_artifact;
 mod minimize;

@@ -2,24 +2,25 @@
 //! Porcupine key-value logs): import, pick the model, run the linearizability checker, print the
 //! verdict (or the full result with `--json`) and say it with the exit code.
 //!
-//! This file only does effects (reading the file, printing); importing lives in
+//! This file only does effects (printing) on the bytes `super` read; importing lives in
 //! `crate::lin::import`, checking in `crate::lin`.
 
 use std::time::Duration;
 
+use crate::cli::Exit;
 use crate::lin::external::{self, ModelName};
-use crate::lin::import::{self, edn, Detected, Format as ImportFormat};
+use crate::lin::import::{self, edn, Format as ImportFormat};
 use crate::lin::{Budget, CheckResult, Verdict};
 
-use super::check::{Args, Format};
-use super::Exit;
+use super::Args;
 
 /// The search's memory budget when `--max-memory` is not given: well below the machine's memory,
 /// so that a hard history ends as `unknown` rather than with the process killed.
 const MEMORY_MB_DEFAULT: u64 = 4_096;
 
-pub(super) fn run(args: &Args) -> Exit {
-    match check_file(args) {
+/// Checks `bytes`, a history in `format`, as `args` ask.
+pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
+    match check_bytes(args, bytes, format) {
         Ok(result) => {
             print_result(args, &result);
             match result.verdict {
@@ -35,10 +36,8 @@ pub(super) fn run(args: &Args) -> Exit {
     }
 }
 
-fn check_file(args: &Args) -> Result<CheckResult, String> {
-    let bytes = std::fs::read(&args.file).map_err(|error| format!("cannot read: {error}"))?;
-    let format = import_format(args.format, &bytes)?;
-    let history = import::import(&bytes, format).map_err(|error| error.to_string())?;
+fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
+    let history = import::import(bytes, format).map_err(|error| error.to_string())?;
     let model = match &args.model {
         Some(name) => ModelName::parse(name)?,
         None => default_model(format, &history),
@@ -51,21 +50,6 @@ fn check_file(args: &Args) -> Result<CheckResult, String> {
     };
     let budget = budget(args)?;
     external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
-}
-
-fn import_format(format: Format, bytes: &[u8]) -> Result<ImportFormat, String> {
-    Ok(match format {
-        Format::Edn => ImportFormat::Edn,
-        Format::JepsenLog => ImportFormat::JepsenLog,
-        Format::PorcupineKv => ImportFormat::PorcupineKv,
-        Format::Auto => match import::detect(bytes) {
-            Detected::External(format) => format,
-            Detected::QuorateJson => {
-                return Err("this is a quorate JSON history, not an external one".to_string())
-            }
-        },
-        Format::Json => return Err("quorate JSON histories are not checked here".to_string()),
-    })
 }
 
 fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> ModelName {
