@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use quorate::lin::external::{self, ModelName};
 use quorate::lin::import::{self, edn, Format};
-use quorate::lin::{Budget, CheckResult};
+use quorate::lin::{verdict_words, Budget, CheckResult};
 
 fn corpora_folder() -> Option<PathBuf> {
     let folder = match std::env::var_os("QUORATE_CORPORA") {
@@ -94,7 +94,7 @@ fn main() {
         total += file_total;
         println!(
             "| {file} | {} | {} | {:.3} | {:.3} | {:.3} |",
-            result.verdict,
+            verdict_words(result.verdict),
             result.operations,
             milliseconds(median(imports)),
             milliseconds(median(checks)),

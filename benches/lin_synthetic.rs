@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use quorate::lin::external::{self, ModelName};
 use quorate::lin::import::{self, Format};
-use quorate::lin::{Budget, Verdict};
+use quorate::lin::{verdict_words, Budget};
+use quorate::verdict::Verdict;
 
 /// SplitMix64: a tiny deterministic generator, enough for a benchmark's workload.
 struct Rng(u64);
@@ -122,11 +123,11 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     assert!(
         result.verdict == expected || result.verdict == Verdict::Unknown,
         "{name}: {}",
-        result.verdict
+        verdict_words(result.verdict)
     );
     println!(
         "| {name} | {} | {} | {} | {:.3} |",
-        result.verdict,
+        verdict_words(result.verdict),
         result.operations,
         result.configurations,
         times[times.len() / 2]
@@ -155,7 +156,7 @@ fn main() {
         measure(
             &format!("register, {clients} clients, {count} ops"),
             &text,
-            Verdict::Linearizable,
+            Verdict::Valid,
         );
         // Corrupt one read in the middle: it now returns a value nobody wrote.
         let mut corrupted = ops;
@@ -166,7 +167,7 @@ fn main() {
         measure(
             &format!("register, {clients} clients, {count} ops, one bad read"),
             &text,
-            Verdict::NotLinearizable,
+            Verdict::Invalid,
         );
     }
 }

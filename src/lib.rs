@@ -30,6 +30,7 @@
 //! - [`corpus`]: the regression files of `histories/` and their replay.
 //! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
+//! - [`verdict`]: the verdict both checkers ([`check`] and [`lin`]) answer.
 
 pub mod causality;
 pub mod check;
@@ -48,4 +49,5 @@ pub mod sim;
 pub mod staleness;
 pub mod store;
 pub mod testing;
+pub mod verdict;
 pub mod zoo;

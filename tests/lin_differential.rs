@@ -12,7 +12,8 @@ use quorate::lin::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
     MvrOp, RegisterOp,
 };
-use quorate::lin::{check, oracle, Budget, Model, Partition, TimedOp, Verdict};
+use quorate::lin::{check, oracle, Budget, Model, Partition, TimedOp};
+use quorate::verdict::Verdict;
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -61,8 +62,8 @@ fn agree<M: Model>(
     };
     let result = check(model, vec![partition], initial, &Budget::unlimited());
     let fast = match result.verdict {
-        Verdict::Linearizable => true,
-        Verdict::NotLinearizable => false,
+        Verdict::Valid => true,
+        Verdict::Invalid => false,
         Verdict::Unknown => return Err(TestCaseError::fail("unknown without a budget")),
     };
     prop_assert_eq!(

@@ -77,11 +77,12 @@ use std::collections::BTreeMap;
 use crate::config::{Reaping, Resolution};
 use crate::history::{Catalog, ClientId, History, Key, KeyCatalog, OpId, OpKind, Value};
 
+/// The crate's one verdict (`crate::verdict`), here where reports have always named it.
+pub use crate::verdict::Verdict;
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
 pub use model::{Circumstances, Model};
 pub use report::{
     explain, Finding, Linearizability, ModelSource, Omitted, PropertyStatus, Quorum, Report,
-    Verdict,
 };
 
 use anomaly::Findings;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::history::{Action, History, Key, OpId, Operation, Outcome};
 use crate::lin::{self, Budget, RegisterAction, RegisterOp};
+use crate::verdict::Verdict;
 
 use super::anomaly::{Anomaly, LinReason, OpSummary};
 
@@ -77,14 +78,14 @@ pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
     };
     let result = lin::check_register(&register_ops, None, &budget);
     match result.verdict {
-        lin::Verdict::Linearizable => KeyRegister::Linearizable,
-        lin::Verdict::Unknown => KeyRegister::Unknown(format!(
+        Verdict::Valid => KeyRegister::Linearizable,
+        Verdict::Unknown => KeyRegister::Unknown(format!(
             "key {key}: {}",
             result
                 .unknown_reason
                 .unwrap_or_else(|| "the search's budget ran out".to_string())
         )),
-        lin::Verdict::NotLinearizable => KeyRegister::NotLinearizable(Box::new(anomaly(
+        Verdict::Invalid => KeyRegister::NotLinearizable(Box::new(anomaly(
             key,
             operations,
             result.counterexample.as_ref(),

@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use quorate::lin::import::{import, Format};
-//! use quorate::lin::{external, Budget, Verdict};
+//! use quorate::lin::{external, Budget};
+//! use quorate::verdict::Verdict;
 //!
 //! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
 //!               {:type :ok, :f :write, :value 1, :process 0}
@@ -17,7 +18,7 @@
 //! let history = import(text.as_bytes(), Format::Edn).unwrap();
 //! let model = external::ModelName::parse("cas-register").unwrap();
 //! let result = external::check(&history, model, None, &Budget::unlimited()).unwrap();
-//! assert_eq!(result.verdict, Verdict::NotLinearizable);
+//! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};

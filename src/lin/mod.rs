@@ -9,7 +9,8 @@
 //! - [`check`]: the search. It splits a history into independent partitions (one per key:
 //!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
 //!   an easy violation in another, and stops at the first violation or when the [`Budget`] is
-//!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill);
+//!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill). The
+//!   [`Verdict`] is the crate's one (`crate::verdict`), worded here as [`verdict_words`] says;
 //! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
 //! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
 //!   logs, Porcupine key-value logs), whose values are EDN;
@@ -19,7 +20,8 @@
 //! and never panics on any history.
 //!
 //! ```
-//! use quorate::lin::{check_register, Budget, RegisterAction, RegisterOp, Verdict};
+//! use quorate::lin::{check_register, Budget, RegisterAction, RegisterOp};
+//! use quorate::verdict::Verdict;
 //!
 //! // A write of "a" completes before a read that still sees nothing: not linearizable.
 //! let ops = [
@@ -27,7 +29,7 @@
 //!     RegisterOp { id: 1, time_invoke: 6, time_complete: Some(9), action: RegisterAction::Read(None) },
 //! ];
 //! let result = check_register(&ops, None, &Budget::unlimited());
-//! assert_eq!(result.verdict, Verdict::NotLinearizable);
+//! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
 
 pub mod external;
@@ -44,6 +46,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use search::check;
+
+use crate::verdict::Verdict;
 
 /// A sequential specification: the states an object can be in and how each operation, with what
 /// it observed, moves it from one to the next.
@@ -167,24 +171,26 @@ impl Budget {
     }
 }
 
-/// The answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Linearizable,
-    NotLinearizable,
-    /// The budget was spent before a verdict.
-    Unknown,
+/// How a linearizability result words a verdict: `linearizable`, `not linearizable`, `unknown`
+/// (in JSON, `not-linearizable`).
+pub fn verdict_words(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "linearizable",
+        Verdict::Invalid => "not linearizable",
+        Verdict::Unknown => "unknown",
+    }
 }
 
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Verdict::Linearizable => "linearizable",
-            Verdict::NotLinearizable => "not linearizable",
-            Verdict::Unknown => "unknown",
-        })
-    }
+/// A verdict in a result's JSON: its words, kebab-cased.
+fn serialize_verdict<S: serde::Serializer>(
+    verdict: &Verdict,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(match verdict {
+        Verdict::Valid => "linearizable",
+        Verdict::Invalid => "not-linearizable",
+        Verdict::Unknown => "unknown",
+    })
 }
 
 /// An operation named in a result.
@@ -231,6 +237,8 @@ impl Counterexample {
 /// The full result of a check.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckResult {
+    /// Valid: linearizable; invalid: not linearizable ([`verdict_words`] says it so).
+    #[serde(serialize_with = "serialize_verdict")]
     pub verdict: Verdict,
     pub model: String,
     /// Operations checked (after leaving out those that say nothing).

@@ -33,9 +33,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::hash::{splitmix64, FxBuild, PassThroughBuild};
-use super::{
-    Budget, CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp, Verdict,
-};
+use super::{Budget, CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp};
+use crate::verdict::Verdict;
 
 /// No node: the end of the list, or an operation without a return entry.
 const NONE: u32 = u32::MAX;
@@ -652,7 +651,7 @@ pub fn check<M: Model>(
         .collect();
     let operations = active.iter().map(PartitionSearch::operation_count).sum();
     let mut result = CheckResult {
-        verdict: Verdict::Linearizable,
+        verdict: Verdict::Valid,
         model: model.name().to_string(),
         operations,
         partitions: partition_count,
@@ -672,7 +671,7 @@ pub fn check<M: Model>(
                     active.swap_remove(position);
                 }
                 Progress::NotLinearizable => {
-                    result.verdict = Verdict::NotLinearizable;
+                    result.verdict = Verdict::Invalid;
                     result.counterexample = Some(active[position].counterexample());
                     result.configurations += active[position].configurations();
                     active.swap_remove(position);

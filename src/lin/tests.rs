@@ -38,7 +38,7 @@ fn sequential_write_then_read_is_linearizable() {
         timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
         timed(1, RegisterOp::Read(Some(int(1))), 2, Some(3)),
     ]);
-    assert_eq!(result.verdict, Verdict::Linearizable);
+    assert_eq!(result.verdict, Verdict::Valid);
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn stale_read_is_reported_with_its_prefix_and_state() {
         timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
         timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
-    assert_eq!(result.verdict, Verdict::NotLinearizable);
+    assert_eq!(result.verdict, Verdict::Invalid);
     let counterexample = result.counterexample.expect("a counterexample");
     assert_eq!(counterexample.blocked.id, 1);
     assert_eq!(counterexample.prefix.len(), 1);
@@ -62,12 +62,12 @@ fn open_write_may_take_effect_late_or_never() {
         timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
         timed(2, RegisterOp::Read(Some(int(7))), 4, Some(5)),
     ]);
-    assert_eq!(late.verdict, Verdict::Linearizable);
+    assert_eq!(late.verdict, Verdict::Valid);
     let never = check_one(vec![
         open_write,
         timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
-    assert_eq!(never.verdict, Verdict::Linearizable);
+    assert_eq!(never.verdict, Verdict::Valid);
 }
 
 #[test]
@@ -81,11 +81,11 @@ fn failed_cas_observed_another_value() {
     };
     assert_eq!(
         check_one(vec![timed(0, cas(Some(false)), 0, Some(1))]).verdict,
-        Verdict::NotLinearizable
+        Verdict::Invalid
     );
     assert_eq!(
         check_one(vec![timed(0, cas(Some(true)), 0, Some(1))]).verdict,
-        Verdict::Linearizable
+        Verdict::Valid
     );
 }
 
@@ -135,7 +135,7 @@ fn register_entry_point_treats_equal_times_as_concurrent() {
     ];
     assert_eq!(
         check_register(&ops, None, &Budget::unlimited()).verdict,
-        Verdict::Linearizable
+        Verdict::Valid
     );
 }
 
@@ -171,7 +171,7 @@ fn a_hard_partition_does_not_hide_an_easy_violation() {
         &int(0),
         &Budget::unlimited(),
     );
-    assert_eq!(result.verdict, Verdict::NotLinearizable);
+    assert_eq!(result.verdict, Verdict::Invalid);
     assert_eq!(
         result
             .counterexample

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::cli::Exit;
 use crate::lin::external::{self, ModelName};
 use crate::lin::import::{self, edn, Format as ImportFormat};
-use crate::lin::{Budget, CheckResult, Verdict};
+use crate::lin::{self, Budget, CheckResult};
 
 use super::Args;
 
@@ -23,11 +23,7 @@ pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
     match check_bytes(args, bytes, format) {
         Ok(result) => {
             print_result(args, &result);
-            match result.verdict {
-                Verdict::Linearizable => Exit::Valid,
-                Verdict::NotLinearizable => Exit::Anomaly,
-                Verdict::Unknown => Exit::Unknown,
-            }
+            result.verdict.into()
         }
         Err(message) => {
             eprintln!("{}: {message}", args.file.display());
@@ -90,7 +86,7 @@ fn print_result(args: &Args, result: &CheckResult) {
     let mut text = format!(
         "{}: {} under the {} model ({} operations in {} partition(s), {} configurations, {:.1} ms)\n",
         args.file.display(),
-        result.verdict,
+        lin::verdict_words(result.verdict),
         result.model,
         result.operations,
         result.partitions,

@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use crate::check::{self, CheckOptions, Model, ModelSource, Verdict};
+use crate::check::{self, CheckOptions, Model, ModelSource};
 use crate::cli::Exit;
 use crate::corpus::Case;
 use crate::history::History;
@@ -97,11 +97,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     // operations) would only delay it, by some 30 ms; the system takes the memory back at once.
     std::mem::forget(catalog);
     std::mem::forget(history);
-    match report.verdict {
-        Verdict::Valid => Exit::Valid,
-        Verdict::Invalid => Exit::Anomaly,
-        Verdict::Unknown => Exit::Unknown,
-    }
+    report.verdict.into()
 }
 
 /// Whether a JSON document's first key is `"format"`, as a regression case's is (a history's
