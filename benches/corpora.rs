@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use quorate::lin::external::{self, ModelName};
 use quorate::lin::import::{self, edn, Format};
-use quorate::lin::{verdict_words, Budget, CheckResult};
+use quorate::lin::{verdict_words, CheckResult};
+use quorate::verdict::Budget;
 
 fn corpora_folder() -> Option<PathBuf> {
     let folder = match std::env::var_os("QUORATE_CORPORA") {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use quorate::lin::external::{self, ModelName};
 use quorate::lin::import::{self, Format};
-use quorate::lin::{verdict_words, Budget};
-use quorate::verdict::Verdict;
+use quorate::lin::verdict_words;
+use quorate::verdict::{Budget, Verdict};
 
 /// SplitMix64: a tiny deterministic generator, enough for a benchmark's workload.
 struct Rng(u64);
@@ -108,8 +108,8 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     let mut times = Vec::new();
     let mut last = None;
     let budget = Budget {
-        time_max: Some(Duration::from_secs(2)),
-        memory_bytes_max: Some(4_000_000_000),
+        time: Some(Duration::from_secs(2)),
+        memory: Some(4_000_000_000),
     };
     for _ in 0..3 {
         let started = Instant::now();

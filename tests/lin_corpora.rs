@@ -11,8 +11,8 @@ use std::process::Command;
 
 use quorate::lin::external::{self, ModelName};
 use quorate::lin::import::{self, edn, Detected, Format};
-use quorate::lin::{verdict_words, Budget};
-use quorate::verdict::Verdict;
+use quorate::lin::verdict_words;
+use quorate::verdict::{Budget, Verdict};
 
 struct Entry {
     file: String,

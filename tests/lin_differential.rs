@@ -12,8 +12,8 @@ use quorate::lin::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
     MvrOp, RegisterOp,
 };
-use quorate::lin::{check, oracle, Budget, Model, Partition, TimedOp};
-use quorate::verdict::Verdict;
+use quorate::lin::{check, oracle, Model, Partition, TimedOp};
+use quorate::verdict::{Budget, Verdict};
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")

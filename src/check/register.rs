@@ -13,16 +13,11 @@
 //! reaped delete returns nothing where the register holds the tombstone, which the search would
 //! call not linearizable; the presets keep tombstones.
 
-use std::time::Duration;
-
 use crate::history::{Action, History, Key, OpId, Operation, Outcome};
-use crate::lin::{self, Budget, RegisterAction, RegisterOp};
-use crate::verdict::Verdict;
+use crate::lin::{self, RegisterAction, RegisterOp};
+use crate::verdict::{Budget, Verdict};
 
 use super::anomaly::{Anomaly, LinReason, OpSummary};
-
-/// How long the search may spend on one key before the answer is unknown.
-const SEARCH_TIME_MAX: Duration = Duration::from_secs(10);
 
 /// The verdict on one key's register.
 #[derive(Debug)]
@@ -40,8 +35,9 @@ pub(super) fn operations_of<'h>(history: &'h History, positions: &[usize]) -> Ve
         .collect()
 }
 
-/// Decides whether one key's operations, read as a register, are linearizable.
-pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
+/// Decides whether one key's operations, read as a register, are linearizable, within `budget`
+/// (the key's: `CheckOptions::budget`); a spent budget leaves the key undecided.
+pub(super) fn check_key(key: &Key, operations: &[&Operation], budget: &Budget) -> KeyRegister {
     let mut register_ops = Vec::with_capacity(operations.len());
     for operation in operations {
         let action = match &operation.action {
@@ -72,11 +68,7 @@ pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
             action,
         });
     }
-    let budget = Budget {
-        time_max: Some(SEARCH_TIME_MAX),
-        ..Budget::unlimited()
-    };
-    let result = lin::check_register(&register_ops, None, &budget);
+    let result = lin::check_register(&register_ops, None, budget);
     match result.verdict {
         Verdict::Valid => KeyRegister::Linearizable,
         Verdict::Unknown => KeyRegister::Unknown(format!(

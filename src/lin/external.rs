@@ -8,8 +8,8 @@
 //!
 //! ```
 //! use quorate::lin::import::{import, Format};
-//! use quorate::lin::{external, Budget};
-//! use quorate::verdict::Verdict;
+//! use quorate::lin::external;
+//! use quorate::verdict::{Budget, Verdict};
 //!
 //! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
 //!               {:type :ok, :f :write, :value 1, :process 0}
@@ -30,7 +30,8 @@ use super::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
     MvrOp, RegisterOp,
 };
-use super::{check as check_partitions, Budget, CheckResult, Model, Partition, TimedOp};
+use super::{check as check_partitions, CheckResult, Model, Partition, TimedOp};
+use crate::verdict::Budget;
 
 /// The models `--model` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

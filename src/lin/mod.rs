@@ -8,9 +8,10 @@
 //!   ([`models`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
 //! - [`check`]: the search. It splits a history into independent partitions (one per key:
 //!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
-//!   an easy violation in another, and stops at the first violation or when the [`Budget`] is
-//!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill). The
-//!   [`Verdict`] is the crate's one (`crate::verdict`), worded here as [`verdict_words`] says;
+//!   an easy violation in another, and stops at the first violation or when the budget is spent
+//!   (then the verdict is unknown, never a hang or an out-of-memory kill). The `Verdict` and the
+//!   `Budget` are the crate's ones (`crate::verdict`); a verdict is worded here as
+//!   [`verdict_words`] says;
 //! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
 //! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
 //!   logs, Porcupine key-value logs), whose values are EDN;
@@ -20,8 +21,8 @@
 //! and never panics on any history.
 //!
 //! ```
-//! use quorate::lin::{check_register, Budget, RegisterAction, RegisterOp};
-//! use quorate::verdict::Verdict;
+//! use quorate::lin::{check_register, RegisterAction, RegisterOp};
+//! use quorate::verdict::{Budget, Verdict};
 //!
 //! // A write of "a" completes before a read that still sees nothing: not linearizable.
 //! let ops = [
@@ -41,13 +42,12 @@ mod search;
 
 use std::fmt;
 use std::hash::Hash;
-use std::time::Duration;
 
 use serde::Serialize;
 
 pub use search::check;
 
-use crate::verdict::Verdict;
+use crate::verdict::{Budget, Verdict};
 
 /// A sequential specification: the states an object can be in and how each operation, with what
 /// it observed, moves it from one to the next.
@@ -151,24 +151,6 @@ pub struct Partition<Op> {
     /// What the partition is, in words: `key "3"`, or `the register`.
     pub label: String,
     pub ops: Vec<TimedOp<Op>>,
-}
-
-/// How much the search may spend before it answers [`Verdict::Unknown`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    pub time_max: Option<Duration>,
-    /// An estimate of the search's own memory (memo tables and states), in bytes.
-    pub memory_bytes_max: Option<u64>,
-}
-
-impl Budget {
-    /// No limit: the search runs until it has a verdict.
-    pub fn unlimited() -> Budget {
-        Budget {
-            time_max: None,
-            memory_bytes_max: None,
-        }
-    }
 }
 
 /// How a linearizability result words a verdict: `linearizable`, `not linearizable`, `unknown`

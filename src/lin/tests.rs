@@ -104,8 +104,8 @@ fn a_spent_budget_is_unknown() {
         ops,
     };
     let budget = Budget {
-        time_max: Some(std::time::Duration::ZERO),
-        memory_bytes_max: None,
+        time: Some(std::time::Duration::ZERO),
+        memory: None,
     };
     let result = check(
         &KnossosRegister { with_cas: true },
@@ -115,6 +115,56 @@ fn a_spent_budget_is_unknown() {
     );
     assert_eq!(result.verdict, Verdict::Unknown);
     assert!(result.unknown_reason.is_some());
+}
+
+#[test]
+fn a_budget_spent_from_the_start_searches_nothing() {
+    // An easy history: the search would finish in its first slice, but the budget is looked at
+    // before it, so zero time or zero memory answers unknown without searching.
+    let easy = || {
+        vec![Partition {
+            label: "the register".to_string(),
+            ops: vec![
+                timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
+                timed(1, RegisterOp::Read(Some(int(1))), 2, Some(3)),
+            ],
+        }]
+    };
+    let model = KnossosRegister { with_cas: true };
+    for budget in [
+        Budget {
+            time: Some(std::time::Duration::ZERO),
+            memory: None,
+        },
+        Budget {
+            time: None,
+            memory: Some(0),
+        },
+    ] {
+        let result = check(&model, easy(), &int(0), &budget);
+        assert_eq!(result.verdict, Verdict::Unknown, "{budget:?}");
+        assert_eq!(result.configurations, 0);
+        assert_eq!(result.partitions_unfinished, ["the register"]);
+    }
+    let reason = check(
+        &model,
+        easy(),
+        &int(0),
+        &Budget {
+            time: None,
+            memory: Some(0),
+        },
+    )
+    .unknown_reason
+    .unwrap_or_default();
+    assert!(
+        reason.starts_with("the memory budget of 0.0 MiB was spent"),
+        "{reason}"
+    );
+    assert_eq!(
+        check(&model, easy(), &int(0), &Budget::unlimited()).verdict,
+        Verdict::Valid
+    );
 }
 
 #[test]

@@ -5,18 +5,21 @@
 //! This file only does effects (printing) on the bytes `super` read; importing lives in
 //! `crate::lin::import`, checking in `crate::lin`.
 
-use std::time::Duration;
-
 use crate::cli::Exit;
 use crate::lin::external::{self, ModelName};
 use crate::lin::import::{self, edn, Format as ImportFormat};
-use crate::lin::{self, Budget, CheckResult};
+use crate::lin::{self, CheckResult};
+use crate::verdict::{Budget, MIB};
 
 use super::Args;
 
-/// The search's memory budget when `--max-memory` is not given: well below the machine's memory,
-/// so that a hard history ends as `unknown` rather than with the process killed.
-const MEMORY_MB_DEFAULT: u64 = 4_096;
+/// The search's budget when `--timeout` and `--max-memory` are not given: no time limit, and
+/// 4096 MiB of memory, well below the machine's, so that a hard history ends as `unknown` rather
+/// than with the process killed.
+const BUDGET_DEFAULT: Budget = Budget {
+    time: None,
+    memory: Some(4_096 * MIB),
+};
 
 /// Checks `bytes`, a history in `format`, as `args` ask.
 pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
@@ -44,7 +47,7 @@ fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckR
         }
         None => None,
     };
-    let budget = budget(args)?;
+    let budget = super::budget(args, BUDGET_DEFAULT)?;
     external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
 }
 
@@ -54,25 +57,6 @@ fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> Mod
         ImportFormat::PorcupineKv => ModelName::Kv,
         ImportFormat::Edn => ModelName::guess(history),
     }
-}
-
-fn budget(args: &Args) -> Result<Budget, String> {
-    let time_max = match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            Some(Duration::from_secs_f64(seconds.min(1e9)))
-        }
-        Some(seconds) => {
-            return Err(format!(
-                "--timeout {seconds}: expected a number of seconds ≥ 0"
-            ))
-        }
-        None => None,
-    };
-    let memory_mb = args.max_memory.unwrap_or(MEMORY_MB_DEFAULT);
-    Ok(Budget {
-        time_max,
-        memory_bytes_max: Some(memory_mb.saturating_mul(1_000_000)),
-    })
 }
 
 fn print_result(args: &Args, result: &CheckResult) {

@@ -20,6 +20,15 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
             return Exit::BadInput;
         }
     };
+    // Each key's budget: its bitsets and, under LWW, its register search; a key beyond it leaves
+    // the verdict unknown.
+    let budget = match super::budget(args, check::KEY_BUDGET) {
+        Ok(budget) => budget,
+        Err(error) => {
+            eprintln!("quorate check: {error}");
+            return Exit::BadInput;
+        }
+    };
     // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
     // history, against its own model unless --model says otherwise.
     let (history, model, from_case) = if opens_with_format(&bytes) {
@@ -68,12 +77,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
             return Exit::BadInput;
         }
     };
-    // The leaderless checker is polynomial, so only the memory bound applies: it caps the
-    // bitsets of one key, and a key beyond it makes the verdict unknown.
-    let mut options = CheckOptions::model(model);
-    if let Some(megabytes) = args.max_memory {
-        options.key_budget_bytes = megabytes.saturating_mul(1 << 20);
-    }
+    let options = CheckOptions { model, budget };
     let mut report = match check::check_catalog(&catalog, &options) {
         Ok(report) => report,
         Err(error) => {
