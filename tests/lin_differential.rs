@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use quorate::lin::import::Edn;
 use quorate::lin::models::{
-    Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
-    MvrOp, RegisterOp,
+    Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
+    MutexOp, Mvr, MvrOp,
 };
 use quorate::lin::{check, oracle, Model, Partition, TimedOp};
 use quorate::verdict::{Budget, Verdict};
@@ -96,12 +96,12 @@ fn cas_outcome() -> impl Strategy<Value = Option<bool>> {
     prop_oneof![Just(Some(true)), Just(Some(false)), Just(None)]
 }
 
-fn register_op(with_cas: bool) -> impl Strategy<Value = RegisterOp> {
+fn register_op(with_cas: bool) -> impl Strategy<Value = KnossosRegisterOp> {
     let read = prop::option::weighted(0.8, small_value())
-        .prop_map(|value| RegisterOp::Read(value.filter(|value| *value != Edn::Nil)));
-    let write = small_value().prop_map(RegisterOp::Write);
+        .prop_map(|value| KnossosRegisterOp::Read(value.filter(|value| *value != Edn::Nil)));
+    let write = small_value().prop_map(KnossosRegisterOp::Write);
     let cas = (small_value(), small_value(), cas_outcome()).prop_map(|(from, to, succeeded)| {
-        RegisterOp::Cas(Cas {
+        KnossosRegisterOp::Cas(Cas {
             from,
             to,
             succeeded,

@@ -14,7 +14,7 @@
 //! call not linearizable; the presets keep tombstones.
 
 use crate::history::{Action, History, Key, OpId, Operation, Outcome};
-use crate::lin::{self, RegisterAction, RegisterOp};
+use crate::lin::{self, RegisterAction, TimedOp};
 use crate::verdict::{Budget, Verdict};
 
 use super::anomaly::{Anomaly, LinReason, OpSummary};
@@ -61,11 +61,11 @@ pub(super) fn check_key(key: &Key, operations: &[&Operation], budget: &Budget) -
             Outcome::Ok => operation.time_ms_complete,
             Outcome::Fail | Outcome::Info => None,
         };
-        register_ops.push(RegisterOp {
+        register_ops.push(TimedOp {
             id: operation.id.0,
+            op: action,
             time_invoke: operation.time_ms_invoke,
             time_complete,
-            action,
         });
     }
     let result = lin::check_register(&register_ops, None, budget);

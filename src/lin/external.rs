@@ -27,8 +27,8 @@ use std::fmt;
 use super::import::{Edn, ExternalHistory, ExternalOp, Observed};
 
 use super::models::{
-    Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
-    MvrOp, RegisterOp,
+    Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
+    MutexOp, Mvr, MvrOp,
 };
 use super::{check as check_partitions, CheckResult, Model, Partition, TimedOp};
 use crate::verdict::Budget;
@@ -265,7 +265,7 @@ fn cas_outcome(op: &ExternalOp) -> Option<bool> {
 }
 
 impl External for KnossosRegister {
-    fn op(&self, op: &ExternalOp) -> Result<RegisterOp, String> {
+    fn op(&self, op: &ExternalOp) -> Result<KnossosRegisterOp, String> {
         let allowed: &[&str] = if self.with_cas {
             &["read", "write", "cas"]
         } else {
@@ -273,14 +273,14 @@ impl External for KnossosRegister {
         };
         expect_function(op, allowed)?;
         Ok(match op.f.as_str() {
-            "read" => RegisterOp::Read(match &op.observed {
+            "read" => KnossosRegisterOp::Read(match &op.observed {
                 Observed::Ok(Edn::Nil) | Observed::Unknown | Observed::Failed(_) => None,
                 Observed::Ok(value) => Some(value.clone()),
             }),
-            "write" => RegisterOp::Write(op.value_invoke.clone()),
+            "write" => KnossosRegisterOp::Write(op.value_invoke.clone()),
             _ => {
                 let (from, to) = cas_pair(&op.value_invoke)?;
-                RegisterOp::Cas(Cas {
+                KnossosRegisterOp::Cas(Cas {
                     from,
                     to,
                     succeeded: cas_outcome(op),

@@ -12,7 +12,10 @@
 //!   (then the verdict is unknown, never a hang or an out-of-memory kill). The `Verdict` and the
 //!   `Budget` are the crate's ones (`crate::verdict`); a verdict is worded here as
 //!   [`verdict_words`] says;
-//! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
+//! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key),
+//!   whose operations are [`RegisterAction`]s; Knossos' register (`register`, `cas-register`) has
+//!   its own, [`models::KnossosRegisterOp`]: EDN values, a cas, and a read of nothing that says
+//!   nothing, where quorate's read of nothing read an empty register;
 //! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
 //!   logs, Porcupine key-value logs), whose values are EDN;
 //! - [`external`]: checking an imported history under a named model.
@@ -21,13 +24,13 @@
 //! and never panics on any history.
 //!
 //! ```
-//! use quorate::lin::{check_register, RegisterAction, RegisterOp};
+//! use quorate::lin::{check_register, RegisterAction, TimedOp};
 //! use quorate::verdict::{Budget, Verdict};
 //!
 //! // A write of "a" completes before a read that still sees nothing: not linearizable.
 //! let ops = [
-//!     RegisterOp { id: 0, time_invoke: 0, time_complete: Some(5), action: RegisterAction::Write("a".into()) },
-//!     RegisterOp { id: 1, time_invoke: 6, time_complete: Some(9), action: RegisterAction::Read(None) },
+//!     TimedOp { id: 0, op: RegisterAction::Write("a".into()), time_invoke: 0, time_complete: Some(5) },
+//!     TimedOp { id: 1, op: RegisterAction::Read(None), time_invoke: 6, time_complete: Some(9) },
 //! ];
 //! let result = check_register(&ops, None, &Budget::unlimited());
 //! assert_eq!(result.verdict, Verdict::Invalid);
@@ -239,7 +242,17 @@ pub struct CheckResult {
     pub elapsed_ms: f64,
 }
 
-/// What an operation on a register did, for [`check_register`].
+/// What an operation on one of quorate's LWW registers (one key) did, for [`check_register`],
+/// which takes it as a [`TimedOp`].
+///
+/// Build it from a `history::Operation` as follows: an `ok` get becomes a `Read` of its one
+/// returned value (`None` if it returned none: the register was empty); a get that is not `ok` is
+/// left out; a put becomes a `Write` of its value, with `time_complete: Some(..)` only if it is
+/// `ok` (a failed or unanswered put may still take effect at any later time in a leaderless
+/// store, so it stays open: `None`). Times are milliseconds; equal times are concurrent.
+///
+/// Not Knossos' register operation ([`models::KnossosRegisterOp`]): there values are EDN, there is
+/// a cas, and a read of nothing says nothing, where here it read an empty register.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegisterAction {
     /// A read and the value it returned; `None` for a read that found the register empty.
@@ -247,25 +260,13 @@ pub enum RegisterAction {
     Write(String),
 }
 
-/// One operation on a single register, as quorate's LWW histories record it (one key).
-///
-/// Build it from a `history::Operation` as follows: an `ok` get becomes a `Read` of its one
-/// returned value (`None` if it returned none); a get that is not `ok` is left out; a put becomes
-/// a `Write` of its value, with `time_complete: Some(..)` only if it is `ok` (a failed or
-/// unanswered put may still take effect at any later time in a leaderless store, so it stays
-/// open: `None`). Times are milliseconds; equal times are concurrent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RegisterOp {
-    /// The caller's operation id, echoed in the counterexample.
-    pub id: u64,
-    pub time_invoke: u64,
-    pub time_complete: Option<u64>,
-    pub action: RegisterAction,
-}
-
 /// Checks that operations on one register (values compared exactly, `None` for empty) are
 /// linearizable, starting from `initial`.
-pub fn check_register(ops: &[RegisterOp], initial: Option<String>, budget: &Budget) -> CheckResult {
+pub fn check_register(
+    ops: &[TimedOp<RegisterAction>],
+    initial: Option<String>,
+    budget: &Budget,
+) -> CheckResult {
     use import::Edn;
     use models::{Etcd, EtcdOp};
 
@@ -273,7 +274,7 @@ pub fn check_register(ops: &[RegisterOp], initial: Option<String>, budget: &Budg
         .iter()
         .map(|op| TimedOp {
             id: op.id,
-            op: match &op.action {
+            op: match &op.op {
                 RegisterAction::Read(value) => EtcdOp::Read(Some(value.clone().map(Edn::Str))),
                 RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(value.clone())),
             },

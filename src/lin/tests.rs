@@ -1,12 +1,7 @@
-use super::models::{Cas, KnossosRegister, RegisterOp};
+use super::models::{Cas, KnossosRegister, KnossosRegisterOp};
 use super::*;
 
-fn timed(
-    id: u64,
-    op: RegisterOp,
-    time_invoke: u64,
-    time_complete: Option<u64>,
-) -> TimedOp<RegisterOp> {
+fn timed<Op>(id: u64, op: Op, time_invoke: u64, time_complete: Option<u64>) -> TimedOp<Op> {
     TimedOp {
         id,
         op,
@@ -15,7 +10,7 @@ fn timed(
     }
 }
 
-fn check_one(ops: Vec<TimedOp<RegisterOp>>) -> CheckResult {
+fn check_one(ops: Vec<TimedOp<KnossosRegisterOp>>) -> CheckResult {
     let partition = Partition {
         label: "the register".to_string(),
         ops,
@@ -35,8 +30,8 @@ fn int(value: i64) -> super::import::Edn {
 #[test]
 fn sequential_write_then_read_is_linearizable() {
     let result = check_one(vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(1))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(1))), 2, Some(3)),
     ]);
     assert_eq!(result.verdict, Verdict::Valid);
 }
@@ -44,8 +39,8 @@ fn sequential_write_then_read_is_linearizable() {
 #[test]
 fn stale_read_is_reported_with_its_prefix_and_state() {
     let result = check_one(vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
     assert_eq!(result.verdict, Verdict::Invalid);
     let counterexample = result.counterexample.expect("a counterexample");
@@ -56,16 +51,16 @@ fn stale_read_is_reported_with_its_prefix_and_state() {
 
 #[test]
 fn open_write_may_take_effect_late_or_never() {
-    let open_write = timed(0, RegisterOp::Write(int(7)), 0, None);
+    let open_write = timed(0, KnossosRegisterOp::Write(int(7)), 0, None);
     let late = check_one(vec![
         open_write.clone(),
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
-        timed(2, RegisterOp::Read(Some(int(7))), 4, Some(5)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(2, KnossosRegisterOp::Read(Some(int(7))), 4, Some(5)),
     ]);
     assert_eq!(late.verdict, Verdict::Valid);
     let never = check_one(vec![
         open_write,
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
     assert_eq!(never.verdict, Verdict::Valid);
 }
@@ -73,7 +68,7 @@ fn open_write_may_take_effect_late_or_never() {
 #[test]
 fn failed_cas_observed_another_value() {
     let cas = |succeeded| {
-        RegisterOp::Cas(Cas {
+        KnossosRegisterOp::Cas(Cas {
             from: int(0),
             to: int(1),
             succeeded,
@@ -94,11 +89,33 @@ fn a_spent_budget_is_unknown() {
     // Forty concurrent writes, then reads of 5, 6 and 5 again in sequence: impossible, but only
     // after trying a great many subsets of the writes, far more than a zero budget allows.
     let mut ops: Vec<_> = (0..40)
-        .map(|index| timed(index, RegisterOp::Write(int(index as i64)), 0, Some(100)))
+        .map(|index| {
+            timed(
+                index,
+                KnossosRegisterOp::Write(int(index as i64)),
+                0,
+                Some(100),
+            )
+        })
         .collect();
-    ops.push(timed(100, RegisterOp::Read(Some(int(5))), 200, Some(201)));
-    ops.push(timed(101, RegisterOp::Read(Some(int(6))), 202, Some(203)));
-    ops.push(timed(102, RegisterOp::Read(Some(int(5))), 204, Some(205)));
+    ops.push(timed(
+        100,
+        KnossosRegisterOp::Read(Some(int(5))),
+        200,
+        Some(201),
+    ));
+    ops.push(timed(
+        101,
+        KnossosRegisterOp::Read(Some(int(6))),
+        202,
+        Some(203),
+    ));
+    ops.push(timed(
+        102,
+        KnossosRegisterOp::Read(Some(int(5))),
+        204,
+        Some(205),
+    ));
     let partition = Partition {
         label: "the register".to_string(),
         ops,
@@ -125,8 +142,8 @@ fn a_budget_spent_from_the_start_searches_nothing() {
         vec![Partition {
             label: "the register".to_string(),
             ops: vec![
-                timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-                timed(1, RegisterOp::Read(Some(int(1))), 2, Some(3)),
+                timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+                timed(1, KnossosRegisterOp::Read(Some(int(1))), 2, Some(3)),
             ],
         }]
     };
@@ -170,18 +187,8 @@ fn a_budget_spent_from_the_start_searches_nothing() {
 #[test]
 fn register_entry_point_treats_equal_times_as_concurrent() {
     let ops = [
-        RegisterOp_ {
-            id: 0,
-            time_invoke: 0,
-            time_complete: Some(5),
-            action: RegisterAction::Write("a".into()),
-        },
-        RegisterOp_ {
-            id: 1,
-            time_invoke: 5,
-            time_complete: Some(9),
-            action: RegisterAction::Read(None),
-        },
+        timed(0, RegisterAction::Write("a".into()), 0, Some(5)),
+        timed(1, RegisterAction::Read(None), 5, Some(9)),
     ];
     assert_eq!(
         check_register(&ops, None, &Budget::unlimited()).verdict,
@@ -189,21 +196,41 @@ fn register_entry_point_treats_equal_times_as_concurrent() {
     );
 }
 
-use super::RegisterOp as RegisterOp_;
-
 #[test]
 fn a_hard_partition_does_not_hide_an_easy_violation() {
     // The first partition would take astronomically long (forty concurrent writes, then reads
     // that no order explains); the second fails at once. Round-robin slices find the second.
     let mut hard: Vec<_> = (0..40)
-        .map(|index| timed(index, RegisterOp::Write(int(index as i64)), 0, Some(100)))
+        .map(|index| {
+            timed(
+                index,
+                KnossosRegisterOp::Write(int(index as i64)),
+                0,
+                Some(100),
+            )
+        })
         .collect();
-    hard.push(timed(100, RegisterOp::Read(Some(int(5))), 200, Some(201)));
-    hard.push(timed(101, RegisterOp::Read(Some(int(6))), 202, Some(203)));
-    hard.push(timed(102, RegisterOp::Read(Some(int(5))), 204, Some(205)));
+    hard.push(timed(
+        100,
+        KnossosRegisterOp::Read(Some(int(5))),
+        200,
+        Some(201),
+    ));
+    hard.push(timed(
+        101,
+        KnossosRegisterOp::Read(Some(int(6))),
+        202,
+        Some(203),
+    ));
+    hard.push(timed(
+        102,
+        KnossosRegisterOp::Read(Some(int(5))),
+        204,
+        Some(205),
+    ));
     let easy = vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(2))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(2))), 2, Some(3)),
     ];
     let partitions = vec![
         Partition {
