@@ -1,5 +1,5 @@
 //! Differential test: on random small histories of every model, the fast search
-//! (`quorate::lin::check`) and a brute force over all orders (`quorate::lin::oracle`) agree.
+//! (`quorate::lin::check`) and a brute force over all orders (`quorate::lin::brute_force`) agree.
 //! Case counts are modest by default; `PROPTEST_CASES` raises them.
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use quorate::lin::models::{
     Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
     MutexOp, Mvr, MvrOp,
 };
-use quorate::lin::{check, oracle, Model, Partition, TimedOp};
+use quorate::lin::{brute_force, check, Model, Partition, TimedOp};
 use quorate::verdict::{Budget, Verdict};
 
 fn config() -> Config {
@@ -55,7 +55,7 @@ fn agree<M: Model>(
     initial: &M::State,
 ) -> Result<(), TestCaseError> {
     let expected =
-        oracle::is_linearizable(model, &ops, initial).expect("small enough for the oracle");
+        brute_force::is_linearizable(model, &ops, initial).expect("small enough for the oracle");
     let partition = Partition {
         label: "the object".to_string(),
         ops: ops.clone(),

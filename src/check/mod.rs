@@ -67,7 +67,7 @@ mod bits;
 mod convergence;
 mod index;
 mod model;
-pub mod oracle;
+pub mod mvr_oracle;
 mod reads;
 mod register;
 mod report;
@@ -558,7 +558,7 @@ fn properties(
 }
 
 /// Whether one key of a sibling history is MVR-linearizable, by the polynomial decision (for
-/// tests against [`oracle`]); `None` for a key no operation touches.
+/// tests against [`mvr_oracle`]); `None` for a key no operation touches.
 pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bool>, CheckError> {
     let catalog = Catalog::of(history);
     let index = HistoryIndex::new(&catalog);

@@ -18,7 +18,9 @@
 //!   nothing, where quorate's read of nothing read an empty register;
 //! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
 //!   logs, Porcupine key-value logs), whose values are EDN;
-//! - [`external`]: checking an imported history under a named model.
+//! - [`external`]: checking an imported history under a named model;
+//! - [`brute_force`]: the crate's one exhaustive search, the oracle the fast search (and, through
+//!   `check::mvr_oracle`, the leaderless checker) is tested against.
 //!
 //! It never reads store internals, never reads the wall clock except to honour a time budget,
 //! and never panics on any history.
@@ -36,11 +38,11 @@
 //! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
 
+pub mod brute_force;
 pub mod external;
 mod hash;
 pub mod import;
 pub mod models;
-pub mod oracle;
 mod search;
 
 use std::fmt;
