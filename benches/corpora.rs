@@ -10,9 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use quorate::history::import::{self, edn, Format};
 use quorate::lin::external::{self, ModelName};
-use quorate::lin::{Budget, CheckResult};
+use quorate::lin::import::{self, edn, Format};
+use quorate::lin::{verdict_words, CheckResult};
+use quorate::verdict::Budget;
 
 fn corpora_folder() -> Option<PathBuf> {
     let folder = match std::env::var_os("QUORATE_CORPORA") {
@@ -94,7 +95,7 @@ fn main() {
         total += file_total;
         println!(
             "| {file} | {} | {} | {:.3} | {:.3} | {:.3} |",
-            result.verdict,
+            verdict_words(result.verdict),
             result.operations,
             milliseconds(median(imports)),
             milliseconds(median(checks)),

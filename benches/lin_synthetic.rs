@@ -11,9 +11,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use quorate::history::import::{self, Format};
 use quorate::lin::external::{self, ModelName};
-use quorate::lin::{Budget, Verdict};
+use quorate::lin::import::{self, Format};
+use quorate::lin::verdict_words;
+use quorate::verdict::{Budget, Verdict};
 
 /// SplitMix64: a tiny deterministic generator, enough for a benchmark's workload.
 struct Rng(u64);
@@ -107,8 +108,8 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     let mut times = Vec::new();
     let mut last = None;
     let budget = Budget {
-        time_max: Some(Duration::from_secs(2)),
-        memory_bytes_max: Some(4_000_000_000),
+        time: Some(Duration::from_secs(2)),
+        memory: Some(4_000_000_000),
     };
     for _ in 0..3 {
         let started = Instant::now();
@@ -122,11 +123,11 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     assert!(
         result.verdict == expected || result.verdict == Verdict::Unknown,
         "{name}: {}",
-        result.verdict
+        verdict_words(result.verdict)
     );
     println!(
         "| {name} | {} | {} | {} | {:.3} |",
-        result.verdict,
+        verdict_words(result.verdict),
         result.operations,
         result.configurations,
         times[times.len() / 2]
@@ -155,7 +156,7 @@ fn main() {
         measure(
             &format!("register, {clients} clients, {count} ops"),
             &text,
-            Verdict::Linearizable,
+            Verdict::Valid,
         );
         // Corrupt one read in the middle: it now returns a value nobody wrote.
         let mut corrupted = ops;
@@ -166,7 +167,7 @@ fn main() {
         measure(
             &format!("register, {clients} clients, {count} ops, one bad read"),
             &text,
-            Verdict::NotLinearizable,
+            Verdict::Invalid,
         );
     }
 }

@@ -11,13 +11,13 @@ use std::sync::OnceLock;
 
 use arbitrary::{Result, Unstructured};
 
-use crate::check::{self, oracle};
+use crate::check::{self, mvr_oracle};
 use crate::config::{parse_bugs, Bug};
 use crate::gen::{self, GenOptions};
-use crate::history::import::{self, Format};
 use crate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, Value, Write,
 };
+use crate::lin::import::{self, Format};
 use crate::sim::Scenario;
 use crate::testing::{self, FailureReason};
 
@@ -122,7 +122,7 @@ pub fn checker_oracle(bytes: &[u8]) {
         return;
     }
     let fast = check::key_is_mvr_linearizable(&history, &key);
-    let brute = oracle::find_order(&history, &key);
+    let brute = mvr_oracle::find_order(&history, &key);
     match (fast, brute) {
         (Ok(Some(fast)), Ok(order)) => assert!(
             fast == order.is_some(),

@@ -31,6 +31,7 @@
 //! - [`regressions`]: the regression cases of `histories/` and their replay.
 //! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
+//! - [`verdict`]: the verdict both checkers ([`check`] and [`lin`]) answer, and the budget they answer within.
 
 pub mod causality;
 pub mod check;
@@ -50,4 +51,5 @@ mod stable_hash;
 pub mod staleness;
 pub mod store;
 pub mod testing;
+pub mod verdict;
 pub mod zoo;

@@ -93,6 +93,58 @@ fn exit_codes_and_messages() {
     check("missing.json", &[], 2, "cannot read");
 }
 
+/// `--timeout` and `--max-memory` (MiB) reach both checkers. A budget spent from the start (zero)
+/// answers unknown before any search, so these are deterministic: nothing here is timed.
+#[test]
+fn the_budget_reaches_both_paths() {
+    // quorate's own LWW history: the register search of each key honours --timeout (it had a
+    // fixed 10 s before). The history is atomic, so an undecided LIN makes the verdict unknown.
+    check(
+        "lww_atomic.json",
+        &["--timeout", "0"],
+        3,
+        "LIN: not evaluated: not decided: key x: the time budget of 0.000 s was spent",
+    );
+    check(
+        "lww_atomic.json",
+        &["--timeout", "0", "--json"],
+        3,
+        "\"verdict\": \"unknown\"",
+    );
+    check("lww_atomic.json", &["--timeout", "1000"], 0, "VALID");
+    check(
+        "lww_atomic.json",
+        &["--timeout=-1"],
+        2,
+        "--timeout -1: expected a number of seconds",
+    );
+    // An external history: both budgets, the memory one in MiB.
+    check(
+        "write_then_read.edn",
+        &[],
+        0,
+        "linearizable under the register model (2 operations in 1 partition(s)",
+    );
+    check(
+        "write_then_read.edn",
+        &["--timeout", "0"],
+        3,
+        "gave up: the time budget of 0.000 s was spent; unfinished: the history",
+    );
+    check(
+        "write_then_read.edn",
+        &["--max-memory", "0"],
+        3,
+        "gave up: the memory budget of 0.0 MiB was spent",
+    );
+    check(
+        "write_then_read.edn",
+        &["--max-memory", "1", "--timeout", "1000"],
+        0,
+        "linearizable under the register model",
+    );
+}
+
 #[test]
 fn json_output_is_one_document() {
     let (code, stdout, _) = quorate_check("read_your_context.json", &["--json"]);

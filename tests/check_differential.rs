@@ -1,5 +1,5 @@
 //! Differential test: on random small histories the polynomial MVR-linearizability decision
-//! (`check::key_is_mvr_linearizable`) agrees with the brute-force oracle (`check::oracle`).
+//! (`check::key_is_mvr_linearizable`) agrees with the brute-force oracle (`check::mvr_oracle`).
 //!
 //! Histories have at most 8 operations, 3 clients and 2 keys, with ok, fail and info outcomes
 //! and well-formed contexts. Most reads return what a simulated correct store would (so that
@@ -10,7 +10,7 @@ mod check_support;
 
 use check_support::generate::{build, scenario};
 use proptest::prelude::*;
-use quorate::check::{self, oracle, CheckOptions, Linearizability, Model, Verdict};
+use quorate::check::{self, mvr_oracle, CheckOptions, Linearizability, Model, Verdict};
 use quorate::history::Key;
 
 proptest! {
@@ -26,7 +26,7 @@ proptest! {
         for key in 0..keys {
             let key = Key::from(format!("k{key}"));
             let fast = check::key_is_mvr_linearizable(&history, &key).unwrap();
-            let brute = oracle::find_order(&history, &key).unwrap();
+            let brute = mvr_oracle::find_order(&history, &key).unwrap();
             prop_assert_eq!(
                 fast,
                 fast.map(|_| brute.is_some()),
@@ -49,7 +49,7 @@ proptest! {
             return Ok(());
         }
         let every_key_ordered = (0..keys).all(|key| {
-            oracle::find_order(&history, &Key::from(format!("k{key}"))).unwrap().is_some()
+            mvr_oracle::find_order(&history, &Key::from(format!("k{key}"))).unwrap().is_some()
         });
         let report = check::check(&history, &CheckOptions::model(Some(Model::Atomic))).unwrap();
         prop_assert_eq!(

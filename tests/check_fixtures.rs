@@ -19,8 +19,12 @@
 
 mod check_support;
 
+use std::time::Duration;
+
 use check_support::history;
 use quorate::check::{self, CheckOptions, Model};
+use quorate::history::History;
+use quorate::verdict::Budget;
 
 /// Checks `text` against `model` (or the one its configuration implies) and compares the
 /// summary `verdict: kind* kind …` with `expected`.
@@ -500,7 +504,10 @@ fn strongest_model_is_named() {
 fn a_key_beyond_the_memory_budget_makes_the_verdict_unknown() {
     let text = "0 c0 put k v1 0-4 ok\n1 c1 get k [v1] 5-9 ok\n2 c2 put j w1 0-4 ok";
     let options = CheckOptions {
-        key_budget_bytes: 10,
+        budget: Budget {
+            memory: Some(10),
+            ..check::KEY_BUDGET
+        },
         ..CheckOptions::default()
     };
     let report = check::check(&history(text), &options).unwrap();
@@ -517,12 +524,42 @@ fn a_key_beyond_the_memory_budget_makes_the_verdict_unknown() {
 }
 
 #[test]
+fn an_lww_register_search_honours_the_time_budget() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/check/lww_atomic.json"
+    );
+    let history = History::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let decided = check::check(&history, &CheckOptions::default()).unwrap();
+    assert_eq!(decided.verdict, check::Verdict::Valid);
+    // A time budget spent from the start: the key's register search does not run.
+    let options = CheckOptions {
+        budget: Budget {
+            time: Some(Duration::ZERO),
+            ..check::KEY_BUDGET
+        },
+        ..CheckOptions::default()
+    };
+    let report = check::check(&history, &options).unwrap();
+    assert_eq!(report.verdict, check::Verdict::Unknown);
+    assert_eq!(
+        report.linearizability,
+        check::Linearizability::Unknown {
+            reason: "not decided: key x: the time budget of 0.000 s was spent".to_string()
+        }
+    );
+}
+
+#[test]
 fn a_key_beyond_the_budget_does_not_hide_another_keys_violation() {
     let text = "0 c0 put j w1 0-1 ok\n1 c1 get j [] 2-3 ok\n\
                 2 c2 put k v1 0-1 ok\n3 c2 get k [v1] 2-3 ok\n4 c2 put k v2 ctx=v1 4-5 ok";
     let options = CheckOptions {
         model: Some(Model::Atomic),
-        key_budget_bytes: 20,
+        budget: Budget {
+            memory: Some(20),
+            ..check::KEY_BUDGET
+        },
     };
     let report = check::check(&history(text), &options).unwrap();
     assert_eq!(report.verdict, check::Verdict::Invalid);

@@ -29,8 +29,8 @@ fn parse_corpus() {
         quorate::fuzzing::parse(bytes);
     }
     // The seeds are meant to reach past the syntax: at least one of them loads as each format.
-    use quorate::history::import::{import, Format};
     use quorate::history::History;
+    use quorate::lin::import::{import, Format};
     assert!(seeds
         .iter()
         .any(|(_, bytes)| History::from_slice(bytes).is_ok()));

@@ -6,9 +6,9 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use quorate::history::import::{import, Format};
 use quorate::lin::external::{self, ModelName};
-use quorate::lin::Budget;
+use quorate::lin::import::{import, Format};
+use quorate::verdict::Budget;
 
 const FORMATS: [Format; 3] = [Format::Edn, Format::JepsenLog, Format::PorcupineKv];
 
@@ -137,8 +137,8 @@ fn edn_like() -> impl Strategy<Value = String> {
 
 fn import_and_check_never_panic(bytes: &[u8]) {
     let budget = Budget {
-        time_max: Some(std::time::Duration::from_millis(50)),
-        memory_bytes_max: Some(50_000_000),
+        time: Some(std::time::Duration::from_millis(50)),
+        memory: Some(50_000_000),
     };
     for format in FORMATS {
         if let Ok(history) = import(bytes, format) {

@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use quorate::history::import::{self, edn, Detected, Format};
 use quorate::lin::external::{self, ModelName};
-use quorate::lin::{Budget, Verdict};
+use quorate::lin::import::{self, edn, Detected, Format};
+use quorate::lin::verdict_words;
+use quorate::verdict::{Budget, Verdict};
 
 struct Entry {
     file: String,
@@ -59,8 +60,8 @@ fn parse_manifest(text: &str) -> Vec<Entry> {
                 model: fields[2].to_string(),
                 initial: fields[3].to_string(),
                 expected: match fields[4] {
-                    "linearizable" => Verdict::Linearizable,
-                    "not-linearizable" => Verdict::NotLinearizable,
+                    "linearizable" => Verdict::Valid,
+                    "not-linearizable" => Verdict::Invalid,
                     other => panic!("unknown expected verdict {other:?} in MANIFEST"),
                 },
             }
@@ -123,10 +124,12 @@ fn every_corpus_file_gets_its_expected_verdict() {
         if result.verdict != entry.expected {
             wrong.push(format!(
                 "{}: expected {}, got {}",
-                entry.file, entry.expected, result.verdict
+                entry.file,
+                verdict_words(entry.expected),
+                verdict_words(result.verdict)
             ));
         }
-        if result.verdict == Verdict::NotLinearizable {
+        if result.verdict == Verdict::Invalid {
             assert!(
                 result.counterexample.is_some(),
                 "{}: a violation comes with a counterexample",
@@ -157,8 +160,8 @@ fn quorate_check_exits_with_the_expected_code() {
             .output()
             .expect("quorate runs");
         let expected_code = match entry.expected {
-            Verdict::Linearizable => 0,
-            Verdict::NotLinearizable => 1,
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
             Verdict::Unknown => 3,
         };
         assert_eq!(
@@ -179,7 +182,7 @@ fn json_output_carries_the_verdict_and_counterexample() {
     };
     let Some(entry) = entries
         .iter()
-        .find(|entry| entry.expected == Verdict::NotLinearizable)
+        .find(|entry| entry.expected == Verdict::Invalid)
     else {
         return;
     };

@@ -1,18 +1,19 @@
 //! Differential test: on random small histories of every model, the fast search
-//! (`quorate::lin::check`) and a brute force over all orders (`quorate::lin::oracle`) agree.
-//! Regression counts are modest by default; `PROPTEST_CASES` raises them.
+//! (`quorate::lin::check`) and a brute force over all orders (`quorate::lin::brute_force`) agree.
+//! Case counts are modest by default; `PROPTEST_CASES` raises them.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use quorate::history::import::Edn;
+use quorate::lin::import::Edn;
 use quorate::lin::models::{
-    Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
-    MvrOp, RegisterOp,
+    Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
+    MutexOp, Mvr, MvrOp,
 };
-use quorate::lin::{check, oracle, Budget, Model, Partition, TimedOp, Verdict};
+use quorate::lin::{brute_force, check, Model, Partition, TimedOp};
+use quorate::verdict::{Budget, Verdict};
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -54,15 +55,15 @@ fn agree<M: Model>(
     initial: &M::State,
 ) -> Result<(), TestCaseError> {
     let expected =
-        oracle::is_linearizable(model, &ops, initial).expect("small enough for the oracle");
+        brute_force::is_linearizable(model, &ops, initial).expect("small enough for the oracle");
     let partition = Partition {
         label: "the object".to_string(),
         ops: ops.clone(),
     };
     let result = check(model, vec![partition], initial, &Budget::unlimited());
     let fast = match result.verdict {
-        Verdict::Linearizable => true,
-        Verdict::NotLinearizable => false,
+        Verdict::Valid => true,
+        Verdict::Invalid => false,
         Verdict::Unknown => return Err(TestCaseError::fail("unknown without a budget")),
     };
     prop_assert_eq!(
@@ -95,12 +96,12 @@ fn cas_outcome() -> impl Strategy<Value = Option<bool>> {
     prop_oneof![Just(Some(true)), Just(Some(false)), Just(None)]
 }
 
-fn register_op(with_cas: bool) -> impl Strategy<Value = RegisterOp> {
+fn register_op(with_cas: bool) -> impl Strategy<Value = KnossosRegisterOp> {
     let read = prop::option::weighted(0.8, small_value())
-        .prop_map(|value| RegisterOp::Read(value.filter(|value| *value != Edn::Nil)));
-    let write = small_value().prop_map(RegisterOp::Write);
+        .prop_map(|value| KnossosRegisterOp::Read(value.filter(|value| *value != Edn::Nil)));
+    let write = small_value().prop_map(KnossosRegisterOp::Write);
     let cas = (small_value(), small_value(), cas_outcome()).prop_map(|(from, to, succeeded)| {
-        RegisterOp::Cas(Cas {
+        KnossosRegisterOp::Cas(Cas {
             from,
             to,
             succeeded,

@@ -67,22 +67,25 @@ mod bits;
 mod convergence;
 mod index;
 mod model;
-pub mod oracle;
+pub mod mvr_oracle;
 mod reads;
 mod register;
 mod report;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::config::{Reaping, Resolution};
 use crate::history::{Catalog, ClientId, History, Key, KeyCatalog, OpId, OpKind, Value};
+use crate::verdict::Budget;
 
+/// The crate's one verdict (`crate::verdict`), here where reports have always named it.
+pub use crate::verdict::Verdict;
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
 pub use convergence::PutCounts;
 pub use model::{Circumstances, Model};
 pub use report::{
     explain, Finding, Linearizability, ModelSource, Omitted, PropertyStatus, Quorum, Report,
-    Verdict,
 };
 
 use anomaly::Findings;
@@ -116,16 +119,18 @@ pub enum CheckError {
 pub struct CheckOptions {
     /// The model; `None` takes the one the history's configuration promises (else `eventual`).
     pub model: Option<Model>,
-    /// The most memory the bitsets of one key may take ([`KEY_BUDGET_BYTES`] by default); a
-    /// larger key is left unchecked and the verdict is at best unknown.
-    pub key_budget_bytes: u64,
+    /// What checking one key may spend ([`KEY_BUDGET`] by default): `memory` bounds the bitsets
+    /// of the key (a larger key is left unchecked, and the verdict is at best unknown) and, under
+    /// LWW, the register search of the key; `time` bounds that search (a key whose search runs
+    /// out is undecided for LIN). The polynomial checks take no time budget.
+    pub budget: Budget,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
         CheckOptions {
             model: None,
-            key_budget_bytes: KEY_BUDGET_BYTES,
+            budget: KEY_BUDGET,
         }
     }
 }
@@ -140,8 +145,12 @@ impl CheckOptions {
     }
 }
 
-/// The default bound on the memory of one key's bitsets (1 GiB).
-pub const KEY_BUDGET_BYTES: u64 = 1 << 30;
+/// The default budget of one key: 1 GiB of memory (bitsets, and the register search) and 10 s
+/// of register search.
+pub const KEY_BUDGET: Budget = Budget {
+    time: Some(Duration::from_secs(10)),
+    memory: Some(1 << 30),
+};
 
 /// What checking every key established, before it becomes a report.
 #[derive(Debug, Default)]
@@ -194,12 +203,15 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
     for (&key, &key_catalog) in &keys {
         let operations = key_catalog.map_or(&[][..], KeyCatalog::operations);
         let bytes = index::bitset_bytes(&index, operations);
-        if bytes > options.key_budget_bytes {
+        if let Some(memory) = options
+            .budget
+            .memory
+            .filter(|_| options.budget.memory_spent(bytes))
+        {
             // Too large to index within the memory budget: say so rather than abort.
             evidence.skipped_keys.push(format!(
-                "key {key} ({} operations would need {bytes} bytes of bitsets; the budget is {} bytes)",
+                "key {key} ({} operations would need {bytes} bytes of bitsets; the budget is {memory} bytes)",
                 operations.len(),
-                options.key_budget_bytes
             ));
             continue;
         }
@@ -214,7 +226,8 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
         );
         evidence.some_key_not_linearizable |= !reads.linearizable;
         if circumstances.resolution == Resolution::Lww {
-            match register::check_key(key, &register::operations_of(history, operations)) {
+            let key_operations = register::operations_of(history, operations);
+            match register::check_key(key, &key_operations, &options.budget) {
                 register::KeyRegister::Linearizable => {}
                 register::KeyRegister::NotLinearizable(anomaly) => {
                     evidence.some_key_not_linearizable = true;
@@ -556,7 +569,7 @@ fn properties(
 }
 
 /// Whether one key of a sibling history is MVR-linearizable, by the polynomial decision (for
-/// tests against [`oracle`]); `None` for a key no operation touches.
+/// tests against [`mvr_oracle`]); `None` for a key no operation touches.
 pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bool>, CheckError> {
     let catalog = Catalog::of(history);
     let index = HistoryIndex::new(&catalog);

@@ -13,7 +13,7 @@
 //! put → put edge where a view holds the later put without the earlier (PP, put order). So the
 //! key is MVR-linearizable iff none of these, no phantom or dominated value, and no two views
 //! are incomparable. `NotLinearizable` anomalies carry only the last two kinds (chain, PP);
-//! the others are reported under their own names. The brute-force `oracle` is the judge:
+//! the others are reported under their own names. The brute-force `mvr_oracle` is the judge:
 //! `tests/check_differential.rs` compares the two.
 
 use std::collections::BTreeMap;

@@ -13,15 +13,11 @@
 //! reaped delete returns nothing where the register holds the tombstone, which the search would
 //! call not linearizable; the presets keep tombstones.
 
-use std::time::Duration;
-
 use crate::history::{Action, History, Key, OpId, Operation, Outcome};
-use crate::lin::{self, Budget, RegisterAction, RegisterOp};
+use crate::lin::{self, RegisterAction, TimedOp};
+use crate::verdict::{Budget, Verdict};
 
 use super::anomaly::{Anomaly, LinReason, OpSummary};
-
-/// How long the search may spend on one key before the answer is unknown.
-const SEARCH_TIME_MAX: Duration = Duration::from_secs(10);
 
 /// The verdict on one key's register.
 #[derive(Debug)]
@@ -39,8 +35,9 @@ pub(super) fn operations_of<'h>(history: &'h History, positions: &[usize]) -> Ve
         .collect()
 }
 
-/// Decides whether one key's operations, read as a register, are linearizable.
-pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
+/// Decides whether one key's operations, read as a register, are linearizable, within `budget`
+/// (the key's: `CheckOptions::budget`); a spent budget leaves the key undecided.
+pub(super) fn check_key(key: &Key, operations: &[&Operation], budget: &Budget) -> KeyRegister {
     let mut register_ops = Vec::with_capacity(operations.len());
     for operation in operations {
         let action = match &operation.action {
@@ -64,27 +61,23 @@ pub(super) fn check_key(key: &Key, operations: &[&Operation]) -> KeyRegister {
             Outcome::Ok => operation.time_ms_complete,
             Outcome::Fail | Outcome::Info => None,
         };
-        register_ops.push(RegisterOp {
+        register_ops.push(TimedOp {
             id: operation.id.0,
+            op: action,
             time_invoke: operation.time_ms_invoke,
             time_complete,
-            action,
         });
     }
-    let budget = Budget {
-        time_max: Some(SEARCH_TIME_MAX),
-        ..Budget::unlimited()
-    };
-    let result = lin::check_register(&register_ops, None, &budget);
+    let result = lin::check_register(&register_ops, None, budget);
     match result.verdict {
-        lin::Verdict::Linearizable => KeyRegister::Linearizable,
-        lin::Verdict::Unknown => KeyRegister::Unknown(format!(
+        Verdict::Valid => KeyRegister::Linearizable,
+        Verdict::Unknown => KeyRegister::Unknown(format!(
             "key {key}: {}",
             result
                 .unknown_reason
                 .unwrap_or_else(|| "the search's budget ran out".to_string())
         )),
-        lin::Verdict::NotLinearizable => KeyRegister::NotLinearizable(Box::new(anomaly(
+        Verdict::Invalid => KeyRegister::NotLinearizable(Box::new(anomaly(
             key,
             operations,
             result.counterexample.as_ref(),

@@ -6,20 +6,10 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 
 use crate::history::{OpId, Outcome, Value};
+use crate::verdict::Verdict;
 
 use super::anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary};
 use super::model::Model;
-
-/// Whether the history satisfies the requested model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Valid,
-    /// A forbidden anomaly was found.
-    Invalid,
-    /// No forbidden anomaly was found, but a required property could not be decided.
-    Unknown,
-}
 
 /// Where the requested model came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -92,6 +82,8 @@ pub struct Quorum {
 pub struct Report {
     pub model: Model,
     pub model_source: ModelSource,
+    /// Whether the history satisfies the requested model: invalid when a forbidden anomaly was
+    /// found; unknown when none was but a required property could not be decided.
     pub verdict: Verdict,
     /// The strongest model none of whose forbidden anomalies was found; `None` if even
     /// `eventual` is broken, or if some key was left unchecked (see the `ALL` property).
@@ -146,11 +138,7 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = match self.verdict {
-            Verdict::Valid => "VALID",
-            Verdict::Invalid => "INVALID",
-            Verdict::Unknown => "UNKNOWN",
-        };
+        let verdict = self.verdict.name().to_ascii_uppercase();
         let source = match self.model_source {
             ModelSource::Requested => "as requested",
             ModelSource::Config => "promised by the history's configuration",

@@ -23,7 +23,6 @@ macro_rules! say_raw {
 
 mod case_output;
 mod check;
-mod check_external;
 mod explore;
 mod fuzz_artifact;
 mod minimize;
@@ -38,6 +37,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::verdict::Verdict;
+
 /// What a command reports to the shell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -49,6 +50,17 @@ pub enum Exit {
     BadInput = 2,
     /// A budget was spent before a verdict.
     Unknown = 3,
+}
+
+impl From<Verdict> for Exit {
+    /// A checker's verdict, whichever checker gave it: valid 0, invalid 1, unknown 3.
+    fn from(verdict: Verdict) -> Exit {
+        match verdict {
+            Verdict::Valid => Exit::Valid,
+            Verdict::Invalid => Exit::Anomaly,
+            Verdict::Unknown => Exit::Unknown,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {

@@ -24,7 +24,6 @@
 mod catalog;
 mod fast;
 mod fault;
-pub mod import;
 mod validate;
 mod wire;
 

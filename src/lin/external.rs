@@ -7,8 +7,9 @@
 //! here panics.
 //!
 //! ```
-//! use quorate::history::import::{import, Format};
-//! use quorate::lin::{external, Budget, Verdict};
+//! use quorate::lin::import::{import, Format};
+//! use quorate::lin::external;
+//! use quorate::verdict::{Budget, Verdict};
 //!
 //! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
 //!               {:type :ok, :f :write, :value 1, :process 0}
@@ -17,19 +18,20 @@
 //! let history = import(text.as_bytes(), Format::Edn).unwrap();
 //! let model = external::ModelName::parse("cas-register").unwrap();
 //! let result = external::check(&history, model, None, &Budget::unlimited()).unwrap();
-//! assert_eq!(result.verdict, Verdict::NotLinearizable);
+//! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::history::import::{Edn, ExternalHistory, ExternalOp, Observed};
+use super::import::{Edn, ExternalHistory, ExternalOp, Observed};
 
 use super::models::{
-    Cas, Etcd, EtcdOp, KnossosRegister, Kv, KvOp, MicroOp, MultiRegister, Mutex, MutexOp, Mvr,
-    MvrOp, RegisterOp,
+    Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
+    MutexOp, Mvr, MvrOp,
 };
-use super::{check as check_partitions, Budget, CheckResult, Model, Partition, TimedOp};
+use super::{check as check_partitions, CheckResult, Model, Partition, TimedOp};
+use crate::verdict::Budget;
 
 /// The models `--model` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,7 +265,7 @@ fn cas_outcome(op: &ExternalOp) -> Option<bool> {
 }
 
 impl External for KnossosRegister {
-    fn op(&self, op: &ExternalOp) -> Result<RegisterOp, String> {
+    fn op(&self, op: &ExternalOp) -> Result<KnossosRegisterOp, String> {
         let allowed: &[&str] = if self.with_cas {
             &["read", "write", "cas"]
         } else {
@@ -271,14 +273,14 @@ impl External for KnossosRegister {
         };
         expect_function(op, allowed)?;
         Ok(match op.f.as_str() {
-            "read" => RegisterOp::Read(match &op.observed {
+            "read" => KnossosRegisterOp::Read(match &op.observed {
                 Observed::Ok(Edn::Nil) | Observed::Unknown | Observed::Failed(_) => None,
                 Observed::Ok(value) => Some(value.clone()),
             }),
-            "write" => RegisterOp::Write(op.value_invoke.clone()),
+            "write" => KnossosRegisterOp::Write(op.value_invoke.clone()),
             _ => {
                 let (from, to) = cas_pair(&op.value_invoke)?;
-                RegisterOp::Cas(Cas {
+                KnossosRegisterOp::Cas(Cas {
                     from,
                     to,
                     succeeded: cas_outcome(op),

@@ -8,39 +8,51 @@
 //!   ([`models`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
 //! - [`check`]: the search. It splits a history into independent partitions (one per key:
 //!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
-//!   an easy violation in another, and stops at the first violation or when the [`Budget`] is
-//!   spent (then the verdict is [`Verdict::Unknown`], never a hang or an out-of-memory kill);
-//! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key);
-//! - [`external`]: checking an imported history (`crate::history::import`) under a named model.
+//!   an easy violation in another, and stops at the first violation or when the budget is spent
+//!   (then the verdict is unknown, never a hang or an out-of-memory kill). The `Verdict` and the
+//!   `Budget` are the crate's ones (`crate::verdict`); a verdict is worded here as
+//!   [`verdict_words`] says;
+//! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key),
+//!   whose operations are [`RegisterAction`]s; Knossos' register (`register`, `cas-register`) has
+//!   its own, [`models::KnossosRegisterOp`]: EDN values, a cas, and a read of nothing that says
+//!   nothing, where quorate's read of nothing read an empty register;
+//! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
+//!   logs, Porcupine key-value logs), whose values are EDN;
+//! - [`external`]: checking an imported history under a named model;
+//! - [`brute_force`]: the crate's one exhaustive search, the oracle the fast search (and, through
+//!   `check::mvr_oracle`, the leaderless checker) is tested against.
 //!
 //! It never reads store internals, never reads the wall clock except to honour a time budget,
 //! and never panics on any history.
 //!
 //! ```
-//! use quorate::lin::{check_register, Budget, RegisterAction, RegisterOp, Verdict};
+//! use quorate::lin::{check_register, RegisterAction, TimedOp};
+//! use quorate::verdict::{Budget, Verdict};
 //!
 //! // A write of "a" completes before a read that still sees nothing: not linearizable.
 //! let ops = [
-//!     RegisterOp { id: 0, time_invoke: 0, time_complete: Some(5), action: RegisterAction::Write("a".into()) },
-//!     RegisterOp { id: 1, time_invoke: 6, time_complete: Some(9), action: RegisterAction::Read(None) },
+//!     TimedOp { id: 0, op: RegisterAction::Write("a".into()), time_invoke: 0, time_complete: Some(5) },
+//!     TimedOp { id: 1, op: RegisterAction::Read(None), time_invoke: 6, time_complete: Some(9) },
 //! ];
 //! let result = check_register(&ops, None, &Budget::unlimited());
-//! assert_eq!(result.verdict, Verdict::NotLinearizable);
+//! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
 
+pub mod brute_force;
 pub mod external;
 mod hash;
+pub mod import;
 pub mod models;
-pub mod oracle;
 mod search;
 
 use std::fmt;
 use std::hash::Hash;
-use std::time::Duration;
 
 use serde::Serialize;
 
 pub use search::check;
+
+use crate::verdict::{Budget, Verdict};
 
 /// A sequential specification: the states an object can be in and how each operation, with what
 /// it observed, moves it from one to the next.
@@ -146,42 +158,26 @@ pub struct Partition<Op> {
     pub ops: Vec<TimedOp<Op>>,
 }
 
-/// How much the search may spend before it answers [`Verdict::Unknown`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    pub time_max: Option<Duration>,
-    /// An estimate of the search's own memory (memo tables and states), in bytes.
-    pub memory_bytes_max: Option<u64>,
-}
-
-impl Budget {
-    /// No limit: the search runs until it has a verdict.
-    pub fn unlimited() -> Budget {
-        Budget {
-            time_max: None,
-            memory_bytes_max: None,
-        }
+/// How a linearizability result words a verdict: `linearizable`, `not linearizable`, `unknown`
+/// (in JSON, `not-linearizable`).
+pub fn verdict_words(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "linearizable",
+        Verdict::Invalid => "not linearizable",
+        Verdict::Unknown => "unknown",
     }
 }
 
-/// The answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Linearizable,
-    NotLinearizable,
-    /// The budget was spent before a verdict.
-    Unknown,
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Verdict::Linearizable => "linearizable",
-            Verdict::NotLinearizable => "not linearizable",
-            Verdict::Unknown => "unknown",
-        })
-    }
+/// A verdict in a result's JSON: its words, kebab-cased.
+fn serialize_verdict<S: serde::Serializer>(
+    verdict: &Verdict,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(match verdict {
+        Verdict::Valid => "linearizable",
+        Verdict::Invalid => "not-linearizable",
+        Verdict::Unknown => "unknown",
+    })
 }
 
 /// An operation named in a result.
@@ -228,6 +224,8 @@ impl Counterexample {
 /// The full result of a check.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckResult {
+    /// Valid: linearizable; invalid: not linearizable ([`verdict_words`] says it so).
+    #[serde(serialize_with = "serialize_verdict")]
     pub verdict: Verdict,
     pub model: String,
     /// Operations checked (after leaving out those that say nothing).
@@ -246,7 +244,17 @@ pub struct CheckResult {
     pub elapsed_ms: f64,
 }
 
-/// What an operation on a register did, for [`check_register`].
+/// What an operation on one of quorate's LWW registers (one key) did, for [`check_register`],
+/// which takes it as a [`TimedOp`].
+///
+/// Build it from a `history::Operation` as follows: an `ok` get becomes a `Read` of its one
+/// returned value (`None` if it returned none: the register was empty); a get that is not `ok` is
+/// left out; a put becomes a `Write` of its value, with `time_complete: Some(..)` only if it is
+/// `ok` (a failed or unanswered put may still take effect at any later time in a leaderless
+/// store, so it stays open: `None`). Times are milliseconds; equal times are concurrent.
+///
+/// Not Knossos' register operation ([`models::KnossosRegisterOp`]): there values are EDN, there is
+/// a cas, and a read of nothing says nothing, where here it read an empty register.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegisterAction {
     /// A read and the value it returned; `None` for a read that found the register empty.
@@ -254,33 +262,21 @@ pub enum RegisterAction {
     Write(String),
 }
 
-/// One operation on a single register, as quorate's LWW histories record it (one key).
-///
-/// Build it from a `history::Operation` as follows: an `ok` get becomes a `Read` of its one
-/// returned value (`None` if it returned none); a get that is not `ok` is left out; a put becomes
-/// a `Write` of its value, with `time_complete: Some(..)` only if it is `ok` (a failed or
-/// unanswered put may still take effect at any later time in a leaderless store, so it stays
-/// open: `None`). Times are milliseconds; equal times are concurrent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RegisterOp {
-    /// The caller's operation id, echoed in the counterexample.
-    pub id: u64,
-    pub time_invoke: u64,
-    pub time_complete: Option<u64>,
-    pub action: RegisterAction,
-}
-
 /// Checks that operations on one register (values compared exactly, `None` for empty) are
 /// linearizable, starting from `initial`.
-pub fn check_register(ops: &[RegisterOp], initial: Option<String>, budget: &Budget) -> CheckResult {
-    use crate::history::import::Edn;
+pub fn check_register(
+    ops: &[TimedOp<RegisterAction>],
+    initial: Option<String>,
+    budget: &Budget,
+) -> CheckResult {
+    use import::Edn;
     use models::{Etcd, EtcdOp};
 
     let timed_ops = ops
         .iter()
         .map(|op| TimedOp {
             id: op.id,
-            op: match &op.action {
+            op: match &op.op {
                 RegisterAction::Read(value) => EtcdOp::Read(Some(value.clone().map(Edn::Str))),
                 RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(value.clone())),
             },

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::history::import::Edn;
+use super::import::Edn;
 
 use super::{Model, Step};
 
@@ -61,9 +61,10 @@ impl<V: PartialEq + Clone> Cas<V> {
     }
 }
 
-/// An operation on Knossos' register and cas-register.
+/// An operation on Knossos' register and cas-register. (quorate's own LWW registers, whose read
+/// of nothing read an empty register, have [`RegisterAction`](super::RegisterAction).)
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum RegisterOp {
+pub enum KnossosRegisterOp {
     /// A read and the value it returned; `None` when it observed nothing (Knossos reads a `nil`
     /// result as "unknown", and a crashed read observed nothing).
     Read(Option<Edn>),
@@ -81,7 +82,7 @@ pub struct KnossosRegister {
 
 impl Model for KnossosRegister {
     type State = Edn;
-    type Op = RegisterOp;
+    type Op = KnossosRegisterOp;
 
     fn name(&self) -> &'static str {
         if self.with_cas {
@@ -91,24 +92,24 @@ impl Model for KnossosRegister {
         }
     }
 
-    fn step(&self, state: &Edn, op: &RegisterOp) -> Step<Edn> {
+    fn step(&self, state: &Edn, op: &KnossosRegisterOp) -> Step<Edn> {
         match op {
-            RegisterOp::Read(None) => Step::Same,
-            RegisterOp::Read(Some(value)) => Step::same_if(value == state),
-            RegisterOp::Write(value) => Step::Next(value.clone()),
-            RegisterOp::Cas(cas) => cas.step(state),
+            KnossosRegisterOp::Read(None) => Step::Same,
+            KnossosRegisterOp::Read(Some(value)) => Step::same_if(value == state),
+            KnossosRegisterOp::Write(value) => Step::Next(value.clone()),
+            KnossosRegisterOp::Cas(cas) => cas.step(state),
         }
     }
 
-    fn says_nothing(&self, op: &RegisterOp) -> bool {
-        matches!(op, RegisterOp::Read(None))
+    fn says_nothing(&self, op: &KnossosRegisterOp) -> bool {
+        matches!(op, KnossosRegisterOp::Read(None))
     }
 
-    fn is_read_only(&self, op: &RegisterOp) -> bool {
+    fn is_read_only(&self, op: &KnossosRegisterOp) -> bool {
         matches!(
             op,
-            RegisterOp::Read(_)
-                | RegisterOp::Cas(Cas {
+            KnossosRegisterOp::Read(_)
+                | KnossosRegisterOp::Cas(Cas {
                     succeeded: Some(false),
                     ..
                 })
@@ -120,26 +121,26 @@ impl Model for KnossosRegister {
     fn could_become_legal(
         &self,
         state: &Edn,
-        read: &RegisterOp,
-        before: &mut dyn Iterator<Item = &RegisterOp>,
+        read: &KnossosRegisterOp,
+        before: &mut dyn Iterator<Item = &KnossosRegisterOp>,
     ) -> bool {
-        let RegisterOp::Read(Some(wanted)) = read else {
+        let KnossosRegisterOp::Read(Some(wanted)) = read else {
             return true;
         };
         wanted == state
             || any_op(before, |op| match op {
-                RegisterOp::Write(value) => value == wanted,
-                RegisterOp::Cas(cas) => cas.succeeded != Some(false) && &cas.to == wanted,
-                RegisterOp::Read(_) => false,
+                KnossosRegisterOp::Write(value) => value == wanted,
+                KnossosRegisterOp::Cas(cas) => cas.succeeded != Some(false) && &cas.to == wanted,
+                KnossosRegisterOp::Read(_) => false,
             })
     }
 
-    fn describe_op(&self, op: &RegisterOp) -> String {
+    fn describe_op(&self, op: &KnossosRegisterOp) -> String {
         match op {
-            RegisterOp::Read(None) => "read (result unknown)".to_string(),
-            RegisterOp::Read(Some(value)) => format!("read {value}"),
-            RegisterOp::Write(value) => format!("write {value}"),
-            RegisterOp::Cas(cas) => format!(
+            KnossosRegisterOp::Read(None) => "read (result unknown)".to_string(),
+            KnossosRegisterOp::Read(Some(value)) => format!("read {value}"),
+            KnossosRegisterOp::Write(value) => format!("write {value}"),
+            KnossosRegisterOp::Cas(cas) => format!(
                 "cas {} → {}{}",
                 cas.from,
                 cas.to,

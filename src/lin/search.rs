@@ -33,9 +33,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::hash::{splitmix64, FxBuild, PassThroughBuild};
-use super::{
-    Budget, CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp, Verdict,
-};
+use super::{CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp};
+use crate::verdict::{Budget, Verdict, MIB};
 
 /// No node: the end of the list, or an operation without a return entry.
 const NONE: u32 = u32::MAX;
@@ -637,7 +636,9 @@ fn build_list<Op>(ops: &[TimedOp<Op>]) -> Vec<Node> {
 }
 
 /// Checks every partition from `initial`, round-robin in slices, stopping at the first partition
-/// that is not linearizable or when the budget is spent.
+/// that is not linearizable or when the budget is spent. The budget is looked at before each
+/// round, so a budget spent from the start (zero time) answers unknown without searching, and a
+/// search that has finished is never called unknown.
 pub fn check<M: Model>(
     model: &M,
     partitions: Vec<Partition<M::Op>>,
@@ -652,7 +653,7 @@ pub fn check<M: Model>(
         .collect();
     let operations = active.iter().map(PartitionSearch::operation_count).sum();
     let mut result = CheckResult {
-        verdict: Verdict::Linearizable,
+        verdict: Verdict::Valid,
         model: model.name().to_string(),
         operations,
         partitions: partition_count,
@@ -663,6 +664,15 @@ pub fn check<M: Model>(
         elapsed_ms: 0.0,
     };
     while !active.is_empty() {
+        if let Some(reason) = budget_spent(budget, &active, started) {
+            result.verdict = Verdict::Unknown;
+            result.unknown_reason = Some(reason);
+            result.partitions_unfinished = active
+                .iter()
+                .map(|search| search.label().to_string())
+                .collect();
+            return finish(result, &active, started);
+        }
         let mut position = 0;
         while position < active.len() {
             match active[position].run(SLICE_STEPS) {
@@ -672,22 +682,13 @@ pub fn check<M: Model>(
                     active.swap_remove(position);
                 }
                 Progress::NotLinearizable => {
-                    result.verdict = Verdict::NotLinearizable;
+                    result.verdict = Verdict::Invalid;
                     result.counterexample = Some(active[position].counterexample());
                     result.configurations += active[position].configurations();
                     active.swap_remove(position);
                     return finish(result, &active, started);
                 }
             }
-        }
-        if let Some(reason) = budget_spent(budget, &active, started) {
-            result.verdict = Verdict::Unknown;
-            result.unknown_reason = Some(reason);
-            result.partitions_unfinished = active
-                .iter()
-                .map(|search| search.label().to_string())
-                .collect();
-            return finish(result, &active, started);
         }
     }
     finish(result, &active, started)
@@ -711,26 +712,22 @@ fn budget_spent<M: Model>(
     active: &[PartitionSearch<'_, M>],
     started: Instant,
 ) -> Option<String> {
-    if let Some(time_max) = budget.time_max {
-        if started.elapsed() > time_max {
-            return Some(format!(
-                "the time budget of {:.3} s was spent",
-                time_max.as_secs_f64()
-            ));
-        }
+    if let Some(time) = budget.time.filter(|_| budget.time_spent(started)) {
+        return Some(format!(
+            "the time budget of {:.3} s was spent",
+            time.as_secs_f64()
+        ));
     }
-    if let Some(memory_max) = budget.memory_bytes_max {
-        let memory: u64 = active
-            .iter()
-            .map(|search| search.memory_bytes() as u64)
-            .sum();
-        if memory > memory_max {
-            return Some(format!(
-                "the memory budget of {:.1} MB was spent (the search held about {:.1} MB)",
-                memory_max as f64 / 1e6,
-                memory as f64 / 1e6
-            ));
-        }
+    let memory: u64 = active
+        .iter()
+        .map(|search| search.memory_bytes() as u64)
+        .sum();
+    match budget.memory {
+        Some(memory_max) if budget.memory_spent(memory) => Some(format!(
+            "the memory budget of {:.1} MiB was spent (the search held about {:.1} MiB)",
+            memory_max as f64 / MIB as f64,
+            memory as f64 / MIB as f64
+        )),
+        _ => None,
     }
-    None
 }

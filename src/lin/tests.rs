@@ -1,12 +1,7 @@
-use super::models::{Cas, KnossosRegister, RegisterOp};
+use super::models::{Cas, KnossosRegister, KnossosRegisterOp};
 use super::*;
 
-fn timed(
-    id: u64,
-    op: RegisterOp,
-    time_invoke: u64,
-    time_complete: Option<u64>,
-) -> TimedOp<RegisterOp> {
+fn timed<Op>(id: u64, op: Op, time_invoke: u64, time_complete: Option<u64>) -> TimedOp<Op> {
     TimedOp {
         id,
         op,
@@ -15,7 +10,7 @@ fn timed(
     }
 }
 
-fn check_one(ops: Vec<TimedOp<RegisterOp>>) -> CheckResult {
+fn check_one(ops: Vec<TimedOp<KnossosRegisterOp>>) -> CheckResult {
     let partition = Partition {
         label: "the register".to_string(),
         ops,
@@ -23,31 +18,31 @@ fn check_one(ops: Vec<TimedOp<RegisterOp>>) -> CheckResult {
     check(
         &KnossosRegister { with_cas: true },
         vec![partition],
-        &crate::history::import::Edn::Int(0),
+        &super::import::Edn::Int(0),
         &Budget::unlimited(),
     )
 }
 
-fn int(value: i64) -> crate::history::import::Edn {
-    crate::history::import::Edn::Int(value)
+fn int(value: i64) -> super::import::Edn {
+    super::import::Edn::Int(value)
 }
 
 #[test]
 fn sequential_write_then_read_is_linearizable() {
     let result = check_one(vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(1))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(1))), 2, Some(3)),
     ]);
-    assert_eq!(result.verdict, Verdict::Linearizable);
+    assert_eq!(result.verdict, Verdict::Valid);
 }
 
 #[test]
 fn stale_read_is_reported_with_its_prefix_and_state() {
     let result = check_one(vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
-    assert_eq!(result.verdict, Verdict::NotLinearizable);
+    assert_eq!(result.verdict, Verdict::Invalid);
     let counterexample = result.counterexample.expect("a counterexample");
     assert_eq!(counterexample.blocked.id, 1);
     assert_eq!(counterexample.prefix.len(), 1);
@@ -56,24 +51,24 @@ fn stale_read_is_reported_with_its_prefix_and_state() {
 
 #[test]
 fn open_write_may_take_effect_late_or_never() {
-    let open_write = timed(0, RegisterOp::Write(int(7)), 0, None);
+    let open_write = timed(0, KnossosRegisterOp::Write(int(7)), 0, None);
     let late = check_one(vec![
         open_write.clone(),
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
-        timed(2, RegisterOp::Read(Some(int(7))), 4, Some(5)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(2, KnossosRegisterOp::Read(Some(int(7))), 4, Some(5)),
     ]);
-    assert_eq!(late.verdict, Verdict::Linearizable);
+    assert_eq!(late.verdict, Verdict::Valid);
     let never = check_one(vec![
         open_write,
-        timed(1, RegisterOp::Read(Some(int(0))), 2, Some(3)),
+        timed(1, KnossosRegisterOp::Read(Some(int(0))), 2, Some(3)),
     ]);
-    assert_eq!(never.verdict, Verdict::Linearizable);
+    assert_eq!(never.verdict, Verdict::Valid);
 }
 
 #[test]
 fn failed_cas_observed_another_value() {
     let cas = |succeeded| {
-        RegisterOp::Cas(Cas {
+        KnossosRegisterOp::Cas(Cas {
             from: int(0),
             to: int(1),
             succeeded,
@@ -81,11 +76,11 @@ fn failed_cas_observed_another_value() {
     };
     assert_eq!(
         check_one(vec![timed(0, cas(Some(false)), 0, Some(1))]).verdict,
-        Verdict::NotLinearizable
+        Verdict::Invalid
     );
     assert_eq!(
         check_one(vec![timed(0, cas(Some(true)), 0, Some(1))]).verdict,
-        Verdict::Linearizable
+        Verdict::Valid
     );
 }
 
@@ -94,18 +89,40 @@ fn a_spent_budget_is_unknown() {
     // Forty concurrent writes, then reads of 5, 6 and 5 again in sequence: impossible, but only
     // after trying a great many subsets of the writes, far more than a zero budget allows.
     let mut ops: Vec<_> = (0..40)
-        .map(|index| timed(index, RegisterOp::Write(int(index as i64)), 0, Some(100)))
+        .map(|index| {
+            timed(
+                index,
+                KnossosRegisterOp::Write(int(index as i64)),
+                0,
+                Some(100),
+            )
+        })
         .collect();
-    ops.push(timed(100, RegisterOp::Read(Some(int(5))), 200, Some(201)));
-    ops.push(timed(101, RegisterOp::Read(Some(int(6))), 202, Some(203)));
-    ops.push(timed(102, RegisterOp::Read(Some(int(5))), 204, Some(205)));
+    ops.push(timed(
+        100,
+        KnossosRegisterOp::Read(Some(int(5))),
+        200,
+        Some(201),
+    ));
+    ops.push(timed(
+        101,
+        KnossosRegisterOp::Read(Some(int(6))),
+        202,
+        Some(203),
+    ));
+    ops.push(timed(
+        102,
+        KnossosRegisterOp::Read(Some(int(5))),
+        204,
+        Some(205),
+    ));
     let partition = Partition {
         label: "the register".to_string(),
         ops,
     };
     let budget = Budget {
-        time_max: Some(std::time::Duration::ZERO),
-        memory_bytes_max: None,
+        time: Some(std::time::Duration::ZERO),
+        memory: None,
     };
     let result = check(
         &KnossosRegister { with_cas: true },
@@ -118,42 +135,102 @@ fn a_spent_budget_is_unknown() {
 }
 
 #[test]
-fn register_entry_point_treats_equal_times_as_concurrent() {
-    let ops = [
-        RegisterOp_ {
-            id: 0,
-            time_invoke: 0,
-            time_complete: Some(5),
-            action: RegisterAction::Write("a".into()),
+fn a_budget_spent_from_the_start_searches_nothing() {
+    // An easy history: the search would finish in its first slice, but the budget is looked at
+    // before it, so zero time or zero memory answers unknown without searching.
+    let easy = || {
+        vec![Partition {
+            label: "the register".to_string(),
+            ops: vec![
+                timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+                timed(1, KnossosRegisterOp::Read(Some(int(1))), 2, Some(3)),
+            ],
+        }]
+    };
+    let model = KnossosRegister { with_cas: true };
+    for budget in [
+        Budget {
+            time: Some(std::time::Duration::ZERO),
+            memory: None,
         },
-        RegisterOp_ {
-            id: 1,
-            time_invoke: 5,
-            time_complete: Some(9),
-            action: RegisterAction::Read(None),
+        Budget {
+            time: None,
+            memory: Some(0),
         },
-    ];
+    ] {
+        let result = check(&model, easy(), &int(0), &budget);
+        assert_eq!(result.verdict, Verdict::Unknown, "{budget:?}");
+        assert_eq!(result.configurations, 0);
+        assert_eq!(result.partitions_unfinished, ["the register"]);
+    }
+    let reason = check(
+        &model,
+        easy(),
+        &int(0),
+        &Budget {
+            time: None,
+            memory: Some(0),
+        },
+    )
+    .unknown_reason
+    .unwrap_or_default();
+    assert!(
+        reason.starts_with("the memory budget of 0.0 MiB was spent"),
+        "{reason}"
+    );
     assert_eq!(
-        check_register(&ops, None, &Budget::unlimited()).verdict,
-        Verdict::Linearizable
+        check(&model, easy(), &int(0), &Budget::unlimited()).verdict,
+        Verdict::Valid
     );
 }
 
-use super::RegisterOp as RegisterOp_;
+#[test]
+fn register_entry_point_treats_equal_times_as_concurrent() {
+    let ops = [
+        timed(0, RegisterAction::Write("a".into()), 0, Some(5)),
+        timed(1, RegisterAction::Read(None), 5, Some(9)),
+    ];
+    assert_eq!(
+        check_register(&ops, None, &Budget::unlimited()).verdict,
+        Verdict::Valid
+    );
+}
 
 #[test]
 fn a_hard_partition_does_not_hide_an_easy_violation() {
     // The first partition would take astronomically long (forty concurrent writes, then reads
     // that no order explains); the second fails at once. Round-robin slices find the second.
     let mut hard: Vec<_> = (0..40)
-        .map(|index| timed(index, RegisterOp::Write(int(index as i64)), 0, Some(100)))
+        .map(|index| {
+            timed(
+                index,
+                KnossosRegisterOp::Write(int(index as i64)),
+                0,
+                Some(100),
+            )
+        })
         .collect();
-    hard.push(timed(100, RegisterOp::Read(Some(int(5))), 200, Some(201)));
-    hard.push(timed(101, RegisterOp::Read(Some(int(6))), 202, Some(203)));
-    hard.push(timed(102, RegisterOp::Read(Some(int(5))), 204, Some(205)));
+    hard.push(timed(
+        100,
+        KnossosRegisterOp::Read(Some(int(5))),
+        200,
+        Some(201),
+    ));
+    hard.push(timed(
+        101,
+        KnossosRegisterOp::Read(Some(int(6))),
+        202,
+        Some(203),
+    ));
+    hard.push(timed(
+        102,
+        KnossosRegisterOp::Read(Some(int(5))),
+        204,
+        Some(205),
+    ));
     let easy = vec![
-        timed(0, RegisterOp::Write(int(1)), 0, Some(1)),
-        timed(1, RegisterOp::Read(Some(int(2))), 2, Some(3)),
+        timed(0, KnossosRegisterOp::Write(int(1)), 0, Some(1)),
+        timed(1, KnossosRegisterOp::Read(Some(int(2))), 2, Some(3)),
     ];
     let partitions = vec![
         Partition {
@@ -171,7 +248,7 @@ fn a_hard_partition_does_not_hide_an_easy_violation() {
         &int(0),
         &Budget::unlimited(),
     );
-    assert_eq!(result.verdict, Verdict::NotLinearizable);
+    assert_eq!(result.verdict, Verdict::Invalid);
     assert_eq!(
         result
             .counterexample

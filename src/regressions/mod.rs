@@ -98,7 +98,7 @@ impl Regression {
             postmortem: postmortem.to_string(),
             found_by: found_by.to_string(),
             model: model.map(|model| model.to_string()),
-            expected_verdict: verdict_name(report.verdict).to_string(),
+            expected_verdict: report.verdict.name().to_string(),
             anomaly_kinds: kind_names(report),
             scenario,
             history,
@@ -114,14 +114,12 @@ impl Regression {
     }
 
     fn verdict(&self) -> Result<Verdict, String> {
-        match self.expected_verdict.as_str() {
-            "valid" => Ok(Verdict::Valid),
-            "invalid" => Ok(Verdict::Invalid),
-            "unknown" => Ok(Verdict::Unknown),
-            other => Err(format!(
-                "expected_verdict {other:?} is not valid, invalid or unknown"
-            )),
-        }
+        Verdict::from_name(&self.expected_verdict).ok_or_else(|| {
+            format!(
+                "expected_verdict {:?} is not valid, invalid or unknown",
+                self.expected_verdict
+            )
+        })
     }
 
     /// Checks the stored history, then re-runs the stored scenario and checks its history: both
@@ -159,14 +157,6 @@ impl Regression {
     }
 }
 
-fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Valid => "valid",
-        Verdict::Invalid => "invalid",
-        Verdict::Unknown => "unknown",
-    }
-}
-
 fn kind_names(report: &Report) -> Vec<String> {
     let mut kinds: Vec<String> = report.kinds().iter().map(|kind| kind.to_string()).collect();
     kinds.sort();
@@ -178,7 +168,7 @@ fn outcome(report: Result<Report, String>) -> String {
     match report {
         Ok(report) => format!(
             "{} [{}]",
-            verdict_name(report.verdict),
+            report.verdict.name(),
             kind_names(&report).join(", ")
         ),
         Err(error) => format!("error: {error}"),

@@ -2,31 +2,31 @@
 //! Porcupine key-value logs): import, pick the model, run the linearizability checker, print the
 //! verdict (or the full result with `--json`) and say it with the exit code.
 //!
-//! This file only does effects (reading the file, printing); importing lives in
-//! `crate::history::import`, checking in `crate::lin`.
+//! This file only does effects (printing) on the bytes `super` read; importing lives in
+//! `crate::lin::import`, checking in `crate::lin`.
 
-use std::time::Duration;
-
-use crate::history::import::{self, edn, Detected, Format as ImportFormat};
+use crate::cli::Exit;
 use crate::lin::external::{self, ModelName};
-use crate::lin::{Budget, CheckResult, Verdict};
+use crate::lin::import::{self, edn, Format as ImportFormat};
+use crate::lin::{self, CheckResult};
+use crate::verdict::{Budget, MIB};
 
-use super::check::{Args, Format};
-use super::Exit;
+use super::Args;
 
-/// The search's memory budget when `--max-memory` is not given: well below the machine's memory,
-/// so that a hard history ends as `unknown` rather than with the process killed.
-const MEMORY_MB_DEFAULT: u64 = 4_096;
+/// The search's budget when `--timeout` and `--max-memory` are not given: no time limit, and
+/// 4096 MiB of memory, well below the machine's, so that a hard history ends as `unknown` rather
+/// than with the process killed.
+const BUDGET_DEFAULT: Budget = Budget {
+    time: None,
+    memory: Some(4_096 * MIB),
+};
 
-pub(super) fn run(args: &Args) -> Exit {
-    match check_file(args) {
+/// Checks `bytes`, a history in `format`, as `args` ask.
+pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
+    match check_bytes(args, bytes, format) {
         Ok(result) => {
             print_result(args, &result);
-            match result.verdict {
-                Verdict::Linearizable => Exit::Valid,
-                Verdict::NotLinearizable => Exit::Anomaly,
-                Verdict::Unknown => Exit::Unknown,
-            }
+            result.verdict.into()
         }
         Err(message) => {
             eprintln!("{}: {message}", args.file.display());
@@ -35,10 +35,8 @@ pub(super) fn run(args: &Args) -> Exit {
     }
 }
 
-fn check_file(args: &Args) -> Result<CheckResult, String> {
-    let bytes = std::fs::read(&args.file).map_err(|error| format!("cannot read: {error}"))?;
-    let format = import_format(args.format, &bytes)?;
-    let history = import::import(&bytes, format).map_err(|error| error.to_string())?;
+fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
+    let history = import::import(bytes, format).map_err(|error| error.to_string())?;
     let model = match &args.model {
         Some(name) => ModelName::parse(name)?,
         None => default_model(format, &history),
@@ -49,23 +47,8 @@ fn check_file(args: &Args) -> Result<CheckResult, String> {
         }
         None => None,
     };
-    let budget = budget(args)?;
+    let budget = super::budget(args, BUDGET_DEFAULT)?;
     external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
-}
-
-fn import_format(format: Format, bytes: &[u8]) -> Result<ImportFormat, String> {
-    Ok(match format {
-        Format::Edn => ImportFormat::Edn,
-        Format::JepsenLog => ImportFormat::JepsenLog,
-        Format::PorcupineKv => ImportFormat::PorcupineKv,
-        Format::Auto => match import::detect(bytes) {
-            Detected::External(format) => format,
-            Detected::QuorateJson => {
-                return Err("this is a quorate JSON history, not an external one".to_string())
-            }
-        },
-        Format::Json => return Err("quorate JSON histories are not checked here".to_string()),
-    })
 }
 
 fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> ModelName {
@@ -74,25 +57,6 @@ fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> Mod
         ImportFormat::PorcupineKv => ModelName::Kv,
         ImportFormat::Edn => ModelName::guess(history),
     }
-}
-
-fn budget(args: &Args) -> Result<Budget, String> {
-    let time_max = match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            Some(Duration::from_secs_f64(seconds.min(1e9)))
-        }
-        Some(seconds) => {
-            return Err(format!(
-                "--timeout {seconds}: expected a number of seconds ≥ 0"
-            ))
-        }
-        None => None,
-    };
-    let memory_mb = args.max_memory.unwrap_or(MEMORY_MB_DEFAULT);
-    Ok(Budget {
-        time_max,
-        memory_bytes_max: Some(memory_mb.saturating_mul(1_000_000)),
-    })
 }
 
 fn print_result(args: &Args, result: &CheckResult) {
@@ -106,7 +70,7 @@ fn print_result(args: &Args, result: &CheckResult) {
     let mut text = format!(
         "{}: {} under the {} model ({} operations in {} partition(s), {} configurations, {:.1} ms)\n",
         args.file.display(),
-        result.verdict,
+        lin::verdict_words(result.verdict),
         result.model,
         result.operations,
         result.partitions,

@@ -1,86 +1,29 @@
-//! `quorate check FILE`: judge a history against a consistency model.
-//!
-//! Two checkers stand behind this one command, chosen by the input's format: quorate's own JSON
-//! histories go to the leaderless checker (`crate::check`, DESIGN.md §4); Jepsen, Knossos and
-//! Porcupine histories go through the importers to the general linearizability checker.
-//!
-//! This file only reads the file, picks the checker, prints and maps the verdict to an exit
-//! code: 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
+//! `quorate check FILE` for quorate's own JSON histories and regression cases: parse, validate,
+//! run the leaderless checker (`crate::check`), print the report and say the verdict with the
+//! exit code.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 
-use crate::check::{self, CheckOptions, Model, ModelSource, Verdict};
-use crate::history::{import, History};
+use crate::check::{self, CheckOptions, Model, ModelSource};
+use crate::cli::Exit;
+use crate::history::History;
 use crate::regressions::Regression;
 
-use super::Exit;
+use super::Args;
 
-/// Input formats `check` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum Format {
-    /// Decide from the file's first bytes.
-    Auto,
-    /// quorate's own history format (histories/README.md).
-    Json,
-    /// Knossos / Jepsen EDN histories.
-    Edn,
-    /// Jepsen log lines (`INFO  jepsen.util - 3 :invoke :read nil`).
-    JepsenLog,
-    /// Porcupine's key-value logs.
-    PorcupineKv,
-}
-
-#[derive(Debug, clap::Args)]
-pub(super) struct Args {
-    /// The history file.
-    pub(super) file: PathBuf,
-    /// The format of the file.
-    #[arg(long, value_enum, default_value_t = Format::Auto)]
-    pub(super) format: Format,
-    /// The consistency model to check against. For quorate histories: eventual, quorum,
-    /// monotonic or atomic (default: the one the history's configuration promises). For
-    /// external histories: register, cas-register, mutex, multi-register, etcd, kv or mvr.
-    #[arg(long)]
-    pub(super) model: Option<String>,
-    /// The model's initial state, as an EDN value (external histories only).
-    #[arg(long)]
-    pub(super) initial: Option<String>,
-    /// Print the full result as JSON instead of text.
-    #[arg(long)]
-    pub(super) json: bool,
-    /// Give up with "unknown" (exit 3) after this many seconds of search.
-    #[arg(long, value_name = "SECONDS")]
-    pub(super) timeout: Option<f64>,
-    /// Give up with "unknown" (exit 3) when the search's memory passes this many megabytes.
-    #[arg(long, value_name = "MB")]
-    pub(super) max_memory: Option<u64>,
-}
-
-pub(super) fn run(args: &Args) -> Exit {
-    let bytes = match std::fs::read(&args.file) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!("{}: cannot read: {error}", args.file.display());
-            return Exit::BadInput;
-        }
-    };
-    let leaderless = match args.format {
-        Format::Json => true,
-        Format::Auto => import::detect(&bytes) == import::Detected::QuorateJson,
-        Format::Edn | Format::JepsenLog | Format::PorcupineKv => false,
-    };
-    if leaderless {
-        run_leaderless(args, bytes)
-    } else {
-        super::check_external::run(args)
-    }
-}
-
-fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
+pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     let file = args.file.display();
     let model = match args.model.as_deref().map(str::parse::<Model>).transpose() {
         Ok(model) => model,
+        Err(error) => {
+            eprintln!("quorate check: {error}");
+            return Exit::BadInput;
+        }
+    };
+    // Each key's budget: its bitsets and, under LWW, its register search; a key beyond it leaves
+    // the verdict unknown.
+    let budget = match super::budget(args, check::KEY_BUDGET) {
+        Ok(budget) => budget,
         Err(error) => {
             eprintln!("quorate check: {error}");
             return Exit::BadInput;
@@ -134,12 +77,7 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
             return Exit::BadInput;
         }
     };
-    // The leaderless checker is polynomial, so only the memory bound applies: it caps the
-    // bitsets of one key, and a key beyond it makes the verdict unknown.
-    let mut options = CheckOptions::model(model);
-    if let Some(megabytes) = args.max_memory {
-        options.key_budget_bytes = megabytes.saturating_mul(1 << 20);
-    }
+    let options = CheckOptions { model, budget };
     let mut report = match check::check_catalog(&catalog, &options) {
         Ok(report) => report,
         Err(error) => {
@@ -163,11 +101,7 @@ fn run_leaderless(args: &Args, bytes: Vec<u8>) -> Exit {
     // operations) would only delay it, by some 30 ms; the system takes the memory back at once.
     std::mem::forget(catalog);
     std::mem::forget(history);
-    match report.verdict {
-        Verdict::Valid => Exit::Valid,
-        Verdict::Invalid => Exit::Anomaly,
-        Verdict::Unknown => Exit::Unknown,
-    }
+    report.verdict.into()
 }
 
 /// Whether a JSON document's first key is `"format"`, as a regression case's is (a history's

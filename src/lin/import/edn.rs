@@ -16,7 +16,7 @@
 //! set elements are kept sorted, so equal maps and sets are equal values.
 //!
 //! ```
-//! use quorate::history::import::edn::{read_document, Edn};
+//! use quorate::lin::import::edn::{read_document, Edn};
 //!
 //! let forms = read_document("[{:f :read, :value nil} {:f :write, :value 3}]").unwrap();
 //! assert_eq!(forms.len(), 2);

@@ -5,7 +5,8 @@
 //! of operations, each with its process, function, key, the value it was invoked with, what it
 //! observed, and when it was invoked and completed (as positions in the file, which is the
 //! real-time order these tools record). It knows nothing about models or checking: which values
-//! a `:cas` compares is the checker's business (`crate::lin`).
+//! a `:cas` compares is the business of the linearizability checker around it (`crate::lin`), the
+//! only user of these importers (their EDN values are nothing quorate's own histories use).
 //!
 //! Each format comes with its tool's reading of crashed and failed operations ([`Reading`]):
 //! - Knossos (EDN): a `:fail` operation did not happen and is dropped; an `:info` operation
@@ -18,7 +19,7 @@
 //! the line, the column and the reason.
 //!
 //! ```
-//! use quorate::history::import::{import, Format};
+//! use quorate::lin::import::{import, Format};
 //!
 //! let text = "[{:type :invoke, :f :write, :value 1, :process 0}
 //!               {:type :ok, :f :write, :value 1, :process 0}]";
