@@ -413,16 +413,7 @@ pub fn table(rows: &[(Hunt, Option<Found>)]) -> String {
         } else {
             format!("{} ({})", hunt.preset, hunt.adjustments)
         };
-        let faults = if hunt.options.faults.is_empty() {
-            "none".to_string()
-        } else {
-            hunt.options
-                .faults
-                .iter()
-                .map(|kind| kind.cli_name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let faults = FaultType::list_text(&hunt.options.faults, ", ");
         let line = match found {
             Some(found) => format!(
                 "| `{}` | {preset} | {faults} | {} | {:.3} | {} | {} | `{}` |\n",

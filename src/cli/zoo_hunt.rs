@@ -85,16 +85,7 @@ pub(super) fn run(args: &Args) -> Exit {
             hunt.options.clients,
             hunt.options.ops,
             hunt.options.keys,
-            if hunt.options.faults.is_empty() {
-                "none".to_string()
-            } else {
-                hunt.options
-                    .faults
-                    .iter()
-                    .map(|kind| kind.cli_name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            crate::history::FaultType::list_text(&hunt.options.faults, ", ")
         );
         let Some(found) = found else {
             say!(

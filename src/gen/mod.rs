@@ -35,7 +35,7 @@ use proptest::prelude::*;
 
 use crate::config::{Config, PRESETS};
 use crate::history::FaultType;
-use crate::sim::{Bounds, ClientOp, ClientOpKind, ClientProgram, Fault, Network, Scenario};
+use crate::sim::{ClientOp, ClientOpKind, ClientProgram, Fault, Scenario};
 
 use faults::{fault_from_draw, FaultDraw};
 pub use shrink::smaller;
@@ -294,12 +294,8 @@ fn assemble(
         .collect();
     faults.sort_by_key(|fault| fault.time_ms_start);
     let scenario = Scenario {
-        seed,
-        config,
-        network: Network::default(),
-        clients,
         faults,
-        bounds: Bounds::default(),
+        ..Scenario::new(config, seed, clients)
     };
     debug_assert_eq!(scenario.validate(), Ok(()), "gen made an invalid scenario");
     scenario

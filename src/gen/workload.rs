@@ -9,9 +9,7 @@
 
 use crate::config::Config;
 use crate::history::FaultType;
-use crate::sim::{
-    Bounds, ClientOp, ClientOpKind, ClientProgram, Network, Scenario, ScenarioError, CLIENTS_MAX,
-};
+use crate::sim::{ClientOp, ClientOpKind, ClientProgram, Scenario, ScenarioError, CLIENTS_MAX};
 use crate::stable_hash::splitmix64_next;
 
 use super::faults::{fault_from_draw, FaultDraw};
@@ -102,12 +100,8 @@ pub fn workload(
     }
     faults.sort_by_key(|fault| fault.time_ms_start);
     let scenario = Scenario {
-        seed,
-        config,
-        network: Network::default(),
-        clients,
         faults,
-        bounds: Bounds::default(),
+        ..Scenario::new(config, seed, clients)
     };
     scenario.validate()?;
     Ok(scenario)

@@ -76,6 +76,18 @@ impl FaultType {
         }
     }
 
+    /// A list in command-line names, joined by `separator`; `none` when empty.
+    pub fn list_text(kinds: &[FaultType], separator: &str) -> String {
+        if kinds.is_empty() {
+            return "none".to_string();
+        }
+        kinds
+            .iter()
+            .map(|kind| kind.cli_name())
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+
     /// Parses a comma-separated list (`partition,crash`); `none` or an empty list is no fault.
     pub fn parse_list(text: &str) -> Result<Vec<FaultType>, UnknownFault> {
         text.split(',')
@@ -130,6 +142,11 @@ mod tests {
         assert_eq!(
             FaultType::parse_list(" partition, skew ,none"),
             Ok(vec![FaultType::Partition, FaultType::ClockSkew])
+        );
+        assert_eq!(FaultType::list_text(&[], ","), "none");
+        assert_eq!(
+            FaultType::list_text(&[FaultType::OneWay, FaultType::ClockSkew], ", "),
+            "one-way, skew"
         );
         let error = FaultType::parse_list("partition,flood").unwrap_err();
         assert!(
