@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use quorate::lin::external::{self, ModelName};
+use quorate::lin::external::{self, SpecName};
 use quorate::lin::import::{self, edn, Format};
 use quorate::lin::{verdict_words, CheckResult};
 use quorate::verdict::Budget;
@@ -35,7 +35,7 @@ fn milliseconds(duration: Duration) -> f64 {
 fn run_once(
     bytes: &[u8],
     format: Format,
-    model: ModelName,
+    model: SpecName,
     initial: Option<&edn::Edn>,
 ) -> (Duration, Duration, CheckResult) {
     let started = Instant::now();
@@ -74,7 +74,7 @@ fn main() {
             "jepsen-log" => Format::JepsenLog,
             _ => Format::PorcupineKv,
         };
-        let model = ModelName::parse(model).expect("a known model");
+        let model = SpecName::parse(model).expect("a known model");
         let initial = (initial != "unlocked")
             .then(|| edn::read_value(initial).expect("an EDN initial value"));
         let bytes = std::fs::read(folder.join(file)).expect("a corpus file is readable");

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use quorate::lin::external::{self, ModelName};
+use quorate::lin::external::{self, SpecName};
 use quorate::lin::import::{self, Format};
 use quorate::lin::verdict_words;
 use quorate::verdict::{Budget, Verdict};
@@ -114,7 +114,7 @@ fn measure(name: &str, text: &str, expected: Verdict) {
     for _ in 0..3 {
         let started = Instant::now();
         let history = import::import(text.as_bytes(), Format::JepsenLog).expect("imports");
-        let result = external::check(&history, ModelName::Etcd, None, &budget).expect("checks");
+        let result = external::check(&history, SpecName::Etcd, None, &budget).expect("checks");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         last = Some(result);
     }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use quorate::lin::external::{self, ModelName};
+use quorate::lin::external::{self, SpecName};
 use quorate::lin::import::{import, Format};
 use quorate::verdict::Budget;
 
@@ -142,7 +142,7 @@ fn import_and_check_never_panic(bytes: &[u8]) {
     };
     for format in FORMATS {
         if let Ok(history) = import(bytes, format) {
-            for model in ModelName::ALL {
+            for model in SpecName::ALL {
                 let _ = external::check(&history, model, None, &budget);
             }
         }

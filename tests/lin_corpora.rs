@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use quorate::lin::external::{self, ModelName};
+use quorate::lin::external::{self, SpecName};
 use quorate::lin::import::{self, edn, Detected, Format};
 use quorate::lin::verdict_words;
 use quorate::verdict::{Budget, Verdict};
@@ -114,7 +114,7 @@ fn every_corpus_file_gets_its_expected_verdict() {
         );
         let history = import::import(&bytes, format)
             .unwrap_or_else(|error| panic!("{}: {error}", entry.file));
-        let model = ModelName::parse(&entry.model).expect("a known model");
+        let model = SpecName::parse(&entry.model).expect("a known model");
         let initial = match entry.initial.as_str() {
             "unlocked" => None,
             text => Some(edn::read_value(text).expect("an EDN initial value")),

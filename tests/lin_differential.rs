@@ -8,11 +8,11 @@ use std::fmt::Debug;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use quorate::lin::import::Edn;
-use quorate::lin::models::{
+use quorate::lin::specs::{
     Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
     MutexOp, Mvr, MvrOp,
 };
-use quorate::lin::{brute_force, check, Model, Partition, TimedOp};
+use quorate::lin::{brute_force, check, Partition, Spec, TimedOp};
 use quorate::verdict::{Budget, Verdict};
 
 fn config() -> Config {
@@ -49,7 +49,7 @@ fn history<Op: Debug + Clone>(
     })
 }
 
-fn agree<M: Model>(
+fn agree<M: Spec>(
     model: &M,
     ops: Vec<TimedOp<M::Op>>,
     initial: &M::State,

@@ -19,8 +19,9 @@ pub enum ModelSource {
     Requested,
     /// The history's configuration promises it.
     Config,
-    /// The regression case the history came in records it.
-    Case,
+    /// The regression case the history came in records it (written `case` in JSON).
+    #[serde(rename = "case")]
+    Regression,
     /// Neither: the history has no configuration, so nothing beyond `eventual` is promised.
     Default,
 }
@@ -142,7 +143,7 @@ impl fmt::Display for Report {
         let source = match self.model_source {
             ModelSource::Requested => "as requested",
             ModelSource::Config => "promised by the history's configuration",
-            ModelSource::Case => "recorded in the regression case",
+            ModelSource::Regression => "recorded in the regression case",
             ModelSource::Default => "the history has no configuration",
         };
         writeln!(f, "{verdict} against model {} ({source})", self.model)?;

@@ -8,7 +8,7 @@ use crate::fuzzing::{bugs_from_environment, scenario_of};
 use crate::minimize::{first_forbidden, minimize, Target};
 use crate::regressions::Regression;
 
-use super::case_output::make_case;
+use super::regression_output::write_regression;
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,7 @@ fn build(args: &Args) -> Result<Regression, String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    make_case("fuzz-artifact", args.out.as_ref(), args.force, || {
+    write_regression("fuzz-artifact", args.out.as_ref(), args.force, || {
         build(args)
     })
 }

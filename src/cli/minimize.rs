@@ -7,7 +7,7 @@ use crate::minimize::{first_forbidden, minimize, Target};
 use crate::regressions::Regression;
 use crate::sim::Scenario;
 
-use super::case_output::make_case;
+use super::regression_output::write_regression;
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
@@ -104,5 +104,5 @@ fn build(args: &Args) -> Result<Regression, String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    make_case("minimize", args.out.as_ref(), args.force, || build(args))
+    write_regression("minimize", args.out.as_ref(), args.force, || build(args))
 }

@@ -21,11 +21,11 @@ macro_rules! say_raw {
     }};
 }
 
-mod case_output;
 mod check;
 mod explore;
 mod fuzz_artifact;
 mod minimize;
+mod regression_output;
 mod render;
 mod replay;
 mod sim;

@@ -10,7 +10,7 @@
 //! exponential and only for small histories ([`OPERATIONS_MAX`]).
 //!
 //! Two oracles stand on it, each the judge of a fast decision in differential tests and fuzzing:
-//! - [`is_linearizable`] judges a partition under a [`Model`]: the Wing–Gong–Lowe search
+//! - [`is_linearizable`] judges a partition under a [`Spec`]: the Wing–Gong–Lowe search
 //!   ([`check`](super::check)) is tested against it;
 //! - `check::mvr_oracle` judges one key of a sibling history as a multi-value register: the
 //!   leaderless checker's polynomial MVR-linearizability decision is tested against it.
@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::hash::Hash;
 
-use super::{Model, TimedOp};
+use super::{Spec, TimedOp};
 
 /// The most operations the search takes (its sets are bitmasks).
 pub const OPERATIONS_MAX: usize = 24;
@@ -26,7 +26,7 @@ pub const OPERATIONS_MAX: usize = 24;
 /// Whether some order of `ops` (each completed operation exactly once, each open operation at
 /// most once) respects real time and is accepted by `model` from `initial`. `None` if there are
 /// more than [`OPERATIONS_MAX`] operations.
-pub fn is_linearizable<M: Model>(
+pub fn is_linearizable<M: Spec>(
     model: &M,
     ops: &[TimedOp<M::Op>],
     initial: &M::State,

@@ -16,7 +16,7 @@
 //!               {:type :invoke, :f :read, :value nil, :process 1}
 //!               {:type :ok, :f :read, :value 2, :process 1}]";
 //! let history = import(text.as_bytes(), Format::Edn).unwrap();
-//! let model = external::ModelName::parse("cas-register").unwrap();
+//! let model = external::SpecName::parse("cas-register").unwrap();
 //! let result = external::check(&history, model, None, &Budget::unlimited()).unwrap();
 //! assert_eq!(result.verdict, Verdict::Invalid);
 //! ```
@@ -26,16 +26,16 @@ use std::fmt;
 
 use super::import::{Edn, ExternalHistory, ExternalOp, Observed};
 
-use super::models::{
+use super::specs::{
     Cas, Etcd, EtcdOp, KnossosRegister, KnossosRegisterOp, Kv, KvOp, MicroOp, MultiRegister, Mutex,
     MutexOp, Mvr, MvrOp,
 };
-use super::{check as check_partitions, CheckResult, Model, Partition, TimedOp};
+use super::{check as check_partitions, CheckResult, Partition, Spec, TimedOp};
 use crate::verdict::Budget;
 
 /// The models `--model` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelName {
+pub enum SpecName {
     Register,
     CasRegister,
     Mutex,
@@ -45,36 +45,36 @@ pub enum ModelName {
     Mvr,
 }
 
-impl ModelName {
-    pub const ALL: [ModelName; 7] = [
-        ModelName::Register,
-        ModelName::CasRegister,
-        ModelName::Mutex,
-        ModelName::MultiRegister,
-        ModelName::Etcd,
-        ModelName::Kv,
-        ModelName::Mvr,
+impl SpecName {
+    pub const ALL: [SpecName; 7] = [
+        SpecName::Register,
+        SpecName::CasRegister,
+        SpecName::Mutex,
+        SpecName::MultiRegister,
+        SpecName::Etcd,
+        SpecName::Kv,
+        SpecName::Mvr,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            ModelName::Register => "register",
-            ModelName::CasRegister => "cas-register",
-            ModelName::Mutex => "mutex",
-            ModelName::MultiRegister => "multi-register",
-            ModelName::Etcd => "etcd",
-            ModelName::Kv => "kv",
-            ModelName::Mvr => "mvr",
+            SpecName::Register => "register",
+            SpecName::CasRegister => "cas-register",
+            SpecName::Mutex => "mutex",
+            SpecName::MultiRegister => "multi-register",
+            SpecName::Etcd => "etcd",
+            SpecName::Kv => "kv",
+            SpecName::Mvr => "mvr",
         }
     }
 
     /// The model of this name, or an error listing the names.
-    pub fn parse(name: &str) -> Result<ModelName, String> {
-        ModelName::ALL
+    pub fn parse(name: &str) -> Result<SpecName, String> {
+        SpecName::ALL
             .into_iter()
             .find(|model| model.as_str() == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = ModelName::ALL.iter().map(|model| model.as_str()).collect();
+                let names: Vec<&str> = SpecName::ALL.iter().map(|model| model.as_str()).collect();
                 format!(
                     "unknown model {name:?}; expected one of {}",
                     names.join(", ")
@@ -83,26 +83,26 @@ impl ModelName {
     }
 
     /// The model a history most likely needs, from the functions it uses.
-    pub fn guess(history: &ExternalHistory) -> ModelName {
+    pub fn guess(history: &ExternalHistory) -> SpecName {
         let uses = |name: &str| history.operations.iter().any(|op| op.f == name);
         if uses("txn") {
-            ModelName::MultiRegister
+            SpecName::MultiRegister
         } else if uses("acquire") || uses("release") {
-            ModelName::Mutex
+            SpecName::Mutex
         } else if uses("get")
             || uses("append")
             || history.operations.iter().any(|op| op.key.is_some())
         {
-            ModelName::Kv
+            SpecName::Kv
         } else if uses("cas") {
-            ModelName::CasRegister
+            SpecName::CasRegister
         } else {
-            ModelName::Register
+            SpecName::Register
         }
     }
 }
 
-impl fmt::Display for ModelName {
+impl fmt::Display for SpecName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -129,7 +129,7 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 /// Reading external operations and initial values for one model.
-trait External: Model {
+trait External: Spec {
     /// The operation of this model that `op` is, with what it observed.
     fn op(&self, op: &ExternalOp) -> Result<Self::Op, String>;
     /// The initial state `--initial` names (`None`: the model's usual start).
@@ -143,28 +143,28 @@ trait External: Model {
 /// start), within `budget`.
 pub fn check(
     history: &ExternalHistory,
-    model: ModelName,
+    model: SpecName,
     initial: Option<&Edn>,
     budget: &Budget,
 ) -> Result<CheckResult, ModelError> {
     match model {
-        ModelName::Register => run(
+        SpecName::Register => run(
             &KnossosRegister { with_cas: false },
             history,
             initial,
             budget,
         ),
-        ModelName::CasRegister => run(
+        SpecName::CasRegister => run(
             &KnossosRegister { with_cas: true },
             history,
             initial,
             budget,
         ),
-        ModelName::Mutex => run(&Mutex, history, initial, budget),
-        ModelName::MultiRegister => run(&MultiRegister, history, initial, budget),
-        ModelName::Etcd => run(&Etcd, history, initial, budget),
-        ModelName::Kv => run(&Kv, history, initial, budget),
-        ModelName::Mvr => run(&Mvr, history, initial, budget),
+        SpecName::Mutex => run(&Mutex, history, initial, budget),
+        SpecName::MultiRegister => run(&MultiRegister, history, initial, budget),
+        SpecName::Etcd => run(&Etcd, history, initial, budget),
+        SpecName::Kv => run(&Kv, history, initial, budget),
+        SpecName::Mvr => run(&Mvr, history, initial, budget),
     }
 }
 

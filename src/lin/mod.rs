@@ -4,7 +4,7 @@
 //! histories from Jepsen, Knossos and Porcupine).
 //!
 //! This module owns:
-//! - [`Model`]: a sequential specification, and the models of `quorate check --model`
+//! - [`Spec`]: a sequential specification, and the models of `quorate check --model`
 //!   ([`models`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
 //! - [`check`]: the search. It splits a history into independent partitions (one per key:
 //!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
@@ -14,7 +14,7 @@
 //!   [`verdict_words`] says;
 //! - [`check_register`]: the entry point for quorate's own LWW histories (a register per key),
 //!   whose operations are [`RegisterAction`]s; Knossos' register (`register`, `cas-register`) has
-//!   its own, [`models::KnossosRegisterOp`]: EDN values, a cas, and a read of nothing that says
+//!   its own, [`specs::KnossosRegisterOp`]: EDN values, a cas, and a read of nothing that says
 //!   nothing, where quorate's read of nothing read an empty register;
 //! - [`import`]: the importers of histories recorded by other tools (Knossos and Jepsen EDN, Jepsen
 //!   logs, Porcupine key-value logs), whose values are EDN;
@@ -42,8 +42,8 @@ pub mod brute_force;
 pub mod external;
 mod hash;
 pub mod import;
-pub mod models;
 mod search;
+pub mod specs;
 
 use std::fmt;
 use std::hash::Hash;
@@ -56,7 +56,7 @@ use crate::verdict::{Budget, Verdict};
 
 /// A sequential specification: the states an object can be in and how each operation, with what
 /// it observed, moves it from one to the next.
-pub trait Model {
+pub trait Spec {
     /// A state of the object. Cheap to compare and hash: the search memoises on it.
     type State: Clone + Eq + Hash + fmt::Debug;
     /// An operation together with what it observed (or `None`-like variants when the outcome is
@@ -253,7 +253,7 @@ pub struct CheckResult {
 /// `ok` (a failed or unanswered put may still take effect at any later time in a leaderless
 /// store, so it stays open: `None`). Times are milliseconds; equal times are concurrent.
 ///
-/// Not Knossos' register operation ([`models::KnossosRegisterOp`]): there values are EDN, there is
+/// Not Knossos' register operation ([`specs::KnossosRegisterOp`]): there values are EDN, there is
 /// a cas, and a read of nothing says nothing, where here it read an empty register.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegisterAction {
@@ -270,7 +270,7 @@ pub fn check_register(
     budget: &Budget,
 ) -> CheckResult {
     use import::Edn;
-    use models::{Etcd, EtcdOp};
+    use specs::{Etcd, EtcdOp};
 
     let timed_ops = ops
         .iter()

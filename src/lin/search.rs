@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::hash::{splitmix64, FxBuild, PassThroughBuild};
-use super::{CheckResult, Counterexample, Model, OpReport, Partition, Step, TimedOp};
+use super::{CheckResult, Counterexample, OpReport, Partition, Spec, Step, TimedOp};
 use crate::verdict::{Budget, Verdict, MIB};
 
 /// No node: the end of the list, or an operation without a return entry.
@@ -114,7 +114,7 @@ pub(super) enum Progress {
 
 /// The search over one partition.
 #[derive(Debug)]
-pub(super) struct PartitionSearch<'m, M: Model> {
+pub(super) struct PartitionSearch<'m, M: Spec> {
     model: &'m M,
     label: String,
     ops: Vec<TimedOp<M::Op>>,
@@ -142,7 +142,7 @@ pub(super) struct PartitionSearch<'m, M: Model> {
     progress: Progress,
 }
 
-impl<'m, M: Model> PartitionSearch<'m, M> {
+impl<'m, M: Spec> PartitionSearch<'m, M> {
     /// Prepares the search of `partition` from `initial`. Operations that say nothing are left
     /// out; an operation that completes before it is invoked is taken to complete at once.
     pub(super) fn new(model: &'m M, partition: Partition<M::Op>, initial: &M::State) -> Self {
@@ -588,7 +588,7 @@ fn twins_before<Op: Eq + std::hash::Hash>(ops: &[TimedOp<Op>], nodes: &[Node]) -
 
 /// Whether the search leaves `timed` out: an operation that says nothing, or an open one that
 /// changes no state, constrains nothing.
-fn leaves_out<M: Model>(model: &M, timed: &TimedOp<M::Op>) -> bool {
+fn leaves_out<M: Spec>(model: &M, timed: &TimedOp<M::Op>) -> bool {
     let is_open = timed.time_complete.is_none();
     model.says_nothing(&timed.op) || (is_open && model.is_read_only(&timed.op))
 }
@@ -639,7 +639,7 @@ fn build_list<Op>(ops: &[TimedOp<Op>]) -> Vec<Node> {
 /// that is not linearizable or when the budget is spent. The budget is looked at before each
 /// round, so a budget spent from the start (zero time) answers unknown without searching, and a
 /// search that has finished is never called unknown.
-pub fn check<M: Model>(
+pub fn check<M: Spec>(
     model: &M,
     partitions: Vec<Partition<M::Op>>,
     initial: &M::State,
@@ -694,7 +694,7 @@ pub fn check<M: Model>(
     finish(result, &active, started)
 }
 
-fn finish<M: Model>(
+fn finish<M: Spec>(
     mut result: CheckResult,
     active: &[PartitionSearch<'_, M>],
     started: Instant,
@@ -707,7 +707,7 @@ fn finish<M: Model>(
     result
 }
 
-fn budget_spent<M: Model>(
+fn budget_spent<M: Spec>(
     budget: &Budget,
     active: &[PartitionSearch<'_, M>],
     started: Instant,

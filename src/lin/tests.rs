@@ -1,4 +1,4 @@
-use super::models::{Cas, KnossosRegister, KnossosRegisterOp};
+use super::specs::{Cas, KnossosRegister, KnossosRegisterOp};
 use super::*;
 
 fn timed<Op>(id: u64, op: Op, time_invoke: u64, time_complete: Option<u64>) -> TimedOp<Op> {

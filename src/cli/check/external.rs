@@ -6,7 +6,7 @@
 //! `crate::lin::import`, checking in `crate::lin`.
 
 use crate::cli::Exit;
-use crate::lin::external::{self, ModelName};
+use crate::lin::external::{self, SpecName};
 use crate::lin::import::{self, edn, Format as ImportFormat};
 use crate::lin::{self, CheckResult};
 use crate::verdict::{Budget, MIB};
@@ -38,7 +38,7 @@ pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
 fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
     let history = import::import(bytes, format).map_err(|error| error.to_string())?;
     let model = match &args.model {
-        Some(name) => ModelName::parse(name)?,
+        Some(name) => SpecName::parse(name)?,
         None => default_model(format, &history),
     };
     let initial = match &args.initial {
@@ -51,11 +51,11 @@ fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckR
     external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
 }
 
-fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> ModelName {
+fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> SpecName {
     match format {
-        ImportFormat::JepsenLog => ModelName::Etcd,
-        ImportFormat::PorcupineKv => ModelName::Kv,
-        ImportFormat::Edn => ModelName::guess(history),
+        ImportFormat::JepsenLog => SpecName::Etcd,
+        ImportFormat::PorcupineKv => SpecName::Kv,
+        ImportFormat::Edn => SpecName::guess(history),
     }
 }
 

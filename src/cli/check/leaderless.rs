@@ -86,7 +86,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
         }
     };
     if from_case {
-        report.model_source = ModelSource::Case;
+        report.model_source = ModelSource::Regression;
     }
     // A closed pipe (`quorate check … | head`) is not an error of the check. Buffered: a long
     // report is thousands of lines.

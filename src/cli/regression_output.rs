@@ -9,7 +9,7 @@ use super::Exit;
 
 /// Runs `build` unless `out` exists and `force` is off, reports the case in one line on
 /// standard error, and writes it to `out` (or standard output).
-pub(super) fn make_case(
+pub(super) fn write_regression(
     command: &str,
     out: Option<&PathBuf>,
     force: bool,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::import::Edn;
 
-use super::{Model, Step};
+use super::{Spec, Step};
 
 fn show_optional(value: &Option<Edn>) -> String {
     value
@@ -80,7 +80,7 @@ pub struct KnossosRegister {
     pub with_cas: bool,
 }
 
-impl Model for KnossosRegister {
+impl Spec for KnossosRegister {
     type State = Edn;
     type Op = KnossosRegisterOp;
 
@@ -169,7 +169,7 @@ pub enum EtcdOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Etcd;
 
-impl Model for Etcd {
+impl Spec for Etcd {
     type State = Option<Edn>;
     type Op = EtcdOp;
 
@@ -254,7 +254,7 @@ pub enum MutexOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mutex;
 
-impl Model for Mutex {
+impl Spec for Mutex {
     type State = bool;
     type Op = MutexOp;
 
@@ -308,7 +308,7 @@ pub enum MicroOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MultiRegister;
 
-impl Model for MultiRegister {
+impl Spec for MultiRegister {
     type State = BTreeMap<Edn, Edn>;
     type Op = Vec<MicroOp>;
 
@@ -387,7 +387,7 @@ pub enum KvOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Kv;
 
-impl Model for Kv {
+impl Spec for Kv {
     type State = String;
     type Op = KvOp;
 
@@ -464,7 +464,7 @@ pub enum MvrOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mvr;
 
-impl Model for Mvr {
+impl Spec for Mvr {
     type State = BTreeSet<Edn>;
     type Op = MvrOp;
 
