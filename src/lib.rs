@@ -39,7 +39,6 @@ pub mod cli;
 pub mod config;
 pub mod explore;
 pub mod fuzzing;
-mod fxhash;
 pub mod gen;
 pub mod history;
 pub mod lin;

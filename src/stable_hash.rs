@@ -1,6 +1,6 @@
 //! Stable hashes: FNV-1a over bytes and the SplitMix64 finalizer over 64-bit values, the same on
 //! every platform, in every run and under every Rust version (never `std`'s process-random
-//! hasher, never `crate::fxhash`, which is for in-memory tables only).
+//! hasher, never `rustc-hash`'s Fx hasher, which is for in-memory tables only).
 //!
 //! These values are part of the file formats and placement: they must never change between
 //! versions. A key's home nodes (`store::Ring`), the reference store's object digests and Merkle

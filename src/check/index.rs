@@ -10,7 +10,7 @@ use crate::history::{
 
 use super::bits::{self, Rows};
 use super::CheckError;
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 /// When an operation ran, as far as real-time order is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

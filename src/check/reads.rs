@@ -25,7 +25,7 @@ use crate::history::{ClientId, OpKind, Value};
 use super::anomaly::{Anomaly, Findings, LinReason, LwwCause, Observer, OpSummary};
 use super::bits::{self, Rows};
 use super::index::{precedes, HistoryIndex, KeyIndex, Timing};
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 /// How many missing writes a stale or non-monotonic read anomaly lists by name.
 const MISSING_LISTED: usize = 8;

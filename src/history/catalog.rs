@@ -16,7 +16,7 @@
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
-use crate::fxhash::{FxHashMap, FxHasher};
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::{Action, History, HistoryError, Key, Operation, Value};
 

@@ -2,7 +2,7 @@
 //! names where and why.
 
 use crate::config::ConfigError;
-use crate::fxhash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Catalog, ClientId, History, Key, OpId, Operation, Outcome, Value, FORMAT_VERSION};
 

@@ -1,13 +1,14 @@
-//! Hashing for the search's tables: the crate's FxHash, a pass-through hasher for keys that are
+//! Hashing for the search's tables: rustc's FxHash, a pass-through hasher for keys that are
 //! already well-mixed 64-bit hashes, and SplitMix64 (from `crate::stable_hash`) for Zobrist keys.
 //! Nothing here is random at run time: the search is deterministic.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::fxhash::{FxHasher, SEED as FX_SEED};
+/// The Fx multiplier, for the pass-through hasher's rare byte input.
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-/// The crate's FxHash (`crate::fxhash`): good enough for small keys, and far faster than SipHash.
-pub(super) type FxBuild = BuildHasherDefault<FxHasher>;
+/// rustc's FxHash (`rustc-hash`): good enough for small keys, and far faster than SipHash.
+pub(super) type FxBuild = rustc_hash::FxBuildHasher;
 
 /// Passes a `u64` key through unchanged: for keys that are already Zobrist hashes.
 #[derive(Clone, Copy, Debug, Default)]
