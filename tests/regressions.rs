@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
-use quorate::regressions::{case_files, replay_file, FileOutcome};
+use quorate::regressions::{regression_files, replay_file, FileOutcome};
 
 #[test]
 fn every_case_in_histories_replays() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("histories");
     let mut failures = Vec::new();
     let mut passed = 0;
-    for path in case_files(&dir).unwrap() {
+    for path in regression_files(&dir).unwrap() {
         match replay_file(&path) {
             FileOutcome::Passed => passed += 1,
             FileOutcome::Skipped => {}

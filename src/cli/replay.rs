@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::regressions::{case_files, replay_file, FileOutcome};
+use crate::regressions::{regression_files, replay_file, FileOutcome};
 
 use super::Exit;
 
@@ -15,7 +15,7 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    let files = match case_files(&args.dir) {
+    let files = match regression_files(&args.dir) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("quorate replay: {error}");

@@ -1,11 +1,14 @@
-//! The regression corpus of `histories/`: one JSON file per case holding the scenario, the
+//! The regressions of `histories/`: one JSON file per regression holding the scenario, the
 //! (minimized) history, the model checked, the expected verdict, the anomaly kinds, the command
-//! that found it and a short postmortem (sled's permanent named regressions).
+//! that found it and a short postmortem (sled's permanent named regressions). The files are still
+//! called regression cases, and their format name stays `quorate-case-1`; in the code, "case"
+//! means only an explore case.
 //!
-//! It owns the case format ([`Regression`], marked by `"format": "quorate-case-1"`) and its replay: the
+//! It owns the format ([`Regression`], marked by `"format": "quorate-case-1"`) and its replay: the
 //! checker must give the stored verdict and kinds on the stored history, and re-running the
 //! stored scenario must show the same verdict and kinds. What it must never do: treat a JSON file
-//! that is not a case (such as `histories/example.json`) as a failure — such files are skipped.
+//! that is not a regression (such as `histories/example.json`) as a failure — such files are
+//! skipped.
 //!
 //! ```
 //! use quorate::regressions::Regression;
@@ -188,7 +191,7 @@ pub enum FileOutcome {
 
 /// Every `.json` file under `dir` (recursively), sorted by path so that the order never depends
 /// on the file system; a file given for `dir` is itself.
-pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn regression_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if dir.is_file() {
         return Ok(vec![dir.to_path_buf()]);
     }
