@@ -218,6 +218,13 @@ pub enum ConfigError {
         n: u32,
         reason: &'static str,
     },
+    #[error("{name} = {value} is more than {max}: {reason}")]
+    TooLarge {
+        name: &'static str,
+        value: u64,
+        max: u64,
+        reason: &'static str,
+    },
     #[error("n = {n} is larger than nodes = {nodes}: a key cannot have more replicas than there are nodes")]
     MoreReplicasThanNodes { n: u32, nodes: u32 },
     #[error("timestamps = quorum needs resolution = lww: siblings have no timestamps")]
@@ -231,6 +238,12 @@ pub enum ConfigError {
     #[error("configuration is not valid JSON: {0}")]
     Json(String),
 }
+
+/// The most virtual nodes a node may have on the ring (the presets use 8).
+pub const VNODES_PER_NODE_MAX: u32 = 1_024;
+
+/// The most nodes a cluster may have (dot actors are numbered `node + 1000 × incarnation`).
+pub const NODES_MAX: u32 = 999;
 
 /// The names of the presets, in the order the explore campaign runs them.
 pub const PRESETS: [&str; 6] = ["dynamo", "weak", "sloppy", "lww", "cassandra", "atomic"];
@@ -369,6 +382,30 @@ impl Config {
                 "use null to turn anti-entropy off",
             )?;
         }
+        let at_most = |name, value: u64, max: u64, reason| {
+            if value > max {
+                Err(ConfigError::TooLarge {
+                    name,
+                    value,
+                    max,
+                    reason,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        at_most(
+            "vnodes_per_node",
+            self.vnodes_per_node.into(),
+            VNODES_PER_NODE_MAX.into(),
+            "the ring keeps one entry per virtual node of every node, and every key's placement walks it",
+        )?;
+        at_most(
+            "nodes",
+            self.nodes.into(),
+            NODES_MAX.into(),
+            "dot actors are numbered node + 1000 × incarnation",
+        )?;
         if self.n > self.nodes {
             return Err(ConfigError::MoreReplicasThanNodes {
                 n: self.n,

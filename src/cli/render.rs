@@ -24,11 +24,13 @@ pub(super) struct Args {
 /// The history to draw and the model to check it against: a regression case's own (its
 /// history, its model), or a plain history's (the model its configuration promises).
 fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
-    if let Ok(Some(case)) = Regression::load(path) {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
+    // A file that says it is a regression case is read as one, and its errors are its own.
+    if let Some(case) = Regression::from_json(&text)? {
         let model = case.model()?;
         return Ok((case.history, model, case.title));
     }
-    let history = History::load(path).map_err(|error| error.to_string())?;
+    let history = History::from_json(&text).map_err(|error| error.to_string())?;
     let title = path.file_name().map_or_else(
         || "history".to_string(),
         |name| name.to_string_lossy().into_owned(),

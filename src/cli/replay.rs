@@ -22,7 +22,7 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut broken) = (0, 0, 0, 0);
     for path in &files {
         match replay_file(path) {
             FileOutcome::Passed => {
@@ -44,13 +44,20 @@ pub(super) fn run(args: &Args) -> Exit {
                 );
             }
             FileOutcome::Broken(error) => {
-                failed += 1;
-                say!("FAILED   {error}");
+                broken += 1;
+                say!("BROKEN   {error}");
             }
         }
     }
-    say!("{passed} passed, {failed} failed, {skipped} skipped");
-    if failed > 0 {
+    if broken > 0 {
+        say!("{passed} passed, {failed} failed, {skipped} skipped, {broken} unreadable");
+    } else {
+        say!("{passed} passed, {failed} failed, {skipped} skipped");
+    }
+    // A file that is not a readable case is bad input, not a failed replay.
+    if broken > 0 {
+        Exit::BadInput
+    } else if failed > 0 {
         Exit::Anomaly
     } else {
         Exit::Valid

@@ -116,6 +116,7 @@ fn build_scenario(args: &Args) -> Result<Scenario, String> {
         return Err("--config and --seed are needed to generate a scenario".into());
     };
     let config = load_config(config)?;
+    check_workload_size(args)?;
     let faults =
         FaultType::parse_list(&args.faults).map_err(|error| format!("--faults: {error}"))?;
     let options = WorkloadOptions {
@@ -126,6 +127,33 @@ fn build_scenario(args: &Args) -> Result<Scenario, String> {
         ..WorkloadOptions::default()
     };
     gen::workload(config, seed, &options).map_err(|error| error.to_string())
+}
+
+/// The most client steps `quorate sim` generates: a simulated history holds about 1.4 GB per
+/// million operations in memory, so ten million need about 14 GB.
+const OPS_MAX: usize = 10_000_000;
+
+/// Refuses workload sizes the generator would otherwise bend silently (no keys, no clients, more
+/// clients than the simulator runs) or that would not fit in memory.
+fn check_workload_size(args: &Args) -> Result<(), String> {
+    if args.keys == 0 {
+        return Err("--keys 0: the workload needs at least one key".into());
+    }
+    if args.clients == 0 || args.clients > sim::CLIENTS_MAX {
+        return Err(format!(
+            "--clients {}: between 1 and {} (the simulator keeps a table per pair of endpoints)",
+            args.clients,
+            sim::CLIENTS_MAX
+        ));
+    }
+    if args.ops > OPS_MAX {
+        return Err(format!(
+            "--ops {}: at most {OPS_MAX}; a simulated history takes about 1.4 GB of memory per million operations, so this one would need about {:.0} GB",
+            args.ops,
+            args.ops as f64 * 1.4e-6
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn run(args: &Args) -> Exit {

@@ -67,7 +67,15 @@ impl Regression {
         if tree.get("format").and_then(|format| format.as_str()) != Some(FORMAT) {
             return Ok(None);
         }
-        let case: Regression = serde_json::from_value(tree).map_err(|error| error.to_string())?;
+        for field in ["scenario", "history"] {
+            if tree.get(field).map_or(true, serde_json::Value::is_null) {
+                return Err(format!(
+                    "a regression case without its \"{field}\" (missing or null)"
+                ));
+            }
+        }
+        let case: Regression = serde_json::from_value(tree)
+            .map_err(|error| format!("not a valid regression case: {error}"))?;
         case.scenario
             .validate()
             .map_err(|error| format!("scenario: {error}"))?;

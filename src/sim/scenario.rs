@@ -233,8 +233,8 @@ pub enum ScenarioError {
 /// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
 pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
 
-/// The most nodes a scenario may have (dot actors are numbered `node + 1000 × incarnation`).
-pub const NODES_MAX: u32 = 999;
+/// The most nodes a scenario may have: the configuration's own bound.
+pub use crate::config::NODES_MAX;
 
 /// The most clients a scenario may have (the simulator keeps a table per pair of endpoints).
 pub const CLIENTS_MAX: usize = 1_000;

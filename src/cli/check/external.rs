@@ -37,6 +37,7 @@ pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
 
 fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
     let history = import::import(bytes, format).map_err(|error| error.to_string())?;
+    super::refuse_empty(args, history.operations.len())?;
     let model = match &args.model {
         Some(name) => SpecName::parse(name)?,
         None => default_model(format, &history),

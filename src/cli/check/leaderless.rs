@@ -22,6 +22,12 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // Each key's budget: its bitsets and, under LWW, its register search; a key beyond it leaves
     // the verdict unknown.
+    if let Some(initial) = &args.initial {
+        eprintln!(
+            "quorate check: --initial {initial:?} applies to external histories (EDN, Jepsen logs, Porcupine) only; {file} is a quorate history, whose keys start empty"
+        );
+        return Exit::BadInput;
+    }
     let budget = match super::budget(args, check::KEY_BUDGET) {
         Ok(budget) => budget,
         Err(error) => {
@@ -70,6 +76,10 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // The file can be as large as the history; checking needs only the history.
     drop(bytes);
+    if let Err(error) = super::refuse_empty(args, history.operations.len()) {
+        eprintln!("{file}: {error}");
+        return Exit::BadInput;
+    }
     let catalog = match history.validated() {
         Ok(catalog) => catalog,
         Err(error) => {

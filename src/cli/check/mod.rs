@@ -66,16 +66,24 @@ pub(super) struct Args {
     /// bitsets and the register search of each key (default: 1024).
     #[arg(long, value_name = "MiB")]
     pub(super) max_memory: Option<u64>,
+    /// Accept a history with no operations (valid, exit 0). Without it, an empty history is bad
+    /// input (exit 2): an empty or lost file must not pass.
+    #[arg(long)]
+    pub(super) allow_empty: bool,
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    let bytes = match std::fs::read(&args.file) {
+    let mut bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprintln!("{}: cannot read: {error}", args.file.display());
             return Exit::BadInput;
         }
     };
+    // Some editors start a UTF-8 file with a byte-order mark; it says nothing about the format.
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
     let external_format = match args.format {
         Format::Json => None,
         Format::Edn => Some(ImportFormat::Edn),
@@ -90,6 +98,21 @@ pub(super) fn run(args: &Args) -> Exit {
         None => leaderless::run(args, bytes),
         Some(format) => external::run(args, &bytes, format),
     }
+}
+
+/// The UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Refuses a history with no operations unless `--allow-empty`: a lost or truncated history
+/// (an empty file, an empty list) would otherwise pass as valid.
+fn refuse_empty(args: &Args, operations: usize) -> Result<(), String> {
+    if operations == 0 && !args.allow_empty {
+        return Err(
+            "no operations in the history: an empty history proves nothing (pass --allow-empty to accept it)"
+                .to_string(),
+        );
+    }
+    Ok(())
 }
 
 /// The budget `--timeout` and `--max-memory` ask for, each in place of `default`'s when given:

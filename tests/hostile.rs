@@ -1,0 +1,191 @@
+//! Hostile and careless input (issue 18): nothing passes by being empty, nothing is bent silently,
+//! and a broken file is bad input (exit 2) with a message that names the real problem.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::quorate;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn histories(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("histories")
+        .join(file)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn an_empty_history_is_bad_input_in_every_format_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (write(dir.path(), "empty.txt", b""), None),
+        (write(dir.path(), "blank.txt", b"  \n\n\t\n"), None),
+        (
+            write(
+                dir.path(),
+                "empty.json",
+                br#"{"version": 1, "operations": []}"#,
+            ),
+            None,
+        ),
+        (write(dir.path(), "empty.edn", b"[]"), None),
+        (write(dir.path(), "empty.log", b""), Some("jepsen-log")),
+        (write(dir.path(), "empty.kv", b"\n"), Some("porcupine-kv")),
+        (write(dir.path(), "empty2.edn", b""), Some("edn")),
+        (
+            write(
+                dir.path(),
+                "empty2.json",
+                br#"{"version": 1, "operations": []}"#,
+            ),
+            Some("json"),
+        ),
+    ];
+    for (file, format) in &files {
+        let mut args = vec!["check", file.as_str()];
+        if let Some(format) = format {
+            args.extend(["--format", format]);
+        }
+        let (code, stdout, stderr) = quorate(&args);
+        assert_eq!(code, 2, "{file} {format:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("no operations in the history"),
+            "{file}: {stderr}"
+        );
+        assert!(stderr.contains("--allow-empty"), "{stderr}");
+        args.push("--allow-empty");
+        let (code, stdout, stderr) = quorate(&args);
+        assert_eq!(code, 0, "{file} {format:?} --allow-empty: {stdout}{stderr}");
+    }
+    // Empty standard input: a lost pipe must not pass either.
+    let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(["check", "/dev/stdin"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no operations in the history"));
+}
+
+#[test]
+fn initial_is_refused_for_a_quorate_history_instead_of_ignored() {
+    let (code, _, stderr) = quorate(&["check", &histories("example.json"), "--initial", "0"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--initial \"0\" applies to external histories"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_json_history_with_a_byte_order_mark_is_read_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(histories("example.json")).unwrap());
+    let file = write(dir.path(), "bom.json", &bytes);
+    let (code, stdout, stderr) = quorate(&["check", &file]);
+    let (plain_code, plain_stdout, _) = quorate(&["check", &histories("example.json")]);
+    assert_eq!(code, plain_code, "{stderr}");
+    assert_eq!(stdout, plain_stdout);
+}
+
+#[test]
+fn sim_refuses_workloads_it_used_to_bend_or_that_would_not_fit_in_memory() {
+    for (flag, value, message) in [
+        (
+            "--keys",
+            "0",
+            "--keys 0: the workload needs at least one key",
+        ),
+        ("--clients", "0", "--clients 0: between 1 and 1000"),
+        (
+            "--clients",
+            "1000000",
+            "--clients 1000000: between 1 and 1000",
+        ),
+        ("--ops", "100000000", "--ops 100000000: at most 10000000"),
+    ] {
+        let (code, stdout, stderr) =
+            quorate(&["sim", "--config", "dynamo", "--seed", "1", flag, value]);
+        assert_eq!(code, 2, "{flag} {value}: {stdout}{stderr}");
+        assert!(stderr.contains(message), "{flag} {value}: {stderr}");
+        assert!(
+            stdout.is_empty(),
+            "{flag} {value} generated something: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn configuration_sizes_have_upper_bounds_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for (field, value, message) in [
+        (
+            "vnodes_per_node",
+            serde_json::json!(4_294_967_295u64),
+            "vnodes_per_node = 4294967295 is more than 1024",
+        ),
+        (
+            "nodes",
+            serde_json::json!(5000),
+            "nodes = 5000 is more than 999",
+        ),
+    ] {
+        let mut config =
+            serde_json::to_value(quorate::config::Config::preset("dynamo").unwrap()).unwrap();
+        config[field] = value;
+        let file = write(
+            dir.path(),
+            &format!("{field}.json"),
+            config.to_string().as_bytes(),
+        );
+        let (code, _, stderr) = quorate(&["sim", "--config", &file, "--seed", "1"]);
+        assert_eq!(code, 2, "{field}: {stderr}");
+        assert!(stderr.contains(message), "{field}: {stderr}");
+    }
+}
+
+#[test]
+fn a_broken_regression_case_is_bad_input_that_names_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(histories("edge-cases/01-sloppy-quorum-stale-read.json")).unwrap(),
+    )
+    .unwrap();
+    case["scenario"] = serde_json::Value::Null;
+    let file = write(
+        dir.path(),
+        "null-scenario.json",
+        case.to_string().as_bytes(),
+    );
+    let expected = "a regression case without its \"scenario\" (missing or null)";
+
+    let (code, stdout, _) = quorate(&["replay", &file]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains(expected), "{stdout}");
+
+    let out = dir.path().join("page.html");
+    let (code, _, stderr) = quorate(&["render", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(!stderr.contains("unknown field `format`"), "{stderr}");
+
+    // A case whose fields have the wrong type: also bad input, not a failed replay.
+    let file = write(
+        dir.path(),
+        "wrong-type.json",
+        br#"{"format": "quorate-case-1", "title": 3, "scenario": {}, "history": {}}"#,
+    );
+    let (code, stdout, _) = quorate(&["replay", &file]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("not a valid regression case"), "{stdout}");
+}
