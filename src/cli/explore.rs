@@ -267,7 +267,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
     }
     write_file(&dir.join(SUMMARY_FILE), &summary.to_json())?;
     print_results(&summary, Some(&dir));
-    println!(
+    say!(
         "{} cases in {campaign_seconds:.1} s{}, {} witnesses minimized in {:.1} s, on {jobs} threads; summary in {}",
         summary.cases(),
         if summary.stopped_early {
@@ -334,29 +334,32 @@ satisfied: the strongest model every case kept (none: some case broke even event
 
 /// The table, its legend and the witnesses (paths under `dir` when given).
 fn print_results(summary: &Summary, dir: Option<&Path>) {
-    println!();
-    print!("{}", explore::table(summary));
-    println!();
-    print!("{LEGEND}");
+    say!();
+    say_raw!("{}", explore::table(summary));
+    say!();
+    say_raw!("{LEGEND}");
     for config in &summary.configs {
         if let Some(error) = &config.first_error {
-            println!(
+            say!(
                 "{}: {} cases could not run; case {}: {}",
-                config.label, config.cases_error, error.index, error.message
+                config.label,
+                config.cases_error,
+                error.index,
+                error.message
             );
         }
     }
     if summary.witnesses.is_empty() {
         return;
     }
-    println!();
-    println!("Smallest witnesses (minimized; each replays with the command shown):");
+    say!();
+    say!("Smallest witnesses (minimized; each replays with the command shown):");
     for witness in &summary.witnesses {
         let path = |file: &str| match dir {
             Some(dir) => dir.join(file),
             None => PathBuf::from(file),
         };
-        println!(
+        say!(
             "  {:<10} {:<20} {} operations{}, case {} (scenario seed {})",
             witness.label,
             witness.kind.name(),
@@ -365,7 +368,7 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
             witness.case_index,
             witness.scenario_seed,
         );
-        println!(
+        say!(
             "             quorate replay {}   (timeline: {})",
             path(&witness.case_file).display(),
             path(&witness.html_file).display()
@@ -388,7 +391,7 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         summaries.push(summary);
     }
     let merged = explore::merge(&summaries)?;
-    println!(
+    say!(
         "quorate explore --merge: seed {}, shards {} of {}{}",
         merged.seed,
         merged
@@ -408,6 +411,6 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         }
     );
     print_results(&merged, None);
-    println!("{} cases", merged.cases());
+    say!("{} cases", merged.cases());
     Ok(exit_of(&merged))
 }
