@@ -209,6 +209,18 @@ fn with_progress<R>(what: &str, total: u64, done: &AtomicU64, work: impl FnOnce(
     })
 }
 
+/// Creates the results folder and writes and removes a probe file in it, so that a folder that
+/// cannot take the results is refused before the campaign, not after it.
+fn ensure_writable(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    let probe = dir.join(".quorate-write-probe");
+    std::fs::write(&probe, b"probe")
+        .map_err(|error| format!("cannot write into {}: {error}", dir.display()))?;
+    std::fs::remove_file(&probe)
+        .map_err(|error| format!("cannot remove {}: {error}", probe.display()))
+}
+
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
@@ -244,8 +256,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
     }
     let campaign = campaign(args)?;
     let dir = save_dir(args, shard)?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    ensure_writable(&dir)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
