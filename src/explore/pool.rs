@@ -53,7 +53,7 @@ where
         // go to the threads that did start, or to this one when none did. Results do not depend
         // on the number of threads, so fewer only take longer.
         let workers: Vec<_> = (0..jobs.clamp(1, super::JOBS_MAX))
-            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, &work).ok())
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         if workers.is_empty() {
             return vec![work()];
