@@ -4,13 +4,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, PRESETS};
 use crate::explore::{
     self, Campaign, Configuration, FoundWitness, Shard, Summary, Witness, CASES_PER_CONFIG_DEFAULT,
-    SEED_DEFAULT, SUMMARY_FILE,
+    JOBS_MAX, SEED_DEFAULT, SUMMARY_FILE,
 };
 
 use super::{zoo_hunt, Exit};
@@ -33,8 +33,8 @@ pub(super) struct Args {
     /// index (default 1). With --bug, the seed of a hunt's first case (default: the hunt's own).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: the machine's cores). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: the machine's cores). Results do not depend on it.
+    #[arg(long, value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Hunt deliberate store bugs of the bug zoo instead of running the campaign: by name (repeat
     /// the flag or separate names by commas), or `all`. Prints cases to detection, seconds and
@@ -60,6 +60,24 @@ pub(super) struct Args {
     /// Merge the results folders of shards (or of whole runs) into one table; nothing is run.
     #[arg(long, num_args = 1.., conflicts_with_all = ["config", "time", "jobs", "bug", "shard", "force"])]
     merge: Vec<PathBuf>,
+}
+
+/// `--jobs` is refused above [`JOBS_MAX`] rather than capped: results do not depend on the number
+/// of threads, so a larger number only costs memory (a stack each) and switching, and is more
+/// likely a slip (`--jobs 100000` for `--cases 100000`) than a wish; a message says so instead of
+/// silently running with fewer. 1024 is beyond the cores of any machine this runs on; the pool
+/// still copes if the system refuses some of them.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    let jobs: usize = text
+        .parse()
+        .map_err(|_| format!("expected a number of threads from 1 to {JOBS_MAX}"))?;
+    if (1..=JOBS_MAX).contains(&jobs) {
+        Ok(jobs)
+    } else {
+        Err(format!(
+            "{jobs} threads: expected 1 to {JOBS_MAX} (results do not depend on it)"
+        ))
+    }
 }
 
 pub(super) fn run(args: &Args) -> Exit {
@@ -143,17 +161,13 @@ fn save_dir(args: &Args, shard: Shard) -> Result<PathBuf, String> {
     ))
 }
 
-/// Shows progress while `work` runs on another thread: a bar on a terminal, a line every ten
-/// seconds otherwise.
-fn with_progress<R: Send>(
-    what: &str,
-    total: u64,
-    done: &AtomicU64,
-    work: impl FnOnce() -> R + Send,
-) -> R {
+/// Runs `work` and shows its progress from another thread meanwhile: a bar on a terminal, a line
+/// every ten seconds otherwise. When the system refuses that thread, the work runs without
+/// progress.
+fn with_progress<R>(what: &str, total: u64, done: &AtomicU64, work: impl FnOnce() -> R) -> R {
     let started = Instant::now();
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(work);
+    let finished = AtomicBool::new(false);
+    let show = || {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
@@ -165,7 +179,7 @@ fn with_progress<R: Send>(
             bar
         });
         let mut last_line = Instant::now();
-        while !handle.is_finished() {
+        while !finished.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
             let position = done.load(Ordering::Relaxed);
             match &bar {
@@ -183,8 +197,28 @@ fn with_progress<R: Send>(
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        handle.join().expect("the campaign thread does not panic")
+    };
+    std::thread::scope(|scope| {
+        let progress = std::thread::Builder::new().spawn_scoped(scope, show);
+        let result = work();
+        finished.store(true, Ordering::Relaxed);
+        if let Ok(progress) = progress {
+            let _ = progress.join();
+        }
+        result
     })
+}
+
+/// Creates the results folder and writes and removes a probe file in it, so that a folder that
+/// cannot take the results is refused before the campaign, not after it.
+fn ensure_writable(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    let probe = dir.join(".quorate-write-probe");
+    std::fs::write(&probe, b"probe")
+        .map_err(|error| format!("cannot write into {}: {error}", dir.display()))?;
+    std::fs::remove_file(&probe)
+        .map_err(|error| format!("cannot remove {}: {error}", probe.display()))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
@@ -222,12 +256,11 @@ fn explore(args: &Args) -> Result<Exit, String> {
     }
     let campaign = campaign(args)?;
     let dir = save_dir(args, shard)?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    ensure_writable(&dir)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+        .clamp(1, JOBS_MAX);
     let started = Instant::now();
     let deadline = args
         .time
@@ -267,7 +300,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
     }
     write_file(&dir.join(SUMMARY_FILE), &summary.to_json())?;
     print_results(&summary, Some(&dir));
-    println!(
+    say!(
         "{} cases in {campaign_seconds:.1} s{}, {} witnesses minimized in {:.1} s, on {jobs} threads; summary in {}",
         summary.cases(),
         if summary.stopped_early {
@@ -334,29 +367,32 @@ satisfied: the strongest model every case kept (none: some case broke even event
 
 /// The table, its legend and the witnesses (paths under `dir` when given).
 fn print_results(summary: &Summary, dir: Option<&Path>) {
-    println!();
-    print!("{}", explore::table(summary));
-    println!();
-    print!("{LEGEND}");
+    say!();
+    say_raw!("{}", explore::table(summary));
+    say!();
+    say_raw!("{LEGEND}");
     for config in &summary.configs {
         if let Some(error) = &config.first_error {
-            println!(
+            say!(
                 "{}: {} cases could not run; case {}: {}",
-                config.label, config.cases_error, error.index, error.message
+                config.label,
+                config.cases_error,
+                error.index,
+                error.message
             );
         }
     }
     if summary.witnesses.is_empty() {
         return;
     }
-    println!();
-    println!("Smallest witnesses (minimized; each replays with the command shown):");
+    say!();
+    say!("Smallest witnesses (minimized; each replays with the command shown):");
     for witness in &summary.witnesses {
         let path = |file: &str| match dir {
             Some(dir) => dir.join(file),
             None => PathBuf::from(file),
         };
-        println!(
+        say!(
             "  {:<10} {:<20} {} operations{}, case {} (scenario seed {})",
             witness.label,
             witness.kind.name(),
@@ -365,7 +401,7 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
             witness.case_index,
             witness.scenario_seed,
         );
-        println!(
+        say!(
             "             quorate replay {}   (timeline: {})",
             path(&witness.case_file).display(),
             path(&witness.html_file).display()
@@ -388,7 +424,7 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         summaries.push(summary);
     }
     let merged = explore::merge(&summaries)?;
-    println!(
+    say!(
         "quorate explore --merge: seed {}, shards {} of {}{}",
         merged.seed,
         merged
@@ -408,6 +444,6 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         }
     );
     print_results(&merged, None);
-    println!("{} cases", merged.cases());
+    say!("{} cases", merged.cases());
     Ok(exit_of(&merged))
 }

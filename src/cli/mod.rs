@@ -4,21 +4,22 @@
 //!
 //! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
-/// `println!` that does not panic when standard output is closed early (`quorate sim | head`):
-/// the reader has gone, so there is nobody left to tell.
+/// `println!` that neither panics nor loses a failed write: the first error writing standard
+/// output is kept by [`print_stdout`] and turned into exit 2 when the command ends.
 macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
+    () => {
+        $crate::cli::print_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::print_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
 }
 
 /// `print!` with the same care as [`say!`].
 macro_rules! say_raw {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::cli::print_stdout(format_args!($($arg)*))
+    };
 }
 
 mod check;
@@ -33,7 +34,9 @@ mod staleness;
 mod validate;
 mod zoo_hunt;
 
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +70,45 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)
     }
+}
+
+/// The first error writing standard output, kept until the command ends: every command prints
+/// through [`print_stdout`] (the `say!` macros) or reports to [`note_stdout`], and
+/// [`stdout_failure`] turns it into the exit code once, so no command handles it on its own.
+static STDOUT_ERROR: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+/// Keeps `result`'s error if it is the first one writing standard output.
+pub(crate) fn note_stdout(result: std::io::Result<()>) {
+    if let Err(error) = result {
+        let mut first = STDOUT_ERROR
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        first.get_or_insert(error);
+    }
+}
+
+/// Writes to standard output without panicking (as `print!` does on a full device). After a
+/// failure nothing more is written: the output is already incomplete, and the command will exit 2.
+pub(crate) fn print_stdout(text: std::fmt::Arguments<'_>) {
+    let failed = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .is_some();
+    if !failed {
+        note_stdout(std::io::stdout().lock().write_fmt(text));
+    }
+}
+
+/// Flushes standard output and returns the first error writing it, except a closed pipe
+/// (`quorate check … | head`): the reader has gone, so there is nobody left to tell, and the exit
+/// code stays the command's.
+fn stdout_failure() -> Option<std::io::Error> {
+    note_stdout(std::io::stdout().lock().flush());
+    let first = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    first.filter(|error| error.kind() != std::io::ErrorKind::BrokenPipe)
 }
 
 /// Finds consistency bugs in leaderless (Dynamo-style) replicated key-value stores.
@@ -115,6 +157,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    let name = cli.command.name();
     let exit = match cli.command {
         Command::Explore(args) => explore::run(&args),
         Command::Validate(args) => validate::run(&args),
@@ -126,5 +169,26 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
     };
+    if let Some(error) = stdout_failure() {
+        eprintln!("quorate {name}: cannot write the output to standard output: {error}");
+        return Exit::BadInput.into();
+    }
     exit.into()
+}
+
+impl Command {
+    /// The subcommand's name on the command line, for messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Explore(_) => "explore",
+            Command::Validate(_) => "validate",
+            Command::Check(_) => "check",
+            Command::Sim(_) => "sim",
+            Command::Staleness(_) => "staleness",
+            Command::Render(_) => "render",
+            Command::Minimize(_) => "minimize",
+            Command::Replay(_) => "replay",
+            Command::FuzzArtifact(_) => "fuzz-artifact",
+        }
+    }
 }

@@ -65,6 +65,12 @@ pub const CASES_PER_CONFIG_DEFAULT: u64 = 50_000;
 /// The campaign seed of `quorate explore` with no flags.
 pub const SEED_DEFAULT: u64 = 1;
 
+/// The most threads [`run`] and [`find_witnesses`] start; a larger `jobs` runs on this many.
+/// Results do not depend on the number of threads, and each one costs a stack: far more threads
+/// than cores only slow the run, and by the tens of thousands the system runs out of memory for
+/// them in a way the pool cannot catch (the standard library aborts in the new thread).
+pub const JOBS_MAX: usize = 1024;
+
 /// Runs the cases of `shard` on `jobs` threads and folds them into a summary. No case starts
 /// after `deadline`; `done` counts finished cases (for a progress bar). Each thread folds its own
 /// cases, so memory does not grow with the number of cases.

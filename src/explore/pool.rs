@@ -10,7 +10,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Runs `step(accumulator, position)` for positions `0..total` on `jobs` threads, each with its
+/// Runs `step(accumulator, position)` for positions `0..total` on `jobs` threads (at most
+/// [`super::JOBS_MAX`], and fewer if the system refuses some), each with its
 /// own accumulator from `init`; no position starts after `deadline`. `done` counts finished
 /// positions. Returns every thread's accumulator.
 pub(super) fn fold_parallel<A, I, S>(
@@ -28,30 +29,35 @@ where
 {
     let next = AtomicU64::new(0);
     let stopped = AtomicBool::new(false);
+    let work = || {
+        let mut accumulator = init();
+        loop {
+            if stopped.load(Ordering::Relaxed) {
+                break;
+            }
+            let position = next.fetch_add(1, Ordering::Relaxed);
+            if position >= total {
+                break;
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                stopped.store(true, Ordering::Relaxed);
+                break;
+            }
+            step(&mut accumulator, position);
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+        accumulator
+    };
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut accumulator = init();
-                    loop {
-                        if stopped.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let position = next.fetch_add(1, Ordering::Relaxed);
-                        if position >= total {
-                            break;
-                        }
-                        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                            stopped.store(true, Ordering::Relaxed);
-                            break;
-                        }
-                        step(&mut accumulator, position);
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    accumulator
-                })
-            })
+        // The system may refuse a thread (a thread limit, no memory for its stack): the positions
+        // go to the threads that did start, or to this one when none did. Results do not depend
+        // on the number of threads, so fewer only take longer.
+        let workers: Vec<_> = (0..jobs.clamp(1, super::JOBS_MAX))
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
+        if workers.is_empty() {
+            return vec![work()];
+        }
         workers
             .into_iter()
             .map(|worker| worker.join().expect("a worker never panics"))

@@ -90,9 +90,8 @@ fn print_result(args: &Args, result: &CheckResult) {
     emit(&text);
 }
 
-/// Writes to standard output, ignoring a closed pipe (`quorate check ... | head`): the exit code
-/// still carries the verdict.
+/// Writes to standard output; a failed write exits 2 at the end, except a closed pipe
+/// (`quorate check ... | head`): the exit code still carries the verdict.
 fn emit(text: &str) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    say_raw!("{text}");
 }

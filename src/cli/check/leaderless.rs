@@ -98,15 +98,15 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     if from_case {
         report.model_source = ModelSource::Regression;
     }
-    // A closed pipe (`quorate check … | head`) is not an error of the check. Buffered: a long
-    // report is thousands of lines.
+    // Buffered: a long report is thousands of lines. A failed write exits 2 at the end (a closed
+    // pipe, `quorate check … | head`, is not an error of the check).
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let _ = if args.json {
+    let written = if args.json {
         writeln!(stdout, "{}", report.to_json())
     } else {
         write!(stdout, "{report}")
     };
-    let _ = stdout.flush();
+    crate::cli::note_stdout(written.and_then(|()| stdout.flush()));
     // The process ends next. Freeing a large history one allocation at a time (a million
     // operations) would only delay it, by some 30 ms; the system takes the memory back at once.
     std::mem::forget(catalog);
