@@ -144,7 +144,7 @@ fn explore_refuses_a_read_only_results_folder_before_the_campaign() {
     let read_only = dir.path().join("read-only");
     std::fs::create_dir(&read_only).unwrap();
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let mut command = quorate_command(&[
+    let args = [
         "explore",
         "--cases",
         "2",
@@ -152,11 +152,20 @@ fn explore_refuses_a_read_only_results_folder_before_the_campaign() {
         "dynamo",
         "--save",
         path_str(&read_only),
-    ]);
+    ];
     // Root writes into a 0o555 folder anyway; run the binary as `nobody` so the permissions hold.
-    if privileged(dir.path()) {
-        command.uid(65534).gid(65534);
-    }
+    // `nobody` may not reach the build folder (a clone under a private folder), so it runs a
+    // copy kept in this world-readable temporary folder.
+    let command = if privileged(dir.path()) {
+        let copy = dir.path().join("quorate");
+        std::fs::copy(env!("CARGO_BIN_EXE_quorate"), &copy).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = Command::new(&copy);
+        command.args(args).uid(65534).gid(65534);
+        command
+    } else {
+        quorate_command(&args)
+    };
     let (code, stdout, stderr) = run(command);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(code, 2, "{stderr}");
