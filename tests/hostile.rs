@@ -189,3 +189,42 @@ fn a_broken_regression_case_is_bad_input_that_names_the_problem() {
     assert_eq!(code, 2, "{stdout}");
     assert!(stdout.contains("not a valid regression case"), "{stdout}");
 }
+
+#[test]
+fn a_huge_value_makes_a_short_error_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(5_000_000);
+    let log = format!(
+        "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\t[{huge}\n"
+    );
+    let file = write(dir.path(), "huge.log", log.as_bytes());
+    let (code, _, stderr) = quorate(&["check", &file, "--format", "jepsen-log"]);
+    assert_eq!(code, 2, "{}", &stderr[..stderr.len().min(500)]);
+    assert!(stderr.len() < 2_000, "a {}-byte message", stderr.len());
+    assert!(
+        stderr.contains("5000001 bytes in all") || stderr.contains("message cut"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_read_of_its_own_clients_next_write_is_worded_from_the_client_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = r#"{"version": 1, "operations": [
+      {"id": 0, "client": 1, "key": "k", "kind": "get", "values": ["v1"],
+       "time_ms_invoke": 0, "time_ms_complete": 3, "outcome": "ok"},
+      {"id": 1, "client": 1, "key": "k", "kind": "put", "value": "v1",
+       "time_ms_invoke": 3, "time_ms_complete": 5, "outcome": "ok"}
+    ]}"#;
+    let file = write(dir.path(), "own-next.json", history.as_bytes());
+    let (code, stdout, stderr) = quorate(&["check", &file]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("client 1 invoked that write only after this read, as its own next operation (at t=3 ms)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("after the read had finished at t=3 ms"),
+        "{stdout}"
+    );
+}

@@ -296,6 +296,17 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 "replica {node} holds {value} for key {key} at the end, but no put or delete on key {key} ever wrote it: a phantom value."
             ),
         },
+        // The same client's later operation follows the read in client order, even when it was
+        // invoked at the very millisecond the read finished: say so, not "after t=3 ms at 3 ms".
+        Anomaly::FutureRead { read, put, .. } if put.client == read.client => write!(
+            text,
+            "{} returned {}, whose view holds {}, but {} invoked that write only after this read, as its own next operation (at t={} ms): a read from the future.",
+            read_name(read),
+            returned(read),
+            write_name(put),
+            read.client,
+            put.time_ms_invoke
+        ),
         Anomaly::FutureRead { read, put, .. } => write!(
             text,
             "{} returned {}, whose view holds {}, but that write was invoked only at t={} ms, after the read had finished at {}: a read from the future.",

@@ -14,11 +14,11 @@ use crate::verdict::{Budget, MIB};
 use super::Args;
 
 /// The search's budget when `--timeout` and `--max-memory` are not given: no time limit, and
-/// 4096 MiB of memory, well below the machine's, so that a hard history ends as `unknown` rather
+/// 1024 MiB of memory, the leaderless checker's default too, so that a hard history ends as `unknown` rather
 /// than with the process killed.
 const BUDGET_DEFAULT: Budget = Budget {
     time: None,
-    memory: Some(4_096 * MIB),
+    memory: Some(1_024 * MIB),
 };
 
 /// Checks `bytes`, a history in `format`, as `args` ask.

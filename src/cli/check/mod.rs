@@ -62,7 +62,7 @@ pub(super) struct Args {
     #[arg(long, value_name = "SECONDS")]
     pub(super) timeout: Option<f64>,
     /// Give up with "unknown" (exit 3) when the search's memory passes this many MiB (2^20
-    /// bytes). External histories: the whole search (default: 4096). quorate histories: the
+    /// bytes). External histories: the whole search (default: 1024). quorate histories: the
     /// bitsets and the register search of each key (default: 1024).
     #[arg(long, value_name = "MiB")]
     pub(super) max_memory: Option<u64>,

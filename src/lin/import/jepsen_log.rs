@@ -83,7 +83,10 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
             ImportError::at(
                 line,
                 type_column,
-                format!("unknown type {type_text:?}; expected :invoke, :ok, :fail or :info"),
+                format!(
+                    "unknown type {}; expected :invoke, :ok, :fail or :info",
+                    super::quoted(type_text)
+                ),
             )
         })?;
     let (f_text, f_column, rest, rest_column) =
@@ -95,7 +98,7 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
             ImportError::at(
                 line,
                 f_column,
-                format!("the function {f_text:?} is not a keyword"),
+                format!("the function {} is not a keyword", super::quoted(f_text)),
             )
         })?;
     let value_column = rest_column + (rest.len() - rest.trim_start().len());
@@ -110,8 +113,8 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
                     line,
                     value_column,
                     format!(
-                        "the value {:?} does not parse: {}",
-                        rest.trim(),
+                        "the value {} does not parse: {}",
+                        super::quoted(rest.trim()),
                         error.message
                     ),
                 )

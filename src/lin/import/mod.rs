@@ -107,12 +107,39 @@ pub struct ImportError {
     pub message: String,
 }
 
+/// The most bytes of the input an error message quotes, and the most bytes a message keeps.
+const QUOTE_BYTES_MAX: usize = 200;
+const MESSAGE_BYTES_MAX: usize = 1_000;
+
+/// `text` quoted for a message: at most [`QUOTE_BYTES_MAX`] bytes of it, and how much was left.
+pub(crate) fn quoted(text: &str) -> String {
+    if text.len() <= QUOTE_BYTES_MAX {
+        return format!("{text:?}");
+    }
+    let end = (0..=QUOTE_BYTES_MAX)
+        .rev()
+        .find(|&end| text.is_char_boundary(end))
+        .unwrap_or(0);
+    format!("{:?}… ({} bytes in all)", &text[..end], text.len())
+}
+
 impl ImportError {
+    /// An error at a place. The message is cut to [`MESSAGE_BYTES_MAX`] bytes, whatever it
+    /// quotes: an input with one huge value must not make a huge message.
     pub(crate) fn at(line: usize, column: usize, message: impl Into<String>) -> ImportError {
+        let mut message = message.into();
+        if message.len() > MESSAGE_BYTES_MAX {
+            let end = (0..=MESSAGE_BYTES_MAX)
+                .rev()
+                .find(|&end| message.is_char_boundary(end))
+                .unwrap_or(0);
+            message.truncate(end);
+            message.push_str("… (message cut)");
+        }
         ImportError {
             line,
             column,
-            message: message.into(),
+            message,
         }
     }
 }
