@@ -228,3 +228,17 @@ fn a_read_of_its_own_clients_next_write_is_worded_from_the_client_order() {
         "{stdout}"
     );
 }
+
+#[test]
+fn staleness_refuses_at_once_a_table_that_would_run_for_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config =
+        serde_json::to_value(quorate::config::Config::preset("dynamo").unwrap()).unwrap();
+    config["nodes"] = serde_json::json!(999);
+    config["n"] = serde_json::json!(999);
+    let file = write(dir.path(), "n999.json", config.to_string().as_bytes());
+    let (code, stdout, stderr) = quorate(&["staleness", "--config", &file]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("lower --trials to at most"), "{stderr}");
+    assert!(stdout.is_empty());
+}

@@ -25,6 +25,10 @@ pub(super) struct Args {
     seed: u64,
 }
 
+/// The most latency draws one table may take (some ten seconds of work in a release build), so that a large
+/// configuration is refused at once instead of running for hours in silence.
+const DRAWS_MAX: u128 = 100_000_000;
+
 pub(super) fn run(args: &Args) -> Exit {
     let config = match Config::from_preset_or_file(&args.config) {
         Ok(config) => config,
@@ -43,6 +47,18 @@ pub(super) fn run(args: &Args) -> Exit {
     if args.trials == 0 || args.times_ms.iter().any(|t| !t.is_finite() || *t < 0.0) {
         eprintln!(
             "quorate staleness: --trials must be at least 1 and --times-ms non-negative numbers"
+        );
+        return Exit::BadInput;
+    }
+    // Every (r, w) pair draws about n latencies per trial: n³ × trials draws in all.
+    let n = u128::from(config.n);
+    let draws = n * n * n * u128::from(args.trials);
+    if draws > DRAWS_MAX {
+        eprintln!(
+            "quorate staleness: n = {} with --trials {} needs about {draws} latency draws, more than the {DRAWS_MAX} (some seconds) this command takes on; lower --trials to at most {}",
+            config.n,
+            args.trials,
+            (DRAWS_MAX / (n * n * n)).max(1)
         );
         return Exit::BadInput;
     }
