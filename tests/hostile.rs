@@ -242,3 +242,28 @@ fn staleness_refuses_at_once_a_table_that_would_run_for_hours() {
     assert!(stderr.contains("lower --trials to at most"), "{stderr}");
     assert!(stdout.is_empty());
 }
+
+#[test]
+fn contexts_that_form_a_cycle_are_a_store_bug_judged_not_refused() {
+    // The issue's example: client 1 reads {1} during [2, 6], then writes 1 with context [1].
+    let dir = tempfile::tempdir().unwrap();
+    let history = r#"{"version": 1, "operations": [
+      {"id": 0, "client": 1, "key": "k", "kind": "get", "values": ["1"],
+       "time_ms_invoke": 2, "time_ms_complete": 6, "outcome": "ok"},
+      {"id": 1, "client": 1, "key": "k", "kind": "put", "value": "1", "context": ["1"],
+       "time_ms_invoke": 7, "time_ms_complete": 9, "outcome": "ok"}
+    ]}"#;
+    let file = write(dir.path(), "cycle.json", history.as_bytes());
+    let (code, stdout, stderr) = quorate(&["check", &file]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("future_read on key k"), "{stdout}");
+    assert!(stdout.contains("linearizable: no"), "{stdout}");
+    let (code, stdout, _) = quorate(&["check", &file, "--json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["linearizability"]["status"], "not_linearizable");
+    assert_eq!(
+        report["anomalies"][0]["operations"],
+        serde_json::json!([0, 1])
+    );
+}

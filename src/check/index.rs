@@ -197,6 +197,9 @@ pub(crate) struct KeyIndex<'h> {
     pub(crate) contexts: Lists<usize>,
     /// Row `w`: Past(w), the writes that w overwrote directly or not.
     pub(crate) past: Rows,
+    /// Whether the contexts formed a cycle (a store's bug: see [`pasts`]); the edges that closed
+    /// it are left out of `past`, and the key cannot be linearizable.
+    pub(crate) contexts_cyclic: bool,
     /// History indices of the key's `ok` gets; a get's position here is its id.
     pub(crate) gets: Vec<usize>,
     /// Per get: its timing (see `write_timing`).
@@ -211,7 +214,7 @@ pub(crate) struct KeyIndex<'h> {
 
 impl<'h> KeyIndex<'h> {
     /// Indexes one key: resolves contexts and results to writes, computes every write's past
-    /// (an error if the contexts form a cycle) and every read's view.
+    /// (leaving out the edges that close a cycle of contexts) and every read's view.
     pub(crate) fn build(
         index: &HistoryIndex<'h>,
         key: &'h Key,
@@ -263,7 +266,7 @@ impl<'h> KeyIndex<'h> {
                 contexts.end_list();
             }
         }
-        let past = pasts(history, key, &writes, &contexts)?;
+        let (past, cycle_edges_cut) = pasts(&writes, &contexts);
 
         let mut views = Rows::new(gets.len(), writes.len());
         let mut returned = Lists::with_capacity(gets.len());
@@ -300,6 +303,7 @@ impl<'h> KeyIndex<'h> {
             write_of_id,
             contexts,
             past,
+            contexts_cyclic: !cycle_edges_cut.is_empty(),
             gets,
             returned,
             phantoms,
@@ -340,14 +344,15 @@ pub(crate) fn bitset_bytes(index: &HistoryIndex<'_>, operations: &[usize]) -> u6
     8 * writes.div_ceil(64) * rows
 }
 
-/// Past(w) for every write, in a depth-first post-order over contexts; a cycle is an error,
-/// since no order of the writes could then respect what each client had read.
-fn pasts(
-    history: &History,
-    key: &Key,
-    writes: &[usize],
-    contexts: &Lists<usize>,
-) -> Result<Rows, CheckError> {
+/// Past(w) for every write, in a depth-first post-order over contexts.
+///
+/// Contexts that form a cycle are a store's bug, not a malformed file: some read in the cycle
+/// returned a value whose write began only after the read ended (each context names a value its
+/// client had read, so going around the cycle would take the writes' invocations back in time),
+/// which M1 reports as a future read. The edge that closes each cycle is left out of the pasts so
+/// that the rest can be judged, and the edges left out are returned: no linearization of the key
+/// can exist.
+fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, Vec<(usize, usize)>) {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Mark {
         New,
@@ -356,6 +361,7 @@ fn pasts(
     }
     let mut past = Rows::new(writes.len(), writes.len());
     let mut mark = vec![Mark::New; writes.len()];
+    let mut cut: Vec<(usize, usize)> = Vec::new();
     for root in 0..writes.len() {
         if mark[root] != Mark::New {
             continue;
@@ -371,20 +377,14 @@ fn pasts(
                         mark[child] = Mark::Open;
                         stack.push((child, 0));
                     }
-                    Mark::Open => {
-                        let operation = &history.operations[writes[write]];
-                        let through = &history.operations[writes[child]];
-                        return Err(CheckError::CausalCycle {
-                            put: operation.id,
-                            key: key.clone(),
-                            value: write_value(operation),
-                            through: write_value(through),
-                        });
-                    }
+                    Mark::Open => cut.push((write, child)),
                     Mark::Done => {}
                 }
             } else {
                 for &child in &contexts[write] {
+                    if cut.contains(&(write, child)) {
+                        continue;
+                    }
                     bits::insert(past.row_mut(write), child);
                     past.union_rows(write, child);
                 }
@@ -393,7 +393,7 @@ fn pasts(
             }
         }
     }
-    Ok(past)
+    (past, cut)
 }
 
 pub(crate) fn write_value(operation: &Operation) -> Value {
