@@ -95,11 +95,6 @@ fn validation_errors_name_the_place_and_the_reason() {
             "operation #3 writes value \"v1\" on key \"cart\", which operation #0 wrote already (values must be unique per key)",
         ),
         (
-            "a context naming a value never written on that key",
-            Box::new(|t| op(t, 3)["context"] = serde_json::json!(["v1", "p1"])),
-            "operation #3 has \"p1\" in its context, but no put or delete ever wrote \"p1\" on key \"cart\"",
-        ),
-        (
             "a time that is not a number",
             Box::new(|t| op(t, 2)["time_ms_invoke"] = "ten".into()),
             "operation #2: time_ms_invoke is not a number of milliseconds (found \"ten\")",

@@ -239,8 +239,27 @@ fn staleness_refuses_at_once_a_table_that_would_run_for_hours() {
     let file = write(dir.path(), "n999.json", config.to_string().as_bytes());
     let (code, stdout, stderr) = quorate(&["staleness", "--config", &file]);
     assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stderr.contains("lower --trials to at most"), "{stderr}");
+    assert!(
+        stderr.contains("n = 999 is too large for this table even with one trial"),
+        "{stderr}"
+    );
     assert!(stdout.is_empty());
+    // A smaller n is told the most --trials that fits: 20³ × 12,500 is exactly the bound, and
+    // one trial more is refused.
+    config["n"] = serde_json::json!(20);
+    let file = write(dir.path(), "n20.json", config.to_string().as_bytes());
+    let (code, _, stderr) = quorate(&["staleness", "--config", &file]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("lower --trials to at most 12500"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = quorate(&["staleness", "--config", &file, "--trials", "12501"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("lower --trials to at most 12500"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -265,5 +284,37 @@ fn contexts_that_form_a_cycle_are_a_store_bug_judged_not_refused() {
     assert_eq!(
         report["anomalies"][0]["operations"],
         serde_json::json!([0, 1])
+    );
+}
+
+#[test]
+fn a_context_naming_a_phantom_is_a_store_bug_judged_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // The store returned a value nobody wrote, and the client wrote with it.
+    let read_then_written = r#"{"version": 1, "operations": [
+      {"id": 0, "client": 0, "key": "k", "kind": "put", "value": "v1",
+       "time_ms_invoke": 0, "time_ms_complete": 2, "outcome": "ok"},
+      {"id": 1, "client": 1, "key": "k", "kind": "get", "values": ["v1", "ghost"],
+       "time_ms_invoke": 3, "time_ms_complete": 5, "outcome": "ok"},
+      {"id": 2, "client": 1, "key": "k", "kind": "put", "value": "v2", "context": ["v1", "ghost"],
+       "time_ms_invoke": 6, "time_ms_complete": 8, "outcome": "ok"}
+    ]}"#;
+    let file = write(dir.path(), "phantom.json", read_then_written.as_bytes());
+    let (code, stdout, stderr) = quorate(&["validate", &file]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = quorate(&["check", &file]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("phantom_value on key k"), "{stdout}");
+    assert!(stdout.contains("ghost"), "{stdout}");
+
+    // A phantom in a context that the client never read is still a malformed history.
+    let never_read =
+        read_then_written.replace(r#""values": ["v1", "ghost"]"#, r#""values": ["v1"]"#);
+    let file = write(dir.path(), "unread.json", never_read.as_bytes());
+    let (code, _, stderr) = quorate(&["check", &file]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("has \"ghost\" in its context, but client 1 had not read \"ghost\""),
+        "{stderr}"
     );
 }

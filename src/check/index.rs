@@ -195,6 +195,9 @@ pub(crate) struct KeyIndex<'h> {
     write_of_id: Vec<usize>,
     /// Per write: the writes its context names.
     pub(crate) contexts: Lists<usize>,
+    /// Per write: the values its context names that no write on this key wrote (phantoms the
+    /// client read; see [`check_contexts`]).
+    phantom_contexts: Lists<&'h Value>,
     /// Row `w`: Past(w), the writes that w overwrote directly or not.
     pub(crate) past: Rows,
     /// Whether the contexts formed a cycle (a store's bug: see [`pasts`]); the edges that closed
@@ -219,8 +222,7 @@ impl<'h> KeyIndex<'h> {
         index: &HistoryIndex<'h>,
         key: &'h Key,
         catalog: Option<&'h KeyCatalog<'h>>,
-    ) -> Result<KeyIndex<'h>, CheckError> {
-        let history = index.history;
+    ) -> KeyIndex<'h> {
         let operations = catalog.map_or(&[][..], KeyCatalog::operations);
         // What kind each operation is comes from the compact `shape`, and what it names from
         // the catalogue: the operations of one key are spread over the whole history, and each
@@ -241,6 +243,7 @@ impl<'h> KeyIndex<'h> {
         }
         let mut write_of_id = vec![NO_WRITE; catalog.map_or(0, KeyCatalog::value_count)];
         let mut contexts = Lists::with_capacity(writes.len());
+        let mut phantom_contexts = Lists::with_capacity(writes.len());
         if let Some(catalog) = catalog {
             for (id, &position) in write_positions.iter().enumerate() {
                 // A value written twice (a history that failed validation) counts as its last
@@ -250,20 +253,17 @@ impl<'h> KeyIndex<'h> {
                     write_of_id[value] = id;
                 }
             }
-            for (id, &position) in write_positions.iter().enumerate() {
+            for &position in &write_positions {
                 for &value in &catalog.named_by(position)[1..] {
                     match write_of_id[value] {
-                        NO_WRITE => {
-                            return Err(CheckError::UnknownContextValue {
-                                put: ops_id(history, writes[id]),
-                                key: key.clone(),
-                                value: catalog.value(value).clone(),
-                            })
-                        }
+                        // A value no write wrote: the client read a phantom (M1 reports the
+                        // read) and wrote with it; it orders nothing.
+                        NO_WRITE => phantom_contexts.push(catalog.value(value)),
                         write => contexts.push(write),
                     }
                 }
                 contexts.end_list();
+                phantom_contexts.end_list();
             }
         }
         let (past, cycle_edges_cut) = pasts(&writes, &contexts);
@@ -294,7 +294,7 @@ impl<'h> KeyIndex<'h> {
             phantoms.end_list();
         }
         let timing_of = |ops: &[usize]| ops.iter().map(|&op| index.timing[op]).collect();
-        Ok(KeyIndex {
+        KeyIndex {
             key,
             catalog,
             write_timing: timing_of(&writes),
@@ -302,13 +302,14 @@ impl<'h> KeyIndex<'h> {
             writes,
             write_of_id,
             contexts,
+            phantom_contexts,
             past,
-            contexts_cyclic: !cycle_edges_cut.is_empty(),
+            contexts_cyclic: cycle_edges_cut > 0,
             gets,
             returned,
             phantoms,
             views,
-        })
+        }
     }
 
     /// The write that wrote `value` on this key, if one did.
@@ -330,10 +331,6 @@ impl<'h> KeyIndex<'h> {
     }
 }
 
-fn ops_id(history: &History, op: usize) -> crate::history::OpId {
-    history.operations[op].id
-}
-
 /// How many bytes of bitsets indexing a key takes: a past per write and a view per read.
 pub(crate) fn bitset_bytes(index: &HistoryIndex<'_>, operations: &[usize]) -> u64 {
     let writes = operations
@@ -350,9 +347,9 @@ pub(crate) fn bitset_bytes(index: &HistoryIndex<'_>, operations: &[usize]) -> u6
 /// returned a value whose write began only after the read ended (each context names a value its
 /// client had read, so going around the cycle would take the writes' invocations back in time),
 /// which M1 reports as a future read. The edge that closes each cycle is left out of the pasts so
-/// that the rest can be judged, and the edges left out are returned: no linearization of the key
-/// can exist.
-fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, Vec<(usize, usize)>) {
+/// that the rest can be judged, and how many were left out is returned: if any was, no
+/// linearization of the key can exist.
+fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, usize) {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Mark {
         New,
@@ -361,7 +358,8 @@ fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, Vec<(usize, usize)
     }
     let mut past = Rows::new(writes.len(), writes.len());
     let mut mark = vec![Mark::New; writes.len()];
-    let mut cut: Vec<(usize, usize)> = Vec::new();
+    // Edges left out; a set, since a crafted history may hold many cycles.
+    let mut cut: rustc_hash::FxHashSet<(usize, usize)> = rustc_hash::FxHashSet::default();
     for root in 0..writes.len() {
         if mark[root] != Mark::New {
             continue;
@@ -377,7 +375,9 @@ fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, Vec<(usize, usize)
                         mark[child] = Mark::Open;
                         stack.push((child, 0));
                     }
-                    Mark::Open => cut.push((write, child)),
+                    Mark::Open => {
+                        cut.insert((write, child));
+                    }
                     Mark::Done => {}
                 }
             } else {
@@ -393,7 +393,7 @@ fn pasts(writes: &[usize], contexts: &Lists<usize>) -> (Rows, Vec<(usize, usize)
             }
         }
     }
-    (past, cut)
+    (past, cut.len())
 }
 
 pub(crate) fn write_value(operation: &Operation) -> Value {
@@ -433,33 +433,43 @@ pub(crate) fn check_contexts(
     // A client's ranks are distinct, so the order is total.
     turns.sort_unstable_by_key(|&(client, rank, _)| (client, rank));
     let mut seen: Vec<u64> = vec![0; key.past.words()];
+    // The phantoms (values no write wrote) the client's gets returned so far: few, if any.
+    let mut seen_phantoms: Vec<&Value> = Vec::new();
     let mut current_client = None;
     for (client, _, turn) in turns {
         if current_client != Some(client) {
             current_client = Some(client);
             seen.iter_mut().for_each(|word| *word = 0);
+            seen_phantoms.clear();
         }
         let write = match turn {
             Turn::Get(get) => {
                 bits::union_into(&mut seen, key.views.row(get));
+                seen_phantoms.extend(key.phantoms[get].iter().copied());
                 continue;
             }
             Turn::Write(write) => write,
+        };
+        let operation = index.op(key.writes[write]);
+        let not_read = |context_value: Value| CheckError::ContextNotRead {
+            put: operation.id,
+            kind: operation.kind(),
+            client: operation.client,
+            key: key.key.clone(),
+            value: write_value(operation),
+            context_value,
         };
         let unread = key.contexts[write]
             .iter()
             .find(|&&context| !bits::contains(&seen, context));
         if let Some(&context) = unread {
-            let operation = index.op(key.writes[write]);
-            let written = index.op(key.writes[context]);
-            return Err(CheckError::ContextNotRead {
-                put: operation.id,
-                kind: operation.kind(),
-                client: operation.client,
-                key: key.key.clone(),
-                value: write_value(operation),
-                context_value: write_value(written),
-            });
+            return Err(not_read(write_value(index.op(key.writes[context]))));
+        }
+        let unread_phantom = key.phantom_contexts[write]
+            .iter()
+            .find(|&&phantom| !seen_phantoms.contains(&phantom));
+        if let Some(&phantom) = unread_phantom {
+            return Err(not_read(phantom.clone()));
         }
     }
     Ok(())

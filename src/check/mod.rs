@@ -105,8 +105,6 @@ pub enum CheckError {
         value: Value,
         context_value: Value,
     },
-    #[error("write {put} has \"{value}\" in its context, but no put or delete wrote \"{value}\" on key \"{key}\"")]
-    UnknownContextValue { put: OpId, key: Key, value: Value },
 }
 
 /// What to check a history against, and within which budget.
@@ -210,7 +208,7 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
             ));
             continue;
         }
-        let key_index = KeyIndex::build(&index, key, key_catalog)?;
+        let key_index = KeyIndex::build(&index, key, key_catalog);
         index::check_contexts(&index, &key_index)?;
         let reads = reads::check_key(
             &index,
@@ -574,7 +572,7 @@ pub fn key_is_mvr_linearizable(history: &History, key: &Key) -> Result<Option<bo
     let Some(key_catalog) = catalog.key(key) else {
         return Ok(None);
     };
-    let key_index = KeyIndex::build(&index, key, Some(key_catalog))?;
+    let key_index = KeyIndex::build(&index, key, Some(key_catalog));
     index::check_contexts(&index, &key_index)?;
     let mut findings = Findings::default();
     let reads = reads::check_key(
@@ -592,7 +590,7 @@ pub fn check_precondition(history: &History) -> Result<(), CheckError> {
     let catalog = Catalog::of(history);
     let index = HistoryIndex::new(&catalog);
     for key_catalog in catalog.keys() {
-        let key_index = KeyIndex::build(&index, key_catalog.key(), Some(key_catalog))?;
+        let key_index = KeyIndex::build(&index, key_catalog.key(), Some(key_catalog));
         index::check_contexts(&index, &key_index)?;
     }
     Ok(())

@@ -198,10 +198,19 @@ fn with_progress<R>(what: &str, total: u64, done: &AtomicU64, work: impl FnOnce(
             bar.finish_and_clear();
         }
     };
+    /// Tells the progress thread to stop however `work` ends, a panic included: the scope waits
+    /// for that thread before it passes a panic on, so without this a panic would hang the run.
+    struct StopOnDrop<'a>(&'a AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
     std::thread::scope(|scope| {
         let progress = std::thread::Builder::new().spawn_scoped(scope, show);
+        let stop = StopOnDrop(&finished);
         let result = work();
-        finished.store(true, Ordering::Relaxed);
+        drop(stop);
         if let Ok(progress) = progress {
             let _ = progress.join();
         }

@@ -54,11 +54,19 @@ pub(super) fn run(args: &Args) -> Exit {
     let n = u128::from(config.n);
     let draws = n * n * n * u128::from(args.trials);
     if draws > DRAWS_MAX {
+        let trials_max = DRAWS_MAX / (n * n * n);
+        let advice = if trials_max == 0 {
+            format!(
+                "n = {} is too large for this table even with one trial",
+                config.n
+            )
+        } else {
+            format!("lower --trials to at most {trials_max}")
+        };
         eprintln!(
-            "quorate staleness: n = {} with --trials {} needs about {draws} latency draws, more than the {DRAWS_MAX} (some seconds) this command takes on; lower --trials to at most {}",
+            "quorate staleness: n = {} with --trials {} needs about {draws} latency draws, more than the {DRAWS_MAX} (some seconds) this command takes on; {advice}",
             config.n,
             args.trials,
-            (DRAWS_MAX / (n * n * n)).max(1)
         );
         return Exit::BadInput;
     }

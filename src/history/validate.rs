@@ -56,8 +56,6 @@ pub enum HistoryError {
         first: OpId,
         second: OpId,
     },
-    #[error("operation {id} has \"{value}\" in its context, but no put or delete ever wrote \"{value}\" on key \"{key}\"")]
-    UnknownContextValue { id: OpId, key: Key, value: Value },
 }
 
 fn outcome_name(outcome: Outcome) -> &'static str {

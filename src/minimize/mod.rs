@@ -134,8 +134,10 @@ pub struct Minimized {
 /// scenario's whole run)`.
 pub type HistoryKeeps<'a> = &'a dyn Fn(&History, &Report, &Report) -> bool;
 
-/// Makes a failure small; the one place where quorate does so (`quorate minimize`, explore's
-/// witnesses, the zoo's hunts and the edge-case gallery all come here). First the smallest
+/// Makes a failure of the reference store small, scenario then history: `quorate minimize`,
+/// explore's witnesses, the zoo's hunts and the edge-case gallery all come here. (A property's
+/// failure on any store, `testing::shrink_failure`, shrinks the scenario alone with
+/// [`minimize_scenario`], since only the property can run that store.) First the smallest
 /// scenario for which `scenario_keeps` holds (the given scenario must satisfy it), then, when
 /// `history_keeps` is given, the smallest history of that scenario's run that keeps it, each
 /// candidate checked against `model`. Every search stops after `attempts_max` candidates.
