@@ -318,3 +318,85 @@ fn a_context_naming_a_phantom_is_a_store_bug_judged_not_refused() {
         "{stderr}"
     );
 }
+
+/// The things that already held when issue 18 was filed, kept here so that none can regress.
+#[test]
+fn deep_nesting_is_refused_with_a_place_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 200_000;
+    let json = format!(
+        r#"{{"version": 1, "operations": [{}{}]}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let file = write(dir.path(), "deep.json", json.as_bytes());
+    let (code, _, stderr) = quorate(&["check", &file]);
+    assert_eq!(code, 2, "{}", &stderr[..stderr.len().min(300)]);
+    assert!(stderr.contains("line 1"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("overflow"),
+        "{stderr}"
+    );
+
+    let edn = format!("[{}{}]", "[".repeat(depth), "]".repeat(depth));
+    let file = write(dir.path(), "deep.edn", edn.as_bytes());
+    let (code, _, stderr) = quorate(&["check", &file, "--format", "edn"]);
+    assert_eq!(code, 2, "{}", &stderr[..stderr.len().min(300)]);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("overflow"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_timeline_escapes_values_that_look_like_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>";
+    let history = serde_json::json!({
+        "version": 1,
+        "operations": [
+            {"id": 0, "client": 0, "key": evil, "kind": "put", "value": evil,
+             "time_ms_invoke": 0, "time_ms_complete": 2, "outcome": "ok"},
+            {"id": 1, "client": 1, "key": evil, "kind": "get", "values": [evil],
+             "time_ms_invoke": 3, "time_ms_complete": 5, "outcome": "ok"}
+        ]
+    });
+    let file = write(dir.path(), "evil.json", history.to_string().as_bytes());
+    let out = dir.path().join("evil.html");
+    let (code, _, stderr) = quorate(&["render", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !page.contains("<script>alert(1)"),
+        "the value reached the page unescaped"
+    );
+    assert!(
+        !page.contains("<img src=x"),
+        "the value reached the page unescaped"
+    );
+}
+
+#[test]
+fn a_huge_sibling_set_is_judged() {
+    // 3,000 concurrent blind puts and one read that returns every one of them as a sibling.
+    let writers = 3_000;
+    let mut operations: Vec<serde_json::Value> = (0..writers)
+        .map(|i| {
+            serde_json::json!({"id": i, "client": i, "key": "k", "kind": "put",
+                "value": format!("v{i}"), "time_ms_invoke": 0, "time_ms_complete": 10,
+                "outcome": "ok"})
+        })
+        .collect();
+    let values: Vec<String> = (0..writers).map(|i| format!("v{i}")).collect();
+    operations.push(
+        serde_json::json!({"id": writers, "client": writers, "key": "k",
+        "kind": "get", "values": values, "time_ms_invoke": 11, "time_ms_complete": 12,
+        "outcome": "ok"}),
+    );
+    let history = serde_json::json!({"version": 1, "operations": operations});
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "siblings.json", history.to_string().as_bytes());
+    let (code, stdout, stderr) = quorate(&["check", &file, "--model", "atomic"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("VALID against model atomic"), "{stdout}");
+}
