@@ -9,9 +9,10 @@
 //! resolves the rest. After that, validation and the checker work on ids (integers, contiguous
 //! per key) and never hash a value again.
 //!
-//! This module owns the grouping, the value ids, and the two value rules of the format (a value
-//! is written at most once per key; a context names only written values). It must never judge
-//! consistency: what the ids mean for causality is the checker's business.
+//! This module owns the grouping, the value ids, and the value rule of the format (a value is
+//! written at most once per key). A context may name a value no write wrote: that is a store's
+//! phantom, which the checker judges. It must never judge consistency: what the ids mean for
+//! causality is the checker's business.
 
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};

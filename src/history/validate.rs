@@ -149,7 +149,7 @@ pub(super) fn validated(history: &History) -> Result<Catalog<'_>, HistoryError> 
     }
     check_ids_unique(&history.operations)?;
     check_clients_sequential(&history.operations)?;
-    // The value rules (unique per key, contexts name written values) come from the catalogue,
+    // The value rule (unique per key) comes from the catalogue,
     // which the checker needs anyway: one pass over the values serves both.
     let catalog = Catalog::of(history);
     match catalog.problem() {
