@@ -95,3 +95,17 @@ fn print_result(args: &Args, result: &CheckResult) {
 fn emit(text: &str) {
     say_raw!("{text}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BUDGET_DEFAULT;
+    use crate::check::KEY_BUDGET;
+
+    #[test]
+    fn external_histories_get_the_leaderless_checkers_default_memory_and_no_time_limit() {
+        // The README promises one default memory budget for both paths (1024 MiB).
+        assert_eq!(BUDGET_DEFAULT.memory, KEY_BUDGET.memory);
+        assert_eq!(BUDGET_DEFAULT.memory, Some(1024 * crate::verdict::MIB));
+        assert_eq!(BUDGET_DEFAULT.time, None);
+    }
+}
