@@ -1,8 +1,8 @@
-//! Benchmark over every history of the shared corpora (`MANIFEST.tsv`): per file, the median
+//! Benchmark over every history of the external corpora (`MANIFEST.tsv`): per file, the median
 //! time to import and to check (and their sum), and the total of the medians.
 //!
 //! `cargo bench --bench corpora` (release build). Corpora are found as the corpus test finds
-//! them: `QUORATE_CORPORA`, else `../shared/corpora` beside the repository. `QUORATE_BENCH_RUNS`
+//! them: `QUORATE_CORPORA`, else the committed `tests/corpora/`. `QUORATE_BENCH_RUNS`
 //! sets the runs per file (default 21). A plain timing loop, no framework: the numbers to
 //! compare are tens of microseconds to tens of milliseconds, and a median of repeated runs is
 //! enough to compare them.
@@ -18,7 +18,7 @@ use quorate::verdict::Budget;
 fn corpora_folder() -> Option<PathBuf> {
     let folder = match std::env::var_os("QUORATE_CORPORA") {
         Some(folder) => PathBuf::from(folder),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     };
     folder.join("MANIFEST.tsv").is_file().then_some(folder)
 }
@@ -48,7 +48,7 @@ fn run_once(
 
 fn main() {
     let Some(folder) = corpora_folder() else {
-        println!("corpora bench did not run: no MANIFEST.tsv (set QUORATE_CORPORA)");
+        println!("corpora bench did not run: no MANIFEST.tsv in tests/corpora or QUORATE_CORPORA");
         return;
     };
     let runs: usize = std::env::var("QUORATE_BENCH_RUNS")

@@ -1,10 +1,10 @@
-//! Every history in the shared corpora (`MANIFEST.tsv`: file, format, model, initial value,
+//! Every history in the external corpora (`MANIFEST.tsv`: file, format, model, initial value,
 //! expected verdict) gets its expected verdict, through the library and through
 //! `quorate check`.
 //!
-//! The corpora are found through `QUORATE_CORPORA`, else at `../shared/corpora` beside the
-//! repository. Without either the test says so in one line and passes, except under CI
-//! (`CI=true`), where a missing corpus is a failure.
+//! The corpora are committed under `tests/corpora/` (origins and licences in its `NOTICE.md`);
+//! `QUORATE_CORPORA` may point at another folder with its own `MANIFEST.tsv`. A folder without
+//! one is a failure, never a silent pass.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,25 +22,11 @@ struct Entry {
     expected: Verdict,
 }
 
-fn corpora_folder() -> Result<PathBuf, String> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("QUORATE_CORPORA") {
-        Some(folder) => vec![PathBuf::from(folder)],
-        None => vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora")],
-    };
-    candidates
-        .iter()
-        .find(|folder| folder.join("MANIFEST.tsv").is_file())
-        .cloned()
-        .ok_or_else(|| {
-            let looked: Vec<String> = candidates
-                .iter()
-                .map(|folder| folder.display().to_string())
-                .collect();
-            format!(
-                "no corpus MANIFEST.tsv at {} (set QUORATE_CORPORA)",
-                looked.join(", ")
-            )
-        })
+fn corpora_folder() -> PathBuf {
+    match std::env::var_os("QUORATE_CORPORA") {
+        Some(folder) => PathBuf::from(folder),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
+    }
 }
 
 fn parse_manifest(text: &str) -> Vec<Entry> {
@@ -78,29 +64,22 @@ fn format_of(name: &str) -> Format {
     }
 }
 
-fn entries() -> Option<(PathBuf, Vec<Entry>)> {
-    match corpora_folder() {
-        Ok(folder) => {
-            let manifest = std::fs::read_to_string(folder.join("MANIFEST.tsv"))
-                .expect("MANIFEST.tsv is readable");
-            Some((folder, parse_manifest(&manifest)))
-        }
-        Err(message) => {
-            let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-            assert!(!in_ci, "corpus test under CI: {message}");
-            // Three tests share this; the line is said once.
-            static SAID: std::sync::Once = std::sync::Once::new();
-            SAID.call_once(|| println!("corpus test did not run: {message}"));
-            None
-        }
-    }
+fn entries() -> (PathBuf, Vec<Entry>) {
+    let folder = corpora_folder();
+    let manifest = std::fs::read_to_string(folder.join("MANIFEST.tsv")).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error} (the corpora live in tests/corpora/, or where QUORATE_CORPORA says)",
+            folder.join("MANIFEST.tsv").display()
+        )
+    });
+    let entries = parse_manifest(&manifest);
+    assert!(!entries.is_empty(), "{}: no entries", folder.display());
+    (folder, entries)
 }
 
 #[test]
 fn every_corpus_file_gets_its_expected_verdict() {
-    let Some((folder, entries)) = entries() else {
-        return;
-    };
+    let (folder, entries) = entries();
     assert!(!entries.is_empty(), "the MANIFEST lists no file");
     let mut wrong = Vec::new();
     for entry in &entries {
@@ -142,9 +121,7 @@ fn every_corpus_file_gets_its_expected_verdict() {
 
 #[test]
 fn quorate_check_exits_with_the_expected_code() {
-    let Some((folder, entries)) = entries() else {
-        return;
-    };
+    let (folder, entries) = entries();
     for entry in &entries {
         let output = Command::new(env!("CARGO_BIN_EXE_quorate"))
             .arg("check")
@@ -177,9 +154,7 @@ fn quorate_check_exits_with_the_expected_code() {
 
 #[test]
 fn json_output_carries_the_verdict_and_counterexample() {
-    let Some((folder, entries)) = entries() else {
-        return;
-    };
+    let (folder, entries) = entries();
     let Some(entry) = entries
         .iter()
         .find(|entry| entry.expected == Verdict::Invalid)
