@@ -12,9 +12,6 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use quorate::config::Config;
-use quorate::gen::{workload, WorkloadOptions};
-
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -73,18 +70,8 @@ fn replay_to_a_full_device_exits_2() {
 
 #[test]
 fn minimize_to_a_full_device_exits_2_instead_of_losing_the_case() {
-    // The weak-quorum scenario of tests/minimize_cli.rs: seed 14 reads a stale value.
     let dir = tempfile::tempdir().unwrap();
-    let options = WorkloadOptions {
-        ops: 8,
-        clients: 2,
-        keys: 1,
-        faults: Vec::new(),
-        faults_per_kind: 1,
-    };
-    let scenario = workload(Config::preset("weak").unwrap(), 14, &options).unwrap();
-    let path = dir.path().join("scenario.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
+    let path = common::stale_scenario(dir.path());
     assert_refused_output(&["minimize", path_str(&path), "--model", "quorum"]);
 }
 

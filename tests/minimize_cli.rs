@@ -4,30 +4,13 @@
 
 mod common;
 
-use common::quorate;
-use std::path::{Path, PathBuf};
+use common::{quorate, stale_scenario};
+use std::path::Path;
 
-use quorate::config::Config;
-use quorate::gen::{workload, WorkloadOptions};
 use quorate::regressions::Regression;
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-/// A weak-quorum scenario (seed 14 of the edge-case search) that reads a stale value.
-fn stale_scenario(dir: &Path) -> PathBuf {
-    let options = WorkloadOptions {
-        ops: 8,
-        clients: 2,
-        keys: 1,
-        faults: Vec::new(),
-        faults_per_kind: 1,
-    };
-    let scenario = workload(Config::preset("weak").unwrap(), 14, &options).unwrap();
-    let path = dir.join("scenario.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
-    path
 }
 
 #[test]

@@ -21,3 +21,20 @@ pub(crate) fn run(mut command: Command) -> (i32, String, String) {
         text(output.stderr),
     )
 }
+
+/// Writes a weak-quorum scenario (seed 14 of the edge-case search) that reads a stale value into
+/// `dir`, for the commands that minimize it; returns its path.
+pub(crate) fn stale_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let options = quorate::gen::WorkloadOptions {
+        ops: 8,
+        clients: 2,
+        keys: 1,
+        faults: Vec::new(),
+        faults_per_kind: 1,
+    };
+    let config = quorate::config::Config::preset("weak").unwrap();
+    let scenario = quorate::gen::workload(config, 14, &options).unwrap();
+    let path = dir.join("scenario.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
+    path
+}
