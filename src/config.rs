@@ -452,6 +452,19 @@ impl Config {
     pub fn is_strict_quorum(&self) -> bool {
         self.r + self.w > self.n && !self.sloppy_quorum
     }
+
+    /// How long a coordinator waits for a home node's acknowledgement before it turns to a
+    /// fallback (with hinted handoff): a quarter of the request timeout. The store's tuning and
+    /// the checker's convergence obligation both read it here.
+    pub fn handoff_delay_ms(&self) -> u64 {
+        (self.request_timeout_ms / 4).max(1)
+    }
+
+    /// Whether a write first reads the highest timestamp from r home nodes (ABD: LWW with
+    /// quorum timestamps), so its replication starts only after that round.
+    pub fn reads_before_writing(&self) -> bool {
+        self.resolution == Resolution::Lww && self.timestamps == Timestamps::Quorum
+    }
 }
 
 #[cfg(test)]

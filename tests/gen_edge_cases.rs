@@ -234,7 +234,9 @@ fn cases() -> Vec<EdgeCase> {
             shows: Shows::HoldsWhereContrastFails {
                 contrast: dynamo_no_repair,
                 contrast_model: None,
-                contrast_kind: AnomalyKind::Divergence,
+                // Without anti-entropy the contrast's divergence is what its configuration allows
+                // (docs/DESIGN.md §4): the observation, not C1's anomaly.
+                contrast_kind: AnomalyKind::UnrepairedDivergence,
                 history: any_history,
             },
             latency: None,
@@ -254,7 +256,9 @@ fn cases() -> Vec<EdgeCase> {
             shows: Shows::HoldsWhereContrastFails {
                 contrast: dynamo_no_repair,
                 contrast_model: None,
-                contrast_kind: AnomalyKind::Divergence,
+                // Without anti-entropy the contrast's divergence is what its configuration allows
+                // (docs/DESIGN.md §4): the observation, not C1's anomaly.
+                contrast_kind: AnomalyKind::UnrepairedDivergence,
                 history: any_history,
             },
             latency: None,
@@ -294,7 +298,9 @@ fn cases() -> Vec<EdgeCase> {
             shows: Shows::HoldsWhereContrastFails {
                 contrast: sloppy_without_handoff,
                 contrast_model: None,
-                contrast_kind: AnomalyKind::Divergence,
+                // Without anti-entropy the contrast's divergence is what its configuration allows
+                // (docs/DESIGN.md §4): the observation, not C1's anomaly.
+                contrast_kind: AnomalyKind::UnrepairedDivergence,
                 history: any_history,
             },
             latency: None,

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::causality::NodeId;
-use crate::history::{Action, ClientId, Key, OpId, OpKind, Operation, Outcome, Value};
+use crate::history::{Action, ClientId, FaultRecord, Key, OpId, OpKind, Operation, Outcome, Value};
 
 /// The kinds of anomaly, in the order a report lists them within a severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -27,10 +27,11 @@ pub enum AnomalyKind {
     RepairChurn,
     FailedWriteVisible,
     LwwLostWrite,
+    UnrepairedDivergence,
 }
 
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 13] = [
+    pub const ALL: [AnomalyKind; 14] = [
         AnomalyKind::PhantomValue,
         AnomalyKind::FutureRead,
         AnomalyKind::DominatedSibling,
@@ -44,6 +45,7 @@ impl AnomalyKind {
         AnomalyKind::RepairChurn,
         AnomalyKind::FailedWriteVisible,
         AnomalyKind::LwwLostWrite,
+        AnomalyKind::UnrepairedDivergence,
     ];
 
     /// The name used in reports and JSON, e.g. `stale_read`.
@@ -62,6 +64,7 @@ impl AnomalyKind {
             AnomalyKind::RepairChurn => "repair_churn",
             AnomalyKind::FailedWriteVisible => "failed_write_visible",
             AnomalyKind::LwwLostWrite => "lww_lost_write",
+            AnomalyKind::UnrepairedDivergence => "unrepaired_divergence",
         }
     }
 }
@@ -212,6 +215,16 @@ pub enum Anomaly {
         key: Key,
         replicas: Vec<ReplicaHolding>,
     },
+    /// C1 outside the configuration's promise (an observation): the replicas of a key differ at
+    /// quiescence, but no mechanism of the configuration promises to repair them: there is no
+    /// anti-entropy, and `fault` overlapped the coordination of `write`
+    /// (docs/DESIGN.md §4, "Convergence follows the configuration").
+    UnrepairedDivergence {
+        key: Key,
+        replicas: Vec<ReplicaHolding>,
+        write: OpSummary,
+        fault: FaultRecord,
+    },
     /// C3: an acknowledged put in no replica's causal past at quiescence.
     LostWrite { key: Key, put: OpSummary },
     /// C4: repair had not settled when the snapshots were taken.
@@ -260,6 +273,7 @@ impl Anomaly {
             Anomaly::RepairChurn { .. } => AnomalyKind::RepairChurn,
             Anomaly::LwwLostWrite { .. } => AnomalyKind::LwwLostWrite,
             Anomaly::NotLinearizable { .. } => AnomalyKind::NotLinearizable,
+            Anomaly::UnrepairedDivergence { .. } => AnomalyKind::UnrepairedDivergence,
         }
     }
 
@@ -275,6 +289,7 @@ impl Anomaly {
             | Anomaly::ContextTooSmall { key, .. }
             | Anomaly::ContextTooLarge { key, .. }
             | Anomaly::Divergence { key, .. }
+            | Anomaly::UnrepairedDivergence { key, .. }
             | Anomaly::LostWrite { key, .. }
             | Anomaly::LwwLostWrite { key, .. }
             | Anomaly::NotLinearizable { key, .. } => Some(key),
@@ -302,6 +317,7 @@ impl Anomaly {
             Anomaly::NonMonotonicRead { earlier, later, .. } => vec![earlier.id, later.id],
             Anomaly::Divergence { .. } | Anomaly::RepairChurn { .. } => Vec::new(),
             Anomaly::LostWrite { put, .. } => vec![put.id],
+            Anomaly::UnrepairedDivergence { write, .. } => vec![write.id],
             Anomaly::LwwLostWrite { lost, winner, .. } => vec![lost.id, winner.id],
             Anomaly::NotLinearizable { witness, .. } => witness.iter().map(|op| op.id).collect(),
         }

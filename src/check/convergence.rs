@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{Reaping, Resolution};
-use crate::history::{History, Key, OpKind, ReplicaSnapshot, Value};
+use crate::history::{FaultRecord, History, Key, OpKind, ReplicaSnapshot, Value};
 
 use super::anomaly::{Anomaly, Findings, Observer, OpSummary, ReplicaHolding};
 use super::bits;
@@ -39,11 +39,42 @@ fn holding(snapshot: &ReplicaSnapshot) -> Vec<Value> {
     values
 }
 
+/// The key's writes (positions in `key.writes`) that some replica holds or overwrote and another
+/// neither holds nor overwrote.
+fn missed_writes(
+    key: &KeyIndex<'_>,
+    holdings: &[(crate::causality::NodeId, Vec<Value>)],
+) -> Vec<usize> {
+    let views: Vec<Vec<u64>> = holdings
+        .iter()
+        .map(|(_, values)| {
+            let mut view = vec![0; key.past.words()];
+            for write in values.iter().filter_map(|value| key.write_of(value)) {
+                bits::union_into(&mut view, key.past.row(write));
+                bits::insert(&mut view, write);
+            }
+            view
+        })
+        .collect();
+    (0..key.writes.len())
+        .filter(|&write| {
+            views.iter().any(|view| bits::contains(view, write))
+                && views.iter().any(|view| !bits::contains(view, write))
+        })
+        .collect()
+}
+
 /// C1 (divergence) and C2 (each replica's siblings are an antichain of real writes).
+///
+/// `exposure` says, when asked, why the configuration does not promise this key's convergence
+/// (a write and the fault that could cut it short; see `obligation`): divergence is then the
+/// observation `UnrepairedDivergence`, not C1's `Divergence`. It is handed the key's writes that
+/// some replica misses (neither holds nor overwrote), to name one of those first.
 pub(crate) fn check_replicas(
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
     resolution: Resolution,
+    exposure: impl FnOnce(&[usize]) -> Option<(OpSummary, FaultRecord)>,
     out: &mut Findings,
 ) {
     let holdings: Vec<(crate::causality::NodeId, Vec<Value>)> = snapshots
@@ -51,15 +82,23 @@ pub(crate) fn check_replicas(
         .map(|snapshot| (snapshot.node, holding(snapshot)))
         .collect();
     if holdings.windows(2).any(|pair| pair[0].1 != pair[1].1) {
-        out.push(Anomaly::Divergence {
-            key: key.key.clone(),
-            replicas: holdings
-                .iter()
-                .map(|(node, values)| ReplicaHolding {
-                    node: *node,
-                    values: values.clone(),
-                })
-                .collect(),
+        let replicas = holdings
+            .iter()
+            .map(|(node, values)| ReplicaHolding {
+                node: *node,
+                values: values.clone(),
+            })
+            .collect();
+        let missed = missed_writes(key, &holdings);
+        let key = key.key.clone();
+        out.push(match exposure(&missed) {
+            None => Anomaly::Divergence { key, replicas },
+            Some((write, fault)) => Anomaly::UnrepairedDivergence {
+                key,
+                replicas,
+                write,
+                fault,
+            },
         });
     }
     let mut checked: Vec<&Vec<Value>> = Vec::new();

@@ -70,6 +70,7 @@ mod convergence;
 mod index;
 mod model;
 pub mod mvr_oracle;
+mod obligation;
 mod reads;
 mod register;
 mod report;
@@ -92,6 +93,7 @@ pub use report::{
 
 use anomaly::Findings;
 use index::{HistoryIndex, KeyIndex};
+use obligation::Obligation;
 
 /// Why a history cannot be judged: it breaks the checker's precondition.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -178,6 +180,7 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
         (None, None) => (Model::Eventual, ModelSource::Default),
     };
     let convergence = Convergence::of(history);
+    let obligation = Obligation::of(history);
     let snapshots = history
         .replicas
         .as_deref()
@@ -240,6 +243,21 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 &key_index,
                 key_snapshots,
                 circumstances.resolution,
+                |missed| {
+                    let missed: Vec<usize> = missed
+                        .iter()
+                        .map(|&write| key_index.writes[write])
+                        .collect();
+                    obligation
+                        .exposure(history, &missed)
+                        .or_else(|| obligation.exposure(history, &key_index.writes))
+                        .map(|exposure| {
+                            (
+                                OpSummary::of(&history.operations[exposure.write]),
+                                history.faults[exposure.fault].clone(),
+                            )
+                        })
+                },
                 &mut evidence.findings,
             );
         }

@@ -135,7 +135,11 @@ impl Circumstances {
             AnomalyKind::NotLinearizable => {
                 model >= Model::Atomic && !self.loses_data && self.reaping == Reaping::Keep
             }
-            AnomalyKind::FailedWriteVisible | AnomalyKind::LwwLostWrite => false,
+            // Observations: what the configuration allows by design (a failed write that took
+            // effect, a write LWW discarded, replicas no mechanism promises to repair).
+            AnomalyKind::FailedWriteVisible
+            | AnomalyKind::LwwLostWrite
+            | AnomalyKind::UnrepairedDivergence => false,
         }
     }
 }

@@ -389,6 +389,24 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 .collect();
             write!(text, "the replicas of key {key} disagree after heal and repair: {}.", holdings.join(", "))
         }
+        Anomaly::UnrepairedDivergence { key, replicas, write: exposed, fault } => {
+            let holdings: Vec<String> = replicas
+                .iter()
+                .map(|replica| format!("{} holds {}", replica.node, set(&replica.values)))
+                .collect();
+            let heal = fault.time_ms_end.map_or_else(|| "the end of the workload".to_string(), |heal| format!("t={heal} ms"));
+            let what = if fault.description.is_empty() { fault.kind.record_name().to_string() } else { fault.description.clone() };
+            write!(
+                text,
+                "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy, and {} (invoked at t={} ms, {}) was still being coordinated when a {} fault ({what}, t={} ms to {heal}) could cut it short.",
+                holdings.join(", "),
+                write_name(exposed),
+                exposed.time_ms_invoke,
+                match exposed.time_ms_complete { Some(time) => format!("answered at t={time} ms"), None => "never answered".to_string() },
+                fault.kind.record_name(),
+                fault.time_ms_start,
+            )
+        }
         Anomaly::LostWrite { key, put } => write!(
             text,
             "{} by client {} was acknowledged at {}, but at the end no replica of key {key} holds it or a write that overwrote it: lost write.",

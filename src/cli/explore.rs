@@ -245,7 +245,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
         }
         let hunt = zoo_hunt::Args {
             bugs: args.bug.clone(),
-            cases: args.cases.unwrap_or(zoo_hunt::CASES_DEFAULT),
+            cases: args.cases,
             seed: args.seed,
             off: args.off,
             out: args.out.clone(),

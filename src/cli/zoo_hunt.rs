@@ -9,16 +9,13 @@ use crate::zoo::{describe_operations, search, table, Hunt};
 
 use super::Exit;
 
-/// The most cases a hunt runs unless `--cases` says otherwise.
-pub(super) const CASES_DEFAULT: u64 = 2_000;
-
 /// What `explore --bug` asks for.
 #[derive(Debug)]
 pub(super) struct Args {
     /// The bugs to hunt, by name (lists separated by commas), or `all`.
     pub(super) bugs: Vec<String>,
-    /// The most cases each search runs.
-    pub(super) cases: u64,
+    /// The most cases each search runs (default: each hunt's own, [`Hunt::cases_max`]).
+    pub(super) cases: Option<u64>,
     /// The seed of the first case (case i runs seed + i); each hunt's own by default.
     pub(super) seed: Option<u64>,
     /// Hunt with the bugs switched off: the same cases, to show they find nothing.
@@ -63,7 +60,7 @@ pub(super) fn run(args: &Args) -> Exit {
         if let Some(seed) = args.seed {
             hunt.first_seed = seed;
         }
-        let found = search(&hunt, !args.off, args.cases);
+        let found = search(&hunt, !args.off, args.cases.unwrap_or(hunt.cases_max));
         rows.push((hunt, found));
     }
     let any_found = rows.iter().any(|(_, found)| found.is_some());
@@ -90,7 +87,7 @@ pub(super) fn run(args: &Args) -> Exit {
         let Some(found) = found else {
             say!(
                 "  nothing forbidden in {} cases from seed {}",
-                args.cases,
+                args.cases.unwrap_or(hunt.cases_max),
                 hunt.first_seed
             );
             return Exit::Valid;

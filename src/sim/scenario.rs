@@ -62,6 +62,19 @@ pub enum Latency {
     },
 }
 
+impl Latency {
+    /// The longest latency the distribution can draw (the engine cuts an exponential at 20 ×
+    /// its mean).
+    pub fn longest_ms(&self) -> u64 {
+        match self {
+            &Latency::Constant { latency_ms } => latency_ms,
+            &Latency::Uniform { latency_ms_max, .. } => latency_ms_max,
+            &Latency::Exponential { latency_ms_mean } => latency_ms_mean.saturating_mul(20),
+            Latency::Table { latency_ms } => latency_ms.iter().copied().max().unwrap_or(0),
+        }
+    }
+}
+
 /// One sequential client: it starts at `time_ms_start` and runs its operations one after the
 /// other, waiting `think_ms` between them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

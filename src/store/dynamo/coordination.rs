@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use crate::causality::{NodeId, VersionVector};
-use crate::config::{Resolution, Timestamps};
 use crate::history::{Key, StoreMeta};
 use crate::store::{Object, Reply, Request, RequestAction, Version};
 
@@ -57,8 +56,7 @@ impl Dynamo {
             key: request.key,
             version,
         };
-        if self.config.resolution == Resolution::Lww && self.config.timestamps == Timestamps::Quorum
-        {
+        if self.config.reads_before_writing() {
             self.start_stamp(node, out, local, order);
         } else {
             self.start_write(node, out, local, order, &context);

@@ -69,7 +69,7 @@ pub struct Tuning {
 impl Tuning {
     pub fn for_config(config: &Config) -> Tuning {
         Tuning {
-            handoff_delay_ms: (config.request_timeout_ms / 4).max(1),
+            handoff_delay_ms: config.handoff_delay_ms(),
             maintenance_period_ms: 100,
             sync_period_ms: 100,
             merkle_buckets: 16,
