@@ -1,6 +1,6 @@
-//! The bug zoo (DESIGN.md §7): every deliberate store bug is found by its focused search within
-//! 2,000 cases and minimized to at most 12 operations with the expected anomaly kind; with the
-//! bug off, the same search over the same cases finds nothing.
+//! The bug zoo (docs/DESIGN.md §7): every deliberate store bug is found by its focused search
+//! within 2,000 cases and minimized to at most 12 operations with the expected anomaly kind; with
+//! the bug off, the same search over the same cases finds nothing.
 
 use quorate::config::Bug;
 use quorate::zoo::{search, Hunt};
