@@ -1,6 +1,6 @@
 //! The configuration of a leaderless store: replication, quorums, conflict resolution, repair.
 //!
-//! This module owns the plain-data description of what a store is set up to do (DESIGN.md §1),
+//! This module owns the plain-data description of what a store is set up to do (docs/DESIGN.md §1),
 //! its validation, and the named presets. It sits below both the store, which runs a
 //! configuration, and the checker, which reads one to know which anomalies it forbids; it must
 //! never depend on either.
@@ -74,7 +74,7 @@ pub enum Reaping {
     AfterMs(u64),
 }
 
-/// The settings of a leaderless store (DESIGN.md §1).
+/// The settings of a leaderless store (docs/DESIGN.md §1).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -102,7 +102,7 @@ pub struct Config {
     pub client_timeout_ms: u64,
     /// How long a coordinator waits for replicas before it answers `fail`.
     pub request_timeout_ms: u64,
-    /// Deliberate bugs switched on in the reference store (the bug zoo, DESIGN.md §7); empty,
+    /// Deliberate bugs switched on in the reference store (the bug zoo, docs/DESIGN.md §7); empty,
     /// and absent from JSON, for a correct store.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub bugs: BTreeSet<Bug>,

@@ -1,4 +1,4 @@
-//! The bug zoo's hunts: for each deliberate store bug ([`Bug`], DESIGN.md §7), the focused
+//! The bug zoo's hunts: for each deliberate store bug ([`Bug`], docs/DESIGN.md §7), the focused
 //! search a user would run to find it, and the minimization of what it finds.
 //!
 //! A [`Hunt`] names a configuration (a preset, adjusted where the bug needs a setting no preset

@@ -438,7 +438,7 @@ fn not_linearizable() {
         Some("atomic"),
         "valid:",
     );
-    // DESIGN.md §4: put 1 then a blind put 2, both inside a read that sees only 2.
+    // docs/DESIGN.md §4: put 1 then a blind put 2, both inside a read that sees only 2.
     let order = "0 c0 get k [v2] 1-11 ok\n1 c1 put k v1 2-3 ok\n2 c1 put k v2 7-8 ok";
     check(order, Some("atomic"), "invalid: not_linearizable*");
     check(&order.replace("[v2]", "[v1,v2]"), Some("atomic"), "valid:");

@@ -1,4 +1,4 @@
-//! Each read-side property against its definition in DESIGN.md §4, evaluated naively (every
+//! Each read-side property against its definition in docs/DESIGN.md §4, evaluated naively (every
 //! pair of operations, sets of values) on random small sibling histories: the sweeps of the
 //! checker must report exactly the operations the definitions name.
 

@@ -1,6 +1,6 @@
-//! Property tests (DESIGN.md §5): for every preset, random scenarios under every fault kind give
-//! histories that satisfy the model the configuration promises (which already includes eventual
-//! convergence after heal: C1–C4 belong to every model).
+//! Property tests (docs/DESIGN.md §5): for every preset, random scenarios under every fault kind
+//! give histories that satisfy the model the configuration promises (which already includes
+//! eventual convergence after heal: C1–C4 belong to every model).
 //!
 //! Case counts are small by default so that `cargo test` stays fast on two cores;
 //! `PROPTEST_CASES=1000 cargo test --test properties` searches harder. A failure prints its seed,

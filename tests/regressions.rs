@@ -1,4 +1,4 @@
-//! Replays the regression corpus `histories/` (DESIGN.md §5): for every case file the checker
+//! Replays the regression corpus `histories/` (docs/DESIGN.md §5): for every case file the checker
 //! gives the stored verdict and anomaly kinds on the stored history, and re-running the stored
 //! scenario gives them again. Files that are not cases (the format's `example.json`) are skipped.
 //! `quorate replay histories` does the same from the command line.

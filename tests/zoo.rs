@@ -1,6 +1,8 @@
-//! The bug zoo (DESIGN.md §7): every deliberate store bug is found by its focused search within
-//! its case budget (2,000 cases, more for a rare scenario, with the reason in `zoo.rs`) and minimized to at most 12 operations with the expected anomaly kind; with the
-//! bug off, the same search over the same cases finds nothing.
+//! The bug zoo (docs/DESIGN.md §7): every deliberate store bug is found by its focused search
+//! within its case budget (2,000 cases, more for a rare scenario, with the reason in `zoo.rs`)
+//! and minimized to at most 12 operations with the expected anomaly kind, which the minimized
+//! scenario no longer shows with the bug off; with the bug off, the same search over the same
+//! cases finds nothing.
 
 use quorate::config::Bug;
 use quorate::zoo::{search, Hunt};
@@ -102,7 +104,7 @@ fn stale_context() {
     hunt_finds_and_minimizes(Bug::StaleContext);
 }
 
-/// The scenario `hint-lost-on-restart` needs, built by hand (the search above needs 73 cases):
+/// The scenario `hint-lost-on-restart` needs, built by hand (the search above needs 5,855 cases):
 /// a put misses a crashed home node, its hint goes to the first fallback, and the fallback crashes
 /// and restarts before the home node is back. With anti-entropy off, only the hint can repair
 /// the home node: with the bug the replicas diverge for good, without it they converge.

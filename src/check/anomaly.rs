@@ -1,4 +1,4 @@
-//! The anomalies the checker reports: one typed variant per broken property of DESIGN.md §4,
+//! The anomalies the checker reports: one typed variant per broken property of docs/DESIGN.md §4,
 //! each carrying the operations (or replicas) that show it, so a report can be read without the
 //! history at hand.
 

@@ -1,4 +1,4 @@
-//! The convergence properties C1–C4 of DESIGN.md §4, judged on the final replica snapshots.
+//! The convergence properties C1–C4 of docs/DESIGN.md §4, judged on the final replica snapshots.
 //!
 //! Snapshots are the store's own word about what it holds at the end, so this module reads
 //! them; it never reads anything else of the store (dots and contexts are left to M6).

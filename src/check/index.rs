@@ -29,9 +29,9 @@ pub(crate) struct Timing {
 /// Across clients it is strict (a completion and an invocation at the same millisecond are
 /// concurrent). Within one client it is the client's own sequence, even at equal timestamps: a
 /// client issues its next operation only after it saw the previous answer, so the order is
-/// known even when the clock cannot show it. (DESIGN.md §4 says only "completed before b was
-/// invoked"; without this refinement the well-formed-context precondition would reject every
-/// client that reads and writes in the same millisecond.)
+/// known even when the clock cannot show it. (docs/DESIGN.md §4 states this rule under "real-time
+/// order"; without it the well-formed-context precondition would reject every client that reads
+/// and writes in the same millisecond.)
 pub(crate) fn precedes(a: &Timing, b: &Timing) -> bool {
     match a.complete_ok {
         None => false,
@@ -404,8 +404,8 @@ pub(crate) fn write_value(operation: &Operation) -> Value {
         .unwrap_or_else(|| Value::from(""))
 }
 
-/// The well-formed-context precondition of DESIGN.md §4: every value in a write's context is in
-/// the view of an `ok` get of the same key by the same client that precedes the write.
+/// The well-formed-context precondition of docs/DESIGN.md §4: every value in a write's context is
+/// in the view of an `ok` get of the same key by the same client that precedes the write.
 pub(crate) fn check_contexts(
     index: &HistoryIndex<'_>,
     key: &KeyIndex<'_>,

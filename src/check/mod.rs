@@ -1,4 +1,4 @@
-//! The checker: judges a leaderless history against a consistency model (DESIGN.md §4).
+//! The checker: judges a leaderless history against a consistency model (docs/DESIGN.md §4).
 //!
 //! It owns the causal order of writes derived from what clients observed (a put overwrites the
 //! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C4,
@@ -16,8 +16,8 @@
 //! input error but a store's bug: some read returned a write from its future (M1 reports it), the
 //! edge that closes the cycle is left out of the causal order, and the key is not linearizable.
 //!
-//! Where DESIGN.md §4 was ambiguous, this module decides as follows (each decision is also
-//! documented where it is implemented):
+//! Where the first design was ambiguous, this module decided as follows; docs/DESIGN.md §4 now
+//! states each rule, and each is also documented where it is implemented:
 //! - Real-time order is strict across clients (equal times are concurrent) but follows each
 //!   client's own sequence even at equal timestamps (`index::precedes`). The precondition and
 //!   every property use this one relation; without it a client that reads and writes in the
@@ -31,15 +31,15 @@
 //! - L1 reports an acknowledged write that loses to a write invoked before it (larger timestamp,
 //!   or equal and larger value); the cause is `clock_skew` when the winner had been acknowledged
 //!   before the loser was invoked, `tie` on equal timestamps, `concurrent` otherwise.
-//! - M6 belongs to no model in DESIGN.md; a wrong context is a causality bug in any store, so
-//!   every model forbids it when the history exposes dots and read contexts.
+//! - M6 belongs to every model (docs/DESIGN.md §4): a wrong context is a causality bug in any
+//!   store, so every model forbids it when the history exposes dots and read contexts.
 //! - `NotLinearizable` is reported only for what M1, M2, M3 and M5 do not already report
 //!   (incomparable views of concurrent reads, and put order); the LIN verdict counts them all.
 //! - LIN for LWW histories: each key is a register, decided by the Wing–Gong–Lowe search of
 //!   `crate::lin` (`register`); the sweep above is for sibling histories.
 //! - C3 with no snapshot of a key: the key holds nothing. C4 is judged from the run summary
 //!   (`quiescent: false` without a bound hit is churn), since a history has one snapshot round.
-//! - Reaping (DESIGN.md §4 is silent): a store that reaps tombstones forgets a delete and
+//! - Reaping (docs/DESIGN.md §4, "Reaping"): a store that reaps tombstones forgets a delete and
 //!   everything it overwrote, so a reaped key reads as never written. M3, M5, C3 and M6's
 //!   `ContextTooLarge` let a delete invoked before the read completed (for C3, any delete) stand
 //!   for what it overwrote. With reaping after a delay, a delete that overwrote a value the read

@@ -1,6 +1,6 @@
 //! Consistency models: which anomalies each forbids, and which model a configuration promises.
 //!
-//! `eventual` ⊂ `quorum` ⊂ `monotonic` ⊂ `atomic` (DESIGN.md §4): each forbids what the weaker
+//! `eventual` ⊂ `quorum` ⊂ `monotonic` ⊂ `atomic` (docs/DESIGN.md §4): each forbids what the weaker
 //! ones forbid and more. Some requirements also depend on the run: a fault that loses data
 //! voids the promises of M3 and C3, LWW with node clocks discards writes by design (it
 //! promises only `eventual`), and a store that reaps tombstones forgets what a key held, so no

@@ -1,11 +1,11 @@
-//! The read-side properties of one key (M1–M6 of DESIGN.md §4), the MVR-linearizability
+//! The read-side properties of one key (M1–M6 of docs/DESIGN.md §4), the MVR-linearizability
 //! decision for sibling histories, and the LWW observation L1.
 //!
 //! Each property is a sweep over real time with bitset views, so one key costs about
 //! O((R + W)·W/64) word operations. Only M6 and L1 read store metadata (dots, contexts,
 //! timestamps); everything else uses what clients observed.
 //!
-//! MVR-linearizability is decided as the conjunction DESIGN.md §4 gives (M1 ∧ M2 ∧ M3 ∧ M5 ∧
+//! MVR-linearizability is decided as the conjunction docs/DESIGN.md §4 gives (M1 ∧ M2 ∧ M3 ∧ M5 ∧
 //! chain ∧ PP), which is the block sweep of the design read edge by edge: with views in a chain
 //! V₀ ⊊ V₁ ⊊ …, a real-time edge a → b breaks the block order exactly when it is a put → get
 //! edge with the put outside the get's view (M3, stale read), a get → get edge with a shrinking

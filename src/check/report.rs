@@ -56,7 +56,7 @@ pub struct Omitted {
     pub forbidden: bool,
 }
 
-/// How one property of DESIGN.md §4 fared.
+/// How one property of docs/DESIGN.md §4 fared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PropertyStatus {
     /// `M1` … `M6`, `C1` … `C4`, `L1`, `LIN`.

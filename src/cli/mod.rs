@@ -2,7 +2,7 @@
 //! exit codes) around the library. Subcommands live one per file; none holds logic that a
 //! library user would need, which belongs in the library modules.
 //!
-//! Exit codes (DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
+//! Exit codes (docs/DESIGN.md §8): 0 valid, 1 a forbidden anomaly, 2 bad usage or input, 3 unknown.
 
 /// `println!` that neither panics nor loses a failed write: the first error writing standard
 /// output is kept by [`print_stdout`] and turned into exit 2 when the command ends.

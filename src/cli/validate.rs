@@ -14,8 +14,9 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    // DESIGN.md's well-formed contexts are a precondition of every check, so validation rejects
-    // what `check` would reject as input (the test lives with the checker, which owns causality).
+    // The well-formed contexts of docs/DESIGN.md §4 are a precondition of every check, so
+    // validation rejects what `check` would reject as input (the test lives with the checker,
+    // which owns causality).
     let loaded = History::load(&args.file)
         .map_err(|error| error.to_string())
         .and_then(|history| {

@@ -1,4 +1,4 @@
-//! The explore campaign (`quorate explore`, DESIGN.md §8): many generated scenarios per
+//! The explore campaign (`quorate explore`, docs/DESIGN.md §8): many generated scenarios per
 //! configuration, each simulated and checked, folded into one table of configuration × anomaly
 //! kinds, the share of acknowledged writes lost, and the strongest model each configuration kept;
 //! then the smallest witness of each anomaly kind, minimized.

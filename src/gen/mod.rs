@@ -2,7 +2,7 @@
 //! [`Strategy`], a quickcheck [`quickcheck::Arbitrary`] with `shrink`, an
 //! [`arbitrary::Arbitrary`], and [`from_unstructured`], which explore, the fuzz targets and the
 //! zoo feed with seeded bytes), and the seeded fixed-size [`workload`] behind `quorate sim --seed`
-//! (DESIGN.md §5). Faults are named by the one vocabulary, [`crate::history::FaultType`], and
+//! (docs/DESIGN.md §5). Faults are named by the one vocabulary, [`crate::history::FaultType`], and
 //! built by one function whatever the shape.
 //!
 //! It owns the shape of random workloads: which presets, how many nodes, clients, operations and

@@ -1,6 +1,6 @@
 //! Histories: what clients invoked and observed, as plain data, and its JSON form.
 //!
-//! This module owns the interchange format of DESIGN.md §3 (specified field by field in
+//! This module owns the interchange format of docs/DESIGN.md §3 (specified field by field in
 //! `histories/README.md`), loading it from bytes, and validating it. A history is plain data: no
 //! behaviour hangs off it beyond accessors, and nothing here knows how a history was made (the
 //! simulator, a user's own store, a real cluster) or how it will be judged (the checker).

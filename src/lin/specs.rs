@@ -460,7 +460,7 @@ pub enum MvrOp {
 
 /// The multi-value register of quorate's own store in Siblings mode: the state is the set of
 /// sibling values; a put removes the values in its context and adds its own; a get returns all
-/// siblings. With well-formed contexts (DESIGN.md §4) this is MVR-linearizability.
+/// siblings. With well-formed contexts (docs/DESIGN.md §4) this is MVR-linearizability.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mvr;
 

@@ -1,4 +1,4 @@
-//! Delta debugging (DESIGN.md §5): after proptest's shrinking, make a failing scenario smaller
+//! Delta debugging (docs/DESIGN.md §5): after proptest's shrinking, make a failing scenario smaller
 //! (drop faults, clients, steps, nodes) while the same anomaly kind stays, then make its history
 //! smaller (drop operations) while the checker's verdict and anomaly kinds stay exactly the same.
 //!

@@ -1,6 +1,6 @@
 //! The deterministic simulator: turns a [`Scenario`] (configuration, client programs, fault
 //! schedule, seed) into a [`History`] with final replica snapshots, by running a [`Store`] in
-//! simulated time (DESIGN.md §2; FoundationDB's and TigerBeetle's simulation testing).
+//! simulated time (docs/DESIGN.md §2; FoundationDB's and TigerBeetle's simulation testing).
 //!
 //! It owns the world around the store: simulated milliseconds, one event queue, the network
 //! (latency, loss, duplication, reordering, partitions), node faults (crash, restart, pause,

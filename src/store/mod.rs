@@ -1,5 +1,5 @@
 //! Stores: the boundary a simulated store implements ([`Store`]), and quorate's reference
-//! leaderless store ([`Dynamo`], modelled on Riak KV with Cassandra's options, DESIGN.md §1).
+//! leaderless store ([`Dynamo`], modelled on Riak KV with Cassandra's options, docs/DESIGN.md §1).
 //!
 //! A store is a set of message handlers over one node's state. The simulator (`crate::sim`) owns
 //! everything else — time, the network, faults, clients — and calls the handlers; the handlers

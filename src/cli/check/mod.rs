@@ -1,7 +1,7 @@
 //! `quorate check FILE`: judge a history against a consistency model.
 //!
 //! Two checkers stand behind this one command, chosen by the input's format: quorate's own JSON
-//! histories go to the leaderless checker (`crate::check`, DESIGN.md §4); Jepsen, Knossos and
+//! histories go to the leaderless checker (`crate::check`, docs/DESIGN.md §4); Jepsen, Knossos and
 //! Porcupine histories go through the importers to the general linearizability checker.
 //!
 //! This file reads the file once, decides its format and hands the bytes to one of the two paths,

@@ -1,4 +1,4 @@
-//! The reference leaderless store: Riak KV's design with Cassandra's options (DESIGN.md §1).
+//! The reference leaderless store: Riak KV's design with Cassandra's options (docs/DESIGN.md §1).
 //!
 //! Every handler here works on one node's [`DynamoNode`] and answers with effects; nothing here
 //! knows about time except the node's clock, or about the network except the messages it sends.
@@ -16,7 +16,7 @@
 //! - `read_repair`; `handoff` (hinted handoff and sloppy quorums); `anti_entropy` (Merkle);
 //!   `reaping` (tombstones); `crash` (what a crash keeps, syncing, restart).
 //!
-//! The deliberate bugs of the bug zoo ([`Bug`](crate::config::Bug), DESIGN.md §7) are hooks in
+//! The deliberate bugs of the bug zoo ([`Bug`](crate::config::Bug), docs/DESIGN.md §7) are hooks in
 //! the file of the mechanism they break, each behind [`Config::has_bug`] with a comment naming
 //! the bug; with the configuration's `bugs` empty, every hook takes the correct path.
 
