@@ -233,6 +233,11 @@ pub enum ConfigError {
     SloppyWithoutHandoff,
     #[error("unknown preset {0:?}; the presets are {presets}", presets = PRESETS.join(", "))]
     UnknownPreset(String),
+    #[error(
+        "unknown configuration variant {0:?}; the variants are {variants}",
+        variants = VARIANTS.iter().map(|(name, _, _)| *name).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownVariant(String),
     #[error("cannot read configuration file {path}: {message}")]
     Unreadable { path: String, message: String },
     #[error("configuration is not valid JSON: {0}")]
@@ -247,6 +252,63 @@ pub const NODES_MAX: u32 = 999;
 
 /// The names of the presets, in the order the explore campaign runs them.
 pub const PRESETS: [&str; 6] = ["dynamo", "weak", "sloppy", "lww", "cassandra", "atomic"];
+
+/// A change to a preset, by name, for `--config PRESET+VARIANT` and explore's variant rows:
+/// (name, the change, what it means).
+pub type Variant = (&'static str, fn(&mut Config), &'static str);
+
+/// The configuration variants: each switches one mechanism, so a campaign can watch a
+/// mechanism work without another repairing its mistakes a moment later.
+pub const VARIANTS: [Variant; 9] = [
+    (
+        "volatile",
+        |config| config.durability = Durability::Volatile,
+        "storage that a crash rolls back to its last sync",
+    ),
+    (
+        "reap-now",
+        |config| config.reaping = Reaping::Immediate,
+        "tombstones removed as soon as they are written",
+    ),
+    (
+        "reap-100ms",
+        |config| config.reaping = Reaping::AfterMs(100),
+        "tombstones removed 100 ms after every home node holds them",
+    ),
+    (
+        "no-aae",
+        |config| config.anti_entropy_period_ms = None,
+        "anti-entropy off",
+    ),
+    (
+        "handoff",
+        |config| config.hinted_handoff = true,
+        "hinted handoff on (strict quorums)",
+    ),
+    (
+        "no-handoff",
+        |config| {
+            config.hinted_handoff = false;
+            config.sloppy_quorum = false;
+        },
+        "hinted handoff and sloppy quorums off",
+    ),
+    (
+        "no-read-repair",
+        |config| config.read_repair = ReadRepair::Off,
+        "read repair off",
+    ),
+    (
+        "async-repair",
+        |config| config.read_repair = ReadRepair::Async,
+        "read repair after answering the client",
+    ),
+    (
+        "blocking-repair",
+        |config| config.read_repair = ReadRepair::Blocking,
+        "read repair before answering the client",
+    ),
+];
 
 impl Default for Config {
     /// The design's defaults: 5 nodes, n = 3, r = w = 2, siblings, async read repair, anti-entropy.
@@ -318,10 +380,29 @@ impl Config {
         Ok(config)
     }
 
-    /// A preset by name, or else a JSON file by path: what `--config PRESET|FILE` means.
+    /// A preset with variants applied in order: `dynamo`, `dynamo+volatile`,
+    /// `sloppy+no-aae+reap-now` (see [`VARIANTS`]). The result is validated.
+    pub fn named(name: &str) -> Result<Config, ConfigError> {
+        let mut parts = name.split('+');
+        let preset = parts.next().unwrap_or_default();
+        let mut config = Config::preset(preset)?;
+        for variant in parts {
+            let (_, apply, _) = VARIANTS
+                .iter()
+                .find(|(known, _, _)| *known == variant)
+                .ok_or_else(|| ConfigError::UnknownVariant(variant.to_string()))?;
+            apply(&mut config);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// A preset (with variants) by name, or else a JSON file by path: what `--config
+    /// PRESET[+VARIANT…]|FILE` means.
     pub fn from_preset_or_file(name_or_path: &str) -> Result<Config, ConfigError> {
-        if PRESETS.contains(&name_or_path) {
-            return Config::preset(name_or_path);
+        let preset = name_or_path.split('+').next().unwrap_or_default();
+        if PRESETS.contains(&preset) {
+            return Config::named(name_or_path);
         }
         match std::fs::read_to_string(name_or_path) {
             Ok(text) => Config::from_json(&text),
@@ -543,5 +624,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("dynamo, weak"));
+    }
+
+    #[test]
+    fn variants_apply_in_order_and_unknown_ones_are_named() {
+        let config = Config::named("sloppy+no-aae+reap-now").unwrap();
+        assert_eq!(config.anti_entropy_period_ms, None);
+        assert_eq!(config.reaping, Reaping::Immediate);
+        assert!(config.sloppy_quorum);
+        assert!(!Config::named("sloppy+no-handoff").unwrap().hinted_handoff);
+        assert_eq!(
+            Config::from_preset_or_file("dynamo+volatile")
+                .unwrap()
+                .durability,
+            Durability::Volatile
+        );
+        let error = Config::named("dynamo+turbo").unwrap_err().to_string();
+        assert!(
+            error.contains("\"turbo\"") && error.contains("volatile, reap-now"),
+            "{error}"
+        );
+        assert!(Config::named("riak+volatile").is_err());
     }
 }

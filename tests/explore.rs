@@ -277,3 +277,54 @@ fn the_default_folder_is_never_reused_and_time_bounds_the_campaign() {
     assert!(stopped.contains("stopped early by --time"), "{stopped}");
     assert!(load(&dir.path().join("timed")).stopped_early);
 }
+
+/// The default campaign (presets and variant rows) keeps every row's promise at a test size, and
+/// its cases reach every profile, the lost disk, and (without anti-entropy) divergence that the
+/// configuration does not promise to repair.
+#[test]
+fn the_default_campaign_keeps_every_rows_promise() {
+    use quorate::explore::{Profile, VARIANT_ROWS};
+    use quorate::history::FaultType;
+
+    let campaign = Campaign::default_rows(1, 300);
+    assert_eq!(campaign.configs.len(), 6 + VARIANT_ROWS.len());
+    let summary = run(&campaign, Shard::WHOLE, 2);
+    for config in &summary.configs {
+        assert_eq!(
+            (config.cases_invalid, config.cases_error),
+            (0, 0),
+            "{}: the correct store broke its promise; replay with: {}",
+            config.label,
+            campaign.command(
+                campaign
+                    .configs
+                    .iter()
+                    .position(|c| c.label == config.label)
+                    .unwrap()
+            )
+        );
+    }
+    let no_aae = summary
+        .configs
+        .iter()
+        .find(|config| config.label == "dynamo+no-aae+no-read-repair")
+        .unwrap();
+    assert!(no_aae
+        .kinds
+        .contains_key(&AnomalyKind::UnrepairedDivergence));
+    let mut profiles = std::collections::BTreeSet::new();
+    let mut disk_lost = false;
+    for index in 0..300 {
+        let (profile, scenario) = campaign.profiled_scenario(explore::CaseId { config: 0, index });
+        profiles.insert(profile);
+        disk_lost |= scenario
+            .faults
+            .iter()
+            .any(|fault| fault.kind.fault_type() == FaultType::DiskLoss);
+    }
+    assert_eq!(
+        profiles.into_iter().collect::<Vec<_>>(),
+        [Profile::Dense, Profile::Sparse, Profile::Long]
+    );
+    assert!(disk_lost);
+}

@@ -127,7 +127,9 @@ impl Circumstances {
                 self.resolution == Resolution::Siblings && self.durable && !self.loses_data
             }
             AnomalyKind::StaleRead => model >= Model::Quorum && !self.loses_data,
-            AnomalyKind::NonMonotonicRead => model >= Model::Monotonic,
+            // A replica that lost data (a volatile crash, a lost disk) can make a later read see
+            // less than an earlier one saw, as it can make a read miss an acknowledged write.
+            AnomalyKind::NonMonotonicRead => model >= Model::Monotonic && !self.loses_data,
             // A crash that destroys acknowledged data voids LIN as it voids M3: no store can
             // return a write it has lost, so the promise is judged only on runs that keep data.
             // Reaping voids it too: a reaped key reads as never written, which no order of the

@@ -35,11 +35,12 @@ pub(crate) enum Obligation {
     UnexposedKeys {
         /// How long after its invocation a write may still be coordinated; `None`: unknown.
         reach_ms: Option<u64>,
-        /// Whether hinted handoff is on and some node is not a home (a fallback exists): a
-        /// coordinator then hints for a home that stays silent, so one crash cannot keep a
-        /// write from a home, and a pause delays a write's coordination only if it ends in a
-        /// crash of the paused node (which drops what the pause held back).
-        hinted_handoff: bool,
+        /// With hinted handoff, the nodes beyond the n homes (`nodes - n`), which a
+        /// coordinator hints to for homes that stay silent; 0 without hinted handoff. With a
+        /// fallback for every silent home, one crash cannot keep a write from a home, and a
+        /// pause delays a write's coordination only if it ends in a crash of the paused node
+        /// (which drops what the pause held back).
+        fallbacks: u32,
     },
 }
 
@@ -69,8 +70,11 @@ impl Obligation {
                     .map(|latency| sending_ms.saturating_add(latency.saturating_mul(2)));
                 Obligation::UnexposedKeys {
                     reach_ms,
-                    // Without a node beyond the n homes there is no fallback to hint.
-                    hinted_handoff: config.hinted_handoff && config.nodes > config.n,
+                    fallbacks: if config.hinted_handoff {
+                        config.nodes.saturating_sub(config.n)
+                    } else {
+                        0
+                    },
                 }
             }
             _ => Obligation::EveryKey,
@@ -82,16 +86,18 @@ impl Obligation {
     pub(crate) fn exposure(&self, history: &History, writes: &[usize]) -> Option<Exposure> {
         let &Obligation::UnexposedKeys {
             reach_ms,
-            hinted_handoff,
+            fallbacks,
         } = self
         else {
             return None;
         };
+        let hinted_handoff = fallbacks > 0;
         writes.iter().find_map(|&write| {
             let start = history.operations[write].time_ms_invoke;
             let end = reach_ms.map(|reach| start.saturating_add(reach));
             let end = extended_by_pauses(&history.faults, hinted_handoff, start, end);
-            // A crash that keeps the write from a home is what hinted handoff repairs; only a
+            // A crash that keeps the write from a home is what hinted handoff repairs, as long
+            // as a fallback is left for every silent home (a paused home is silent too). A
             // second crash (of the coordinator before it hinted, or of the fallback before the
             // hint arrived) can defeat it. Any other exposing fault is enough alone.
             let alone = |fault: &FaultRecord| {
@@ -103,8 +109,20 @@ impl Obligation {
                 .enumerate()
                 .filter(|(_, fault)| exposes(fault, start, end));
             let first_alone = exposing.clone().find(|(_, fault)| alone(fault));
+            let silenced = history
+                .faults
+                .iter()
+                .filter(|fault| {
+                    matches!(fault.kind, FaultType::Crash | FaultType::Pause)
+                        && overlaps(fault, start, end)
+                })
+                .count();
+            let crashes_unhinted = silenced > fallbacks as usize;
             first_alone
-                .or_else(|| exposing.nth(1))
+                .or_else(|| {
+                    let first = exposing.next();
+                    exposing.next().or(first.filter(|_| crashes_unhinted))
+                })
                 .map(|(fault, _)| Exposure { write, fault })
         })
     }
@@ -183,7 +201,8 @@ fn exposes(fault: &FaultRecord, start: u64, end: Option<u64>) -> bool {
         return fault.time_ms_end.map_or(true, |heal| start <= heal);
     }
     let drops_messages = match fault.kind {
-        FaultType::Crash | FaultType::OneWay | FaultType::Loss => true,
+        // A lost disk is recorded with `loses_data`; a record without it still stopped a node.
+        FaultType::Crash | FaultType::DiskLoss | FaultType::OneWay | FaultType::Loss => true,
         // A partition of clients only (no node inside) cuts no link between nodes.
         FaultType::Partition => !fault.nodes.is_empty(),
         FaultType::ClientPartition

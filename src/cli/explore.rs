@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::config::{Config, PRESETS};
 use crate::explore::{
     self, Campaign, Configuration, FoundWitness, Shard, Summary, Witness, CASES_PER_CONFIG_DEFAULT,
-    JOBS_MAX, SEED_DEFAULT, SUMMARY_FILE,
+    JOBS_MAX, SEED_DEFAULT, SUMMARY_FILE, VARIANT_ROWS,
 };
 
 use super::{zoo_hunt, Exit};
@@ -94,7 +94,11 @@ pub(super) fn run(args: &Args) -> Exit {
 
 fn campaign(args: &Args) -> Result<Campaign, String> {
     let names: Vec<String> = if args.config.is_empty() {
-        PRESETS.iter().map(|name| name.to_string()).collect()
+        PRESETS
+            .iter()
+            .chain(&VARIANT_ROWS)
+            .map(|name| name.to_string())
+            .collect()
     } else {
         args.config.clone()
     };

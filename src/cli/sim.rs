@@ -27,7 +27,7 @@ pub(super) struct Args {
     #[arg(long, default_value_t = 3)]
     keys: usize,
     /// Fault kinds to inject, comma separated: partition, one-way, client-partition, crash,
-    /// pause, skew, loss, duplicate; or none.
+    /// pause, skew, loss, duplicate, disk-loss; or none.
     #[arg(long, default_value = "partition,crash")]
     faults: String,
     /// Network latency: constant:MS, uniform:MIN:MAX, exponential:MEAN or table:MS,MS,...

@@ -39,7 +39,90 @@ pub struct CaseId {
     pub index: u64,
 }
 
+/// The variant rows of the default campaign, after the presets: each switches off (or on) one
+/// mechanism of a preset, so that a mechanism runs where no other one repairs its mistakes a
+/// moment later. Each row promises what its own configuration guarantees.
+pub const VARIANT_ROWS: [&str; 9] = [
+    "dynamo+volatile",
+    "dynamo+reap-now",
+    "dynamo+reap-100ms",
+    "dynamo+no-aae",
+    "dynamo+no-aae+handoff",
+    "sloppy+no-aae",
+    "cassandra+no-handoff",
+    "dynamo+no-read-repair",
+    "dynamo+no-aae+no-read-repair",
+];
+
+/// The shape of a case's workload, drawn per case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Contended, as Jepsen's Riak tests were: one key, three to five clients of four to
+    /// twelve steps each, under up to four faults of every kind.
+    Dense,
+    /// Many keys, a few steps each, and faults that last until the workload ends.
+    Sparse,
+    /// Bursts with a quiet period of one to three seconds between them, so that hints,
+    /// anti-entropy and reaping run alone.
+    Long,
+}
+
+impl Profile {
+    /// Half the cases are dense, a quarter sparse, a quarter long.
+    const DRAW: [Profile; 4] = [
+        Profile::Dense,
+        Profile::Dense,
+        Profile::Sparse,
+        Profile::Long,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Dense => "dense",
+            Profile::Sparse => "sparse",
+            Profile::Long => "long",
+        }
+    }
+
+    /// The generator's options for this profile and configuration.
+    pub fn options(self, config: &Config) -> GenOptions {
+        let base = GenOptions::default().config(config.clone());
+        match self {
+            Profile::Dense => base
+                .clients(3..=5)
+                .ops_per_client(4..=12)
+                .keys(1)
+                .faults_max(4),
+            Profile::Sparse => base
+                .clients(2..=4)
+                .ops_per_client(1..=3)
+                .keys(8)
+                .faults_max(3)
+                .faults_outlast_workload(),
+            Profile::Long => base
+                .clients(2..=3)
+                .ops_per_client(4..=8)
+                .keys(2)
+                .faults_max(3)
+                .quiet_ms(1_000..=3_000),
+        }
+    }
+}
+
 impl Campaign {
+    /// The default campaign: every preset, in [`PRESETS`] order, then the [`VARIANT_ROWS`].
+    pub fn default_rows(seed: u64, cases_per_config: u64) -> Campaign {
+        let mut campaign = Campaign::presets(seed, cases_per_config);
+        campaign
+            .configs
+            .extend(VARIANT_ROWS.iter().map(|name| Configuration {
+                label: name.to_string(),
+                config: Config::named(name).expect("variant rows are valid"),
+            }));
+        campaign
+    }
+
     /// Every preset, in [`PRESETS`] order.
     pub fn presets(seed: u64, cases_per_config: u64) -> Campaign {
         let configs = PRESETS
@@ -75,21 +158,14 @@ impl Campaign {
         })
     }
 
-    /// The workload of the campaign: contended, as Jepsen's Riak tests were — one key, three to
-    /// five clients of four to twelve steps each (reads, read-modify-writes, blind writes and
-    /// deletes) — under up to four faults of every kind, clock skew up to a second included.
-    pub fn workload(config: &Config) -> GenOptions {
-        GenOptions::default()
-            .config(config.clone())
-            .clients(3..=5)
-            .ops_per_client(4..=12)
-            .keys(1)
-            .faults_max(4)
+    /// The scenario of a case: drawn from bytes that depend only on the campaign seed, the
+    /// configuration's label and the case index; the first byte draws its [`Profile`].
+    pub fn scenario(&self, id: CaseId) -> Scenario {
+        self.profiled_scenario(id).1
     }
 
-    /// The scenario of a case: drawn from bytes that depend only on the campaign seed, the
-    /// configuration's label and the case index.
-    pub fn scenario(&self, id: CaseId) -> Scenario {
+    /// The profile and scenario of a case.
+    pub fn profiled_scenario(&self, id: CaseId) -> (Profile, Scenario) {
         let configuration = &self.configs[id.config];
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&self.seed.to_le_bytes());
@@ -99,10 +175,12 @@ impl Campaign {
         let mut rng = ChaCha8Rng::from_seed(seed);
         let mut bytes = vec![0u8; 4096];
         rng.fill_bytes(&mut bytes);
-        let options = Campaign::workload(&configuration.config);
-        let mut unstructured = arbitrary::Unstructured::new(&bytes);
-        from_unstructured(&mut unstructured, &options)
-            .expect("a non-empty configuration list always makes a scenario")
+        let profile = Profile::DRAW[usize::from(bytes[0]) % Profile::DRAW.len()];
+        let options = profile.options(&configuration.config);
+        let mut unstructured = arbitrary::Unstructured::new(&bytes[1..]);
+        let scenario = from_unstructured(&mut unstructured, &options)
+            .expect("a non-empty configuration list always makes a scenario");
+        (profile, scenario)
     }
 
     /// The command that re-runs this campaign for one configuration.

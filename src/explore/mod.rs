@@ -46,7 +46,7 @@ use std::time::Instant;
 
 use crate::check::AnomalyKind;
 
-pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration};
+pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration, Profile, VARIANT_ROWS};
 pub use shards::{merge, Shard};
 pub use summary::{CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, Witness};
 pub use table::table;

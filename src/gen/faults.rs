@@ -55,6 +55,7 @@ pub(super) fn fault_from_draw(draw: &FaultDraw, nodes: u32, clients: usize) -> F
             direction: Direction::Both,
         },
         FaultType::Crash => FaultKind::Crash { node },
+        FaultType::DiskLoss => FaultKind::DiskLoss { node },
         FaultType::Pause => FaultKind::Pause { node },
         FaultType::ClockSkew => FaultKind::ClockSkew {
             node,

@@ -60,6 +60,13 @@ pub struct GenOptions {
     pub fault_rate_per_million_max: u32,
     /// The longest absolute clock skew, in milliseconds.
     pub skew_ms_max: i64,
+    /// A quiet period between bursts: when the range is not `0..=0`, each client waits this
+    /// long (drawn) before one of its steps, so background mechanisms (hints, anti-entropy,
+    /// reaping) run alone. Drawn by [`from_unstructured`] only.
+    pub quiet_ms: RangeInclusive<u64>,
+    /// Whether every fault lasts until the end of the workload (the heal), instead of a drawn
+    /// length. Applied by [`from_unstructured`] only.
+    pub faults_outlast_workload: bool,
 }
 
 impl Default for GenOptions {
@@ -77,6 +84,8 @@ impl Default for GenOptions {
             faults_max: 3,
             fault_rate_per_million_max: 300_000,
             skew_ms_max: 1_000,
+            quiet_ms: 0..=0,
+            faults_outlast_workload: false,
         }
     }
 }
@@ -140,6 +149,17 @@ impl GenOptions {
 
     pub fn faults_max(self, faults_max: usize) -> GenOptions {
         GenOptions { faults_max, ..self }
+    }
+
+    pub fn quiet_ms(self, quiet_ms: RangeInclusive<u64>) -> GenOptions {
+        GenOptions { quiet_ms, ..self }
+    }
+
+    pub fn faults_outlast_workload(self) -> GenOptions {
+        GenOptions {
+            faults_outlast_workload: true,
+            ..self
+        }
     }
 
     /// The expected span of the workload in simulated ms, over which faults are spread.
@@ -337,6 +357,10 @@ pub fn from_unstructured(
                 coordinator: None,
             });
         }
+        if *options.quiet_ms.end() > 0 && !ops.is_empty() {
+            let step = u.choose_index(ops.len())?;
+            ops[step].delay_ms = u.int_in_range(options.quiet_ms.clone())?;
+        }
         clients.push(ClientProgram {
             time_ms_start: u.int_in_range(0..=9)?,
             think_ms: u.int_in_range(0..=19)?,
@@ -363,14 +387,20 @@ pub fn from_unstructured(
         }
     }
     let seed = u.arbitrary()?;
-    Ok(assemble(
+    let mut scenario = assemble(
         config,
         extra_nodes,
         options.nodes_max,
         clients,
         &faults,
         seed,
-    ))
+    );
+    if options.faults_outlast_workload {
+        for fault in &mut scenario.faults {
+            fault.time_ms_end = None;
+        }
+    }
+    Ok(scenario)
 }
 
 impl<'a> arbitrary::Arbitrary<'a> for Scenario {

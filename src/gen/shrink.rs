@@ -86,6 +86,7 @@ fn with_nodes(scenario: &Scenario, nodes: u32) -> Scenario {
             !group.is_empty() || !clients.is_empty()
         }
         FaultKind::Crash { node }
+        | FaultKind::DiskLoss { node }
         | FaultKind::Pause { node }
         | FaultKind::ClockSkew { node, .. } => *node < nodes,
         FaultKind::Loss { .. } | FaultKind::Duplicate { .. } => true,

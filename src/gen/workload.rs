@@ -140,7 +140,7 @@ fn fault_draw(
             draw.inbound = draws.below(2) == 0;
         }
         FaultType::ClientPartition => draw.client = draws.below(clients as u64) as u32,
-        FaultType::Crash | FaultType::Pause => {}
+        FaultType::Crash | FaultType::Pause | FaultType::DiskLoss => {}
         FaultType::ClockSkew => draw.skew_ms = draws.below(2_001) as i64 - 1_000,
         FaultType::Loss | FaultType::Duplicate => {
             draw.per_million = 50_000 + draws.below(150_000) as u32;

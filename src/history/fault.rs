@@ -33,11 +33,14 @@ pub enum FaultType {
     Loss,
     /// Messages between nodes are delivered twice with some probability.
     Duplicate,
+    /// A node loses its disk: it stops, and at the heal it comes back empty under a new identity
+    /// (the operator's "replace a node"), to be filled again by repair.
+    DiskLoss,
 }
 
 impl FaultType {
     /// Every kind, in the order the command line lists them.
-    pub const ALL: [FaultType; 8] = [
+    pub const ALL: [FaultType; 9] = [
         FaultType::Partition,
         FaultType::OneWay,
         FaultType::ClientPartition,
@@ -46,6 +49,7 @@ impl FaultType {
         FaultType::ClockSkew,
         FaultType::Loss,
         FaultType::Duplicate,
+        FaultType::DiskLoss,
     ];
 
     /// The name `quorate sim --faults` and the zoo's tables use.
@@ -59,6 +63,7 @@ impl FaultType {
             FaultType::ClockSkew => "skew",
             FaultType::Loss => "loss",
             FaultType::Duplicate => "duplicate",
+            FaultType::DiskLoss => "disk-loss",
         }
     }
 
@@ -73,6 +78,7 @@ impl FaultType {
             FaultType::ClockSkew => "clock_skew",
             FaultType::Loss => "loss",
             FaultType::Duplicate => "duplicate",
+            FaultType::DiskLoss => "disk_loss",
         }
     }
 

@@ -719,6 +719,23 @@ impl<'a, S: Store> World<'a, S> {
                 };
                 description = format!("nodes {group:?} and clients {clients:?} {way} the rest");
             }
+            &FaultKind::DiskLoss { node } => {
+                let slot = &mut self.nodes[node as usize];
+                if !slot.up {
+                    return; // already down: this loss changes nothing
+                }
+                slot.up = false;
+                slot.boot += 1;
+                self.store.on_disk_loss(NodeId(node), &mut slot.state);
+                loses_data = true;
+                let dropped = self.deferred[node as usize]
+                    .drain(..)
+                    .filter(|event| matches!(event, Event::Deliver { .. }))
+                    .count() as u64;
+                self.in_flight -= dropped;
+                nodes.push(NodeId(node));
+                description = format!("n{node} lost its disk");
+            }
             FaultKind::Crash { node } => {
                 let slot = &mut self.nodes[*node as usize];
                 if !slot.up {
@@ -784,7 +801,7 @@ impl<'a, S: Store> World<'a, S> {
             self.fault_records[record].time_ms_end = Some(self.now_ms);
         }
         match self.scenario.faults[index].kind {
-            FaultKind::Crash { node } => {
+            FaultKind::Crash { node } | FaultKind::DiskLoss { node } => {
                 let slot = &mut self.nodes[node as usize];
                 slot.up = true;
                 let cause = boot_key(node, slot.boot);
@@ -857,7 +874,7 @@ impl<'a, S: Store> World<'a, S> {
                 FaultKind::Duplicate { per_million } => {
                     self.duplicate_per_million = self.duplicate_per_million.max(*per_million);
                 }
-                FaultKind::Crash { .. } | FaultKind::Pause { .. } => {}
+                FaultKind::Crash { .. } | FaultKind::DiskLoss { .. } | FaultKind::Pause { .. } => {}
             }
         }
     }

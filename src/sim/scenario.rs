@@ -163,6 +163,9 @@ pub enum FaultKind {
     Loss { per_million: u32 },
     /// Each message between nodes is delivered twice with this probability, in millionths.
     Duplicate { per_million: u32 },
+    /// The node stops and loses everything it stored; at the heal it restarts empty under a new
+    /// identity ([`crate::store::Store::on_disk_loss`]).
+    DiskLoss { node: u32 },
 }
 
 impl FaultKind {
@@ -180,6 +183,7 @@ impl FaultKind {
             FaultKind::ClockSkew { .. } => FaultType::ClockSkew,
             FaultKind::Loss { .. } => FaultType::Loss,
             FaultKind::Duplicate { .. } => FaultType::Duplicate,
+            FaultKind::DiskLoss { .. } => FaultType::DiskLoss,
         }
     }
 }
@@ -387,6 +391,7 @@ impl Scenario {
                     }
                 }
                 FaultKind::Crash { node }
+                | FaultKind::DiskLoss { node }
                 | FaultKind::Pause { node }
                 | FaultKind::ClockSkew { node, .. } => check_node(*node)?,
                 FaultKind::Loss { per_million } | FaultKind::Duplicate { per_million } => {

@@ -191,6 +191,12 @@ pub trait Store {
     /// The node crashed: drop what does not survive. Returns whether acknowledged data may have
     /// been lost (a volatile crash), which the history records.
     fn on_crash(&self, node: &mut Self::Node) -> bool;
+    /// The node lost its disk: it will restart (through `on_start`) with nothing it stored. The
+    /// default boots a fresh node; a store whose nodes mint identities (dots, ballots) must
+    /// override it so that the new disk never mints one the old disk minted.
+    fn on_disk_loss(&self, id: NodeId, node: &mut Self::Node) {
+        *node = self.boot(id);
+    }
 
     /// What `node` holds for `key` now.
     fn snapshot(&self, node: &Self::Node, key: &Key) -> ReplicaSnapshot;

@@ -1,20 +1,22 @@
-//! Crash and restart: what of a node survives a crash. A durable node keeps everything it stored;
+//! Crash, disk loss and restart: what of a node survives a crash. A durable node keeps everything it stored;
 //! a volatile node syncs its state every `sync_period_ms` and goes back to the last synced copy,
 //! coming back as a new actor (`node + ACTOR_STRIDE × incarnation`).
 //!
 //! Owns: the sync timer, the crash handler (requests in flight and reap votes are dropped; a
 //! volatile node's state is restored from its synced copy, its incarnation raised and its
-//! tombstone bookkeeping redone). Bug hook: `hint-lost-on-restart` (hints kept in memory only).
+//! tombstone bookkeeping redone), and disk loss (the node comes back empty as a new actor). Bug hook: `hint-lost-on-restart` (hints kept in memory only).
 //!
 //! Must never: let a node mint a dot it had minted before the crash (a volatile node that loses
 //! its counters must come back as a new actor), keep a coordinator's requests across a crash
 //! (their timers are gone with it), or report a crash as losing nothing when state went back to
 //! an older copy.
 
+use crate::causality::NodeId;
 use crate::config::{Bug, Durability};
 use crate::history::Key;
 
 use super::{Dynamo, DynamoNode, DynamoTimer, Out};
+use crate::store::Store;
 
 impl Dynamo {
     /// At boot and after every restart: a volatile node starts syncing.
@@ -28,6 +30,14 @@ impl Dynamo {
     pub(super) fn on_sync_timer(&self, node: &mut DynamoNode, out: &mut Out) {
         node.synced = Some(node.stored.clone());
         out.set_timer(self.tuning.sync_period_ms, DynamoTimer::Sync);
+    }
+
+    /// The node lost its disk: it comes back with nothing, as a new actor (the operator gives a
+    /// replaced node a new identity; here the incarnation, kept outside the lost disk, is raised).
+    pub(super) fn lose_disk(&self, id: NodeId, node: &mut DynamoNode) {
+        let incarnation = node.incarnation + 1;
+        *node = self.boot(id);
+        node.incarnation = incarnation;
     }
 
     /// The node crashed: drop what does not survive; returns whether acknowledged data may have

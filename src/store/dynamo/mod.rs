@@ -430,6 +430,10 @@ impl Store for Dynamo {
         self.crash(node)
     }
 
+    fn on_disk_loss(&self, id: NodeId, node: &mut DynamoNode) {
+        self.lose_disk(id, node);
+    }
+
     fn snapshot(&self, node: &DynamoNode, key: &Key) -> ReplicaSnapshot {
         self.replica_snapshot(node, key)
     }
