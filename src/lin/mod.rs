@@ -271,14 +271,17 @@ pub fn check_register(
 ) -> CheckResult {
     use import::Edn;
     use specs::{Etcd, EtcdOp};
+    use std::sync::Arc;
 
     let timed_ops = ops
         .iter()
         .map(|op| TimedOp {
             id: op.id,
             op: match &op.op {
-                RegisterAction::Read(value) => EtcdOp::Read(Some(value.clone().map(Edn::Str))),
-                RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(value.clone())),
+                RegisterAction::Read(value) => {
+                    EtcdOp::Read(Some(value.clone().map(|value| Edn::Str(Arc::new(value)))))
+                }
+                RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(Arc::new(value.clone()))),
             },
             time_invoke: op.time_invoke,
             time_complete: op.time_complete,
@@ -288,7 +291,8 @@ pub fn check_register(
         label: "the register".to_string(),
         ops: timed_ops,
     };
-    check(&Etcd, vec![partition], &initial.map(Edn::Str), budget)
+    let initial = initial.map(|value| Edn::Str(Arc::new(value)));
+    check(&Etcd, vec![partition], &initial, budget)
 }
 
 #[cfg(test)]

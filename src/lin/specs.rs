@@ -13,6 +13,7 @@
 //! | [`Mvr`] `mvr` | the set of sibling values | put with a context (the values it overwrites), get of all siblings |
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::import::Edn;
 
@@ -373,13 +374,14 @@ impl Spec for MultiRegister {
     }
 }
 
-/// An operation on one key of Porcupine's key-value store.
+/// An operation on one key of Porcupine's key-value store. Its strings are shared with the
+/// imported history (and a put's with the states it leads to), not copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KvOp {
     /// A get and the string it returned; `None` when the result is unknown.
-    Get(Option<String>),
-    Put(String),
-    Append(String),
+    Get(Option<Arc<String>>),
+    Put(Arc<String>),
+    Append(Arc<String>),
 }
 
 /// Porcupine's kv model, for one key (the checker partitions by key): a string that puts replace
@@ -388,19 +390,24 @@ pub enum KvOp {
 pub struct Kv;
 
 impl Spec for Kv {
-    type State = String;
+    type State = Arc<String>;
     type Op = KvOp;
 
     fn name(&self) -> &'static str {
         "kv"
     }
 
-    fn step(&self, state: &String, op: &KvOp) -> Step<String> {
+    fn step(&self, state: &Arc<String>, op: &KvOp) -> Step<Arc<String>> {
         match op {
             KvOp::Get(None) => Step::Same,
             KvOp::Get(Some(value)) => Step::same_if(value == state),
-            KvOp::Put(value) => Step::Next(value.clone()),
-            KvOp::Append(value) => Step::Next(format!("{state}{value}")),
+            KvOp::Put(value) => Step::Next(Arc::clone(value)),
+            KvOp::Append(value) => {
+                let mut next = String::with_capacity(state.len() + value.len());
+                next.push_str(state);
+                next.push_str(value);
+                Step::Next(Arc::new(next))
+            }
         }
     }
 
@@ -416,7 +423,7 @@ impl Spec for Kv {
     /// extend it), or some put that may come first writes a prefix of `v`.
     fn could_become_legal(
         &self,
-        state: &String,
+        state: &Arc<String>,
         read: &KvOp,
         before: &mut dyn Iterator<Item = &KvOp>,
     ) -> bool {
@@ -439,11 +446,11 @@ impl Spec for Kv {
         }
     }
 
-    fn describe_state(&self, state: &String) -> String {
+    fn describe_state(&self, state: &Arc<String>) -> String {
         format!("the key holds {state:?}")
     }
 
-    fn state_bytes(&self, state: &String) -> usize {
+    fn state_bytes(&self, state: &Arc<String>) -> usize {
         24 + state.len()
     }
 }
