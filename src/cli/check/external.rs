@@ -2,8 +2,9 @@
 //! Porcupine key-value logs): import, pick the model, run the linearizability checker, print the
 //! verdict (or the full result with `--json`) and say it with the exit code.
 //!
-//! This file only does effects (printing) on the bytes `super` read; importing lives in
-//! `crate::lin::import`, checking in `crate::lin`.
+//! This file only does effects (printing) on the bytes `super` read, which it hands to the importer
+//! to free once read, before the search; importing lives in `crate::lin::import`, checking in
+//! `crate::lin`.
 
 use crate::cli::Exit;
 use crate::lin::external::{self, SpecName};
@@ -22,7 +23,7 @@ const BUDGET_DEFAULT: Budget = Budget {
 };
 
 /// Checks `bytes`, a history in `format`, as `args` ask.
-pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
+pub(super) fn run(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Exit {
     match check_bytes(args, bytes, format) {
         Ok(result) => {
             print_result(args, &result);
@@ -35,8 +36,8 @@ pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
     }
 }
 
-fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
-    let history = import::import(bytes, format).map_err(|error| error.to_string())?;
+fn check_bytes(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Result<CheckResult, String> {
+    let history = import::import_owned(bytes, format).map_err(|error| error.to_string())?;
     super::refuse_empty(args, history.operations.len())?;
     let model = match &args.model {
         Some(name) => SpecName::parse(name)?,
