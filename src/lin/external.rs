@@ -225,10 +225,16 @@ fn run<M: External>(
                 } else {
                     ""
                 };
-                report.description = format!(
-                    "line {}: process {}{key}: {}{pending}",
-                    external.line, external.process, report.description
+                // The place goes around the description in place: the description may quote a
+                // huge value, which is not copied again.
+                let prefix = format!(
+                    "line {}: process {}{key}: ",
+                    external.line, external.process
                 );
+                let description = &mut report.description;
+                description.reserve_exact(prefix.len() + pending.len());
+                description.insert_str(0, &prefix);
+                description.push_str(pending);
             }
         };
         counterexample.prefix.iter_mut().for_each(describe);

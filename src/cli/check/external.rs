@@ -6,7 +6,7 @@
 //! to free once read, before the search; importing lives in `crate::lin::import`, checking in
 //! `crate::lin`.
 
-use crate::cli::Exit;
+use crate::cli::{write_stdout, Exit};
 use crate::lin::external::{self, SpecName};
 use crate::lin::import::{self, edn, Format as ImportFormat};
 use crate::lin::{self, CheckResult};
@@ -61,15 +61,28 @@ fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> Spe
     }
 }
 
+/// Prints the result to standard output, streamed: a counterexample may quote a huge value, which
+/// is written out, never copied into the text first. A failed write exits 2 at the end, except a
+/// closed pipe (`quorate check ... | head`): the exit code still carries the verdict.
 fn print_result(args: &Args, result: &CheckResult) {
     if args.json {
-        match serde_json::to_string_pretty(result) {
-            Ok(text) => emit(&format!("{text}\n")),
-            Err(error) => eprintln!("cannot write the result as JSON: {error}"),
+        let mut unserializable = None;
+        write_stdout(
+            |out| match serde_json::to_writer_pretty(&mut *out, result) {
+                Ok(()) => out.write_all(b"\n"),
+                Err(error) if error.is_io() => Err(error.into()),
+                Err(error) => {
+                    unserializable = Some(error);
+                    Ok(())
+                }
+            },
+        );
+        if let Some(error) = unserializable {
+            eprintln!("cannot write the result as JSON: {error}");
         }
         return;
     }
-    let mut text = format!(
+    say_raw!(
         "{}: {} under the {} model ({} operations in {} partition(s), {} configurations, {:.1} ms)\n",
         args.file.display(),
         lin::verdict_words(result.verdict),
@@ -80,21 +93,14 @@ fn print_result(args: &Args, result: &CheckResult) {
         result.elapsed_ms
     );
     if let Some(counterexample) = &result.counterexample {
-        text.push_str(&counterexample.explain());
+        say_raw!("{counterexample}");
     }
     if let Some(reason) = &result.unknown_reason {
-        text.push_str(&format!(
+        say_raw!(
             "gave up: {reason}; unfinished: {}\n",
             result.partitions_unfinished.join(", ")
-        ));
+        );
     }
-    emit(&text);
-}
-
-/// Writes to standard output; a failed write exits 2 at the end, except a closed pipe
-/// (`quorate check ... | head`): the exit code still carries the verdict.
-fn emit(text: &str) {
-    say_raw!("{text}");
 }
 
 #[cfg(test)]
