@@ -33,6 +33,8 @@
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 //! - [`verdict`]: the verdict both checkers ([`check`] and [`lin`]) answer, and the budget they answer within.
 
+#![forbid(unsafe_code)]
+
 pub mod causality;
 pub mod check;
 pub mod cli;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -133,7 +134,8 @@ fn etcd_op() -> impl Strategy<Value = EtcdOp> {
 }
 
 fn kv_op() -> impl Strategy<Value = KvOp> {
-    let token = prop_oneof![Just("a"), Just("b"), Just("c")].prop_map(str::to_string);
+    let token =
+        prop_oneof![Just("a"), Just("b"), Just("c")].prop_map(|text| Arc::new(text.to_string()));
     let observed = prop_oneof![
         Just(""),
         Just("a"),
@@ -143,7 +145,7 @@ fn kv_op() -> impl Strategy<Value = KvOp> {
         Just("abc"),
         Just("ca")
     ]
-    .prop_map(str::to_string);
+    .prop_map(|text| Arc::new(text.to_string()));
     prop_oneof![
         prop::option::weighted(0.8, observed).prop_map(KvOp::Get),
         token.clone().prop_map(KvOp::Put),
@@ -215,7 +217,7 @@ proptest! {
 
     #[test]
     fn kv(ops in history(kv_op(), LENGTH_MAX)) {
-        agree(&Kv, ops, &String::new())?;
+        agree(&Kv, ops, &Arc::default())?;
     }
 
     #[test]

@@ -99,6 +99,20 @@ pub(crate) fn print_stdout(text: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes to standard output what `write` writes, under the rules of [`print_stdout`]: for
+/// writers that stream bytes (serde_json), so that a large output is never built in memory first.
+pub(crate) fn write_stdout(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) {
+    let failed = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .is_some();
+    if !failed {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = write(&mut out);
+        note_stdout(written.and_then(|()| out.flush()));
+    }
+}
+
 /// Flushes standard output and returns the first error writing it, except a closed pipe
 /// (`quorate check … | head`): the reader has gone, so there is nobody left to tell, and the exit
 /// code stays the command's.

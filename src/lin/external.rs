@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use super::import::{Edn, ExternalHistory, ExternalOp, Observed};
 
@@ -224,10 +225,16 @@ fn run<M: External>(
                 } else {
                     ""
                 };
-                report.description = format!(
-                    "line {}: process {}{key}: {}{pending}",
-                    external.line, external.process, report.description
+                // The place goes around the description in place: the description may quote a
+                // huge value, which is not copied again.
+                let prefix = format!(
+                    "line {}: process {}{key}: ",
+                    external.line, external.process
                 );
+                let description = &mut report.description;
+                description.reserve_exact(prefix.len() + pending.len());
+                description.insert_str(0, &prefix);
+                description.push_str(pending);
             }
         };
         counterexample.prefix.iter_mut().for_each(describe);
@@ -391,10 +398,11 @@ impl External for MultiRegister {
     }
 }
 
-fn string_of(value: &Edn, what: &str) -> Result<String, String> {
+/// The string `value` is, shared with it.
+fn string_of(value: &Edn, what: &str) -> Result<Arc<String>, String> {
     match value {
-        Edn::Str(text) => Ok(text.clone()),
-        Edn::Nil => Ok(String::new()),
+        Edn::Str(text) => Ok(Arc::clone(text)),
+        Edn::Nil => Ok(Arc::default()),
         other => Err(format!("{what} should be a string, found {other}")),
     }
 }
@@ -415,8 +423,8 @@ impl External for Kv {
         })
     }
 
-    fn initial(&self, initial: Option<&Edn>) -> Result<String, String> {
-        initial.map_or(Ok(String::new()), |value| {
+    fn initial(&self, initial: Option<&Edn>) -> Result<Arc<String>, String> {
+        initial.map_or(Ok(Arc::default()), |value| {
             string_of(value, "a key's initial value")
         })
     }

@@ -158,6 +158,28 @@ pub struct Partition<Op> {
     pub ops: Vec<TimedOp<Op>>,
 }
 
+/// The text `args` make, in a buffer of exactly its size: measured first, then written. The
+/// descriptions of operations and states are made this way, as one may quote a huge value, which
+/// `format!`'s growing buffer could take twice over.
+fn exact(args: fmt::Arguments<'_>) -> String {
+    /// Counts what is written, keeping nothing.
+    struct Length(usize);
+    impl fmt::Write for Length {
+        fn write_str(&mut self, piece: &str) -> fmt::Result {
+            self.0 += piece.len();
+            Ok(())
+        }
+    }
+    let mut length = Length(0);
+    let mut text = String::new();
+    if fmt::write(&mut length, args).is_ok() {
+        text.reserve_exact(length.0);
+    }
+    // The values' `Display` never fails; if one did, the text would end where it failed.
+    let _ = fmt::write(&mut text, args);
+    text
+}
+
 /// How a linearizability result words a verdict: `linearizable`, `not linearizable`, `unknown`
 /// (in JSON, `not-linearizable`).
 pub fn verdict_words(verdict: Verdict) -> &'static str {
@@ -202,22 +224,30 @@ pub struct Counterexample {
 }
 
 impl Counterexample {
-    /// The counterexample in words.
+    /// The counterexample in words: what its `Display` writes, which is the way to print it (its
+    /// descriptions may quote a huge value, not to be copied into one more string).
     pub fn explain(&self) -> String {
-        let mut text = format!(
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
             "{}: after the {} operation(s) below, linearized in this order, {}; then no remaining operation can take effect before this one returns:\n  {}\n",
             self.partition,
             self.prefix.len(),
             self.state,
             self.blocked.description
-        );
+        )?;
         if !self.prefix.is_empty() {
-            text.push_str("the longest linearizable prefix found:\n");
+            f.write_str("the longest linearizable prefix found:\n")?;
             for op in &self.prefix {
-                text.push_str(&format!("  {}\n", op.description));
+                writeln!(f, "  {}", op.description)?;
             }
         }
-        text
+        Ok(())
     }
 }
 
@@ -271,14 +301,17 @@ pub fn check_register(
 ) -> CheckResult {
     use import::Edn;
     use specs::{Etcd, EtcdOp};
+    use std::sync::Arc;
 
     let timed_ops = ops
         .iter()
         .map(|op| TimedOp {
             id: op.id,
             op: match &op.op {
-                RegisterAction::Read(value) => EtcdOp::Read(Some(value.clone().map(Edn::Str))),
-                RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(value.clone())),
+                RegisterAction::Read(value) => {
+                    EtcdOp::Read(Some(value.clone().map(|value| Edn::Str(Arc::new(value)))))
+                }
+                RegisterAction::Write(value) => EtcdOp::Write(Edn::Str(Arc::new(value.clone()))),
             },
             time_invoke: op.time_invoke,
             time_complete: op.time_complete,
@@ -288,7 +321,8 @@ pub fn check_register(
         label: "the register".to_string(),
         ops: timed_ops,
     };
-    check(&Etcd, vec![partition], &initial.map(Edn::Str), budget)
+    let initial = initial.map(|value| Edn::Str(Arc::new(value)));
+    check(&Etcd, vec![partition], &initial, budget)
 }
 
 #[cfg(test)]

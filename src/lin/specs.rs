@@ -11,17 +11,52 @@
 //! | [`MultiRegister`] `multi-register` | a map from key to value | a transaction of reads and writes (Knossos) |
 //! | [`Kv`] `kv` | one string per key | get, put, append (Porcupine's kv model) |
 //! | [`Mvr`] `mvr` | the set of sibling values | put with a context (the values it overwrites), get of all siblings |
+//!
+//! A description of an operation or a state is written once, into a buffer of its final size
+//! (`super::exact`), with no part formatted apart first: one may quote a huge value.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
 
 use super::import::Edn;
 
-use super::{Spec, Step};
+use super::{exact, Spec, Step};
 
-fn show_optional(value: &Option<Edn>) -> String {
-    value
-        .as_ref()
-        .map_or_else(|| "nothing".to_string(), Edn::to_string)
+/// Text that `write` writes straight into where it is shown.
+struct Shown<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Shown<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+fn shown<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(write: F) -> Shown<F> {
+    Shown(write)
+}
+
+fn show_optional(value: &Option<Edn>) -> impl fmt::Display + '_ {
+    shown(move |f| match value {
+        Some(value) => write!(f, "{value}"),
+        None => f.write_str("nothing"),
+    })
+}
+
+/// `items`, each written by `write`, separated by `", "`.
+fn show_joined<I: Iterator + Clone>(
+    items: I,
+    write: impl Fn(&mut fmt::Formatter<'_>, I::Item) -> fmt::Result,
+) -> impl fmt::Display {
+    shown(move |f| {
+        for (position, item) in items.clone().enumerate() {
+            if position > 0 {
+                f.write_str(", ")?;
+            }
+            write(f, item)?;
+        }
+        Ok(())
+    })
 }
 
 fn any_op<Op>(ops: &mut dyn Iterator<Item = &Op>, predicate: impl Fn(&Op) -> bool) -> bool {
@@ -138,19 +173,19 @@ impl Spec for KnossosRegister {
     fn describe_op(&self, op: &KnossosRegisterOp) -> String {
         match op {
             KnossosRegisterOp::Read(None) => "read (result unknown)".to_string(),
-            KnossosRegisterOp::Read(Some(value)) => format!("read {value}"),
-            KnossosRegisterOp::Write(value) => format!("write {value}"),
-            KnossosRegisterOp::Cas(cas) => format!(
+            KnossosRegisterOp::Read(Some(value)) => exact(format_args!("read {value}")),
+            KnossosRegisterOp::Write(value) => exact(format_args!("write {value}")),
+            KnossosRegisterOp::Cas(cas) => exact(format_args!(
                 "cas {} → {}{}",
                 cas.from,
                 cas.to,
                 show_cas_outcome(cas.succeeded)
-            ),
+            )),
         }
     }
 
     fn describe_state(&self, state: &Edn) -> String {
-        format!("the register holds {state}")
+        exact(format_args!("the register holds {state}"))
     }
 }
 
@@ -223,20 +258,20 @@ impl Spec for Etcd {
     fn describe_op(&self, op: &EtcdOp) -> String {
         match op {
             EtcdOp::Read(None) => "read (timed out)".to_string(),
-            EtcdOp::Read(Some(value)) => format!("read {}", show_optional(value)),
-            EtcdOp::Write(value) => format!("write {value}"),
-            EtcdOp::Cas(cas) => format!(
+            EtcdOp::Read(Some(value)) => exact(format_args!("read {}", show_optional(value))),
+            EtcdOp::Write(value) => exact(format_args!("write {value}")),
+            EtcdOp::Cas(cas) => exact(format_args!(
                 "cas {} → {}{}",
                 show_optional(&cas.from),
                 show_optional(&cas.to),
                 show_cas_outcome(cas.succeeded)
-            ),
+            )),
         }
     }
 
     fn describe_state(&self, state: &Option<Edn>) -> String {
         match state {
-            Some(value) => format!("the register holds {value}"),
+            Some(value) => exact(format_args!("the register holds {value}")),
             None => "the register is absent".to_string(),
         }
     }
@@ -349,23 +384,17 @@ impl Spec for MultiRegister {
     }
 
     fn describe_op(&self, txn: &Vec<MicroOp>) -> String {
-        let steps: Vec<String> = txn
-            .iter()
-            .map(|micro| match micro {
-                MicroOp::Read(key, None) => format!("read {key} (unknown)"),
-                MicroOp::Read(key, Some(value)) => format!("read {key} = {value}"),
-                MicroOp::Write(key, value) => format!("write {key} = {value}"),
-            })
-            .collect();
-        format!("txn [{}]", steps.join(", "))
+        let steps = show_joined(txn.iter(), |f, micro| match micro {
+            MicroOp::Read(key, None) => write!(f, "read {key} (unknown)"),
+            MicroOp::Read(key, Some(value)) => write!(f, "read {key} = {value}"),
+            MicroOp::Write(key, value) => write!(f, "write {key} = {value}"),
+        });
+        exact(format_args!("txn [{steps}]"))
     }
 
     fn describe_state(&self, state: &BTreeMap<Edn, Edn>) -> String {
-        let entries: Vec<String> = state
-            .iter()
-            .map(|(key, value)| format!("{key} = {value}"))
-            .collect();
-        format!("the registers hold {{{}}}", entries.join(", "))
+        let entries = show_joined(state.iter(), |f, (key, value)| write!(f, "{key} = {value}"));
+        exact(format_args!("the registers hold {{{entries}}}"))
     }
 
     fn state_bytes(&self, state: &BTreeMap<Edn, Edn>) -> usize {
@@ -373,13 +402,14 @@ impl Spec for MultiRegister {
     }
 }
 
-/// An operation on one key of Porcupine's key-value store.
+/// An operation on one key of Porcupine's key-value store. Its strings are shared with the
+/// imported history (and a put's with the states it leads to), not copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KvOp {
     /// A get and the string it returned; `None` when the result is unknown.
-    Get(Option<String>),
-    Put(String),
-    Append(String),
+    Get(Option<Arc<String>>),
+    Put(Arc<String>),
+    Append(Arc<String>),
 }
 
 /// Porcupine's kv model, for one key (the checker partitions by key): a string that puts replace
@@ -388,19 +418,24 @@ pub enum KvOp {
 pub struct Kv;
 
 impl Spec for Kv {
-    type State = String;
+    type State = Arc<String>;
     type Op = KvOp;
 
     fn name(&self) -> &'static str {
         "kv"
     }
 
-    fn step(&self, state: &String, op: &KvOp) -> Step<String> {
+    fn step(&self, state: &Arc<String>, op: &KvOp) -> Step<Arc<String>> {
         match op {
             KvOp::Get(None) => Step::Same,
             KvOp::Get(Some(value)) => Step::same_if(value == state),
-            KvOp::Put(value) => Step::Next(value.clone()),
-            KvOp::Append(value) => Step::Next(format!("{state}{value}")),
+            KvOp::Put(value) => Step::Next(Arc::clone(value)),
+            KvOp::Append(value) => {
+                let mut next = String::with_capacity(state.len() + value.len());
+                next.push_str(state);
+                next.push_str(value);
+                Step::Next(Arc::new(next))
+            }
         }
     }
 
@@ -416,7 +451,7 @@ impl Spec for Kv {
     /// extend it), or some put that may come first writes a prefix of `v`.
     fn could_become_legal(
         &self,
-        state: &String,
+        state: &Arc<String>,
         read: &KvOp,
         before: &mut dyn Iterator<Item = &KvOp>,
     ) -> bool {
@@ -433,17 +468,17 @@ impl Spec for Kv {
     fn describe_op(&self, op: &KvOp) -> String {
         match op {
             KvOp::Get(None) => "get (result unknown)".to_string(),
-            KvOp::Get(Some(value)) => format!("get → {value:?}"),
-            KvOp::Put(value) => format!("put {value:?}"),
-            KvOp::Append(value) => format!("append {value:?}"),
+            KvOp::Get(Some(value)) => exact(format_args!("get → {value:?}")),
+            KvOp::Put(value) => exact(format_args!("put {value:?}")),
+            KvOp::Append(value) => exact(format_args!("append {value:?}")),
         }
     }
 
-    fn describe_state(&self, state: &String) -> String {
-        format!("the key holds {state:?}")
+    fn describe_state(&self, state: &Arc<String>) -> String {
+        exact(format_args!("the key holds {state:?}"))
     }
 
-    fn state_bytes(&self, state: &String) -> usize {
+    fn state_bytes(&self, state: &Arc<String>) -> usize {
         24 + state.len()
     }
 }
@@ -498,17 +533,25 @@ impl Spec for Mvr {
     fn describe_op(&self, op: &MvrOp) -> String {
         match op {
             MvrOp::Get(None) => "get (result unknown)".to_string(),
-            MvrOp::Get(Some(siblings)) => format!("get → {}", show_set(siblings)),
-            MvrOp::Put { value, context } if context.is_empty() => format!("blind put {value}"),
-            MvrOp::Put { value, context } => format!(
-                "put {value} over {}",
-                show_set(&context.iter().cloned().collect())
-            ),
+            MvrOp::Get(Some(siblings)) => {
+                exact(format_args!("get → {}", show_set(siblings.iter())))
+            }
+            MvrOp::Put { value, context } if context.is_empty() => {
+                exact(format_args!("blind put {value}"))
+            }
+            MvrOp::Put { value, context } => {
+                let overwritten: BTreeSet<&Edn> = context.iter().collect();
+                let text = exact(format_args!(
+                    "put {value} over {}",
+                    show_set(overwritten.iter())
+                ));
+                text
+            }
         }
     }
 
     fn describe_state(&self, state: &BTreeSet<Edn>) -> String {
-        format!("the siblings are {}", show_set(state))
+        exact(format_args!("the siblings are {}", show_set(state.iter())))
     }
 
     fn state_bytes(&self, state: &BTreeSet<Edn>) -> usize {
@@ -516,7 +559,8 @@ impl Spec for Mvr {
     }
 }
 
-fn show_set(values: &BTreeSet<Edn>) -> String {
-    let shown: Vec<String> = values.iter().map(Edn::to_string).collect();
-    format!("{{{}}}", shown.join(", "))
+/// Values in braces, in the order given (a set's).
+fn show_set<I: Iterator<Item: fmt::Display> + Clone>(values: I) -> impl fmt::Display {
+    let values = show_joined(values, |f, value| write!(f, "{value}"));
+    shown(move |f| write!(f, "{{{values}}}"))
 }

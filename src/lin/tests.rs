@@ -256,3 +256,110 @@ fn a_hard_partition_does_not_hide_an_easy_violation() {
         Some("easy".to_string())
     );
 }
+
+/// Descriptions are written at their exact size (`exact`), part by part; the words are the ones
+/// `format!` and `join` made before.
+#[test]
+fn descriptions_keep_their_words() {
+    use super::import::edn::read_value;
+    use super::specs::{Etcd, EtcdOp, Kv, KvOp, MicroOp, MultiRegister, Mvr, MvrOp};
+    use std::sync::Arc;
+
+    let edn = |text: &str| read_value(text).expect("an EDN value");
+    let register = KnossosRegister { with_cas: true };
+    assert_eq!(
+        register.describe_op(&KnossosRegisterOp::Read(None)),
+        "read (result unknown)"
+    );
+    assert_eq!(
+        register.describe_op(&KnossosRegisterOp::Read(Some(edn("\"a\\\"b\"")))),
+        r#"read "a\"b""#
+    );
+    assert_eq!(
+        register.describe_op(&KnossosRegisterOp::Write(edn("[1 :x]"))),
+        "write [1 :x]"
+    );
+    assert_eq!(
+        register.describe_op(&KnossosRegisterOp::Cas(Cas {
+            from: int(1),
+            to: int(2),
+            succeeded: Some(true)
+        })),
+        "cas 1 → 2 (succeeded)"
+    );
+    assert_eq!(
+        register.describe_state(&edn("\"x\"")),
+        r#"the register holds "x""#
+    );
+
+    assert_eq!(Etcd.describe_op(&EtcdOp::Read(Some(None))), "read nothing");
+    assert_eq!(
+        Etcd.describe_op(&EtcdOp::Read(Some(Some(int(1))))),
+        "read 1"
+    );
+    assert_eq!(
+        Etcd.describe_op(&EtcdOp::Cas(Cas {
+            from: None,
+            to: Some(int(2)),
+            succeeded: None
+        })),
+        "cas nothing → 2 (outcome unknown)"
+    );
+    assert_eq!(Etcd.describe_state(&None), "the register is absent");
+    assert_eq!(Etcd.describe_state(&Some(int(4))), "the register holds 4");
+
+    let txn = vec![
+        MicroOp::Read(edn(":x"), None),
+        MicroOp::Read(edn(":x"), Some(int(1))),
+        MicroOp::Write(edn(":y"), edn("\"s\"")),
+    ];
+    assert_eq!(
+        MultiRegister.describe_op(&txn),
+        r#"txn [read :x (unknown), read :x = 1, write :y = "s"]"#
+    );
+    assert_eq!(MultiRegister.describe_op(&Vec::new()), "txn []");
+    let state = [(edn(":x"), int(1)), (edn(":y"), int(2))]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        MultiRegister.describe_state(&state),
+        "the registers hold {:x = 1, :y = 2}"
+    );
+    assert_eq!(
+        MultiRegister.describe_state(&Default::default()),
+        "the registers hold {}"
+    );
+
+    let text = |value: &str| Arc::new(value.to_string());
+    assert_eq!(Kv.describe_op(&KvOp::Get(None)), "get (result unknown)");
+    assert_eq!(
+        Kv.describe_op(&KvOp::Get(Some(text("a\"b")))),
+        r#"get → "a\"b""#
+    );
+    assert_eq!(Kv.describe_op(&KvOp::Put(text("p"))), r#"put "p""#);
+    assert_eq!(Kv.describe_op(&KvOp::Append(text("q"))), r#"append "q""#);
+    assert_eq!(Kv.describe_state(&text("pq")), r#"the key holds "pq""#);
+
+    assert_eq!(
+        Mvr.describe_op(&MvrOp::Get(Some([int(2), int(1)].into_iter().collect()))),
+        "get → {1, 2}"
+    );
+    assert_eq!(
+        Mvr.describe_op(&MvrOp::Put {
+            value: int(3),
+            context: Vec::new()
+        }),
+        "blind put 3"
+    );
+    assert_eq!(
+        Mvr.describe_op(&MvrOp::Put {
+            value: int(3),
+            context: vec![int(2), int(1), int(2)]
+        }),
+        "put 3 over {1, 2}"
+    );
+    assert_eq!(
+        Mvr.describe_state(&Default::default()),
+        "the siblings are {}"
+    );
+}

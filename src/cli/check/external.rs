@@ -2,10 +2,11 @@
 //! Porcupine key-value logs): import, pick the model, run the linearizability checker, print the
 //! verdict (or the full result with `--json`) and say it with the exit code.
 //!
-//! This file only does effects (printing) on the bytes `super` read; importing lives in
-//! `crate::lin::import`, checking in `crate::lin`.
+//! This file only does effects (printing) on the bytes `super` read, which it hands to the importer
+//! to free once read, before the search; importing lives in `crate::lin::import`, checking in
+//! `crate::lin`.
 
-use crate::cli::Exit;
+use crate::cli::{write_stdout, Exit};
 use crate::lin::external::{self, SpecName};
 use crate::lin::import::{self, edn, Format as ImportFormat};
 use crate::lin::{self, CheckResult};
@@ -22,7 +23,7 @@ const BUDGET_DEFAULT: Budget = Budget {
 };
 
 /// Checks `bytes`, a history in `format`, as `args` ask.
-pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
+pub(super) fn run(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Exit {
     match check_bytes(args, bytes, format) {
         Ok(result) => {
             print_result(args, &result);
@@ -35,8 +36,8 @@ pub(super) fn run(args: &Args, bytes: &[u8], format: ImportFormat) -> Exit {
     }
 }
 
-fn check_bytes(args: &Args, bytes: &[u8], format: ImportFormat) -> Result<CheckResult, String> {
-    let history = import::import(bytes, format).map_err(|error| error.to_string())?;
+fn check_bytes(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Result<CheckResult, String> {
+    let history = import::import_owned(bytes, format).map_err(|error| error.to_string())?;
     super::refuse_empty(args, history.operations.len())?;
     let model = match &args.model {
         Some(name) => SpecName::parse(name)?,
@@ -60,15 +61,28 @@ fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> Spe
     }
 }
 
+/// Prints the result to standard output, streamed: a counterexample may quote a huge value, which
+/// is written out, never copied into the text first. A failed write exits 2 at the end, except a
+/// closed pipe (`quorate check ... | head`): the exit code still carries the verdict.
 fn print_result(args: &Args, result: &CheckResult) {
     if args.json {
-        match serde_json::to_string_pretty(result) {
-            Ok(text) => emit(&format!("{text}\n")),
-            Err(error) => eprintln!("cannot write the result as JSON: {error}"),
+        let mut unserializable = None;
+        write_stdout(
+            |out| match serde_json::to_writer_pretty(&mut *out, result) {
+                Ok(()) => out.write_all(b"\n"),
+                Err(error) if error.is_io() => Err(error.into()),
+                Err(error) => {
+                    unserializable = Some(error);
+                    Ok(())
+                }
+            },
+        );
+        if let Some(error) = unserializable {
+            eprintln!("cannot write the result as JSON: {error}");
         }
         return;
     }
-    let mut text = format!(
+    say_raw!(
         "{}: {} under the {} model ({} operations in {} partition(s), {} configurations, {:.1} ms)\n",
         args.file.display(),
         lin::verdict_words(result.verdict),
@@ -79,21 +93,14 @@ fn print_result(args: &Args, result: &CheckResult) {
         result.elapsed_ms
     );
     if let Some(counterexample) = &result.counterexample {
-        text.push_str(&counterexample.explain());
+        say_raw!("{counterexample}");
     }
     if let Some(reason) = &result.unknown_reason {
-        text.push_str(&format!(
+        say_raw!(
             "gave up: {reason}; unfinished: {}\n",
             result.partitions_unfinished.join(", ")
-        ));
+        );
     }
-    emit(&text);
-}
-
-/// Writes to standard output; a failed write exits 2 at the end, except a closed pipe
-/// (`quorate check ... | head`): the exit code still carries the verdict.
-fn emit(text: &str) {
-    say_raw!("{text}");
 }
 
 #[cfg(test)]

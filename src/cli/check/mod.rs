@@ -4,9 +4,9 @@
 //! histories go to the leaderless checker (`crate::check`, docs/DESIGN.md §4); Jepsen, Knossos and
 //! Porcupine histories go through the importers to the general linearizability checker.
 //!
-//! This file reads the file once, decides its format and hands the bytes to one of the two paths,
-//! which print and map the verdict to an exit code (0 valid, 1 a forbidden anomaly, 2 bad usage or
-//! input, 3 unknown):
+//! This file reads the file once, decides its format and hands the bytes over to one of the two
+//! paths (which free them once read), which print and map the verdict to an exit code (0 valid,
+//! 1 a forbidden anomaly, 2 bad usage or input, 3 unknown):
 //! - [`leaderless`]: quorate's own histories and regression cases, to `crate::check`;
 //! - [`external`]: the histories of other tools, through `crate::lin::import` to `crate::lin`.
 //!
@@ -96,7 +96,7 @@ pub(super) fn run(args: &Args) -> Exit {
     };
     match external_format {
         None => leaderless::run(args, bytes),
-        Some(format) => external::run(args, &bytes, format),
+        Some(format) => external::run(args, bytes, format),
     }
 }
 

@@ -15,6 +15,10 @@
 //! Lists and vectors read as the same value, as they compare equal in Clojure; map entries and
 //! set elements are kept sorted, so equal maps and sets are equal values.
 //!
+//! A string is read into one buffer of its final size and then shared ([`Edn::Str`]), never
+//! copied: a history with one huge value holds its text once, however many operations, model
+//! states and search tables refer to it.
+//!
 //! ```
 //! use quorate::lin::import::edn::{read_document, Edn};
 //!
@@ -24,6 +28,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::ImportError;
 
@@ -38,7 +43,10 @@ pub enum Edn {
     Int(i64),
     /// A float, or an integer too large for `i64`, kept as its text.
     Number(String),
-    Str(String),
+    /// A string, shared: a clone of the value (into an operation, a model's state, the search's
+    /// memo) shares the text instead of copying it. An `Arc<String>` rather than an `Arc<str>`,
+    /// so that the text the reader decoded moves in without being copied once more.
+    Str(Arc<String>),
     Char(char),
     /// A keyword, without its leading colon.
     Keyword(String),
@@ -61,6 +69,21 @@ impl Edn {
                 _ => None,
             }),
             Edn::Tagged(_, inner) => inner.get_keyword(name),
+            _ => None,
+        }
+    }
+
+    /// Takes the value under keyword `name` out of a map (the one [`get_keyword`](Self::get_keyword)
+    /// finds), leaving `nil` in its place: a huge value moves on instead of being copied.
+    pub(super) fn take_keyword(&mut self, name: &str) -> Option<Edn> {
+        match self {
+            Edn::Map(entries) => entries.iter_mut().find_map(|(key, value)| match key {
+                Edn::Keyword(keyword) if keyword == name => {
+                    Some(std::mem::replace(value, Edn::Nil))
+                }
+                _ => None,
+            }),
+            Edn::Tagged(_, inner) => inner.take_keyword(name),
             _ => None,
         }
     }
@@ -321,7 +344,7 @@ impl<'t> Reader<'t> {
             b'[' => Edn::Seq(self.read_items(b']', depth)?),
             b'(' => Edn::Seq(self.read_items(b')', depth)?),
             b'{' => self.read_map(depth)?,
-            b'"' => Edn::Str(self.read_string()?),
+            b'"' => Edn::Str(Arc::new(self.read_string()?)),
             b'\\' => Edn::Char(self.read_char()?),
             b':' => {
                 self.bump();
@@ -439,10 +462,32 @@ impl<'t> Reader<'t> {
         self.text.get(start..self.position).unwrap_or("")
     }
 
+    /// The bytes from here to the closing quote of the string literal this is inside (all the
+    /// rest when it is never closed).
+    fn literal_bytes(&self) -> usize {
+        let rest = self.bytes.get(self.position..).unwrap_or(&[]);
+        let mut index = 0;
+        while let Some(offset) = rest
+            .get(index..)
+            .and_then(|tail| tail.iter().position(|&byte| byte == b'"' || byte == b'\\'))
+        {
+            index += offset;
+            if rest.get(index) == Some(&b'"') {
+                return index;
+            }
+            // A backslash: what it escapes cannot close the string.
+            index += 2;
+        }
+        rest.len()
+    }
+
     fn read_string(&mut self) -> Result<String, ImportError> {
         let (line, column) = (self.line, self.column);
         self.bump();
-        let mut text = String::new();
+        // The text is never longer than its literal (each escape is at least as long as the
+        // character it stands for): one buffer of that size takes it all, so a huge string is
+        // never copied while it grows.
+        let mut text = String::with_capacity(self.literal_bytes());
         loop {
             // Copy the run of plain ASCII up to the next quote, backslash or non-ASCII byte at once.
             let rest = self.bytes.get(self.position..).unwrap_or(&[]);
@@ -470,7 +515,11 @@ impl<'t> Reader<'t> {
             };
             self.bump();
             match character {
-                '"' => return Ok(text),
+                '"' => {
+                    // Escapes made it shorter than its literal: give the difference back.
+                    text.shrink_to_fit();
+                    return Ok(text);
+                }
                 '\\' => {
                     let Some(escaped) = self
                         .text

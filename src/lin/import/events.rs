@@ -1,9 +1,12 @@
 //! Events (one line of a log, one map of an EDN history) and pairing them into operations.
 //!
 //! This module owns the readings of failed and crashed operations (see the parent module). It
-//! never looks inside values: what a `:cas` means is a model's business.
+//! never looks inside values: what a `:cas` means is a model's business. Values move from the
+//! document's maps into events and from events into operations, and are never copied.
 
 use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use super::edn::{read_document, Edn, Located};
 use super::{ExternalHistory, ExternalOp, ImportError, Observed, Reading};
@@ -35,29 +38,34 @@ pub(super) fn from_edn_document(text: &str) -> Result<Vec<Event>, ImportError> {
     let forms = read_document(text)?;
     let mut events = Vec::with_capacity(forms.len());
     for form in forms {
-        if let Some(event) = event_of_map(&form)? {
+        if let Some(event) = event_of_map(form)? {
             events.push(event);
         }
     }
     Ok(events)
 }
 
-fn event_of_map(form: &Located) -> Result<Option<Event>, ImportError> {
-    let error = |message: String| ImportError::at(form.line, form.column, message);
-    if !form.value.is_map() {
+/// The event a map says, taking its values out of it.
+fn event_of_map(form: Located) -> Result<Option<Event>, ImportError> {
+    let Located {
+        value: mut map,
+        line,
+        column,
+    } = form;
+    let error = |message: String| ImportError::at(line, column, message);
+    if !map.is_map() {
         return Err(error(format!(
             "expected an operation map like {{:type :invoke, :f :read, :value nil, :process 0}}, found {}",
-            abbreviate(&form.value)
+            abbreviate(&map)
         )));
     }
-    let process = form
-        .value
-        .get_keyword("process")
+    let process = map
+        .take_keyword("process")
         .ok_or_else(|| error("the operation has no :process".to_string()))?;
     if process.as_keyword() == Some("nemesis") {
         return Ok(None);
     }
-    let event_type = match form.value.get_keyword("type") {
+    let event_type = match map.get_keyword("type") {
         Some(found) => event_type_of(found).ok_or_else(|| {
             error(format!(
                 "unknown :type {found}; expected :invoke, :ok, :fail or :info"
@@ -65,19 +73,20 @@ fn event_of_map(form: &Located) -> Result<Option<Event>, ImportError> {
         })?,
         None => return Err(error("the operation has no :type".to_string())),
     };
-    let f = match form.value.get_keyword("f") {
-        Some(Edn::Keyword(name)) | Some(Edn::Symbol(name)) | Some(Edn::Str(name)) => name.clone(),
+    let f = match map.take_keyword("f") {
+        Some(Edn::Keyword(name)) | Some(Edn::Symbol(name)) => name,
+        Some(Edn::Str(name)) => Arc::unwrap_or_clone(name),
         Some(other) => return Err(error(format!(":f should be a keyword, found {other}"))),
         None => return Err(error("the operation has no :f".to_string())),
     };
     Ok(Some(Event {
-        line: form.line,
-        column: form.column,
-        process: process.clone(),
+        line,
+        column,
+        process,
         event_type,
         f,
-        key: form.value.get_keyword("key").cloned(),
-        value: form.value.get_keyword("value").cloned().unwrap_or(Edn::Nil),
+        key: map.take_keyword("key"),
+        value: map.take_keyword("value").unwrap_or(Edn::Nil),
     }))
 }
 
@@ -91,11 +100,36 @@ pub(super) fn event_type_of(value: &Edn) -> Option<EventType> {
     }
 }
 
+/// The value's first 60 characters, and `...` if there are more; the rest of a huge value is
+/// never written out.
 fn abbreviate(value: &Edn) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
+    const SHOWN: usize = 60;
+    /// Keeps what is written until one character more than it shows, then stops the writing.
+    struct Start {
+        text: String,
+        chars: usize,
+    }
+    impl fmt::Write for Start {
+        fn write_str(&mut self, piece: &str) -> fmt::Result {
+            for character in piece.chars() {
+                if self.chars > SHOWN {
+                    return Err(fmt::Error);
+                }
+                self.text.push(character);
+                self.chars += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut start = Start {
+        text: String::new(),
+        chars: 0,
+    };
+    // An error here only says that the writing stopped early.
+    let _ = write!(start, "{value}");
+    match start.text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}...", &start.text[..cut]),
+        None => start.text,
     }
 }
 
