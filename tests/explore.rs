@@ -279,8 +279,8 @@ fn the_default_folder_is_never_reused_and_time_bounds_the_campaign() {
 }
 
 /// The default campaign (presets and variant rows) keeps every row's promise at a test size, and
-/// its cases reach every profile, the lost disk, and (without anti-entropy) divergence that the
-/// configuration does not promise to repair.
+/// its cases reach every profile, the lost disk, (without anti-entropy) divergence that the
+/// configuration does not promise to repair, and every coverage probe of the reference store.
 #[test]
 fn the_default_campaign_keeps_every_rows_promise() {
     use quorate::explore::{Profile, VARIANT_ROWS};
@@ -312,6 +312,23 @@ fn the_default_campaign_keeps_every_rows_promise() {
     assert!(no_aae
         .kinds
         .contains_key(&AnomalyKind::UnrepairedDivergence));
+    // Every coverage probe of the reference store is reached, unless marked expected-rare.
+    let unhit: Vec<&str> = quorate::store::Dynamo::probe_list()
+        .iter()
+        .filter(|probe| probe.rare.is_none())
+        .filter(|probe| {
+            summary
+                .configs
+                .iter()
+                .all(|config| !config.probe_cases.contains_key(probe.name))
+        })
+        .map(|probe| probe.name)
+        .collect();
+    assert!(
+        unhit.is_empty(),
+        "probes the default campaign never hit: {unhit:?}\n{}",
+        explore::probe_table(&summary)
+    );
     let mut profiles = std::collections::BTreeSet::new();
     let mut disk_lost = false;
     for index in 0..300 {

@@ -384,6 +384,9 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
     say_raw!("{}", explore::table(summary));
     say!();
     say_raw!("{LEGEND}");
+    say!();
+    say!("Coverage probes of the reference store (cases that reached each rare path):");
+    say_raw!("{}", explore::probe_table(summary));
     for config in &summary.configs {
         if let Some(error) = &config.first_error {
             say!(

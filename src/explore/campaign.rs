@@ -210,6 +210,8 @@ pub struct CaseOutcome {
     pub lww_lost_by_cause: BTreeMap<LwwCause, u64>,
     /// The simulator or the checker refused the case (a bug: the campaign reports it).
     pub error: Option<String>,
+    /// The reference store's coverage probes the case hit: bit `i` for `Dynamo::probe_list()[i]`.
+    pub probes: u64,
 }
 
 /// Simulates and checks one case against the model its configuration promises.
@@ -225,9 +227,20 @@ pub fn run_case(campaign: &Campaign, id: CaseId) -> CaseOutcome {
         puts_lost: 0,
         lww_lost_by_cause: BTreeMap::new(),
         error: None,
+        probes: 0,
     };
-    let history = match sim::run_history(&scenario) {
-        Ok(history) => history,
+    let (history, probes) = match sim::run(&scenario) {
+        Ok(output) => {
+            let probes = output
+                .stats
+                .probe_hits
+                .iter()
+                .take(64)
+                .enumerate()
+                .filter(|(_, &hits)| hits > 0)
+                .fold(0u64, |bits, (index, _)| bits | 1 << index);
+            (output.history, probes)
+        }
         Err(error) => {
             outcome.error = Some(format!("seed {}: {error}", scenario.seed));
             return outcome;
@@ -261,6 +274,7 @@ pub fn run_case(campaign: &Campaign, id: CaseId) -> CaseOutcome {
         strongest_model: report.strongest_model,
         puts_acknowledged: report.puts.acknowledged,
         puts_lost: report.puts.lost,
+        probes,
         ..outcome
     }
 }

@@ -49,7 +49,7 @@ use crate::check::AnomalyKind;
 pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration, Profile, VARIANT_ROWS};
 pub use shards::{merge, Shard};
 pub use summary::{CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, Witness};
-pub use table::table;
+pub use table::{probe_table, table};
 pub use witnesses::{find_witness, wants_witness, witness_targets, FoundWitness};
 
 /// The value of a summary file's `format` field.

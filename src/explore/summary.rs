@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{AnomalyKind, LwwCause, Model, Verdict};
 use crate::config::Config;
+use crate::store::Dynamo;
 
 use super::campaign::{Campaign, CaseOutcome, Configuration};
 use super::shards::Shard;
@@ -65,6 +66,9 @@ pub struct ConfigSummary {
     pub strongest_model: Option<ModelKept>,
     /// Per anomaly kind.
     pub kinds: BTreeMap<AnomalyKind, KindTally>,
+    /// Per coverage probe of the reference store (by name): the cases that hit it.
+    #[serde(default)]
+    pub probe_cases: BTreeMap<String, u64>,
 }
 
 /// A minimized witness kept in a results folder.
@@ -154,6 +158,7 @@ impl ConfigSummary {
             lww_lost_writes: BTreeMap::new(),
             strongest_model: None,
             kinds: BTreeMap::new(),
+            probe_cases: BTreeMap::new(),
         }
     }
 
@@ -179,6 +184,11 @@ impl ConfigSummary {
         }
         self.puts_acknowledged += outcome.puts_acknowledged;
         self.puts_lost += outcome.puts_lost;
+        for (index, probe) in Dynamo::probe_list().iter().enumerate().take(64) {
+            if outcome.probes & (1 << index) != 0 {
+                *self.probe_cases.entry(probe.name.to_string()).or_insert(0) += 1;
+            }
+        }
         for (&cause, &count) in &outcome.lww_lost_by_cause {
             *self.lww_lost_writes.entry(cause).or_insert(0) += count;
         }
@@ -217,6 +227,9 @@ impl ConfigSummary {
         };
         self.puts_acknowledged += other.puts_acknowledged;
         self.puts_lost += other.puts_lost;
+        for (name, &cases) in &other.probe_cases {
+            *self.probe_cases.entry(name.clone()).or_insert(0) += cases;
+        }
         for (&cause, &count) in &other.lww_lost_writes {
             *self.lww_lost_writes.entry(cause).or_insert(0) += count;
         }

@@ -1,9 +1,11 @@
-//! The table `quorate explore` prints: one row per configuration, one column per anomaly kind.
+//! The tables `quorate explore` prints: one row per configuration, one column per anomaly kind;
+//! and the coverage probes, one row per probe.
 
 use std::fmt::Write as _;
 
 use crate::check::{AnomalyKind, LwwCause};
 use crate::config::Resolution;
+use crate::store::Dynamo;
 
 use super::summary::Summary;
 
@@ -67,6 +69,63 @@ pub fn table(summary: &Summary) -> String {
         );
         rows.push(row);
     }
+    aligned(&rows)
+}
+
+/// The reference store's coverage probes: per probe, the cases that hit it over every row, in
+/// how many rows, and the row that hit it least; then the probes no case hit (each expected-rare
+/// one with its reason).
+pub fn probe_table(summary: &Summary) -> String {
+    let probes = Dynamo::probe_list();
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "probe".into(),
+        "cases".into(),
+        "rows".into(),
+        "fewest in a row".into(),
+    ]];
+    let mut never = Vec::new();
+    for probe in probes {
+        let per_row: Vec<(&str, u64)> = summary
+            .configs
+            .iter()
+            .map(|config| {
+                let cases = config.probe_cases.get(probe.name).copied().unwrap_or(0);
+                (config.label.as_str(), cases)
+            })
+            .collect();
+        let total: u64 = per_row.iter().map(|(_, cases)| cases).sum();
+        if total == 0 {
+            never.push(match probe.rare {
+                Some(reason) => format!("{} (expected rare: {reason})", probe.name),
+                None => probe.name.to_string(),
+            });
+        }
+        let hit_rows = per_row.iter().filter(|(_, cases)| *cases > 0).count();
+        let fewest = per_row
+            .iter()
+            .filter(|(_, cases)| *cases > 0)
+            .min_by_key(|(_, cases)| *cases)
+            .map_or("-".to_string(), |(label, cases)| {
+                format!("{cases} ({label})")
+            });
+        rows.push(vec![
+            probe.name.to_string(),
+            total.to_string(),
+            format!("{hit_rows}/{}", per_row.len()),
+            fewest,
+        ]);
+    }
+    let mut out = aligned(&rows);
+    if never.is_empty() {
+        out.push_str("every probe was hit\n");
+    } else {
+        let _ = writeln!(out, "never hit: {}", never.join(", "));
+    }
+    out
+}
+
+/// Rows as text: the first column left-aligned, the others right-aligned, two spaces apart.
+fn aligned(rows: &[Vec<String>]) -> String {
     let columns = rows[0].len();
     let widths: Vec<usize> = (0..columns)
         .map(|column| {
@@ -77,7 +136,7 @@ pub fn table(summary: &Summary) -> String {
         })
         .collect();
     let mut out = String::new();
-    for row in &rows {
+    for row in rows {
         let mut line = String::new();
         for (column, cell) in row.iter().enumerate() {
             if column == 0 {

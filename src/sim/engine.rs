@@ -191,7 +191,10 @@ impl<'a, S: Store> World<'a, S> {
             quiescent: false,
             bound_hit: None,
             steps: 0,
-            stats: Stats::default(),
+            stats: Stats {
+                probe_hits: vec![0; store.probes().len()],
+                ..Stats::default()
+            },
         }
     }
 
@@ -438,6 +441,11 @@ impl<'a, S: Store> World<'a, S> {
             );
         }
         self.effects.timers = timers;
+        for index in self.effects.probes.drain(..) {
+            if let Some(hits) = self.stats.probe_hits.get_mut(index) {
+                *hits += 1;
+            }
+        }
     }
 
     fn latency_ms(&self, random: u64) -> u64 {

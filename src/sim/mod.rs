@@ -45,6 +45,8 @@ pub struct Stats {
     pub messages_dropped: u64,
     pub messages_duplicated: u64,
     pub faults_injected: u64,
+    /// Hits of each of the store's coverage probes, by position in its `Store::probes`.
+    pub probe_hits: Vec<u64>,
 }
 
 /// A run's history and counters.

@@ -23,6 +23,7 @@
 
 mod dynamo;
 mod object;
+mod probe;
 mod ring;
 
 use std::fmt;
@@ -30,8 +31,11 @@ use std::fmt;
 use crate::causality::NodeId;
 use crate::history::{Key, ReadValue, ReplicaSnapshot, StoreMeta, Value};
 
-pub use dynamo::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Tuning, ACTOR_STRIDE};
+pub use dynamo::{
+    Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Tuning, ACTOR_STRIDE,
+};
 pub use object::{Object, Version};
+pub use probe::Probe;
 pub use ring::{mix, stable_hash, Ring};
 
 /// The identity of one client request, unique in a run; the simulator routes the reply by it.
@@ -85,6 +89,8 @@ pub struct Effects<M, T, C> {
     pub(crate) sends: Vec<(NodeId, M)>,
     pub(crate) replies: Vec<(RequestId, Reply<C>)>,
     pub(crate) timers: Vec<(u64, T)>,
+    /// Probes hit, by position in the store's [`Store::probes`].
+    pub(crate) probes: Vec<usize>,
 }
 
 impl<M, T, C> Effects<M, T, C> {
@@ -96,6 +102,7 @@ impl<M, T, C> Effects<M, T, C> {
             sends: Vec::new(),
             replies: Vec::new(),
             timers: Vec::new(),
+            probes: Vec::new(),
         }
     }
 
@@ -124,6 +131,17 @@ impl<M, T, C> Effects<M, T, C> {
     /// Answers a client request.
     pub fn reply(&mut self, request: RequestId, reply: Reply<C>) {
         self.replies.push((request, reply));
+    }
+
+    /// Records that the handler ran the rare path of probe `index` (its position in the store's
+    /// [`Store::probes`]); it changes nothing else.
+    pub fn probe(&mut self, index: usize) {
+        self.probes.push(index);
+    }
+
+    /// The probes hit so far, by position (for tests of a store's handlers).
+    pub fn probed(&self) -> &[usize] {
+        &self.probes
     }
 
     /// Asks for `timer` to fire on this node after `delay_ms` (lost if the node crashes first).
@@ -191,6 +209,11 @@ pub trait Store {
     /// The node crashed: drop what does not survive. Returns whether acknowledged data may have
     /// been lost (a volatile crash), which the history records.
     fn on_crash(&self, node: &mut Self::Node) -> bool;
+    /// The store's coverage probes ([`Probe`]): its rare paths, which handlers mark with
+    /// [`Effects::probe`] by position in this list. None by default.
+    fn probes(&self) -> &'static [Probe] {
+        &[]
+    }
     /// The node lost its disk: it will restart (through `on_start`) with nothing it stored. The
     /// default boots a fresh node; a store whose nodes mint identities (dots, ballots) must
     /// override it so that the new disk never mints one the old disk minted.

@@ -17,7 +17,7 @@ use crate::config::Bug;
 use crate::history::Key;
 use crate::store::{mix, stable_hash, Object};
 
-use super::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 impl Dynamo {
     /// At boot and after every restart: sets the first exchange, staggered by node so that the
@@ -73,6 +73,7 @@ impl Dynamo {
             .map(|i| i as u32)
             .collect();
         if !differing.is_empty() {
+            Dynamo::hit(out, DynamoProbe::AntiEntropyBucketsDiffer);
             let objects = self.objects_in(node, from, &differing);
             out.send(
                 from,
@@ -95,10 +96,17 @@ impl Dynamo {
         buckets: Vec<u32>,
         answer: bool,
     ) {
-        let clock_ms = out.clock_ms();
         for (key, object) in objects {
             if self.is_home(key, node.id) {
-                self.absorb(node, key, object, clock_ms);
+                let lacked = !node.stored.data.contains_key(key);
+                if self.absorb(node, out, key, object) {
+                    if lacked {
+                        Dynamo::hit(out, DynamoProbe::AntiEntropyMovedMissingKey);
+                    }
+                    if object.versions().any(|version| version.tombstone) {
+                        Dynamo::hit(out, DynamoProbe::AntiEntropyMovedTombstone);
+                    }
+                }
             }
         }
         if answer {

@@ -19,7 +19,7 @@ use crate::store::{Object, Reply, Request, RequestAction, Version};
 
 use super::read::ReadPending;
 use super::write::{StampPending, WriteOrder, WritePending};
-use super::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 /// A request a coordinator has in flight, by its local number.
 #[derive(Debug)]
@@ -102,7 +102,7 @@ impl Dynamo {
             Some(Pending::Stamp(_)) => {
                 self.on_stamp_reply(node, out, from, local, object.as_deref(), fallback);
             }
-            _ => {}
+            _ => Dynamo::hit(out, DynamoProbe::LateReplyIgnored),
         }
     }
 
@@ -118,7 +118,7 @@ impl Dynamo {
         match node.pending.get(&local) {
             Some(Pending::Write(_)) => self.on_write_ack(node, out, from, local, hint_for),
             Some(Pending::Read(_)) => self.on_repair_ack(node, out, from, local),
-            _ => {}
+            _ => Dynamo::hit(out, DynamoProbe::LateReplyIgnored),
         }
     }
 
@@ -126,9 +126,15 @@ impl Dynamo {
     /// finishes, which repairs what its replies show stale).
     pub(super) fn on_timeout(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
         match node.pending.get(&local) {
-            Some(Pending::Read(_)) => self.finish_read(node, out, local),
+            Some(Pending::Read(read)) => {
+                if !read.answered {
+                    Dynamo::hit(out, DynamoProbe::ReadTimedOut);
+                }
+                self.finish_read(node, out, local);
+            }
             Some(Pending::Write(write)) => {
                 if !write.answered {
+                    Dynamo::hit(out, DynamoProbe::WriteTimedOut);
                     out.reply(
                         write.client,
                         Reply::Failed {

@@ -15,7 +15,7 @@ use crate::causality::NodeId;
 use crate::config::{Bug, Durability};
 use crate::history::Key;
 
-use super::{Dynamo, DynamoNode, DynamoTimer, Out};
+use super::{Dynamo, DynamoNode, DynamoProbe, DynamoTimer, Out};
 use crate::store::Store;
 
 impl Dynamo {
@@ -38,6 +38,7 @@ impl Dynamo {
         let incarnation = node.incarnation + 1;
         *node = self.boot(id);
         node.incarnation = incarnation;
+        node.restart_probe = Some(DynamoProbe::RestartAfterDiskLoss);
     }
 
     /// The node crashed: drop what does not survive; returns whether acknowledged data may have
@@ -57,6 +58,7 @@ impl Dynamo {
             Some(synced) => {
                 node.stored = synced.clone();
                 node.incarnation += 1;
+                node.restart_probe = Some(DynamoProbe::RestartRolledBack);
                 node.stored.minted = 0;
                 node.reap_due.clear();
                 let keys: Vec<Key> = node.stored.data.keys().cloned().collect();

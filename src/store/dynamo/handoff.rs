@@ -23,7 +23,7 @@ use crate::store::Object;
 
 use super::coordination::Pending;
 use super::replica::merge_shared;
-use super::{Dynamo, DynamoMessage, DynamoNode, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 /// A write kept by a fallback for a home node, until that node acknowledges it.
 #[derive(Clone, Debug)]
@@ -32,6 +32,8 @@ pub(super) struct Hint {
     /// Raised whenever the hint changes, so an acknowledgement of an older version of it does
     /// not drop it.
     version: u64,
+    /// Whether it was offered back before (a hand-back the home node has not acknowledged).
+    offered: bool,
 }
 
 impl Dynamo {
@@ -69,6 +71,7 @@ impl Dynamo {
                     .collect();
                 for home in silent {
                     let Some(&fallback) = write.fallbacks.get(write.hinted.len()) else {
+                        Dynamo::hit(out, DynamoProbe::FallbacksRunOut);
                         break;
                     };
                     write.hinted.push(home);
@@ -94,6 +97,9 @@ impl Dynamo {
                     .iter()
                     .filter(|home| !read.replies.iter().any(|r| r.node == **home))
                     .count();
+                if silent > 0 && !read.fallbacks.is_empty() {
+                    Dynamo::hit(out, DynamoProbe::ReadAskedFallbacks);
+                }
                 for &fallback in read.fallbacks.iter().take(silent) {
                     out.send(
                         fallback,
@@ -113,10 +119,12 @@ impl Dynamo {
     pub(super) fn keep_hint(
         &self,
         node: &mut DynamoNode,
+        out: &mut Out,
         home: NodeId,
         key: Key,
         object: &Arc<Object>,
     ) {
+        Dynamo::hit(out, DynamoProbe::HintStored);
         let hint = node
             .stored
             .hints
@@ -124,6 +132,7 @@ impl Dynamo {
             .or_insert_with(|| Hint {
                 object: Arc::clone(object),
                 version: 0,
+                offered: false,
             });
         if merge_shared(&mut hint.object, object) || hint.version == 0 {
             hint.version += 1;
@@ -148,9 +157,14 @@ impl Dynamo {
     }
 
     /// The maintenance timer's handoff: offer every hint back to its home node.
-    pub(super) fn hand_back_hints(node: &DynamoNode, out: &mut Out) {
-        for ((home, key), hint) in &node.stored.hints {
-            if *home != node.id {
+    pub(super) fn hand_back_hints(node: &mut DynamoNode, out: &mut Out) {
+        let me = node.id;
+        for ((home, key), hint) in &mut node.stored.hints {
+            if *home != me {
+                if hint.offered {
+                    Dynamo::hit(out, DynamoProbe::HintOfferedAgain);
+                }
+                hint.offered = true;
                 out.send(
                     *home,
                     DynamoMessage::Handoff {
@@ -173,20 +187,27 @@ impl Dynamo {
         object: &Arc<Object>,
         hint_version: u64,
     ) {
-        self.absorb(node, &key, object, out.clock_ms());
+        if self.absorb(node, out, &key, object) {
+            Dynamo::hit(out, DynamoProbe::HintHandedBack);
+        }
         out.send(from, DynamoMessage::HandoffAck { key, hint_version });
     }
 
     /// The home node took the hint back: drop it, unless it changed since it was offered.
-    pub(super) fn on_handoff_ack(node: &mut DynamoNode, from: NodeId, key: Key, hint_version: u64) {
+    pub(super) fn on_handoff_ack(
+        node: &mut DynamoNode,
+        out: &mut Out,
+        from: NodeId,
+        key: Key,
+        hint_version: u64,
+    ) {
         let slot = (from, key);
-        if node
-            .stored
-            .hints
-            .get(&slot)
-            .is_some_and(|hint| hint.version == hint_version)
-        {
-            node.stored.hints.remove(&slot);
+        match node.stored.hints.get(&slot) {
+            Some(hint) if hint.version == hint_version => {
+                node.stored.hints.remove(&slot);
+            }
+            Some(_) => Dynamo::hit(out, DynamoProbe::HintAckOutdated),
+            None => {}
         }
     }
 }

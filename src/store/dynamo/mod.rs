@@ -24,6 +24,7 @@ mod anti_entropy;
 mod coordination;
 mod crash;
 mod handoff;
+mod probes;
 mod read;
 mod read_repair;
 mod reaping;
@@ -42,10 +43,12 @@ use crate::history::{Key, ReplicaSnapshot};
 
 use self::coordination::Pending;
 use self::handoff::Hint;
+pub use self::probes::DynamoProbe;
+use self::probes::PROBES;
 use self::reaping::Reaped;
 use super::object::Object;
 use super::ring::{stable_hash, Ring};
-use super::{Request, Store, StoreEffects};
+use super::{Probe, Request, Store, StoreEffects};
 
 /// Dots are minted by actors, not nodes: a node that lost unsynced state in a volatile crash
 /// comes back as a new actor, `node + ACTOR_STRIDE × incarnation`, so it can never mint a dot it
@@ -198,6 +201,8 @@ pub struct DynamoNode {
     /// Whether a maintenance timer is set. It is set only while the node has hints to hand
     /// back or tombstones to reap: idle rounds were most of the steps of a small scenario.
     maintenance_armed: bool,
+    /// How the last crash left the node, for its restart's probe (a crash has no effects).
+    restart_probe: Option<DynamoProbe>,
 }
 
 type Out = StoreEffects<Dynamo>;
@@ -232,6 +237,11 @@ impl Dynamo {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The reference store's coverage probes (what [`Store::probes`] returns).
+    pub fn probe_list() -> &'static [Probe] {
+        &PROBES
     }
 
     pub fn tuning(&self) -> &Tuning {
@@ -289,7 +299,7 @@ impl Dynamo {
                 hint_for,
                 replace,
             } => {
-                self.on_store(node, out.clock_ms(), key, &object, hint_for, replace);
+                self.on_store(node, out, key, &object, hint_for, replace);
                 if let Some(ack) = ack {
                     out.send(from, DynamoMessage::StoreAck { ack, hint_for });
                 }
@@ -313,7 +323,7 @@ impl Dynamo {
                 hint_version,
             } => self.on_handoff(node, out, from, key, &object, hint_version),
             DynamoMessage::HandoffAck { key, hint_version } => {
-                Dynamo::on_handoff_ack(node, from, key, hint_version);
+                Dynamo::on_handoff_ack(node, out, from, key, hint_version);
             }
             DynamoMessage::MerkleRoot { root } => self.on_merkle_root(node, out, from, root),
             DynamoMessage::MerkleBuckets { buckets } => {
@@ -328,7 +338,7 @@ impl Dynamo {
                 self.on_reap_query(node, out, from, key, digest);
             }
             DynamoMessage::ReapReply { key, digest, holds } => {
-                self.on_reap_reply(node, from, &key, digest, holds);
+                self.on_reap_reply(node, out, from, &key, digest, holds);
             }
         }
     }
@@ -383,6 +393,7 @@ impl Store for Dynamo {
             reap_due: BTreeMap::new(),
             reap_votes: BTreeMap::new(),
             maintenance_armed: false,
+            restart_probe: None,
         }
     }
 
@@ -398,6 +409,9 @@ impl Store for Dynamo {
     }
 
     fn on_start(&self, node: &mut DynamoNode, out: &mut Out) {
+        if let Some(probe) = node.restart_probe.take() {
+            Dynamo::hit(out, probe);
+        }
         self.start_anti_entropy(node.id, out);
         self.start_syncing(out);
         // Timers set before a crash are gone; maintenance is set again only if there is work.
@@ -428,6 +442,10 @@ impl Store for Dynamo {
 
     fn on_crash(&self, node: &mut DynamoNode) -> bool {
         self.crash(node)
+    }
+
+    fn probes(&self) -> &'static [Probe] {
+        &PROBES
     }
 
     fn on_disk_loss(&self, id: NodeId, node: &mut DynamoNode) {

@@ -20,7 +20,7 @@ use crate::store::{Object, Reply, RequestId};
 
 use super::coordination::Pending;
 use super::replica::merge_shared;
-use super::{Dynamo, DynamoNode, DynamoTimer, Out};
+use super::{Dynamo, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 /// A get in flight at its coordinator.
 #[derive(Debug)]
@@ -110,7 +110,6 @@ impl Dynamo {
     /// acknowledged), and finish once every home node replied.
     pub(super) fn progress_read(&self, node: &mut DynamoNode, out: &mut Out, local: u64) {
         let me = node.id;
-        let clock_ms = out.clock_ms();
         let Some(Pending::Read(read)) = node.pending.get_mut(&local) else {
             return;
         };
@@ -141,7 +140,8 @@ impl Dynamo {
             .all(|home| read.replies.iter().any(|r| r.node == *home && !r.fallback));
         let key = read.key.clone();
         if let Some(merged) = repair_self {
-            self.repair_own(node, &key, &merged, clock_ms);
+            Dynamo::hit(out, DynamoProbe::RepairOfCoordinator);
+            self.repair_own(node, out, &key, &merged);
         }
         if all_home_replied {
             let answered = matches!(node.pending.get(&local), Some(Pending::Read(r)) if r.answered && r.repairing.is_empty());

@@ -20,7 +20,7 @@ use crate::store::Object;
 
 use super::coordination::Pending;
 use super::read::ReadPending;
-use super::{Dynamo, DynamoMessage, DynamoNode, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 impl Dynamo {
     /// Blocking read repair, once the read reached its quorum with `merged`: sends the merge to
@@ -41,9 +41,11 @@ impl Dynamo {
         let mut repair_self = None;
         for reply in read.replies.iter().filter(|reply| !reply.fallback) {
             if stale(&reply.object, merged) {
+                Dynamo::hit(out, repair_probe(&reply.object));
                 if reply.node == me {
                     repair_self = Some(Arc::clone(merged));
                 } else {
+                    Dynamo::hit(out, DynamoProbe::RepairAwaitedBeforeAnswer);
                     read.repairing.push(reply.node);
                     out.send(
                         reply.node,
@@ -79,8 +81,10 @@ impl Dynamo {
             if !stale(&reply.object, &merged) {
                 continue;
             }
+            Dynamo::hit(out, repair_probe(&reply.object));
             if reply.node == node.id {
-                self.repair_own(node, &read.key, &merged, out.clock_ms());
+                Dynamo::hit(out, DynamoProbe::RepairOfCoordinator);
+                self.repair_own(node, out, &read.key, &merged);
             } else {
                 out.send(
                     reply.node,
@@ -115,14 +119,14 @@ impl Dynamo {
     pub(super) fn repair_own(
         &self,
         node: &mut DynamoNode,
+        out: &mut Out,
         key: &Key,
         merged: &Arc<Object>,
-        clock_ms: u64,
     ) {
         if self.repair_replaces() {
-            self.overwrite(node, key, merged, clock_ms);
+            self.overwrite(node, key, merged, out.clock_ms());
         } else {
-            self.absorb(node, key, merged, clock_ms);
+            self.absorb(node, out, key, merged);
         }
     }
 
@@ -156,6 +160,14 @@ impl Dynamo {
 }
 
 /// Whether a replica that answered `held` lacks something of `merged`.
+/// The probe of a repair sent to a replica that held `held`.
+fn repair_probe(held: &Option<Arc<Object>>) -> DynamoProbe {
+    match held {
+        None => DynamoProbe::RepairFilledMissingKey,
+        Some(_) => DynamoProbe::RepairUpdatedOlderCopy,
+    }
+}
+
 fn stale(held: &Option<Arc<Object>>, merged: &Object) -> bool {
     match held {
         Some(object) => object.would_change(merged),

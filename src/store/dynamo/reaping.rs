@@ -17,7 +17,7 @@ use crate::config::{Bug, Reaping};
 use crate::history::Key;
 use crate::store::Object;
 
-use super::{Dynamo, DynamoMessage, DynamoNode, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 /// What a replica keeps of a key after reaping its tombstone.
 #[derive(Clone, Debug)]
@@ -70,27 +70,30 @@ pub(super) fn comes_back(reaped: Option<&Reaped>, object: &Arc<Object>) -> Optio
 }
 
 impl Dynamo {
-    /// Tombstone bookkeeping after a key's state changed.
-    pub(super) fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) {
+    /// Tombstone bookkeeping after a key's state changed; returns whether the tombstone was
+    /// reaped at once (immediate reaping).
+    pub(super) fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) -> bool {
         let Some(object) = node.stored.data.get(key) else {
-            return;
+            return false;
         };
         if !object.is_tombstone() {
             node.reap_due.remove(key);
             node.reap_votes.remove(key);
-            return;
+            return false;
         }
         match self.config.reaping {
-            Reaping::Keep => {}
+            Reaping::Keep => false,
             Reaping::Immediate => {
                 let reaped = Reaped::of(object, self.config.reaping);
                 node.stored.data.remove(key);
                 node.stored.reaped.insert(key.clone(), reaped);
+                true
             }
             Reaping::AfterMs(delay_ms) => {
                 node.reap_due
                     .entry(key.clone())
                     .or_insert(clock_ms.saturating_add(delay_ms));
+                false
             }
         }
     }
@@ -112,7 +115,7 @@ impl Dynamo {
             };
             // The `early-reap` bug: reap when due without asking the other primaries.
             if self.config.has_bug(Bug::EarlyReap) {
-                self.reap(node, &key);
+                self.reap(node, out, &key);
                 continue;
             }
             let digest = object.digest();
@@ -122,7 +125,7 @@ impl Dynamo {
                 .filter(|&peer| peer != node.id)
                 .collect();
             if peers.is_empty() {
-                self.reap(node, &key);
+                self.reap(node, out, &key);
                 continue;
             }
             node.reap_votes.insert(key.clone(), Vec::new());
@@ -162,6 +165,7 @@ impl Dynamo {
     pub(super) fn on_reap_reply(
         &self,
         node: &mut DynamoNode,
+        out: &mut Out,
         from: NodeId,
         key: &Key,
         digest: u64,
@@ -172,6 +176,9 @@ impl Dynamo {
             .data
             .get(key)
             .is_some_and(|object| object.digest() == digest);
+        if !holds {
+            Dynamo::hit(out, DynamoProbe::ReapRefusedByPeer);
+        }
         if !(holds && still) {
             return;
         }
@@ -183,11 +190,12 @@ impl Dynamo {
             votes.push(from);
         }
         if votes.len() >= peers {
-            self.reap(node, key);
+            self.reap(node, out, key);
         }
     }
 
-    fn reap(&self, node: &mut DynamoNode, key: &Key) {
+    fn reap(&self, node: &mut DynamoNode, out: &mut Out, key: &Key) {
+        Dynamo::hit(out, DynamoProbe::TombstoneReaped);
         if let Some(object) = node.stored.data.remove(key) {
             node.stored
                 .reaped

@@ -18,7 +18,7 @@ use crate::history::{Key, ReplicaSnapshot, Value};
 use crate::store::Object;
 
 use super::reaping;
-use super::{Dynamo, DynamoMessage, DynamoNode, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 /// Merges `other` into a shared object, copying it first only if it is shared and would change.
 pub(super) fn merge_shared(into: &mut Arc<Object>, other: &Object) -> bool {
@@ -33,9 +33,9 @@ impl Dynamo {
     pub(super) fn absorb(
         &self,
         node: &mut DynamoNode,
+        out: &mut Out,
         key: &Key,
         object: &Arc<Object>,
-        clock_ms: u64,
     ) -> bool {
         let changed = match node.stored.data.get_mut(key) {
             Some(mine) if Arc::ptr_eq(mine, object) => false,
@@ -43,6 +43,7 @@ impl Dynamo {
             Some(mine) => merge_shared(mine, object),
             None => {
                 let Some(object) = reaping::comes_back(node.stored.reaped.get(key), object) else {
+                    Dynamo::hit(out, DynamoProbe::ReapedCopyDropped);
                     return false;
                 };
                 node.stored.reaped.remove(key);
@@ -52,7 +53,17 @@ impl Dynamo {
         };
         if changed {
             node.changes += 1;
-            self.after_change(node, key, clock_ms);
+            if node
+                .stored
+                .data
+                .get(key)
+                .is_some_and(|object| object.versions().nth(1).is_some())
+            {
+                Dynamo::hit(out, DynamoProbe::SiblingsKept);
+            }
+            if self.after_change(node, key, out.clock_ms()) {
+                Dynamo::hit(out, DynamoProbe::TombstoneReaped);
+            }
         }
         changed
     }
@@ -63,17 +74,17 @@ impl Dynamo {
     pub(super) fn on_store(
         &self,
         node: &mut DynamoNode,
-        clock_ms: u64,
+        out: &mut Out,
         key: Key,
         object: &Arc<Object>,
         hint_for: Option<NodeId>,
         replace: bool,
     ) {
         match hint_for {
-            Some(home) if home != node.id => self.keep_hint(node, home, key, object),
-            _ if replace => self.overwrite(node, &key, object, clock_ms),
+            Some(home) if home != node.id => self.keep_hint(node, out, home, key, object),
+            _ if replace => self.overwrite(node, &key, object, out.clock_ms()),
             _ => {
-                self.absorb(node, &key, object, clock_ms);
+                self.absorb(node, out, &key, object);
             }
         }
     }

@@ -22,7 +22,7 @@ use crate::history::{Key, StoreMeta};
 use crate::store::{Object, Reply, RequestId, Version};
 
 use super::coordination::Pending;
-use super::{Dynamo, DynamoMessage, DynamoNode, DynamoTimer, Out};
+use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 /// A write a coordinator is about to replicate: for which request, on which key, what.
 #[derive(Debug)]
@@ -169,7 +169,7 @@ impl Dynamo {
         let object = Arc::new(object);
         let mut acked = Vec::with_capacity(home.len());
         if home.contains(&me) {
-            self.absorb(node, &key, &object, out.clock_ms());
+            self.absorb(node, out, &key, &object);
             acked.push(me);
         }
         for &peer in home.iter().filter(|&&peer| peer != me) {
@@ -248,6 +248,8 @@ impl Dynamo {
         // The `quorum-double-count` bug: a duplicated acknowledgement counts again.
         if !list.contains(&from) || self.config.has_bug(Bug::QuorumDoubleCount) {
             list.push(from);
+        } else {
+            Dynamo::hit(out, DynamoProbe::DuplicateAckIgnored);
         }
         self.progress_write(node, out, local);
     }
@@ -263,6 +265,9 @@ impl Dynamo {
         }
         if !write.answered && count >= self.config.w as usize {
             write.answered = true;
+            if write.acked.len() < self.config.w as usize {
+                Dynamo::hit(out, DynamoProbe::FallbackCountedTowardW);
+            }
             out.reply(
                 write.client,
                 Reply::Written {
