@@ -27,9 +27,10 @@ fn main() {
         })
         .collect();
 
+    let no_bugs = std::collections::BTreeSet::new();
     let started = Instant::now();
     for input in &inputs {
-        quorate::fuzzing::scenario(input);
+        quorate::fuzzing::scenario(input, &no_bugs);
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
@@ -40,7 +41,7 @@ fn main() {
     let (mut simulate, mut judge) = (Duration::ZERO, Duration::ZERO);
     let (mut scenarios, mut steps, mut operations) = (0u64, 0u64, 0u64);
     for input in &inputs {
-        let Some(scenario) = quorate::fuzzing::scenario_of(input) else {
+        let Some(scenario) = quorate::fuzzing::scenario_of(input, &no_bugs) else {
             continue;
         };
         let started = Instant::now();

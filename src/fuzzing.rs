@@ -7,7 +7,6 @@
 //! on purpose; nothing else in the library calls them.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use arbitrary::{Result, Unstructured};
 
@@ -29,7 +28,8 @@ pub fn scenario_options() -> GenOptions {
 
 /// The environment variable that switches bug-zoo bugs on for the `scenario` target (a comma
 /// list of names, e.g. `QUORATE_FUZZ_BUGS=vnode-clock`), so the fuzzer's power can be measured
-/// the way the property tests' is. Read by the harness, never by the store.
+/// the way the property tests' is. Read by the fuzz target and `quorate fuzz-artifact`, which pass
+/// the bugs in; never by the store or by these bodies.
 pub const BUGS_VARIABLE: &str = "QUORATE_FUZZ_BUGS";
 
 /// The bugs [`BUGS_VARIABLE`] names (none when it is unset), or why a name is not a bug.
@@ -40,28 +40,21 @@ pub fn bugs_from_environment() -> std::result::Result<BTreeSet<Bug>, String> {
     }
 }
 
-/// [`bugs_from_environment`], read once; in a fuzz run a wrong name stops the run with the list
-/// (callers that face users, such as `quorate fuzz-artifact`, check it first).
-fn fuzz_bugs() -> &'static BTreeSet<Bug> {
-    static BUGS: OnceLock<BTreeSet<Bug>> = OnceLock::new();
-    BUGS.get_or_init(|| bugs_from_environment().unwrap_or_else(|error| panic!("{error}")))
-}
-
-/// The scenario a fuzz input stands for, or `None` when the bytes run out before one is drawn;
-/// the bugs [`BUGS_VARIABLE`] names are switched on. `quorate fuzz-artifact` decodes crash
-/// artifacts with this same function (with the same variable set).
-pub fn scenario_of(bytes: &[u8]) -> Option<Scenario> {
+/// The scenario a fuzz input stands for, or `None` when the bytes run out before one is drawn,
+/// with `bugs` switched on. `quorate fuzz-artifact` decodes crash artifacts with this same
+/// function (with the bugs [`BUGS_VARIABLE`] names, as the fuzz target does).
+pub fn scenario_of(bytes: &[u8], bugs: &BTreeSet<Bug>) -> Option<Scenario> {
     let mut scenario =
         gen::from_unstructured(&mut Unstructured::new(bytes), &scenario_options()).ok()?;
-    scenario.config.bugs.extend(fuzz_bugs().iter().copied());
+    scenario.config.bugs.extend(bugs.iter().copied());
     Some(scenario)
 }
 
 /// bytes → scenario → simulate → check against the model its configuration promises. A
 /// forbidden anomaly (or a scenario that cannot run) is a crash whose message names the anomaly,
 /// the seed and the commands that replay it.
-pub fn scenario(bytes: &[u8]) {
-    let Some(scenario) = scenario_of(bytes) else {
+pub fn scenario(bytes: &[u8], bugs: &BTreeSet<Bug>) {
+    let Some(scenario) = scenario_of(bytes, bugs) else {
         return;
     };
     match testing::check_scenario(&scenario) {

@@ -1,6 +1,7 @@
 //! Runs each fuzz target's body over its committed seed corpus (`fuzz/corpus/<target>/`), so the
 //! bodies are checked on every `cargo test`, also where cargo-fuzz is not installed.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -55,7 +56,7 @@ fn scenario_corpus() {
     let seeds = corpus("scenario");
     let drawn = seeds
         .iter()
-        .filter(|(_, bytes)| quorate::fuzzing::scenario_of(bytes).is_some())
+        .filter(|(_, bytes)| quorate::fuzzing::scenario_of(bytes, &BTreeSet::new()).is_some())
         .count();
     assert_eq!(
         drawn,
@@ -63,6 +64,6 @@ fn scenario_corpus() {
         "every committed seed should decode to a scenario"
     );
     for (_, bytes) in &seeds {
-        quorate::fuzzing::scenario(bytes);
+        quorate::fuzzing::scenario(bytes, &BTreeSet::new());
     }
 }

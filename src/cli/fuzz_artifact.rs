@@ -25,10 +25,10 @@ pub(super) struct Args {
 }
 
 fn build(args: &Args) -> Result<Regression, String> {
-    bugs_from_environment()?;
+    let bugs = bugs_from_environment()?;
     let bytes = std::fs::read(&args.file)
         .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
-    let scenario = scenario_of(&bytes).ok_or_else(|| {
+    let scenario = scenario_of(&bytes, &bugs).ok_or_else(|| {
         format!(
             "{}: too short to be a scenario of the `scenario` fuzz target",
             args.file.display()
