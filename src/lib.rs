@@ -32,14 +32,23 @@
 //! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 //! - [`verdict`]: the verdict both checkers ([`check`] and [`lin`]) answer, and the budget they answer within.
+//!
+//! Features (all on by default): `cli` (the binary, [`cli`], and with it [`explore`] and
+//! [`fuzzing`]), `proptest` ([`gen::scenarios`] and [`testing`]), `quickcheck` and `arbitrary`
+//! (those traits for [`sim::Scenario`]; `arbitrary` also [`explore`]), `fuzzing` ([`fuzzing`]).
+//! Without default features the library checks histories, simulates and minimizes with no
+//! command-line or property-testing crate.
 
 #![forbid(unsafe_code)]
 
 pub mod causality;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+#[cfg(feature = "arbitrary")]
 pub mod explore;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod gen;
 pub mod history;
@@ -51,6 +60,7 @@ pub mod sim;
 mod stable_hash;
 pub mod staleness;
 pub mod store;
+#[cfg(feature = "proptest")]
 pub mod testing;
 pub mod verdict;
 pub mod zoo;

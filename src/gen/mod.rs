@@ -31,12 +31,15 @@ mod workload;
 
 use std::ops::RangeInclusive;
 
+#[cfg(feature = "proptest")]
 use proptest::prelude::*;
 
 use crate::config::{Config, PRESETS};
 use crate::history::FaultType;
+#[cfg(any(feature = "proptest", feature = "arbitrary"))]
 use crate::sim::{ClientOp, ClientOpKind, ClientProgram, Fault, Scenario};
 
+#[cfg(any(feature = "proptest", feature = "arbitrary"))]
 use faults::{fault_from_draw, FaultDraw};
 pub use shrink::smaller;
 pub use workload::{workload, WorkloadOptions};
@@ -163,12 +166,14 @@ impl GenOptions {
     }
 
     /// The expected span of the workload in simulated ms, over which faults are spread.
+    #[cfg(any(feature = "proptest", feature = "arbitrary"))]
     fn span_ms(&self) -> u64 {
         let steps = *self.ops_per_client.end() as u64;
         (steps * 30).max(100)
     }
 }
 
+#[cfg(feature = "proptest")]
 fn op_kind_strategy() -> impl Strategy<Value = ClientOpKind> {
     // Reads and read-modify-writes first: proptest shrinks a union toward its first arm.
     prop_oneof![
@@ -179,6 +184,7 @@ fn op_kind_strategy() -> impl Strategy<Value = ClientOpKind> {
     ]
 }
 
+#[cfg(feature = "proptest")]
 fn op_strategy(keys: usize) -> impl Strategy<Value = ClientOp> {
     (
         0..keys,
@@ -193,6 +199,7 @@ fn op_strategy(keys: usize) -> impl Strategy<Value = ClientOp> {
         })
 }
 
+#[cfg(feature = "proptest")]
 fn client_strategy(options: &GenOptions) -> impl Strategy<Value = ClientProgram> {
     let ops = proptest::collection::vec(
         op_strategy(options.keys.max(1)),
@@ -205,6 +212,7 @@ fn client_strategy(options: &GenOptions) -> impl Strategy<Value = ClientProgram>
     })
 }
 
+#[cfg(feature = "proptest")]
 fn fault_strategy(options: &GenOptions) -> BoxedStrategy<FaultDraw> {
     if options.fault_kinds.is_empty() {
         // Never drawn: `scenarios` asks for no faults when there is no kind to draw.
@@ -262,6 +270,7 @@ fn fault_strategy(options: &GenOptions) -> BoxedStrategy<FaultDraw> {
 }
 
 /// The proptest strategy of scenarios these options describe.
+#[cfg(feature = "proptest")]
 pub fn scenarios(options: &GenOptions) -> BoxedStrategy<Scenario> {
     assert!(
         !options.configs.is_empty(),
@@ -291,6 +300,7 @@ pub fn scenarios(options: &GenOptions) -> BoxedStrategy<Scenario> {
 
 /// The scenario from its draws: the cluster has between `n` and `nodes_max` nodes (at least `n`),
 /// and faults name nodes and clients that exist.
+#[cfg(any(feature = "proptest", feature = "arbitrary"))]
 fn assemble(
     mut config: Config,
     extra_nodes: u32,
@@ -327,6 +337,7 @@ pub fn key_name(index: usize) -> String {
 }
 
 /// A scenario from raw bytes (for `arbitrary` and fuzzers), shaped by `options`.
+#[cfg(feature = "arbitrary")]
 pub fn from_unstructured(
     u: &mut arbitrary::Unstructured<'_>,
     options: &GenOptions,
@@ -403,12 +414,14 @@ pub fn from_unstructured(
     Ok(scenario)
 }
 
+#[cfg(feature = "arbitrary")]
 impl<'a> arbitrary::Arbitrary<'a> for Scenario {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Scenario> {
         from_unstructured(u, &GenOptions::default())
     }
 }
 
+#[cfg(feature = "quickcheck")]
 impl quickcheck::Arbitrary for Scenario {
     /// A scenario with the default [`GenOptions`], drawn from quickcheck's generator.
     fn arbitrary(g: &mut quickcheck::Gen) -> Scenario {
