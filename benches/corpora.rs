@@ -72,7 +72,8 @@ fn main() {
         let format = match format {
             "edn" => Format::Edn,
             "jepsen-log" => Format::JepsenLog,
-            _ => Format::PorcupineKv,
+            "porcupine-kv" => Format::PorcupineKv,
+            other => panic!("MANIFEST line {line:?}: unknown format {other:?} (edn, jepsen-log or porcupine-kv)"),
         };
         let model = SpecName::parse(model).expect("a known model");
         let initial = (initial != "unlocked")

@@ -107,6 +107,7 @@ fn jepsen_log(ops: &[Op]) -> String {
 fn measure(name: &str, text: &str, expected: Verdict) {
     let mut times = Vec::new();
     let mut last = None;
+    let mut unknown = false;
     let budget = Budget {
         time: Some(Duration::from_secs(2)),
         memory: Some(4_000_000_000),
@@ -116,6 +117,7 @@ fn measure(name: &str, text: &str, expected: Verdict) {
         let history = import::import(text.as_bytes(), Format::JepsenLog).expect("imports");
         let result = external::check(&history, SpecName::Etcd, None, &budget).expect("checks");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
+        unknown |= result.verdict == Verdict::Unknown;
         last = Some(result);
     }
     times.sort_by(f64::total_cmp);
@@ -125,12 +127,18 @@ fn measure(name: &str, text: &str, expected: Verdict) {
         "{name}: {}",
         verdict_words(result.verdict)
     );
+    // A run that ended unknown stopped at the budget: its time is the budget's, not the search's,
+    // so no median is reported for it.
+    let median = if unknown {
+        "- (budget spent)".to_string()
+    } else {
+        format!("{:.3}", times[times.len() / 2])
+    };
     println!(
-        "| {name} | {} | {} | {} | {:.3} |",
+        "| {name} | {} | {} | {} | {median} |",
         verdict_words(result.verdict),
         result.operations,
         result.configurations,
-        times[times.len() / 2]
     );
 }
 

@@ -104,15 +104,16 @@ pub fn parse(bytes: &[u8]) {
 
 /// bytes → a small history of one key (at most 8 operations, 3 clients, every outcome, contexts
 /// that are what the writing client last read) → the polynomial MVR-linearizability decision
-/// must equal the brute-force oracle's.
-pub fn checker_oracle(bytes: &[u8]) {
+/// must equal the brute-force oracle's. Returns whether the two judges were compared (the bytes
+/// made a well-formed history), so a corpus test can require comparisons.
+pub fn checker_oracle(bytes: &[u8]) -> bool {
     let Ok(history) = small_history(&mut Unstructured::new(bytes)) else {
-        return;
+        return false;
     };
     let key = Key::from("k");
     // Only well-formed inputs are compared: both judges reject the rest the same way.
     if history.validate().is_err() || check::check_precondition(&history).is_err() {
-        return;
+        return false;
     }
     let fast = check::key_is_mvr_linearizable(&history, &key);
     let brute = mvr_oracle::find_order(&history, &key);
@@ -127,6 +128,7 @@ pub fn checker_oracle(bytes: &[u8]) {
             history.to_json()
         ),
     }
+    true
 }
 
 /// Decodes a small history of key `k`. Puts take effect (in a simulated multi-value register)
