@@ -299,33 +299,47 @@ impl<V> SiblingSet<V> {
     }
 
     /// Checks the invariants of the type; the error says which one broke.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
         for (i, sibling) in self.siblings.iter().enumerate() {
             if !self.context.covers(sibling.dot) || !self.context.dominates(&sibling.past) {
-                return Err(format!(
-                    "context {} misses sibling {}",
-                    self.context, sibling.dot
-                ));
+                return Err(InvariantViolation::ContextMissesSibling {
+                    context: self.context.clone(),
+                    sibling: sibling.dot,
+                });
             }
             if let Some(next) = self.siblings.get(i + 1) {
                 if next.dot <= sibling.dot {
-                    return Err(format!(
-                        "siblings {} and {} out of order",
-                        sibling.dot, next.dot
-                    ));
+                    return Err(InvariantViolation::OutOfOrder {
+                        first: sibling.dot,
+                        second: next.dot,
+                    });
                 }
             }
             for other in &self.siblings {
                 if sibling.precedes(other) {
-                    return Err(format!(
-                        "sibling {} precedes sibling {}",
-                        sibling.dot, other.dot
-                    ));
+                    return Err(InvariantViolation::NotAntichain {
+                        earlier: sibling.dot,
+                        later: other.dot,
+                    });
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Which invariant of a [`SiblingSet`] broke, and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvariantViolation {
+    #[error("context {context} misses sibling {sibling}")]
+    ContextMissesSibling {
+        context: VersionVector,
+        sibling: Dot,
+    },
+    #[error("siblings {first} and {second} out of order")]
+    OutOfOrder { first: Dot, second: Dot },
+    #[error("sibling {earlier} precedes sibling {later}")]
+    NotAntichain { earlier: Dot, later: Dot },
 }
 
 impl<V: Clone> SiblingSet<V> {

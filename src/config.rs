@@ -180,22 +180,31 @@ impl fmt::Display for Bug {
     }
 }
 
-impl FromStr for Bug {
-    type Err = String;
+/// A bug name that is not in the zoo.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown bug {name:?}; the bugs are {list}",
+    list = Bug::ALL.map(Bug::name).join(", ")
+)]
+pub struct UnknownBug {
+    pub name: String,
+}
 
-    fn from_str(text: &str) -> Result<Bug, String> {
+impl FromStr for Bug {
+    type Err = UnknownBug;
+
+    fn from_str(text: &str) -> Result<Bug, UnknownBug> {
         Bug::ALL
             .into_iter()
             .find(|bug| bug.name() == text.trim())
-            .ok_or_else(|| {
-                let names: Vec<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
-                format!("unknown bug {text:?}; the bugs are {}", names.join(", "))
+            .ok_or_else(|| UnknownBug {
+                name: text.to_string(),
             })
     }
 }
 
 /// Parses a comma-separated list of bug names (empty parts are ignored).
-pub fn parse_bugs(list: &str) -> Result<BTreeSet<Bug>, String> {
+pub fn parse_bugs(list: &str) -> Result<BTreeSet<Bug>, UnknownBug> {
     list.split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
@@ -593,7 +602,7 @@ mod tests {
             let json = serde_json::to_string(&bug).unwrap();
             assert_eq!(json, format!("\"{}\"", bug.name()));
         }
-        let error = "vnode-clok".parse::<Bug>().unwrap_err();
+        let error = "vnode-clok".parse::<Bug>().unwrap_err().to_string();
         assert!(
             error.contains("the bugs are vnode-clock, ignore-context"),
             "{error}"

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use arbitrary::{Result, Unstructured};
 
 use crate::check::{self, mvr_oracle};
-use crate::config::{parse_bugs, Bug};
+use crate::config::{parse_bugs, Bug, UnknownBug};
 use crate::gen::{self, GenOptions};
 use crate::history::{
     Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, Value, Write,
@@ -32,10 +32,15 @@ pub fn scenario_options() -> GenOptions {
 /// the bugs in; never by the store or by these bodies.
 pub const BUGS_VARIABLE: &str = "QUORATE_FUZZ_BUGS";
 
+/// A name in [`BUGS_VARIABLE`] that is not a bug.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{BUGS_VARIABLE}: {0}")]
+pub struct BugsVariableError(#[from] pub UnknownBug);
+
 /// The bugs [`BUGS_VARIABLE`] names (none when it is unset), or why a name is not a bug.
-pub fn bugs_from_environment() -> std::result::Result<BTreeSet<Bug>, String> {
+pub fn bugs_from_environment() -> std::result::Result<BTreeSet<Bug>, BugsVariableError> {
     match std::env::var(BUGS_VARIABLE) {
-        Ok(list) => parse_bugs(&list).map_err(|error| format!("{BUGS_VARIABLE}: {error}")),
+        Ok(list) => Ok(parse_bugs(&list)?),
         Err(_) => Ok(BTreeSet::new()),
     }
 }

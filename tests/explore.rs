@@ -111,10 +111,18 @@ fn results_do_not_depend_on_threads_and_shards_merge_into_the_unsplit_table() {
     }
     // A shard twice, or shards of another campaign, do not merge.
     let twice = explore::merge(&[shards[0].clone(), shards[0].clone()]).unwrap_err();
-    assert!(twice.contains("appears twice"), "{twice}");
+    assert!(
+        matches!(twice, explore::SummaryError::ShardTwice { .. }),
+        "{twice}"
+    );
+    assert!(twice.to_string().contains("appears twice"), "{twice}");
     let other = run(&Campaign::presets(6, 40), Shard { index: 1, count: 3 }, 1);
     let error = explore::merge(&[shards[0].clone(), other]).unwrap_err();
-    assert!(error.contains("different campaigns"), "{error}");
+    assert!(
+        matches!(error, explore::SummaryError::DifferentCampaigns(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("different campaigns"), "{error}");
 }
 
 #[test]

@@ -438,7 +438,8 @@ fn find(case: &EdgeCase) -> Result<Regression, String> {
         case.minimize_history
             .then_some(&keeps_anomaly as HistoryKeeps<'_>),
         ATTEMPTS_MAX,
-    )?;
+    )
+    .map_err(|error| error.to_string())?;
     Ok(Regression::new(
         case.title,
         case.postmortem,
@@ -509,7 +510,7 @@ fn the_gallery_is_complete_and_small() {
                 }
             }
             Ok(None) => problems.push(format!("{}: not a case", case.file)),
-            Err(error) => problems.push(error),
+            Err(error) => problems.push(error.to_string()),
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

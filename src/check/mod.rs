@@ -86,7 +86,7 @@ use crate::verdict::Budget;
 pub use crate::verdict::Verdict;
 pub use anomaly::{Anomaly, AnomalyKind, LinReason, LwwCause, Observer, OpSummary, ReplicaHolding};
 pub use convergence::PutCounts;
-pub use model::{Circumstances, Model};
+pub use model::{Circumstances, Model, UnknownModel};
 pub use report::{
     explain, Finding, Linearizability, ModelSource, Omitted, PropertyStatus, Quorum, Report,
 };

@@ -73,17 +73,22 @@ impl fmt::Display for Model {
     }
 }
 
-impl FromStr for Model {
-    type Err = String;
+/// A model name that is not one of the four.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model {name:?}; the models are eventual, quorum, monotonic and atomic")]
+pub struct UnknownModel {
+    pub name: String,
+}
 
-    fn from_str(text: &str) -> Result<Model, String> {
+impl FromStr for Model {
+    type Err = UnknownModel;
+
+    fn from_str(text: &str) -> Result<Model, UnknownModel> {
         Model::ALL
             .into_iter()
             .find(|model| model.name() == text)
-            .ok_or_else(|| {
-                format!(
-                    "unknown model {text:?}; the models are eventual, quorum, monotonic and atomic"
-                )
+            .ok_or_else(|| UnknownModel {
+                name: text.to_string(),
             })
     }
 }
@@ -170,6 +175,7 @@ mod tests {
         assert!("strong"
             .parse::<Model>()
             .unwrap_err()
+            .to_string()
             .contains("eventual, quorum"));
         assert!(Model::Eventual < Model::Quorum && Model::Monotonic < Model::Atomic);
     }

@@ -257,7 +257,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
         return Ok(zoo_hunt::run(&hunt));
     }
     let shard = match &args.shard {
-        Some(text) => text.parse::<Shard>()?,
+        Some(text) => text.parse::<Shard>().map_err(|error| error.to_string())?,
         None => Shard::WHOLE,
     };
     if let Some(seconds) = args.time {
@@ -439,7 +439,7 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         }
         summaries.push(summary);
     }
-    let merged = explore::merge(&summaries)?;
+    let merged = explore::merge(&summaries).map_err(|error| error.to_string())?;
     say!(
         "quorate explore --merge: seed {}, shards {} of {}{}",
         merged.seed,

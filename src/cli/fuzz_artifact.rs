@@ -25,7 +25,7 @@ pub(super) struct Args {
 }
 
 fn build(args: &Args) -> Result<Regression, String> {
-    let bugs = bugs_from_environment()?;
+    let bugs = bugs_from_environment().map_err(|error| error.to_string())?;
     let bytes = std::fs::read(&args.file)
         .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
     let scenario = scenario_of(&bytes, &bugs).ok_or_else(|| {
@@ -43,7 +43,8 @@ fn build(args: &Args) -> Result<Regression, String> {
             scenario.seed
         )
     })?;
-    let (small, history, report) = minimize(&scenario, Target { model: None, kind })?;
+    let (small, history, report) =
+        minimize(&scenario, Target { model: None, kind }).map_err(|error| error.to_string())?;
     let found_by = format!(
         "cargo fuzz run -s none scenario (artifact {}), then quorate fuzz-artifact",
         args.file.display()

@@ -79,7 +79,8 @@ fn build(args: &Args) -> Result<Regression, String> {
         model: args.model,
         kind,
     };
-    let (small, history, report) = minimize(&scenario, target)?;
+    let (small, history, report) =
+        minimize(&scenario, target).map_err(|error| error.to_string())?;
     let found_by = args.found_by.clone().unwrap_or_else(|| {
         format!(
             "quorate minimize {} --kind {kind} (seed {})",

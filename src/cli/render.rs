@@ -26,8 +26,8 @@ pub(super) struct Args {
 fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
     // A file that says it is a regression case is read as one, and its errors are its own.
-    if let Some(case) = Regression::from_json(&text)? {
-        let model = case.model()?;
+    if let Some(case) = Regression::from_json(&text).map_err(|error| error.to_string())? {
+        let model = case.model().map_err(|error| error.to_string())?;
         return Ok((case.history, model, case.title));
     }
     let history = History::from_json(&text).map_err(|error| error.to_string())?;

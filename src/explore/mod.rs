@@ -45,10 +45,13 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use crate::check::AnomalyKind;
+use crate::minimize::MinimizeError;
 
 pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration, Profile, VARIANT_ROWS};
-pub use shards::{merge, Shard};
-pub use summary::{CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, Witness};
+pub use shards::{merge, BadShard, Shard};
+pub use summary::{
+    CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, SummaryError, Witness,
+};
 pub use table::{probe_table, table};
 pub use witnesses::{find_witness, wants_witness, witness_targets, FoundWitness};
 
@@ -112,19 +115,19 @@ pub fn find_witnesses(
     targets: &[(usize, AnomalyKind, CaseRef)],
     jobs: usize,
     done: &AtomicU64,
-) -> Vec<Result<FoundWitness, String>> {
+) -> Vec<Result<FoundWitness, MinimizeError>> {
     let partials = pool::fold_parallel(
         targets.len() as u64,
         jobs,
         None,
         done,
         Vec::new,
-        |found: &mut Vec<(u64, Result<FoundWitness, String>)>, position| {
+        |found: &mut Vec<(u64, Result<FoundWitness, MinimizeError>)>, position| {
             let (config, kind, case) = targets[position as usize];
             found.push((position, find_witness(campaign, config, kind, case.index)));
         },
     );
-    let mut found: Vec<(u64, Result<FoundWitness, String>)> =
+    let mut found: Vec<(u64, Result<FoundWitness, MinimizeError>)> =
         partials.into_iter().flatten().collect();
     found.sort_by_key(|(position, _)| *position);
     found.into_iter().map(|(_, result)| result).collect()

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 
-use super::summary::Summary;
+use super::summary::{Summary, SummaryError};
 
 /// One of N disjoint parts of a campaign: position `i` belongs to shard `i mod N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -42,12 +42,21 @@ impl Shard {
     }
 }
 
+/// A shard that is not `I/N` with `0 ≤ I < N`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--shard {text:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
+pub struct BadShard {
+    pub text: String,
+}
+
 impl FromStr for Shard {
-    type Err = String;
+    type Err = BadShard;
 
     /// `I/N` with `0 ≤ I < N`.
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard {text:?}: expected I/N with 0 <= I < N, e.g. 0/4");
+    fn from_str(text: &str) -> Result<Shard, BadShard> {
+        let bad = || BadShard {
+            text: text.to_string(),
+        };
         let (index, count) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = index.trim().parse().map_err(|_| bad())?;
         let count: u64 = count.trim().parse().map_err(|_| bad())?;
@@ -66,10 +75,10 @@ impl std::fmt::Display for Shard {
 
 /// Combines the summaries of disjoint shards of one campaign. Counts add up, so the table of the
 /// merge equals the table of the unsplit run; each witness kept is the one of the smallest case.
-pub fn merge(summaries: &[Summary]) -> Result<Summary, String> {
+pub fn merge(summaries: &[Summary]) -> Result<Summary, SummaryError> {
     let (first, rest) = summaries
         .split_first()
-        .ok_or_else(|| "nothing to merge".to_string())?;
+        .ok_or(SummaryError::NothingToMerge)?;
     let mut merged = first.clone();
     merged.witnesses.clear();
     for other in rest {
@@ -77,15 +86,15 @@ pub fn merge(summaries: &[Summary]) -> Result<Summary, String> {
             || other.cases_per_config != merged.cases_per_config
             || other.shard_count != merged.shard_count
         {
-            return Err(format!(
-                "different campaigns: seed {} × {} cases in {} shards, and seed {} × {} cases in {} shards",
+            return Err(SummaryError::DifferentCampaigns(format!(
+                "seed {} × {} cases in {} shards, and seed {} × {} cases in {} shards",
                 merged.seed,
                 merged.cases_per_config,
                 merged.shard_count,
                 other.seed,
                 other.cases_per_config,
                 other.shard_count
-            ));
+            )));
         }
         let labels = |summary: &Summary| -> Vec<(String, Config)> {
             summary
@@ -95,13 +104,15 @@ pub fn merge(summaries: &[Summary]) -> Result<Summary, String> {
                 .collect()
         };
         if labels(other) != labels(&merged) {
-            return Err("different campaigns: the configurations differ".to_string());
+            return Err(SummaryError::DifferentCampaigns(
+                "the configurations differ".to_string(),
+            ));
         }
         if let Some(shard) = other.shards.iter().find(|s| merged.shards.contains(s)) {
-            return Err(format!(
-                "shard {shard}/{} appears twice",
-                merged.shard_count
-            ));
+            return Err(SummaryError::ShardTwice {
+                shard: *shard,
+                count: merged.shard_count,
+            });
         }
         merged.shards.extend(&other.shards);
         merged.stopped_early |= other.stopped_early;

@@ -130,6 +130,23 @@ impl Serialize for ModelKept {
     }
 }
 
+/// Why a summary cannot be read, or summaries cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("not a summary: {0}")]
+    NotJson(serde_json::Error),
+    #[error("format {0:?} is not {SUMMARY_FORMAT:?}")]
+    Format(String),
+    #[error("shards {shards:?} do not fit a campaign of {count} shards")]
+    Shards { shards: Vec<u64>, count: u64 },
+    #[error("nothing to merge")]
+    NothingToMerge,
+    #[error("different campaigns: {0}")]
+    DifferentCampaigns(String),
+    #[error("shard {shard}/{count} appears twice")]
+    ShardTwice { shard: u64, count: u64 },
+}
+
 impl<'de> Deserialize<'de> for ModelKept {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ModelKept, D::Error> {
         let name = String::deserialize(deserializer)?;
@@ -288,20 +305,16 @@ impl Summary {
     }
 
     /// Parses a summary file's text.
-    pub fn from_json(text: &str) -> Result<Summary, String> {
-        let summary: Summary =
-            serde_json::from_str(text).map_err(|error| format!("not a summary: {error}"))?;
+    pub fn from_json(text: &str) -> Result<Summary, SummaryError> {
+        let summary: Summary = serde_json::from_str(text).map_err(SummaryError::NotJson)?;
         if summary.format != SUMMARY_FORMAT {
-            return Err(format!(
-                "format {:?} is not {SUMMARY_FORMAT:?}",
-                summary.format
-            ));
+            return Err(SummaryError::Format(summary.format));
         }
         if summary.shard_count == 0 || summary.shards.iter().any(|&i| i >= summary.shard_count) {
-            return Err(format!(
-                "shards {:?} do not fit a campaign of {} shards",
-                summary.shards, summary.shard_count
-            ));
+            return Err(SummaryError::Shards {
+                shards: summary.shards,
+                count: summary.shard_count,
+            });
         }
         Ok(summary)
     }

@@ -3,7 +3,7 @@
 //! regression case and its timeline.
 
 use crate::check::AnomalyKind;
-use crate::minimize::{minimize, Target};
+use crate::minimize::{minimize, MinimizeError, Target};
 use crate::regressions::Regression;
 use crate::render::{render_html, Highlight};
 
@@ -62,7 +62,7 @@ pub fn find_witness(
     config: usize,
     kind: AnomalyKind,
     case_index: u64,
-) -> Result<FoundWitness, String> {
+) -> Result<FoundWitness, MinimizeError> {
     let scenario = campaign.scenario(CaseId {
         config,
         index: case_index,

@@ -34,6 +34,16 @@ use super::specs::{
 use super::{check as check_partitions, CheckResult, Partition, Spec, TimedOp};
 use crate::verdict::Budget;
 
+/// A name that is none of the external models.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown model {name:?}; expected one of {list}",
+    list = SpecName::ALL.map(SpecName::as_str).join(", ")
+)]
+pub struct UnknownSpec {
+    pub name: String,
+}
+
 /// The models `--model` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpecName {
@@ -70,16 +80,12 @@ impl SpecName {
     }
 
     /// The model of this name, or an error listing the names.
-    pub fn parse(name: &str) -> Result<SpecName, String> {
+    pub fn parse(name: &str) -> Result<SpecName, UnknownSpec> {
         SpecName::ALL
             .into_iter()
             .find(|model| model.as_str() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = SpecName::ALL.iter().map(|model| model.as_str()).collect();
-                format!(
-                    "unknown model {name:?}; expected one of {}",
-                    names.join(", ")
-                )
+            .ok_or_else(|| UnknownSpec {
+                name: name.to_string(),
             })
     }
 

@@ -16,11 +16,29 @@
 //! assert_eq!(small.operations.len(), 2);
 //! ```
 
-use crate::check::{check, AnomalyKind, CheckOptions, Model, Report};
+use crate::check::{check, AnomalyKind, CheckError, CheckOptions, Model, Report};
 use crate::gen::smaller;
 use crate::history::History;
 use crate::sim;
 use crate::sim::Scenario;
+
+/// Why a minimization could not start or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum MinimizeError {
+    /// The given scenario does not show what is to be kept.
+    #[error("the scenario (seed {seed}) does not show {kind} against {model}")]
+    NotShown {
+        seed: u64,
+        kind: AnomalyKind,
+        /// The model named, or "its configuration's model".
+        model: String,
+    },
+    /// The minimized scenario no longer runs (it ran while it was being minimized).
+    #[error(transparent)]
+    Scenario(#[from] sim::ScenarioError),
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
 
 /// How many candidates a search may try before it stops with what it has.
 pub const ATTEMPTS_MAX: usize = 5_000;
@@ -147,11 +165,11 @@ pub fn minimize_failure(
     scenario_keeps: &dyn Fn(&Scenario) -> bool,
     history_keeps: Option<HistoryKeeps<'_>>,
     attempts_max: usize,
-) -> Result<Minimized, String> {
+) -> Result<Minimized, MinimizeError> {
     let scenario = minimize_scenario(scenario, scenario_keeps, attempts_max);
-    let history = sim::run_history(&scenario).map_err(|error| error.to_string())?;
+    let history = sim::run_history(&scenario)?;
     let options = CheckOptions::model(model);
-    let run_report = check(&history, &options).map_err(|error| error.to_string())?;
+    let run_report = check(&history, &options)?;
     let Some(history_keeps) = history_keeps else {
         return Ok(Minimized {
             scenario,
@@ -167,7 +185,7 @@ pub fn minimize_failure(
         },
         attempts_max,
     );
-    let report = check(&history, &options).map_err(|error| error.to_string())?;
+    let report = check(&history, &options)?;
     Ok(Minimized {
         scenario,
         history,
@@ -180,16 +198,15 @@ pub fn minimize_failure(
 pub fn minimize(
     scenario: &Scenario,
     target: Target,
-) -> Result<(Scenario, History, Report), String> {
+) -> Result<(Scenario, History, Report), MinimizeError> {
     if !target.shown_by_scenario(scenario) {
-        return Err(format!(
-            "the scenario (seed {}) does not show {} against {}",
-            scenario.seed,
-            target.kind,
-            target
+        return Err(MinimizeError::NotShown {
+            seed: scenario.seed,
+            kind: target.kind,
+            model: target
                 .model
-                .map_or("its configuration's model".into(), |m| m.to_string())
-        ));
+                .map_or("its configuration's model".into(), |m| m.to_string()),
+        });
     }
     let same_verdict_and_kinds = |_: &History, report: &Report, run: &Report| {
         report.verdict == run.verdict && same_kinds(&report.kinds(), &run.kinds())

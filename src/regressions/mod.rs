@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{check, CheckOptions, Model, Report, Verdict};
+use crate::check::{check, CheckOptions, Model, Report, UnknownModel, Verdict};
 use crate::history::History;
 use crate::sim::Scenario;
 
@@ -59,38 +59,71 @@ pub struct Mismatch {
     pub found: String,
 }
 
+/// Why a regression file or folder cannot be read as one.
+#[derive(Debug, thiserror::Error)]
+pub enum RegressionError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot list: {source}", path.display())]
+    Unlistable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// One of the errors below, in this file.
+    #[error("{}: {error}", path.display())]
+    InFile {
+        path: PathBuf,
+        error: Box<RegressionError>,
+    },
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("a regression case without its \"{0}\" (missing or null)")]
+    Missing(&'static str),
+    #[error("not a valid regression case: {0}")]
+    Invalid(serde_json::Error),
+    #[error("scenario: {0}")]
+    Scenario(#[from] crate::sim::ScenarioError),
+    #[error("history: {0}")]
+    History(#[from] crate::history::HistoryError),
+    #[error(transparent)]
+    Model(#[from] UnknownModel),
+    #[error("expected_verdict {0:?} is not valid, invalid or unknown")]
+    Verdict(String),
+}
+
 impl Regression {
     /// Parses a case; `Ok(None)` when the JSON is not a case (no `"format": "quorate-case-1"`).
-    pub fn from_json(text: &str) -> Result<Option<Regression>, String> {
+    pub fn from_json(text: &str) -> Result<Option<Regression>, RegressionError> {
         let tree: serde_json::Value =
-            serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+            serde_json::from_str(text).map_err(RegressionError::NotJson)?;
         if tree.get("format").and_then(|format| format.as_str()) != Some(FORMAT) {
             return Ok(None);
         }
         for field in ["scenario", "history"] {
             if tree.get(field).map_or(true, serde_json::Value::is_null) {
-                return Err(format!(
-                    "a regression case without its \"{field}\" (missing or null)"
-                ));
+                return Err(RegressionError::Missing(field));
             }
         }
-        let case: Regression = serde_json::from_value(tree)
-            .map_err(|error| format!("not a valid regression case: {error}"))?;
-        case.scenario
-            .validate()
-            .map_err(|error| format!("scenario: {error}"))?;
-        case.history
-            .validate()
-            .map_err(|error| format!("history: {error}"))?;
+        let case: Regression = serde_json::from_value(tree).map_err(RegressionError::Invalid)?;
+        case.scenario.validate()?;
+        case.history.validate()?;
         case.model()?;
         case.verdict()?;
         Ok(Some(case))
     }
 
-    pub fn load(path: &Path) -> Result<Option<Regression>, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("{}: cannot read: {error}", path.display()))?;
-        Regression::from_json(&text).map_err(|error| format!("{}: {error}", path.display()))
+    pub fn load(path: &Path) -> Result<Option<Regression>, RegressionError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RegressionError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Regression::from_json(&text).map_err(|error| RegressionError::InFile {
+            path: path.to_path_buf(),
+            error: Box::new(error),
+        })
     }
 
     /// A case from a minimized scenario and history and the report on that history.
@@ -120,17 +153,13 @@ impl Regression {
         serde_json::to_string_pretty(self).expect("a case serializes") + "\n"
     }
 
-    pub fn model(&self) -> Result<Option<Model>, String> {
+    pub fn model(&self) -> Result<Option<Model>, UnknownModel> {
         self.model.as_deref().map(str::parse::<Model>).transpose()
     }
 
-    fn verdict(&self) -> Result<Verdict, String> {
-        Verdict::from_name(&self.expected_verdict).ok_or_else(|| {
-            format!(
-                "expected_verdict {:?} is not valid, invalid or unknown",
-                self.expected_verdict
-            )
-        })
+    fn verdict(&self) -> Result<Verdict, RegressionError> {
+        Verdict::from_name(&self.expected_verdict)
+            .ok_or_else(|| RegressionError::Verdict(self.expected_verdict.clone()))
     }
 
     /// Checks the stored history, then re-runs the stored scenario and checks its history: both
@@ -199,19 +228,20 @@ pub enum FileOutcome {
 
 /// Every `.json` file under `dir` (recursively), sorted by path so that the order never depends
 /// on the file system; a file given for `dir` is itself.
-pub fn regression_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn regression_files(dir: &Path) -> Result<Vec<PathBuf>, RegressionError> {
     if dir.is_file() {
         return Ok(vec![dir.to_path_buf()]);
     }
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|error| format!("{}: cannot list: {error}", folder.display()))?;
+        let unlistable = |source| RegressionError::Unlistable {
+            path: folder.clone(),
+            source,
+        };
+        let entries = std::fs::read_dir(&folder).map_err(unlistable)?;
         for entry in entries {
-            let path = entry
-                .map_err(|error| format!("{}: cannot list: {error}", folder.display()))?
-                .path();
+            let path = entry.map_err(unlistable)?.path();
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|ext| ext == "json") {
@@ -231,6 +261,6 @@ pub fn replay_file(path: &Path) -> FileOutcome {
             Err(mismatch) => FileOutcome::Mismatch(mismatch),
         },
         Ok(None) => FileOutcome::Skipped,
-        Err(error) => FileOutcome::Broken(error),
+        Err(error) => FileOutcome::Broken(error.to_string()),
     }
 }

@@ -40,7 +40,7 @@ fn check_bytes(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Result<Chec
     let history = import::import_owned(bytes, format).map_err(|error| error.to_string())?;
     super::refuse_empty(args, history.operations.len())?;
     let model = match &args.model {
-        Some(name) => SpecName::parse(name)?,
+        Some(name) => SpecName::parse(name).map_err(|error| error.to_string())?,
         None => default_model(format, &history),
     };
     let initial = match &args.initial {

@@ -40,7 +40,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     let (history, model, from_case) = if opens_with_format(&bytes) {
         let case = std::str::from_utf8(&bytes)
             .map_err(|error| format!("not UTF-8: {error}"))
-            .and_then(Regression::from_json);
+            .and_then(|text| Regression::from_json(text).map_err(|error| error.to_string()));
         match case {
             Ok(Some(case)) => match case.model() {
                 Ok(case_model) => {
