@@ -217,7 +217,7 @@ pub(crate) fn check_lost_writes(
 }
 
 /// Acknowledged puts (not deletes) and how many of them the replicas no longer keep, by the rule
-/// of [`kept_writes`]. Counted for every resolution: under LWW a put that a concurrent or later
+/// of `kept_writes`. Counted for every resolution: under LWW a put that a concurrent or later
 /// blind put replaced is lost by design, and explore reports how many.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PutCounts {

@@ -89,7 +89,7 @@ pub struct Witness {
 }
 
 /// A campaign's results (all of it, or some shards of it): what a results folder's
-/// [`SUMMARY_FILE`] holds and what [`merge`] combines.
+/// [`SUMMARY_FILE`](super::SUMMARY_FILE) holds and what [`merge`](super::merge) combines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub format: String,

@@ -5,7 +5,7 @@
 //!
 //! This module owns:
 //! - [`Spec`]: a sequential specification, and the models of `quorate check --model`
-//!   ([`models`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
+//!   ([`specs`]): `register`, `cas-register`, `mutex`, `multi-register`, `etcd`, `kv`, `mvr`;
 //! - [`check`]: the search. It splits a history into independent partitions (one per key:
 //!   P-compositionality), runs them round-robin in slices so that one hard partition cannot hide
 //!   an easy violation in another, and stops at the first violation or when the budget is spent

@@ -9,7 +9,7 @@ use crate::store::Probe;
 
 use super::{Dynamo, Out};
 
-/// The probes, in the order of [`PROBES`].
+/// The probes, in the order of the list `Store::probes` returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DynamoProbe {
     HintStored,
