@@ -163,17 +163,21 @@ impl LatencyModel {
             })
             .collect::<Result<Vec<f64>, LatencyError>>()?;
         let delay = match (kind, numbers.as_slice()) {
-            ("const", [ms]) => Distribution::Constant { ms: *ms },
+            // `constant` and `exponential` are the spellings of `quorate sim --latency`, accepted
+            // here too.
+            ("constant" | "const", [ms]) => Distribution::Constant { ms: *ms },
             ("uniform", [ms_min, ms_max]) if ms_min <= ms_max => Distribution::Uniform {
                 ms_min: *ms_min,
                 ms_max: *ms_max,
             },
             ("uniform", [_, _]) => return Err(error("the minimum is larger than the maximum")),
-            ("exp", [mean]) if *mean > 0.0 => Distribution::Exponential {
+            ("exponential" | "exp", [mean]) if *mean > 0.0 => Distribution::Exponential {
                 rate_per_ms: 1.0 / mean,
             },
-            ("exp", [_]) => return Err(error("the mean must be positive")),
-            ("const" | "uniform" | "exp", _) => return Err(error("wrong number of parameters")),
+            ("exponential" | "exp", [_]) => return Err(error("the mean must be positive")),
+            ("constant" | "const" | "uniform" | "exponential" | "exp", _) => {
+                return Err(error("wrong number of parameters"))
+            }
             _ => return Err(error("unknown latency model")),
         };
         Ok(LatencyModel::uniform_delays(spec, delay))
@@ -349,5 +353,15 @@ mod tests {
         assert!(message("uniform:5:1").contains("the minimum is larger than the maximum"));
         assert!(message("const").contains("wrong number of parameters"));
         assert!(message("exp:0").contains("the mean must be positive"));
+    }
+
+    #[test]
+    fn both_spellings_of_a_latency_mean_the_same() {
+        let table = |spec: &str| {
+            let model = LatencyModel::parse(spec).unwrap();
+            probability_consistent(&model, 3, 1, 1, &[0.0, 1.0, 5.0], 2_000, 4)
+        };
+        assert_eq!(table("exponential:2"), table("exp:2"));
+        assert_eq!(table("constant:3"), table("const:3"));
     }
 }

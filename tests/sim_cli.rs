@@ -25,23 +25,30 @@ fn sim_writes_a_history_that_validates_and_is_deterministic() {
         assert!(stdout.contains("operations"), "{stdout}");
         assert!(stdout.contains("messages:"), "{stdout}");
     }
+    // The same seed twice: the same bytes.
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
     let (code, stdout, stderr) = quorate(&["validate", first.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     // Replaying the scenario stored in the history gives the same history.
+    let replayed = temp("replayed.json");
     let (code, _, stderr) = quorate(&[
         "sim",
         "--scenario",
         first.to_str().unwrap(),
         "--out",
-        second.to_str().unwrap(),
+        replayed.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         std::fs::read(&first).unwrap(),
-        std::fs::read(&second).unwrap()
+        std::fs::read(&replayed).unwrap()
     );
-    let _ = std::fs::remove_file(first);
-    let _ = std::fs::remove_file(second);
+    for path in [first, second, replayed] {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 #[test]
@@ -101,4 +108,28 @@ fn bad_configurations_exit_2_with_a_message() {
         ]);
         assert_eq!(code, 0, "{latency}: {stderr}");
     }
+    // `quorate staleness`'s spellings mean the same scenario, byte for byte.
+    let history = |latency: &str| {
+        let path = temp(&format!("latency-{}.json", latency.replace(':', "-")));
+        let (code, _, stderr) = quorate(&[
+            "sim",
+            "--config",
+            "weak",
+            "--seed",
+            "2",
+            "--ops",
+            "20",
+            "--latency",
+            latency,
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{latency}: {stderr}");
+        let bytes = std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_file(path);
+        bytes
+    };
+    assert_eq!(history("exp:5"), history("exponential:5"));
+    assert_eq!(history("const:3"), history("constant:3"));
+    assert_ne!(history("const:3"), history("constant:4"));
 }

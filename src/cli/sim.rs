@@ -63,14 +63,15 @@ fn parse_latency(text: &str) -> Result<Latency, String> {
     let (name, rest) = text.split_once(':').unwrap_or((text, ""));
     let parts: Vec<&str> = rest.split(':').collect();
     match (name, parts.as_slice()) {
-        ("constant", [ms]) => Ok(Latency::Constant {
+        // `const` and `exp` are the spellings of `quorate staleness --latency`, accepted here too.
+        ("constant" | "const", [ms]) => Ok(Latency::Constant {
             latency_ms: number(ms)?,
         }),
         ("uniform", [min, max]) => Ok(Latency::Uniform {
             latency_ms_min: number(min)?,
             latency_ms_max: number(max)?,
         }),
-        ("exponential", [mean]) => Ok(Latency::Exponential {
+        ("exponential" | "exp", [mean]) => Ok(Latency::Exponential {
             latency_ms_mean: number(mean)?,
         }),
         ("table", [samples]) => Ok(Latency::Table {

@@ -10,8 +10,8 @@ pub(super) struct Args {
     /// A preset name or a configuration file; only its n (replicas per key) is used.
     #[arg(long, default_value = "dynamo")]
     config: String,
-    /// Latency model: lnkd-ssd, lnkd-disk, ymmr (the PBS paper's production fits), const:MS,
-    /// uniform:MIN:MAX or exp:MEAN_MS.
+    /// Latency model: lnkd-ssd, lnkd-disk, ymmr (the PBS paper's production fits), constant:MS,
+    /// uniform:MIN:MAX or exponential:MEAN_MS (`const:` and `exp:` are accepted too).
     #[arg(long, default_value = "lnkd-ssd")]
     latency: String,
     /// Times after the acknowledgement at which reads start, in milliseconds.
