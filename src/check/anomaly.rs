@@ -24,6 +24,7 @@ pub enum AnomalyKind {
     ContextTooLarge,
     Divergence,
     LostWrite,
+    UnderReplicated,
     RepairChurn,
     FailedWriteVisible,
     LwwLostWrite,
@@ -31,7 +32,7 @@ pub enum AnomalyKind {
 }
 
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 14] = [
+    pub const ALL: [AnomalyKind; 15] = [
         AnomalyKind::PhantomValue,
         AnomalyKind::FutureRead,
         AnomalyKind::DominatedSibling,
@@ -42,6 +43,7 @@ impl AnomalyKind {
         AnomalyKind::ContextTooLarge,
         AnomalyKind::Divergence,
         AnomalyKind::LostWrite,
+        AnomalyKind::UnderReplicated,
         AnomalyKind::RepairChurn,
         AnomalyKind::FailedWriteVisible,
         AnomalyKind::LwwLostWrite,
@@ -61,6 +63,7 @@ impl AnomalyKind {
             AnomalyKind::ContextTooLarge => "context_too_large",
             AnomalyKind::Divergence => "divergence",
             AnomalyKind::LostWrite => "lost_write",
+            AnomalyKind::UnderReplicated => "under_replicated",
             AnomalyKind::RepairChurn => "repair_churn",
             AnomalyKind::FailedWriteVisible => "failed_write_visible",
             AnomalyKind::LwwLostWrite => "lww_lost_write",
@@ -227,6 +230,22 @@ pub enum Anomaly {
     },
     /// C3: an acknowledged put in no replica's causal past at quiescence.
     LostWrite { key: Key, put: OpSummary },
+    /// C5: an acknowledged write kept by fewer of the key's home replicas than it has. Either
+    /// `lacking` names the replicas that neither hold it nor a write that overwrote it while
+    /// others keep it, or (with `lacking` empty) the key's snapshots come from fewer than `n`
+    /// nodes, and `write` is the key's first acknowledged write.
+    UnderReplicated {
+        key: Key,
+        write: OpSummary,
+        /// The nodes the key's snapshots come from.
+        replicas: Vec<NodeId>,
+        /// Those of them that neither hold the write nor a write that overwrote it.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        lacking: Vec<NodeId>,
+        /// The configuration's replicas per key, when the history has a configuration.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        n: Option<u32>,
+    },
     /// C4: repair had not settled when the snapshots were taken.
     RepairChurn { reason: String },
     /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked write
@@ -270,6 +289,7 @@ impl Anomaly {
             Anomaly::ContextTooLarge { .. } => AnomalyKind::ContextTooLarge,
             Anomaly::Divergence { .. } => AnomalyKind::Divergence,
             Anomaly::LostWrite { .. } => AnomalyKind::LostWrite,
+            Anomaly::UnderReplicated { .. } => AnomalyKind::UnderReplicated,
             Anomaly::RepairChurn { .. } => AnomalyKind::RepairChurn,
             Anomaly::LwwLostWrite { .. } => AnomalyKind::LwwLostWrite,
             Anomaly::NotLinearizable { .. } => AnomalyKind::NotLinearizable,
@@ -291,6 +311,7 @@ impl Anomaly {
             | Anomaly::Divergence { key, .. }
             | Anomaly::UnrepairedDivergence { key, .. }
             | Anomaly::LostWrite { key, .. }
+            | Anomaly::UnderReplicated { key, .. }
             | Anomaly::LwwLostWrite { key, .. }
             | Anomaly::NotLinearizable { key, .. } => Some(key),
             Anomaly::RepairChurn { .. } => None,
@@ -317,6 +338,7 @@ impl Anomaly {
             Anomaly::NonMonotonicRead { earlier, later, .. } => vec![earlier.id, later.id],
             Anomaly::Divergence { .. } | Anomaly::RepairChurn { .. } => Vec::new(),
             Anomaly::LostWrite { put, .. } => vec![put.id],
+            Anomaly::UnderReplicated { write, .. } => vec![write.id],
             Anomaly::UnrepairedDivergence { write, .. } => vec![write.id],
             Anomaly::LwwLostWrite { lost, winner, .. } => vec![lost.id, winner.id],
             Anomaly::NotLinearizable { witness, .. } => witness.iter().map(|op| op.id).collect(),

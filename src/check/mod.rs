@@ -1,12 +1,12 @@
 //! The checker: judges a leaderless history against a consistency model (docs/DESIGN.md §4).
 //!
 //! It owns the causal order of writes derived from what clients observed (a put overwrites the
-//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C4,
+//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C5,
 //! L1 and LIN, the models that forbid their anomalies, and the [`Report`] that explains them.
 //!
 //! What it must never do: call the simulator or any store, or trust store metadata. Dots, store
 //! contexts and timestamps are read only by the white-box property M6 and the LWW observation
-//! L1; replica snapshots only by the convergence properties C1–C4. Everything else, and in
+//! L1; replica snapshots only by the convergence properties C1–C5. Everything else, and in
 //! particular the linearizability verdict, uses client observations alone, so a history
 //! recorded from any real cluster is judged the same way.
 //!
@@ -260,6 +260,18 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 },
                 &mut evidence.findings,
             );
+            // C5 is required only of keys the configuration promises to converge.
+            let must_converge = || obligation.exposure(history, &key_index.writes).is_none();
+            convergence::check_replication(
+                history,
+                &key_index,
+                key_snapshots,
+                history.config.as_ref().map(|config| config.n),
+                circumstances.resolution,
+                circumstances.reaping,
+                must_converge,
+                &mut evidence.findings,
+            );
         }
         if history.replicas.is_some() {
             let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
@@ -315,7 +327,7 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
 /// What the history says about the convergence checks: whether they can be judged.
 #[derive(Debug)]
 struct Convergence {
-    /// Why C1–C3 cannot be judged, if they cannot.
+    /// Why C1–C3 and C5 cannot be judged, if they cannot.
     not_evaluable: Option<String>,
     /// Why C4 cannot be judged, if it cannot.
     churn_unknown: Option<String>,
@@ -558,6 +570,20 @@ fn properties(
         true,
         convergence.churn_unknown.clone().unwrap_or_default(),
     ));
+    let c5_note = if !convergence.evaluable() {
+        convergence.not_evaluable.clone().unwrap_or_default()
+    } else if lww {
+        "under LWW only the number of replicas is checked: a write LWW discarded is discarded on every replica that converged (see C1)".to_string()
+    } else {
+        String::new()
+    };
+    out.push(status(
+        "C5",
+        convergence.evaluable(),
+        forbids(AnomalyKind::UnderReplicated),
+        c5_note,
+    ));
+
     let l1_note = match (lww, flags.timestamps) {
         (false, _) => "not an LWW history".to_string(),
         (true, false) => "the history has no LWW timestamps".to_string(),

@@ -1,6 +1,7 @@
 //! Which keys a configuration promises to converge (docs/DESIGN.md §4, "Convergence follows the
 //! configuration"): C1 is forbidden only where some mechanism of the configuration promises to
-//! bring the replicas together.
+//! bring the replicas together, and so is C5's per-replica part (a replica lacking a write
+//! another keeps).
 //!
 //! - With anti-entropy, or without a configuration (an external history: nothing says which
 //!   mechanisms ran), every key must converge after heal and settle.

@@ -59,7 +59,7 @@ pub struct Omitted {
 /// How one property of docs/DESIGN.md §4 fared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PropertyStatus {
-    /// `M1` … `M6`, `C1` … `C4`, `L1`, `LIN`.
+    /// `M1` … `M6`, `C1` … `C5`, `L1`, `LIN`.
     pub property: &'static str,
     /// Whether the history held what the property needs.
     pub evaluated: bool,
@@ -233,6 +233,12 @@ fn plural(count: u64, noun: &str) -> String {
 fn set(values: &[Value]) -> String {
     let names: Vec<&str> = values.iter().map(|value| value.0.as_str()).collect();
     format!("{{{}}}", names.join(", "))
+}
+
+/// "n1, n2"
+fn nodes(nodes: &[crate::causality::NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(ToString::to_string).collect();
+    names.join(", ")
 }
 
 fn write_name(op: &OpSummary) -> String {
@@ -414,6 +420,41 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
             put.client.0,
             completed(put)
         ),
+        Anomaly::UnderReplicated { key, write, replicas, lacking, n } => {
+            let of_n = n.map_or(String::new(), |n| format!(" n = {n}"));
+            let too_few = match n {
+                Some(n) if replicas.len() < *n as usize => format!(
+                    " Its snapshots also come from only {} of its{of_n} home replicas.",
+                    replicas.len()
+                ),
+                _ => String::new(),
+            };
+            if lacking.is_empty() {
+                write!(
+                    text,
+                    "key {key} has acknowledged writes ({} by client {}, acknowledged at {}, the first), but its replica snapshots come from only {} ({}), fewer than its{of_n} home replicas: under-replicated.",
+                    write_name(write),
+                    write.client.0,
+                    completed(write),
+                    plural(replicas.len() as u64, "node"),
+                    nodes(replicas)
+                )
+            } else {
+                let keeping: Vec<crate::causality::NodeId> =
+                    replicas.iter().filter(|node| !lacking.contains(node)).copied().collect();
+                write!(
+                    text,
+                    "{} by client {} was acknowledged at {}, but at the end {} of key {key} {} neither it nor a write that overwrote it, while {} {} it: under-replicated (each of the key's{of_n} home replicas must keep every acknowledged write).{too_few}",
+                    write_name(write),
+                    write.client.0,
+                    completed(write),
+                    nodes(lacking),
+                    if lacking.len() == 1 { "holds" } else { "hold" },
+                    nodes(&keeping),
+                    if keeping.len() == 1 { "keeps" } else { "keep" },
+                )
+            }
+        }
         Anomaly::RepairChurn { reason } => write!(text, "repair had not settled when the replicas were snapshotted: {reason}."),
         Anomaly::LwwLostWrite { lost, winner, cause, timestamp_lost, timestamp_winner, .. } => {
             let why = match cause {
