@@ -36,6 +36,7 @@ fn stale_read_under_strict_quorums() {
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
             - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -64,6 +65,7 @@ fn put_order_is_not_linearizable() {
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
             - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -93,6 +95,7 @@ fn concurrent_reads_with_incomparable_views() {
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
             - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -125,6 +128,7 @@ fn convergence_anomalies_and_an_allowed_failed_write() {
 
             notes:
             - M6: not evaluated: the history has no store dots and read contexts (white-box metadata)
+            - C6: not evaluated: the configuration keeps its tombstones (reaping: keep)
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -161,6 +165,7 @@ fn lww_clock_skew_breaks_register_linearizability() {
             - C3: not evaluated: LWW discards concurrent writes by design (see L1)
             - C4: not evaluated: the history does not say whether repair had gone quiet
             - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
         "#]],
     );
 }
@@ -277,6 +282,12 @@ fn json_report() {
             },
             {
               "property": "C5",
+              "evaluated": false,
+              "required": true,
+              "note": "the history has no replica snapshots"
+            },
+            {
+              "property": "C6",
               "evaluated": false,
               "required": true,
               "note": "the history has no replica snapshots"

@@ -25,6 +25,7 @@ pub enum AnomalyKind {
     Divergence,
     LostWrite,
     UnderReplicated,
+    TombstoneNotReaped,
     RepairChurn,
     FailedWriteVisible,
     LwwLostWrite,
@@ -32,7 +33,7 @@ pub enum AnomalyKind {
 }
 
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 15] = [
+    pub const ALL: [AnomalyKind; 16] = [
         AnomalyKind::PhantomValue,
         AnomalyKind::FutureRead,
         AnomalyKind::DominatedSibling,
@@ -44,6 +45,7 @@ impl AnomalyKind {
         AnomalyKind::Divergence,
         AnomalyKind::LostWrite,
         AnomalyKind::UnderReplicated,
+        AnomalyKind::TombstoneNotReaped,
         AnomalyKind::RepairChurn,
         AnomalyKind::FailedWriteVisible,
         AnomalyKind::LwwLostWrite,
@@ -64,6 +66,7 @@ impl AnomalyKind {
             AnomalyKind::Divergence => "divergence",
             AnomalyKind::LostWrite => "lost_write",
             AnomalyKind::UnderReplicated => "under_replicated",
+            AnomalyKind::TombstoneNotReaped => "tombstone_not_reaped",
             AnomalyKind::RepairChurn => "repair_churn",
             AnomalyKind::FailedWriteVisible => "failed_write_visible",
             AnomalyKind::LwwLostWrite => "lww_lost_write",
@@ -246,6 +249,23 @@ pub enum Anomaly {
         #[serde(skip_serializing_if = "Option::is_none")]
         n: Option<u32>,
     },
+    /// C6: with reaping configured, home replicas that still hold nothing but tombstones of a
+    /// key when the run ended, later than the configuration promises to have reaped them.
+    TombstoneNotReaped {
+        key: Key,
+        /// The replicas that hold only tombstones, and which.
+        replicas: Vec<ReplicaHolding>,
+        /// The deletes whose tombstones they hold.
+        deletes: Vec<OpSummary>,
+        /// The reap delay of the configuration (0: immediate).
+        reap_after_ms: u64,
+        /// The key's last activity: its last operation, or the heal of the run's last fault.
+        time_ms_last_activity: u64,
+        /// By when the configuration promises the tombstones reaped.
+        time_ms_due: u64,
+        /// When the run ended (quiescent).
+        time_ms_end: u64,
+    },
     /// C4: repair had not settled when the snapshots were taken.
     RepairChurn { reason: String },
     /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked write
@@ -290,6 +310,7 @@ impl Anomaly {
             Anomaly::Divergence { .. } => AnomalyKind::Divergence,
             Anomaly::LostWrite { .. } => AnomalyKind::LostWrite,
             Anomaly::UnderReplicated { .. } => AnomalyKind::UnderReplicated,
+            Anomaly::TombstoneNotReaped { .. } => AnomalyKind::TombstoneNotReaped,
             Anomaly::RepairChurn { .. } => AnomalyKind::RepairChurn,
             Anomaly::LwwLostWrite { .. } => AnomalyKind::LwwLostWrite,
             Anomaly::NotLinearizable { .. } => AnomalyKind::NotLinearizable,
@@ -312,6 +333,7 @@ impl Anomaly {
             | Anomaly::UnrepairedDivergence { key, .. }
             | Anomaly::LostWrite { key, .. }
             | Anomaly::UnderReplicated { key, .. }
+            | Anomaly::TombstoneNotReaped { key, .. }
             | Anomaly::LwwLostWrite { key, .. }
             | Anomaly::NotLinearizable { key, .. } => Some(key),
             Anomaly::RepairChurn { .. } => None,
@@ -339,6 +361,9 @@ impl Anomaly {
             Anomaly::Divergence { .. } | Anomaly::RepairChurn { .. } => Vec::new(),
             Anomaly::LostWrite { put, .. } => vec![put.id],
             Anomaly::UnderReplicated { write, .. } => vec![write.id],
+            Anomaly::TombstoneNotReaped { deletes, .. } => {
+                deletes.iter().map(|delete| delete.id).collect()
+            }
             Anomaly::UnrepairedDivergence { write, .. } => vec![write.id],
             Anomaly::LwwLostWrite { lost, winner, .. } => vec![lost.id, winner.id],
             Anomaly::NotLinearizable { witness, .. } => witness.iter().map(|op| op.id).collect(),

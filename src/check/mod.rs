@@ -1,12 +1,12 @@
 //! The checker: judges a leaderless history against a consistency model (docs/DESIGN.md §4).
 //!
 //! It owns the causal order of writes derived from what clients observed (a put overwrites the
-//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C5,
+//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C6,
 //! L1 and LIN, the models that forbid their anomalies, and the [`Report`] that explains them.
 //!
 //! What it must never do: call the simulator or any store, or trust store metadata. Dots, store
 //! contexts and timestamps are read only by the white-box property M6 and the LWW observation
-//! L1; replica snapshots only by the convergence properties C1–C5. Everything else, and in
+//! L1; replica snapshots only by the convergence properties C1–C6. Everything else, and in
 //! particular the linearizability verdict, uses client observations alone, so a history
 //! recorded from any real cluster is judged the same way.
 //!
@@ -72,6 +72,7 @@ mod model;
 pub mod mvr_oracle;
 mod obligation;
 mod reads;
+mod reaping;
 mod register;
 mod report;
 
@@ -94,6 +95,7 @@ pub use report::{
 use anomaly::Findings;
 use index::{HistoryIndex, KeyIndex};
 use obligation::Obligation;
+use reaping::ReapDeadline;
 
 /// Why a history cannot be judged: it breaks the checker's precondition.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -260,7 +262,7 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 },
                 &mut evidence.findings,
             );
-            // C5 is required only of keys the configuration promises to converge.
+            // C5 and C6 are required only of keys the configuration promises to converge.
             let must_converge = || obligation.exposure(history, &key_index.writes).is_none();
             convergence::check_replication(
                 history,
@@ -272,6 +274,15 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 must_converge,
                 &mut evidence.findings,
             );
+            if let Ok(deadline) = &convergence.reap_deadline {
+                deadline.check_key(
+                    history,
+                    &key_index,
+                    key_snapshots,
+                    must_converge,
+                    &mut evidence.findings,
+                );
+            }
         }
         if history.replicas.is_some() {
             let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
@@ -327,12 +338,14 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
 /// What the history says about the convergence checks: whether they can be judged.
 #[derive(Debug)]
 struct Convergence {
-    /// Why C1–C3 and C5 cannot be judged, if they cannot.
+    /// Why C1–C3 and C5 (and so C6) cannot be judged, if they cannot.
     not_evaluable: Option<String>,
     /// Why C4 cannot be judged, if it cannot.
     churn_unknown: Option<String>,
     /// Why repair did not settle, if the run says it did not.
     churn: Option<String>,
+    /// When the configuration promises tombstones reaped (C6), or why C6 cannot be judged.
+    reap_deadline: Result<ReapDeadline, String>,
 }
 
 impl Convergence {
@@ -360,10 +373,15 @@ impl Convergence {
             ),
             Some(_) => (None, None),
         };
+        let reap_deadline = match &not_evaluable {
+            Some(reason) => Err(reason.clone()),
+            None => ReapDeadline::of(history),
+        };
         Convergence {
             not_evaluable,
             churn_unknown,
             churn,
+            reap_deadline,
         }
     }
 
@@ -583,7 +601,12 @@ fn properties(
         forbids(AnomalyKind::UnderReplicated),
         c5_note,
     ));
-
+    out.push(status(
+        "C6",
+        convergence.reap_deadline.is_ok(),
+        forbids(AnomalyKind::TombstoneNotReaped),
+        convergence.reap_deadline.clone().err().unwrap_or_default(),
+    ));
     let l1_note = match (lww, flags.timestamps) {
         (false, _) => "not an LWW history".to_string(),
         (true, false) => "the history has no LWW timestamps".to_string(),

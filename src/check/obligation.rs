@@ -1,7 +1,7 @@
 //! Which keys a configuration promises to converge (docs/DESIGN.md §4, "Convergence follows the
 //! configuration"): C1 is forbidden only where some mechanism of the configuration promises to
-//! bring the replicas together, and so is C5's per-replica part (a replica lacking a write
-//! another keeps).
+//! bring the replicas together, and so are C5's per-replica part (a replica lacking a write
+//! another keeps) and C6 (reaping waits for every home replica to hold the tombstone).
 //!
 //! - With anti-entropy, or without a configuration (an external history: nothing says which
 //!   mechanisms ran), every key must converge after heal and settle.
@@ -112,7 +112,7 @@ impl Obligation {
 }
 
 /// The longest one-way latency of the history's simulated network, if the history says.
-fn longest_latency_ms(history: &History) -> Option<u64> {
+pub(crate) fn longest_latency_ms(history: &History) -> Option<u64> {
     let scenario = history.scenario.as_ref()?;
     let latency = match scenario.get("network") {
         // The scenario's default network.

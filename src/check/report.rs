@@ -59,7 +59,7 @@ pub struct Omitted {
 /// How one property of docs/DESIGN.md §4 fared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PropertyStatus {
-    /// `M1` … `M6`, `C1` … `C5`, `L1`, `LIN`.
+    /// `M1` … `M6`, `C1` … `C6`, `L1`, `LIN`.
     pub property: &'static str,
     /// Whether the history held what the property needs.
     pub evaluated: bool,
@@ -454,6 +454,37 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                     if keeping.len() == 1 { "keeps" } else { "keep" },
                 )
             }
+        }
+        Anomaly::TombstoneNotReaped {
+            key,
+            replicas,
+            deletes,
+            reap_after_ms,
+            time_ms_last_activity,
+            time_ms_due,
+            time_ms_end,
+        } => {
+            let holdings: Vec<String> = replicas
+                .iter()
+                .map(|replica| format!("{} holds only {}", replica.node, set(&replica.values)))
+                .collect();
+            let written_by = if deletes.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = deletes.iter().map(write_name).collect();
+                format!(" (written by {})", names.join(", "))
+            };
+            let when = if *reap_after_ms == 0 {
+                "as soon as a replica holds it".to_string()
+            } else {
+                format!("{reap_after_ms} ms after a replica has it, once every home replica holds it")
+            };
+            write!(
+                text,
+                "when the run went quiet at t={time_ms_end} ms, the tombstones of key {key} were still there{written_by}: {}. The configuration reaps a tombstone {when}; the key's last operation or fault was at t={time_ms_last_activity} ms, so with {} ms to settle they were due to be gone by t={time_ms_due} ms: tombstone not reaped.",
+                holdings.join(", "),
+                time_ms_due - time_ms_last_activity - reap_after_ms,
+            )
         }
         Anomaly::RepairChurn { reason } => write!(text, "repair had not settled when the replicas were snapshotted: {reason}."),
         Anomaly::LwwLostWrite { lost, winner, cause, timestamp_lost, timestamp_winner, .. } => {
