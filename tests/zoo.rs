@@ -104,6 +104,11 @@ fn stale_context() {
     hunt_finds_and_minimizes(Bug::StaleContext);
 }
 
+#[test]
+fn lazy_replication() {
+    hunt_finds_and_minimizes(Bug::LazyReplication);
+}
+
 /// The scenario `hint-lost-on-restart` needs, built by hand (the search above needs 5,855 cases):
 /// a put misses a crashed home node, its hint goes to the first fallback, and the fallback crashes
 /// and restarts before the home node is back. With anti-entropy off, only the hint can repair
