@@ -126,10 +126,11 @@ pub enum Bug {
     SloppyReadsCountFallbacks,
     StaleContext,
     LazyReplication,
+    ReapNotRetried,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::VnodeClock,
         Bug::IgnoreContext,
         Bug::RepairOverwrites,
@@ -141,6 +142,7 @@ impl Bug {
         Bug::SloppyReadsCountFallbacks,
         Bug::StaleContext,
         Bug::LazyReplication,
+        Bug::ReapNotRetried,
     ];
 
     /// The name the command line and JSON use, e.g. `vnode-clock`.
@@ -157,6 +159,7 @@ impl Bug {
             Bug::SloppyReadsCountFallbacks => "sloppy-reads-count-fallbacks",
             Bug::StaleContext => "stale-context",
             Bug::LazyReplication => "lazy-replication",
+            Bug::ReapNotRetried => "reap-not-retried",
         }
     }
 
@@ -174,6 +177,7 @@ impl Bug {
             Bug::SloppyReadsCountFallbacks => "With hinted handoff on but sloppy quorum off, reads ask fallbacks for their hints and count those replies toward r. A strict read can then be answered by one home node and a fallback that knows nothing.",
             Bug::StaleContext => "A get whose result has several siblings returns a context that misses the last sibling's dot. The client's next put then fails to overwrite a sibling it had read, which stays as a dominated sibling.",
             Bug::LazyReplication => "The coordinator of a put or delete sends it only to as many other home nodes as w needs, leaving the rest to read repair and anti-entropy. Without anti-entropy, a home node that no read happens to repair never receives the acknowledged write.",
+            Bug::ReapNotRetried => "When a tombstone's reap delay is over, a replica asks the other home nodes once and drops the key from its reap schedule whatever they answer. A vote lost to a fault, or taken before every home node had the tombstone, leaves the tombstone on that replica for good.",
         }
     }
 }

@@ -109,6 +109,11 @@ fn lazy_replication() {
     hunt_finds_and_minimizes(Bug::LazyReplication);
 }
 
+#[test]
+fn reap_not_retried() {
+    hunt_finds_and_minimizes(Bug::ReapNotRetried);
+}
+
 /// The scenario `hint-lost-on-restart` needs, built by hand (the search above needs 5,855 cases):
 /// a put misses a crashed home node, its hint goes to the first fallback, and the fallback crashes
 /// and restarts before the home node is back. With anti-entropy off, only the hint can repair
