@@ -223,13 +223,16 @@ pub enum Anomaly {
     },
     /// C1 outside the configuration's promise (an observation): the replicas of a key differ at
     /// quiescence, but no mechanism of the configuration promises to repair them: there is no
-    /// anti-entropy, and `fault` overlapped the coordination of `write`
+    /// anti-entropy, and `fault` overlapped the coordination of `write`, or (with no `fault`)
+    /// `write` is a delete whose tombstone the replicas reap one by one while another write of
+    /// the key can land on either side of a reap
     /// (docs/DESIGN.md §4, "Convergence follows the configuration").
     UnrepairedDivergence {
         key: Key,
         replicas: Vec<ReplicaHolding>,
         write: OpSummary,
-        fault: FaultRecord,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fault: Option<FaultRecord>,
     },
     /// C3: an acknowledged put in no replica's causal past at quiescence.
     LostWrite { key: Key, put: OpSummary },

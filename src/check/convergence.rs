@@ -73,14 +73,15 @@ fn missed_writes(
 /// C1 (divergence) and C2 (each replica's siblings are an antichain of real writes).
 ///
 /// `exposure` says, when asked, why the configuration does not promise this key's convergence
-/// (a write and the fault that could cut it short; see `obligation`): divergence is then the
+/// (a write and the fault that could cut it short, or none when the write is a delete that
+/// reaping exposes; see `obligation`): divergence is then the
 /// observation `UnrepairedDivergence`, not C1's `Divergence`. It is handed the key's writes that
 /// some replica misses (neither holds nor overwrote), to name one of those first.
 pub(crate) fn check_replicas(
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
     resolution: Resolution,
-    exposure: impl FnOnce(&[usize]) -> Option<(OpSummary, FaultRecord)>,
+    exposure: impl FnOnce(&[usize]) -> Option<(OpSummary, Option<FaultRecord>)>,
     out: &mut Findings,
 ) {
     let holdings: Vec<(crate::causality::NodeId, Vec<Value>)> = snapshots

@@ -246,24 +246,32 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 key_snapshots,
                 circumstances.resolution,
                 |missed| {
-                    let missed: Vec<usize> = missed
+                    let missed_ops: Vec<usize> = missed
                         .iter()
                         .map(|&write| key_index.writes[write])
                         .collect();
                     obligation
-                        .exposure(history, &missed)
+                        .exposure(history, &missed_ops)
                         .or_else(|| obligation.exposure(history, &key_index.writes))
+                        .or_else(|| {
+                            // The latest missed delete first: the one the replicas last reaped.
+                            let latest_first: Vec<usize> = missed.iter().rev().copied().collect();
+                            obligation.reaping_exposure(history, &key_index, &latest_first)
+                        })
                         .map(|exposure| {
-                            (
-                                OpSummary::of(&history.operations[exposure.write]),
-                                history.faults[exposure.fault].clone(),
-                            )
+                            let fault = match exposure.cause {
+                                obligation::Cause::Fault(fault) => {
+                                    Some(history.faults[fault].clone())
+                                }
+                                obligation::Cause::Reaping => None,
+                            };
+                            (OpSummary::of(&history.operations[exposure.write]), fault)
                         })
                 },
                 &mut evidence.findings,
             );
             // C5 and C6 are required only of keys the configuration promises to converge.
-            let must_converge = || obligation.exposure(history, &key_index.writes).is_none();
+            let must_converge = || obligation.must_converge(history, &key_index);
             convergence::check_replication(
                 history,
                 &key_index,

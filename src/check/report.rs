@@ -400,18 +400,29 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 .iter()
                 .map(|replica| format!("{} holds {}", replica.node, set(&replica.values)))
                 .collect();
-            let heal = fault.time_ms_end.map_or_else(|| "the end of the workload".to_string(), |heal| format!("t={heal} ms"));
-            let what = if fault.description.is_empty() { fault.kind.record_name().to_string() } else { fault.description.clone() };
-            write!(
-                text,
-                "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy, and {} (invoked at t={} ms, {}) was still being coordinated when a {} fault ({what}, t={} ms to {heal}) could cut it short.",
-                holdings.join(", "),
-                write_name(exposed),
-                exposed.time_ms_invoke,
-                match exposed.time_ms_complete { Some(time) => format!("answered at t={time} ms"), None => "never answered".to_string() },
-                fault.kind.record_name(),
-                fault.time_ms_start,
-            )
+            let answered = match exposed.time_ms_complete { Some(time) => format!("answered at t={time} ms"), None => "never answered".to_string() };
+            match fault {
+                Some(fault) => {
+                    let heal = fault.time_ms_end.map_or_else(|| "the end of the workload".to_string(), |heal| format!("t={heal} ms"));
+                    let what = if fault.description.is_empty() { fault.kind.record_name().to_string() } else { fault.description.clone() };
+                    write!(
+                        text,
+                        "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy, and {} (invoked at t={} ms, {answered}) was still being coordinated when a {} fault ({what}, t={} ms to {heal}) could cut it short.",
+                        holdings.join(", "),
+                        write_name(exposed),
+                        exposed.time_ms_invoke,
+                        fault.kind.record_name(),
+                        fault.time_ms_start,
+                    )
+                }
+                None => write!(
+                    text,
+                    "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy and reaps tombstones, each replica on its own, and another write of the key could reach one replica before it reaped the tombstone of {} (invoked at t={} ms, {answered}) and another after: only anti-entropy, or a read that happens by, brings them together.",
+                    holdings.join(", "),
+                    write_name(exposed),
+                    exposed.time_ms_invoke,
+                ),
+            }
         }
         Anomaly::LostWrite { key, put } => write!(
             text,
