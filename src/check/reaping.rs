@@ -3,8 +3,10 @@
 //!
 //! A store reaps a key's tombstone once its delay has passed and every home replica holds it,
 //! so the promise has two conditions, both read from the history alone:
-//! - the key must converge (the obligation of `obligation`: a key the configuration does not
-//!   promise to bring together need not reach the state that reaping waits for), and
+//! - every home replica holds the tombstone: either the key must converge (the obligation of
+//!   `obligation`: a key the configuration does not promise to bring together need not reach
+//!   the state that reaping waits for), or every snapshot of the key shows that it did (they
+//!   all hold the same tombstone-only state, so every reap vote would pass), and
 //! - the tombstone is old enough: the run went quiet (`time_ms_end`) later than the key's last
 //!   activity plus the reap delay plus the settle time. The key's last activity is the latest
 //!   invocation or completion of its operations and the latest heal of any fault (a fault with
@@ -88,7 +90,8 @@ impl ReapDeadline {
     }
 
     /// C6 on one key: the home replicas that hold only tombstones although the deadline has
-    /// passed. `must_converge` (the obligation) is asked only when there is one.
+    /// passed. `must_converge` (the obligation) is asked only when there is one and the
+    /// snapshots do not all hold the same tombstones.
     pub(crate) fn check_key(
         &self,
         history: &History,
@@ -130,7 +133,12 @@ impl ReapDeadline {
         let due_ms = last_activity_ms
             .saturating_add(self.reap_after_ms)
             .saturating_add(self.settle_ms);
-        if self.time_ms_end <= due_ms || !must_converge() {
+        // Every snapshot holds the same tombstones and nothing else: reaping's condition is met.
+        let agreed = replicas.len() == snapshots.len()
+            && replicas
+                .windows(2)
+                .all(|pair| pair[0].values == pair[1].values);
+        if self.time_ms_end <= due_ms || !(agreed || must_converge()) {
             return;
         }
         let mut held: Vec<&Value> = replicas.iter().flat_map(|r| &r.values).collect();
