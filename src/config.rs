@@ -125,10 +125,12 @@ pub enum Bug {
     LwwReversed,
     SloppyReadsCountFallbacks,
     StaleContext,
+    LazyReplication,
+    ReapNotRetried,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 12] = [
         Bug::VnodeClock,
         Bug::IgnoreContext,
         Bug::RepairOverwrites,
@@ -139,6 +141,8 @@ impl Bug {
         Bug::LwwReversed,
         Bug::SloppyReadsCountFallbacks,
         Bug::StaleContext,
+        Bug::LazyReplication,
+        Bug::ReapNotRetried,
     ];
 
     /// The name the command line and JSON use, e.g. `vnode-clock`.
@@ -154,6 +158,8 @@ impl Bug {
             Bug::LwwReversed => "lww-reversed",
             Bug::SloppyReadsCountFallbacks => "sloppy-reads-count-fallbacks",
             Bug::StaleContext => "stale-context",
+            Bug::LazyReplication => "lazy-replication",
+            Bug::ReapNotRetried => "reap-not-retried",
         }
     }
 
@@ -170,6 +176,8 @@ impl Bug {
             Bug::LwwReversed => "The read coordinator's merge of LWW replies keeps the smaller timestamp instead of the larger one. A read then returns the older of two versions when its replicas disagree.",
             Bug::SloppyReadsCountFallbacks => "With hinted handoff on but sloppy quorum off, reads ask fallbacks for their hints and count those replies toward r. A strict read can then be answered by one home node and a fallback that knows nothing.",
             Bug::StaleContext => "A get whose result has several siblings returns a context that misses the last sibling's dot. The client's next put then fails to overwrite a sibling it had read, which stays as a dominated sibling.",
+            Bug::LazyReplication => "The coordinator of a put or delete sends it only to as many other home nodes as w needs, leaving the rest to read repair and anti-entropy. Without anti-entropy, a home node that no read happens to repair never receives the acknowledged write.",
+            Bug::ReapNotRetried => "When a tombstone's reap delay is over, a replica asks the other home nodes once and drops the key from its reap schedule whatever they answer. A vote lost to a fault, or taken before every home node had the tombstone, leaves the tombstone on that replica for good.",
         }
     }
 }

@@ -5,7 +5,9 @@
 //! ```text
 //! config dynamo                       # a preset (optional; implies the default model)
 //! config dynamo reaping=after_ms      # ... reaping tombstones (after 100 ms, or `immediate`)
+//! config dynamo anti_entropy=off      # ... without anti-entropy
 //! fault loses_data                    # a fault record that can lose data
+//! fault crash                         # a crash from t=0 that lasts to the end of the workload
 //! run quiescent | run churning        # the run summary
 //! replica k n1=v1,v2 n2=              # a final snapshot of key k on node 1 and node 2
 //! 0 c0 put k v1 0-4 ok                # id, client, kind, key, value, invoke-complete, outcome
@@ -109,12 +111,12 @@ fn dominated_sibling() {
     );
     // Under LWW a replica keeps one value.
     check(
-        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v1,v2 n2=v1,v2",
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v1,v2 n2=v1,v2 n3=v1,v2",
         None,
         "invalid: dominated_sibling*",
     );
     check(
-        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v2 n2=v2",
+        "config lww\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\nreplica k n1=v2 n2=v2 n3=v2",
         None,
         "valid:",
     );
@@ -240,10 +242,12 @@ fn contexts_too_small_or_too_large() {
 #[test]
 fn divergence_and_lost_write() {
     let base = "run quiescent\n0 c0 put k v1 0-4 ok\n";
+    // n2 lacks the acknowledged v1 that n1 keeps: the replicas differ (C1), and the write is
+    // under-replicated (C5).
     check(
         &format!("{base}replica k n1=v1 n2="),
         None,
-        "invalid: divergence*",
+        "invalid: divergence* under_replicated*",
     );
     check(&format!("{base}replica k n1=v1 n2=v1"), None, "valid:");
     check(
@@ -271,6 +275,69 @@ fn divergence_and_lost_write() {
         &format!("fault loses_data\n{base}replica k n1= n2="),
         None,
         "valid: lost_write",
+    );
+}
+
+#[test]
+fn replication() {
+    let base = "config dynamo\nrun quiescent\n0 c0 put k v1 0-4 ok\n";
+    check(
+        &format!("{base}replica k n1=v1 n2=v1 n3=v1"),
+        None,
+        "valid:",
+    );
+    // Two replicas of n = 3: what they agree on is kept on too few nodes.
+    check(
+        &format!("{base}replica k n1=v1 n2=v1"),
+        None,
+        "invalid: under_replicated*",
+    );
+    // n3 still holds v1, which v2 overwrote: it keeps v1 but lacks v2.
+    let overwritten = "1 c0 get k [v1] 5-6 ok\n2 c0 put k v2 ctx=v1 7-8 ok\n";
+    check(
+        &format!("{base}{overwritten}replica k n1=v2 n2=v2 n3=v1"),
+        None,
+        "invalid: divergence* under_replicated*",
+    );
+    // A write no replica keeps is C3's lost write, not under-replicated as well.
+    check(
+        &format!("{base}2 c1 put k v2 7-8 ok\nreplica k n1=v2 n2=v2 n3=v2"),
+        None,
+        "invalid: lost_write*",
+    );
+    // Nor is a write that failed.
+    check(
+        &format!("{base}2 c1 put k v2 7-8 fail\nreplica k n1=v1,v2 n2=v1 n3=v1"),
+        None,
+        "invalid: divergence*",
+    );
+    // Where the configuration does not promise convergence (no anti-entropy, and a crash
+    // during the writes), a replica that lacks a write is C1's allowed observation alone.
+    let exposed =
+        "config dynamo anti_entropy=off\nfault crash\nrun quiescent\n0 c0 put k v1 0-4 ok\n";
+    check(
+        &format!("{exposed}replica k n1=v1 n2=v1 n3="),
+        None,
+        "valid: unrepaired_divergence",
+    );
+    // ... but the number of replicas is placement, which no fault excuses.
+    check(
+        &format!("{exposed}replica k n1=v1 n2=v1"),
+        None,
+        "invalid: under_replicated*",
+    );
+    // Under LWW a write lost to a concurrent one is lost everywhere once the replicas agree, so
+    // only their number is judged.
+    let lww = "config lww\nrun quiescent\n0 c0 put k v1 0-1 ok\n1 c1 put k v2 0-1 ok\n";
+    check(
+        &format!("{lww}replica k n1=v1 n2=v2 n3=v2"),
+        None,
+        "invalid: divergence*",
+    );
+    check(
+        &format!("{lww}replica k n1=v2 n2=v2"),
+        None,
+        "invalid: under_replicated*",
     );
 }
 

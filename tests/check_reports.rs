@@ -35,6 +35,8 @@ fn stale_read_under_strict_quorums() {
             - C2: not evaluated: the history has no replica snapshots
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
+            - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -62,6 +64,8 @@ fn put_order_is_not_linearizable() {
             - C2: not evaluated: the history has no replica snapshots
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
+            - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -90,6 +94,8 @@ fn concurrent_reads_with_incomparable_views() {
             - C2: not evaluated: the history has no replica snapshots
             - C3: not evaluated: the history has no replica snapshots
             - C4: not evaluated: the history does not say whether repair had gone quiet
+            - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -109,16 +115,20 @@ fn convergence_anomalies_and_an_allowed_failed_write() {
             INVALID against model quorum (promised by the history's configuration)
             strongest model satisfied: none (even eventual is broken)
             linearizable: yes
-            3 operations, 1 key; 2 anomalies, 1 forbidden by quorum
+            3 operations, 1 key; 3 anomalies, 2 forbidden by quorum
 
             1. [forbidden] divergence on key k
                the replicas of key k disagree after heal and repair: n1 holds {v1}, n2 holds {v2}, n3 holds {v2}.
 
-            2. [allowed] failed_write_visible on key k
+            2. [forbidden] under_replicated on key k
+               put v1 (#0) by client 0 was acknowledged at t=4 ms, but at the end n2, n3 of key k hold neither it nor a write that overwrote it, while n1 keeps it: under-replicated (each of the key's n = 3 home replicas must keep every acknowledged write).
+
+            3. [allowed] failed_write_visible on key k
                put v2 (#1) by client 1 failed, yet read #2 by client 2 at t=7 ms saw it. Allowed: a leaderless store never rolls a write back, so a write that failed may still land.
 
             notes:
             - M6: not evaluated: the history has no store dots and read contexts (white-box metadata)
+            - C6: not evaluated: the configuration keeps its tombstones (reaping: keep)
             - L1: not evaluated: not an LWW history
         "#]],
     );
@@ -154,6 +164,8 @@ fn lww_clock_skew_breaks_register_linearizability() {
             - C2: not evaluated: the history has no replica snapshots
             - C3: not evaluated: LWW discards concurrent writes by design (see L1)
             - C4: not evaluated: the history does not say whether repair had gone quiet
+            - C5: not evaluated: the history has no replica snapshots
+            - C6: not evaluated: the history has no replica snapshots
         "#]],
     );
 }
@@ -267,6 +279,18 @@ fn json_report() {
               "evaluated": false,
               "required": true,
               "note": "the history does not say whether repair had gone quiet"
+            },
+            {
+              "property": "C5",
+              "evaluated": false,
+              "required": true,
+              "note": "the history has no replica snapshots"
+            },
+            {
+              "property": "C6",
+              "evaluated": false,
+              "required": true,
+              "note": "the history has no replica snapshots"
             },
             {
               "property": "L1",

@@ -319,6 +319,36 @@ fn a_context_naming_a_phantom_is_a_store_bug_judged_not_refused() {
     );
 }
 
+#[test]
+fn a_snapshot_set_naming_one_node_twice_for_a_key_is_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    // n1's copy of k listed twice would count as two of k's replicas.
+    let history = |second_node: u32| {
+        format!(
+            r#"{{"version": 1, "operations": [
+              {{"id": 0, "client": 0, "key": "k", "kind": "put", "value": "v1",
+               "time_ms_invoke": 0, "time_ms_complete": 2, "outcome": "ok"}}],
+             "replicas": [
+              {{"key": "k", "node": 1, "values": ["v1"]}},
+              {{"key": "other", "node": 1, "values": []}},
+              {{"key": "k", "node": {second_node}, "values": ["v1"]}}]}}"#
+        )
+    };
+    let file = write(dir.path(), "twice.json", history(1).as_bytes());
+    for command in ["validate", "check"] {
+        let (code, stdout, stderr) = quorate(&[command, &file]);
+        assert_eq!(code, 2, "{command}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(r#"name node n1 twice for key "k""#),
+            "{command}: {stderr}"
+        );
+    }
+    // The same node for two keys, or two nodes for one key, is what snapshots are.
+    let file = write(dir.path(), "distinct.json", history(2).as_bytes());
+    let (code, stdout, stderr) = quorate(&["validate", &file]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
 /// The things that already held when issue 18 was filed, kept here so that none can regress.
 #[test]
 fn deep_nesting_is_refused_with_a_place_not_a_stack_overflow() {

@@ -24,6 +24,8 @@ pub enum AnomalyKind {
     ContextTooLarge,
     Divergence,
     LostWrite,
+    UnderReplicated,
+    TombstoneNotReaped,
     RepairChurn,
     FailedWriteVisible,
     LwwLostWrite,
@@ -31,7 +33,7 @@ pub enum AnomalyKind {
 }
 
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 14] = [
+    pub const ALL: [AnomalyKind; 16] = [
         AnomalyKind::PhantomValue,
         AnomalyKind::FutureRead,
         AnomalyKind::DominatedSibling,
@@ -42,6 +44,8 @@ impl AnomalyKind {
         AnomalyKind::ContextTooLarge,
         AnomalyKind::Divergence,
         AnomalyKind::LostWrite,
+        AnomalyKind::UnderReplicated,
+        AnomalyKind::TombstoneNotReaped,
         AnomalyKind::RepairChurn,
         AnomalyKind::FailedWriteVisible,
         AnomalyKind::LwwLostWrite,
@@ -61,6 +65,8 @@ impl AnomalyKind {
             AnomalyKind::ContextTooLarge => "context_too_large",
             AnomalyKind::Divergence => "divergence",
             AnomalyKind::LostWrite => "lost_write",
+            AnomalyKind::UnderReplicated => "under_replicated",
+            AnomalyKind::TombstoneNotReaped => "tombstone_not_reaped",
             AnomalyKind::RepairChurn => "repair_churn",
             AnomalyKind::FailedWriteVisible => "failed_write_visible",
             AnomalyKind::LwwLostWrite => "lww_lost_write",
@@ -217,16 +223,52 @@ pub enum Anomaly {
     },
     /// C1 outside the configuration's promise (an observation): the replicas of a key differ at
     /// quiescence, but no mechanism of the configuration promises to repair them: there is no
-    /// anti-entropy, and `fault` overlapped the coordination of `write`
+    /// anti-entropy, and `fault` overlapped the coordination of `write`, or (with no `fault`)
+    /// `write` is a delete whose tombstone the replicas reap one by one while another write of
+    /// the key can land on either side of a reap
     /// (docs/DESIGN.md §4, "Convergence follows the configuration").
     UnrepairedDivergence {
         key: Key,
         replicas: Vec<ReplicaHolding>,
         write: OpSummary,
-        fault: FaultRecord,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fault: Option<FaultRecord>,
     },
     /// C3: an acknowledged put in no replica's causal past at quiescence.
     LostWrite { key: Key, put: OpSummary },
+    /// C5: an acknowledged write kept by fewer of the key's home replicas than it has. Either
+    /// `lacking` names the replicas that neither hold it nor a write that overwrote it while
+    /// others keep it, or (with `lacking` empty) the key's snapshots come from fewer than `n`
+    /// nodes, and `write` is the key's first acknowledged write.
+    UnderReplicated {
+        key: Key,
+        write: OpSummary,
+        /// The nodes the key's snapshots come from.
+        replicas: Vec<NodeId>,
+        /// Those of them that neither hold the write nor a write that overwrote it.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        lacking: Vec<NodeId>,
+        /// The configuration's replicas per key, when the history has a configuration.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        n: Option<u32>,
+    },
+    /// C6: with reaping configured, home replicas that still hold nothing but tombstones of a
+    /// key when the run ended, later than the configuration promises to have reaped them.
+    TombstoneNotReaped {
+        key: Key,
+        /// The replicas that hold only tombstones, and which.
+        replicas: Vec<ReplicaHolding>,
+        /// The deletes whose tombstones they hold.
+        deletes: Vec<OpSummary>,
+        /// The reap delay of the configuration (0: immediate).
+        reap_after_ms: u64,
+        /// The key's last activity: its last operation, or the heal of the run's last fault.
+        time_ms_last_activity: u64,
+        /// By when the configuration promises the tombstones reaped.
+        time_ms_due: u64,
+        /// When the run ended (quiescent).
+        time_ms_end: u64,
+    },
     /// C4: repair had not settled when the snapshots were taken.
     RepairChurn { reason: String },
     /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked write
@@ -270,6 +312,8 @@ impl Anomaly {
             Anomaly::ContextTooLarge { .. } => AnomalyKind::ContextTooLarge,
             Anomaly::Divergence { .. } => AnomalyKind::Divergence,
             Anomaly::LostWrite { .. } => AnomalyKind::LostWrite,
+            Anomaly::UnderReplicated { .. } => AnomalyKind::UnderReplicated,
+            Anomaly::TombstoneNotReaped { .. } => AnomalyKind::TombstoneNotReaped,
             Anomaly::RepairChurn { .. } => AnomalyKind::RepairChurn,
             Anomaly::LwwLostWrite { .. } => AnomalyKind::LwwLostWrite,
             Anomaly::NotLinearizable { .. } => AnomalyKind::NotLinearizable,
@@ -291,6 +335,8 @@ impl Anomaly {
             | Anomaly::Divergence { key, .. }
             | Anomaly::UnrepairedDivergence { key, .. }
             | Anomaly::LostWrite { key, .. }
+            | Anomaly::UnderReplicated { key, .. }
+            | Anomaly::TombstoneNotReaped { key, .. }
             | Anomaly::LwwLostWrite { key, .. }
             | Anomaly::NotLinearizable { key, .. } => Some(key),
             Anomaly::RepairChurn { .. } => None,
@@ -317,6 +363,10 @@ impl Anomaly {
             Anomaly::NonMonotonicRead { earlier, later, .. } => vec![earlier.id, later.id],
             Anomaly::Divergence { .. } | Anomaly::RepairChurn { .. } => Vec::new(),
             Anomaly::LostWrite { put, .. } => vec![put.id],
+            Anomaly::UnderReplicated { write, .. } => vec![write.id],
+            Anomaly::TombstoneNotReaped { deletes, .. } => {
+                deletes.iter().map(|delete| delete.id).collect()
+            }
             Anomaly::UnrepairedDivergence { write, .. } => vec![write.id],
             Anomaly::LwwLostWrite { lost, winner, .. } => vec![lost.id, winner.id],
             Anomaly::NotLinearizable { witness, .. } => witness.iter().map(|op| op.id).collect(),

@@ -1,10 +1,16 @@
-//! The convergence properties C1–C4 of docs/DESIGN.md §4, judged on the final replica snapshots.
+//! The convergence properties C1–C5 of docs/DESIGN.md §4, judged on the final replica snapshots:
+//! C1 (the replicas agree), C2 (each holds real writes, none overwritten by another), C3 (no
+//! acknowledged write is lost by all of them), C4 (repair had settled) and C5 (replication: each
+//! of a key's n home replicas keeps every acknowledged write).
 //!
 //! Snapshots are the store's own word about what it holds at the end, so this module reads
-//! them; it never reads anything else of the store (dots and contexts are left to M6).
+//! them; it never reads anything else of the store (dots and contexts are left to M6), and it
+//! never decides which keys the configuration promises to converge (that is `obligation`, which
+//! the caller asks).
 
 use std::collections::BTreeMap;
 
+use crate::causality::NodeId;
 use crate::config::{Reaping, Resolution};
 use crate::history::{FaultRecord, History, Key, OpKind, ReplicaSnapshot, Value};
 
@@ -67,14 +73,15 @@ fn missed_writes(
 /// C1 (divergence) and C2 (each replica's siblings are an antichain of real writes).
 ///
 /// `exposure` says, when asked, why the configuration does not promise this key's convergence
-/// (a write and the fault that could cut it short; see `obligation`): divergence is then the
+/// (a write and the fault that could cut it short, or none when the write is a delete that
+/// reaping exposes; see `obligation`): divergence is then the
 /// observation `UnrepairedDivergence`, not C1's `Divergence`. It is handed the key's writes that
 /// some replica misses (neither holds nor overwrote), to name one of those first.
 pub(crate) fn check_replicas(
     key: &KeyIndex<'_>,
     snapshots: &[&ReplicaSnapshot],
     resolution: Resolution,
-    exposure: impl FnOnce(&[usize]) -> Option<(OpSummary, FaultRecord)>,
+    exposure: impl FnOnce(&[usize]) -> Option<(OpSummary, Option<FaultRecord>)>,
     out: &mut Findings,
 ) {
     let holdings: Vec<(crate::causality::NodeId, Vec<Value>)> = snapshots
@@ -213,6 +220,76 @@ pub(crate) fn check_lost_writes(
                 put: OpSummary::of(operation),
             });
         }
+    }
+}
+
+/// C5 (replication): every acknowledged write of the key is kept — held, or overwritten by a
+/// write held, by the rule of [`kept_writes`] applied to each snapshot alone — by each of the
+/// key's n home replicas.
+///
+/// Two findings, both `UnderReplicated`:
+/// - with `n` known (the history's configuration), a key with acknowledged writes whose
+///   snapshots come from fewer than n nodes keeps nothing on enough replicas (any resolution);
+/// - in a sibling history, an acknowledged write that some snapshot keeps and another does not.
+///   A write no snapshot keeps is C3's lost write (required in C3's circumstances), so it is not
+///   reported again; and a write some replica keeps and another lacks means the replicas differ,
+///   so this is required exactly where C1 is: `must_converge` (the obligation, asked only when
+///   such a write is found) says whether the key must converge. Under LWW a write discarded by a
+///   later one is discarded on every replica that converged, so a write some replica lacks is
+///   C1's divergence alone: C5 counts the replicas only.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_replication(
+    history: &History,
+    key: &KeyIndex<'_>,
+    snapshots: &[&ReplicaSnapshot],
+    n: Option<u32>,
+    resolution: Resolution,
+    reaping: Reaping,
+    must_converge: impl FnOnce() -> bool,
+    out: &mut Findings,
+) {
+    let acknowledged: Vec<usize> = (0..key.writes.len())
+        .filter(|&write| history.operations[key.writes[write]].is_ok())
+        .collect();
+    let Some(&first) = acknowledged.first() else {
+        return;
+    };
+    let mut replicas: Vec<NodeId> = snapshots.iter().map(|snapshot| snapshot.node).collect();
+    replicas.dedup();
+    let anomaly = |write: usize, lacking: Vec<NodeId>| Anomaly::UnderReplicated {
+        key: key.key.clone(),
+        write: OpSummary::of(&history.operations[key.writes[write]]),
+        replicas: replicas.clone(),
+        lacking,
+        n,
+    };
+    let mut short: Vec<Anomaly> = Vec::new();
+    if resolution == Resolution::Siblings {
+        let kept: Vec<Vec<u64>> = snapshots
+            .iter()
+            .map(|snapshot| kept_writes(history, key, std::slice::from_ref(snapshot), reaping))
+            .collect();
+        for &write in &acknowledged {
+            let lacking: Vec<NodeId> = snapshots
+                .iter()
+                .zip(&kept)
+                .filter(|(_, kept)| !bits::contains(kept, write))
+                .map(|(snapshot, _)| snapshot.node)
+                .collect();
+            if !lacking.is_empty() && lacking.len() < snapshots.len() {
+                short.push(anomaly(write, lacking));
+            }
+        }
+        if !short.is_empty() && !must_converge() {
+            short.clear();
+        }
+    }
+    let too_few = n.is_some_and(|n| replicas.len() < n as usize);
+    if too_few && short.is_empty() {
+        short.push(anomaly(first, Vec::new()));
+    }
+    for anomaly in short {
+        out.push(anomaly);
     }
 }
 

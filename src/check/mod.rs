@@ -1,12 +1,12 @@
 //! The checker: judges a leaderless history against a consistency model (docs/DESIGN.md §4).
 //!
 //! It owns the causal order of writes derived from what clients observed (a put overwrites the
-//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C4,
+//! values in its context and their pasts), every read's view ↓S, the properties M1–M6, C1–C6,
 //! L1 and LIN, the models that forbid their anomalies, and the [`Report`] that explains them.
 //!
 //! What it must never do: call the simulator or any store, or trust store metadata. Dots, store
 //! contexts and timestamps are read only by the white-box property M6 and the LWW observation
-//! L1; replica snapshots only by the convergence properties C1–C4. Everything else, and in
+//! L1; replica snapshots only by the convergence properties C1–C6. Everything else, and in
 //! particular the linearizability verdict, uses client observations alone, so a history
 //! recorded from any real cluster is judged the same way.
 //!
@@ -72,6 +72,7 @@ mod model;
 pub mod mvr_oracle;
 mod obligation;
 mod reads;
+mod reaping;
 mod register;
 mod report;
 
@@ -94,6 +95,7 @@ pub use report::{
 use anomaly::Findings;
 use index::{HistoryIndex, KeyIndex};
 use obligation::Obligation;
+use reaping::ReapDeadline;
 
 /// Why a history cannot be judged: it breaks the checker's precondition.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -244,22 +246,51 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
                 key_snapshots,
                 circumstances.resolution,
                 |missed| {
-                    let missed: Vec<usize> = missed
+                    let missed_ops: Vec<usize> = missed
                         .iter()
                         .map(|&write| key_index.writes[write])
                         .collect();
                     obligation
-                        .exposure(history, &missed)
+                        .exposure(history, &missed_ops)
                         .or_else(|| obligation.exposure(history, &key_index.writes))
+                        .or_else(|| {
+                            // The latest missed delete first: the one the replicas last reaped.
+                            let latest_first: Vec<usize> = missed.iter().rev().copied().collect();
+                            obligation.reaping_exposure(history, &key_index, &latest_first)
+                        })
                         .map(|exposure| {
-                            (
-                                OpSummary::of(&history.operations[exposure.write]),
-                                history.faults[exposure.fault].clone(),
-                            )
+                            let fault = match exposure.cause {
+                                obligation::Cause::Fault(fault) => {
+                                    Some(history.faults[fault].clone())
+                                }
+                                obligation::Cause::Reaping => None,
+                            };
+                            (OpSummary::of(&history.operations[exposure.write]), fault)
                         })
                 },
                 &mut evidence.findings,
             );
+            // C5 and C6 are required only of keys the configuration promises to converge.
+            let must_converge = || obligation.must_converge(history, &key_index);
+            convergence::check_replication(
+                history,
+                &key_index,
+                key_snapshots,
+                history.config.as_ref().map(|config| config.n),
+                circumstances.resolution,
+                circumstances.reaping,
+                must_converge,
+                &mut evidence.findings,
+            );
+            if let Ok(deadline) = &convergence.reap_deadline {
+                deadline.check_key(
+                    history,
+                    &key_index,
+                    key_snapshots,
+                    must_converge,
+                    &mut evidence.findings,
+                );
+            }
         }
         if history.replicas.is_some() {
             let key_snapshots = snapshots.get(key).map_or(&[][..], Vec::as_slice);
@@ -315,12 +346,14 @@ pub fn check_catalog(catalog: &Catalog<'_>, options: &CheckOptions) -> Result<Re
 /// What the history says about the convergence checks: whether they can be judged.
 #[derive(Debug)]
 struct Convergence {
-    /// Why C1–C3 cannot be judged, if they cannot.
+    /// Why C1–C3 and C5 (and so C6) cannot be judged, if they cannot.
     not_evaluable: Option<String>,
     /// Why C4 cannot be judged, if it cannot.
     churn_unknown: Option<String>,
     /// Why repair did not settle, if the run says it did not.
     churn: Option<String>,
+    /// When the configuration promises tombstones reaped (C6), or why C6 cannot be judged.
+    reap_deadline: Result<ReapDeadline, String>,
 }
 
 impl Convergence {
@@ -348,10 +381,15 @@ impl Convergence {
             ),
             Some(_) => (None, None),
         };
+        let reap_deadline = match &not_evaluable {
+            Some(reason) => Err(reason.clone()),
+            None => ReapDeadline::of(history),
+        };
         Convergence {
             not_evaluable,
             churn_unknown,
             churn,
+            reap_deadline,
         }
     }
 
@@ -557,6 +595,25 @@ fn properties(
         convergence.churn_unknown.is_none(),
         true,
         convergence.churn_unknown.clone().unwrap_or_default(),
+    ));
+    let c5_note = if !convergence.evaluable() {
+        convergence.not_evaluable.clone().unwrap_or_default()
+    } else if lww {
+        "under LWW only the number of replicas is checked: a write LWW discarded is discarded on every replica that converged (see C1)".to_string()
+    } else {
+        String::new()
+    };
+    out.push(status(
+        "C5",
+        convergence.evaluable(),
+        forbids(AnomalyKind::UnderReplicated),
+        c5_note,
+    ));
+    out.push(status(
+        "C6",
+        convergence.reap_deadline.is_ok(),
+        forbids(AnomalyKind::TombstoneNotReaped),
+        convergence.reap_deadline.clone().err().unwrap_or_default(),
     ));
     let l1_note = match (lww, flags.timestamps) {
         (false, _) => "not an LWW history".to_string(),

@@ -20,7 +20,7 @@ use super::anomaly::AnomalyKind;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
-    /// C1–C4, M1, M2 (and M6 when the store exposes dots).
+    /// C1–C6, M1, M2 (and M6 when the store exposes dots).
     Eventual,
     /// + M3: a read sees every write acknowledged before it began.
     Quorum,
@@ -128,6 +128,10 @@ impl Circumstances {
             | AnomalyKind::ContextTooLarge
             | AnomalyKind::Divergence
             | AnomalyKind::RepairChurn => true,
+            // C5 and C6 judge only the keys the configuration promises to converge (and C5 only
+            // a write some replica keeps: one that none keeps is C3's lost write, with C3's
+            // circumstances), so where they are judged they hold in every model.
+            AnomalyKind::UnderReplicated | AnomalyKind::TombstoneNotReaped => true,
             AnomalyKind::LostWrite => {
                 self.resolution == Resolution::Siblings && self.durable && !self.loses_data
             }

@@ -1,6 +1,7 @@
 //! Which keys a configuration promises to converge (docs/DESIGN.md §4, "Convergence follows the
 //! configuration"): C1 is forbidden only where some mechanism of the configuration promises to
-//! bring the replicas together.
+//! bring the replicas together, and so are C5's per-replica part (a replica lacking a write
+//! another keeps) and C6 (reaping waits for every home replica to hold the tombstone).
 //!
 //! - With anti-entropy, or without a configuration (an external history: nothing says which
 //!   mechanisms ran), every key must converge after heal and settle.
@@ -17,14 +18,29 @@
 //! overlap that time extend it by their length, since a paused node does everything late. A
 //! write that never completed, or a history whose latency is unknown, is coordinated to the end.
 //!
+//! Without anti-entropy, reaping exposes a key too: each replica forgets a tombstone on its own,
+//! and only anti-entropy (or a read that happens by) tells the others. A write that reaches one
+//! replica before its reap and another after leaves them different for good (the first keeps the
+//! tombstone beside the write; the second, having forgotten it, only the write; under immediate
+//! reaping, or LWW, which keeps no causal record of a reaped key, a late copy of what the
+//! tombstone overwrote comes back on the second alone). So a key with a delete and a write that
+//! could arrive around the reap need not converge: with reaping after a delay under siblings, a
+//! write concurrent with the delete (neither in the other's past: one that the delete overwrote
+//! is dropped on both sides, one that overwrote the delete replaces it on both); with immediate
+//! reaping or under LWW, any other write.
+//!
 //! Owns: that rule ([`Obligation`]) and the explanation of an exposure ([`Exposure`]). Must
 //! never: read the snapshots (that is `convergence`), or call the simulator (it reads only the
 //! latency the history's scenario names, as plain data).
 
 use serde::Deserialize;
 
-use crate::history::{FaultRecord, FaultType, History};
+use crate::config::{Reaping, Resolution};
+use crate::history::{FaultRecord, FaultType, History, OpKind};
 use crate::sim::Latency;
+
+use super::bits;
+use super::index::KeyIndex;
 
 /// What the configuration promises about the convergence of a key.
 #[derive(Debug)]
@@ -41,16 +57,37 @@ pub(crate) enum Obligation {
         /// pause delays a write's coordination only if it ends in a crash of the paused node
         /// (which drops what the pause held back).
         fallbacks: u32,
+        /// Which writes beside a delete expose its key, when the configuration reaps tombstones.
+        reaping: Option<ReapExposes>,
     },
 }
 
-/// Why a key need not converge: one of its writes and the fault it was exposed to.
+/// Which other writes of a key with a delete expose it to the configuration's reaping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReapExposes {
+    /// Reaping after a delay under siblings: a reaped key keeps the tombstone's causal context,
+    /// so only a write concurrent with the delete can land differently on either side of a reap.
+    ConcurrentWrites,
+    /// Immediate reaping, or LWW: nothing of the tombstone is kept, so any other write can.
+    AnyWrite,
+}
+
+/// Why a key need not converge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// A fault (its index in the history's faults) overlapped the write's coordination.
+    Fault(usize),
+    /// The write is a delete whose tombstone replicas reap one by one, with another write of
+    /// the key that can land on either side of a reap.
+    Reaping,
+}
+
+/// Why a key need not converge: one of its writes and what it was exposed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Exposure {
     /// The write's index in the history's operations.
     pub(crate) write: usize,
-    /// The fault's index in the history's faults.
-    pub(crate) fault: usize,
+    pub(crate) cause: Cause,
 }
 
 impl Obligation {
@@ -68,6 +105,15 @@ impl Obligation {
                 };
                 let reach_ms = longest_latency_ms(history)
                     .map(|latency| sending_ms.saturating_add(latency.saturating_mul(2)));
+                let reaping = match (config.reaping, config.resolution) {
+                    (Reaping::Keep, _) => None,
+                    (Reaping::AfterMs(_), Resolution::Siblings) => {
+                        Some(ReapExposes::ConcurrentWrites)
+                    }
+                    (Reaping::Immediate, _) | (Reaping::AfterMs(_), Resolution::Lww) => {
+                        Some(ReapExposes::AnyWrite)
+                    }
+                };
                 Obligation::UnexposedKeys {
                     reach_ms,
                     fallbacks: if config.hinted_handoff {
@@ -75,6 +121,7 @@ impl Obligation {
                     } else {
                         0
                     },
+                    reaping,
                 }
             }
             _ => Obligation::EveryKey,
@@ -87,6 +134,7 @@ impl Obligation {
         let &Obligation::UnexposedKeys {
             reach_ms,
             fallbacks,
+            ..
         } = self
         else {
             return None;
@@ -123,13 +171,60 @@ impl Obligation {
                     let first = exposing.next();
                     exposing.next().or(first.filter(|_| crashes_unhinted))
                 })
-                .map(|(fault, _)| Exposure { write, fault })
+                .map(|(fault, _)| Exposure {
+                    write,
+                    cause: Cause::Fault(fault),
+                })
         })
+    }
+
+    /// A delete of the key that the configuration's reaping exposes (see the module docs), if
+    /// there is one: without anti-entropy, replicas that reap its tombstone at different moments
+    /// relative to another write of the key need not come together again. The deletes among
+    /// `first` (positions in `key.writes`) are named first.
+    pub(crate) fn reaping_exposure(
+        &self,
+        history: &History,
+        key: &KeyIndex<'_>,
+        first: &[usize],
+    ) -> Option<Exposure> {
+        let &Obligation::UnexposedKeys {
+            reaping: Some(exposes),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let writes = key.writes.len();
+        first
+            .iter()
+            .copied()
+            .chain(0..writes)
+            .filter(|&delete| history.operations[key.writes[delete]].kind() == OpKind::Delete)
+            .find(|&delete| match exposes {
+                ReapExposes::AnyWrite => writes > 1,
+                ReapExposes::ConcurrentWrites => (0..writes).any(|other| {
+                    other != delete
+                        && !bits::contains(key.past.row(delete), other)
+                        && !bits::contains(key.past.row(other), delete)
+                }),
+            })
+            .map(|delete| Exposure {
+                write: key.writes[delete],
+                cause: Cause::Reaping,
+            })
+    }
+
+    /// Whether the configuration promises that the key converges: none of its writes was
+    /// exposed to a fault or to reaping.
+    pub(crate) fn must_converge(&self, history: &History, key: &KeyIndex<'_>) -> bool {
+        self.exposure(history, &key.writes).is_none()
+            && self.reaping_exposure(history, key, &[]).is_none()
     }
 }
 
 /// The longest one-way latency of the history's simulated network, if the history says.
-fn longest_latency_ms(history: &History) -> Option<u64> {
+pub(crate) fn longest_latency_ms(history: &History) -> Option<u64> {
     let scenario = history.scenario.as_ref()?;
     let latency = match scenario.get("network") {
         // The scenario's default network.

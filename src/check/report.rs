@@ -59,7 +59,7 @@ pub struct Omitted {
 /// How one property of docs/DESIGN.md §4 fared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PropertyStatus {
-    /// `M1` … `M6`, `C1` … `C4`, `L1`, `LIN`.
+    /// `M1` … `M6`, `C1` … `C6`, `L1`, `LIN`.
     pub property: &'static str,
     /// Whether the history held what the property needs.
     pub evaluated: bool,
@@ -235,6 +235,12 @@ fn set(values: &[Value]) -> String {
     format!("{{{}}}", names.join(", "))
 }
 
+/// "n1, n2"
+fn nodes(nodes: &[crate::causality::NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(ToString::to_string).collect();
+    names.join(", ")
+}
+
 fn write_name(op: &OpSummary) -> String {
     let value = op.value.as_ref().map_or("?", |value| value.0.as_str());
     format!("{} {value} (#{})", op.kind, op.id.0)
@@ -394,18 +400,29 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
                 .iter()
                 .map(|replica| format!("{} holds {}", replica.node, set(&replica.values)))
                 .collect();
-            let heal = fault.time_ms_end.map_or_else(|| "the end of the workload".to_string(), |heal| format!("t={heal} ms"));
-            let what = if fault.description.is_empty() { fault.kind.record_name().to_string() } else { fault.description.clone() };
-            write!(
-                text,
-                "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy, and {} (invoked at t={} ms, {}) was still being coordinated when a {} fault ({what}, t={} ms to {heal}) could cut it short.",
-                holdings.join(", "),
-                write_name(exposed),
-                exposed.time_ms_invoke,
-                match exposed.time_ms_complete { Some(time) => format!("answered at t={time} ms"), None => "never answered".to_string() },
-                fault.kind.record_name(),
-                fault.time_ms_start,
-            )
+            let answered = match exposed.time_ms_complete { Some(time) => format!("answered at t={time} ms"), None => "never answered".to_string() };
+            match fault {
+                Some(fault) => {
+                    let heal = fault.time_ms_end.map_or_else(|| "the end of the workload".to_string(), |heal| format!("t={heal} ms"));
+                    let what = if fault.description.is_empty() { fault.kind.record_name().to_string() } else { fault.description.clone() };
+                    write!(
+                        text,
+                        "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy, and {} (invoked at t={} ms, {answered}) was still being coordinated when a {} fault ({what}, t={} ms to {heal}) could cut it short.",
+                        holdings.join(", "),
+                        write_name(exposed),
+                        exposed.time_ms_invoke,
+                        fault.kind.record_name(),
+                        fault.time_ms_start,
+                    )
+                }
+                None => write!(
+                    text,
+                    "the replicas of key {key} disagree after heal: {}. The configuration does not promise to repair them: it runs no anti-entropy and reaps tombstones, each replica on its own, and another write of the key could reach one replica before it reaped the tombstone of {} (invoked at t={} ms, {answered}) and another after: only anti-entropy, or a read that happens by, brings them together.",
+                    holdings.join(", "),
+                    write_name(exposed),
+                    exposed.time_ms_invoke,
+                ),
+            }
         }
         Anomaly::LostWrite { key, put } => write!(
             text,
@@ -414,6 +431,72 @@ pub fn explain(anomaly: &Anomaly, quorum: Option<Quorum>) -> String {
             put.client.0,
             completed(put)
         ),
+        Anomaly::UnderReplicated { key, write, replicas, lacking, n } => {
+            let of_n = n.map_or(String::new(), |n| format!(" n = {n}"));
+            let too_few = match n {
+                Some(n) if replicas.len() < *n as usize => format!(
+                    " Its snapshots also come from only {} of its{of_n} home replicas.",
+                    replicas.len()
+                ),
+                _ => String::new(),
+            };
+            if lacking.is_empty() {
+                write!(
+                    text,
+                    "key {key} has acknowledged writes ({} by client {}, acknowledged at {}, the first), but its replica snapshots come from only {} ({}), fewer than its{of_n} home replicas: under-replicated.",
+                    write_name(write),
+                    write.client.0,
+                    completed(write),
+                    plural(replicas.len() as u64, "node"),
+                    nodes(replicas)
+                )
+            } else {
+                let keeping: Vec<crate::causality::NodeId> =
+                    replicas.iter().filter(|node| !lacking.contains(node)).copied().collect();
+                write!(
+                    text,
+                    "{} by client {} was acknowledged at {}, but at the end {} of key {key} {} neither it nor a write that overwrote it, while {} {} it: under-replicated (each of the key's{of_n} home replicas must keep every acknowledged write).{too_few}",
+                    write_name(write),
+                    write.client.0,
+                    completed(write),
+                    nodes(lacking),
+                    if lacking.len() == 1 { "holds" } else { "hold" },
+                    nodes(&keeping),
+                    if keeping.len() == 1 { "keeps" } else { "keep" },
+                )
+            }
+        }
+        Anomaly::TombstoneNotReaped {
+            key,
+            replicas,
+            deletes,
+            reap_after_ms,
+            time_ms_last_activity,
+            time_ms_due,
+            time_ms_end,
+        } => {
+            let holdings: Vec<String> = replicas
+                .iter()
+                .map(|replica| format!("{} holds only {}", replica.node, set(&replica.values)))
+                .collect();
+            let written_by = if deletes.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = deletes.iter().map(write_name).collect();
+                format!(" (written by {})", names.join(", "))
+            };
+            let when = if *reap_after_ms == 0 {
+                "as soon as a replica holds it".to_string()
+            } else {
+                format!("{reap_after_ms} ms after a replica has it, once every home replica holds it")
+            };
+            write!(
+                text,
+                "when the run went quiet at t={time_ms_end} ms, the tombstones of key {key} were still there{written_by}: {}. The configuration reaps a tombstone {when}; the key's last operation or fault was at t={time_ms_last_activity} ms, so with {} ms to settle they were due to be gone by t={time_ms_due} ms: tombstone not reaped.",
+                holdings.join(", "),
+                time_ms_due - time_ms_last_activity - reap_after_ms,
+            )
+        }
         Anomaly::RepairChurn { reason } => write!(text, "repair had not settled when the replicas were snapshotted: {reason}."),
         Anomaly::LwwLostWrite { lost, winner, cause, timestamp_lost, timestamp_winner, .. } => {
             let why = match cause {

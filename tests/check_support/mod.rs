@@ -20,11 +20,14 @@ pub(crate) fn history(text: &str) -> History {
             "config" => {
                 let mut preset = quorate::config::Config::preset(words[1]).unwrap();
                 for setting in &words[2..] {
-                    preset.reaping = match *setting {
-                        "reaping=immediate" => quorate::config::Reaping::Immediate,
-                        "reaping=after_ms" => quorate::config::Reaping::AfterMs(100),
+                    match *setting {
+                        "reaping=immediate" => preset.reaping = quorate::config::Reaping::Immediate,
+                        "reaping=after_ms" => {
+                            preset.reaping = quorate::config::Reaping::AfterMs(100);
+                        }
+                        "anti_entropy=off" => preset.anti_entropy_period_ms = None,
                         other => panic!("unknown config setting {other}"),
-                    };
+                    }
                 }
                 config = serde_json::to_value(preset).unwrap();
             }

@@ -5,7 +5,8 @@
 //! Owns: the tombstone bookkeeping after every change of a key ([`Dynamo::after_change`]), the
 //! reap itself, the due reaps of the maintenance timer and their votes, and what a replica keeps
 //! of a reaped key ([`Reaped`]) so that the same tombstone, or a late copy of what it overwrote,
-//! does not come back ([`comes_back`]). Bug hook: `early-reap` (reaping without the votes).
+//! does not come back ([`comes_back`]). Bug hooks: `early-reap` (reaping without the votes),
+//! `reap-not-retried` (a round of votes that fails is never asked again).
 //!
 //! Must never: reap a key whose state is not a tombstone, or count a vote for a tombstone state
 //! other than the one this replica holds now. Under `reaping: keep` nothing here forgets anything.
@@ -129,6 +130,11 @@ impl Dynamo {
                 continue;
             }
             node.reap_votes.insert(key.clone(), Vec::new());
+            // The `reap-not-retried` bug: one round of votes per tombstone. The key leaves the
+            // schedule when asked about, so a round that fails is never asked again.
+            if self.config.has_bug(Bug::ReapNotRetried) {
+                node.reap_due.remove(&key);
+            }
             for peer in peers {
                 out.send(
                     peer,

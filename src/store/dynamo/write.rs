@@ -8,7 +8,8 @@
 //! minting dots, the context a put is stored with, LWW stamping, replication to the home nodes
 //! and counting acknowledgements toward w. Bug hooks: `vnode-clock` and `ignore-context` (the
 //! context a put is stored with), `quorum-double-count` (a duplicated acknowledgement or
-//! timestamp reply counts again).
+//! timestamp reply counts again), `lazy-replication` (a write sent to only as many home nodes
+//! as w needs).
 //!
 //! Must never: mint a dot this actor minted before (counters are per actor, over every key),
 //! answer before w acknowledgements count (fallbacks only under a sloppy quorum), or roll a
@@ -172,7 +173,14 @@ impl Dynamo {
             self.absorb(node, out, &key, &object);
             acked.push(me);
         }
-        for &peer in home.iter().filter(|&&peer| peer != me) {
+        // The `lazy-replication` bug: the write goes only to as many other home nodes as w
+        // needs (the coordinator's own copy counts); the rest are left to repair.
+        let fanout = if self.config.has_bug(Bug::LazyReplication) {
+            (self.config.w as usize).saturating_sub(acked.len())
+        } else {
+            home.len()
+        };
+        for &peer in home.iter().filter(|&&peer| peer != me).take(fanout) {
             out.send(
                 peer,
                 DynamoMessage::Store {
