@@ -165,8 +165,8 @@ fn hint_lost_on_restart_in_a_scenario_built_for_it() {
         (report.kinds(), report.to_string(), json)
     };
     let (with_bug, report, scenario) = kinds(true);
-    // The home node that missed the put differs from the others (C1) and lacks an acknowledged
-    // write the others keep (C5).
+    // The replicas differ (C1), and the acknowledged put misses the home node whose hint was
+    // lost (C5).
     assert_eq!(
         with_bug,
         [AnomalyKind::Divergence, AnomalyKind::UnderReplicated],

@@ -251,7 +251,11 @@ pub(crate) fn check_replication(
     let acknowledged: Vec<usize> = (0..key.writes.len())
         .filter(|&write| history.operations[key.writes[write]].is_ok())
         .collect();
-    let Some(&first) = acknowledged.first() else {
+    // The key's first acknowledged write, for a key with too few replicas.
+    let Some(&first) = acknowledged
+        .iter()
+        .min_by_key(|&&write| history.operations[key.writes[write]].time_ms_invoke)
+    else {
         return;
     };
     let mut replicas: Vec<NodeId> = snapshots.iter().map(|snapshot| snapshot.node).collect();
