@@ -12,11 +12,13 @@
 //!   overlapped the time the write was being coordinated, and no fault that destroys data
 //!   (a volatile crash, a lost disk) came after the write began.
 //!
-//! A write is being coordinated from its invocation until its completion plus the request
-//! timeout (how long its coordinator keeps it, hinting for silent homes) plus twice the
-//! network's longest latency (the request's way in and its last message's way out); pauses that
-//! overlap that time extend it by their length, since a paused node does everything late. A
-//! write that never completed, or a history whose latency is unknown, is coordinated to the end.
+//! A write is being coordinated from its invocation until the invocation plus twice the
+//! network's longest latency (the request's way to its coordinator, and the write's way out)
+//! plus the time its coordinator may wait before sending: the handoff delay with hinted handoff
+//! (when a fallback gets a hint for a silent home), the request timeout when writes first read
+//! timestamps (LWW with quorum timestamps), else nothing. Pauses that overlap that time extend it
+//! by their length, since a paused node does everything late (with hinted handoff, only a pause
+//! its node crashes in). A history whose latency is unknown is coordinated to the end.
 //!
 //! Without anti-entropy, reaping exposes a key too: each replica forgets a tombstone on its own,
 //! and only anti-entropy (or a read that happens by) tells the others. A write that reaches one
