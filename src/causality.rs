@@ -398,6 +398,41 @@ mod tests {
     }
 
     #[test]
+    fn a_vector_counts_the_events_it_has_seen() {
+        let mut vector = VersionVector::new();
+        assert!(vector.is_empty());
+        assert_eq!(vector.to_string(), "[]");
+        assert_eq!(vector.next_dot(NodeId(2)), dot(2, 1));
+        vector.add(dot(2, 3));
+        vector.add(dot(2, 1));
+        assert!(!vector.is_empty());
+        assert_eq!((vector.get(NodeId(1)), vector.get(NodeId(2))), (0, 3));
+        assert!(vector.covers(dot(2, 3)) && !vector.covers(dot(2, 4)));
+        assert_eq!(vector.next_dot(NodeId(2)), dot(2, 4));
+        let other: VersionVector = [dot(1, 1), dot(2, 2)].into_iter().collect();
+        vector.merge(&other);
+        assert_eq!(
+            vector.entries().collect::<Vec<_>>(),
+            [(NodeId(1), 1), (NodeId(2), 3)]
+        );
+        assert_eq!(vector.to_string(), "[n1:1 n2:3]");
+    }
+
+    #[test]
+    fn a_forgotten_object_takes_back_only_what_it_had_not_seen() {
+        let mut stale: SiblingSet<u32> = SiblingSet::new();
+        stale.put(NodeId(1), &VersionVector::new(), 1);
+        let reaped = stale.context().clone();
+        stale.put(NodeId(2), &VersionVector::new(), 2);
+        let mut object = SiblingSet::forgotten(reaped.clone());
+        assert!(object.is_empty());
+        assert_eq!(object.context(), &reaped);
+        object.merge(&stale);
+        assert_eq!(object.values().copied().collect::<Vec<_>>(), vec![2]);
+        assert_eq!(object.context(), stale.context());
+    }
+
+    #[test]
     fn replicated_write_is_applied_once() {
         let mut object: SiblingSet<u32> = SiblingSet::new();
         let d = object.put(NodeId(1), &VersionVector::new(), 7);
@@ -414,5 +449,66 @@ mod tests {
         // Written having seen 1 only: replaces 1, keeps 2.
         object.put(NodeId(1), &context_after_one, 3);
         assert_eq!(object.values().copied().collect::<Vec<_>>(), vec![3, 2]);
+    }
+
+    /// A sibling set as a replica could receive it from a broken peer (deserialized): each
+    /// broken invariant is named, and a set that keeps them all passes.
+    fn parsed(json: &str) -> SiblingSet<u32> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn check_invariants_names_the_invariant_a_set_breaks() {
+        let sibling = |node: u32, counter: u64, past: &str| {
+            format!(r#"{{"dot":{{"node":{node},"counter":{counter}}},"past":{past},"value":0}}"#)
+        };
+        let set = |siblings: &[String], context: &str| {
+            parsed(&format!(
+                r#"{{"siblings":[{}],"context":{context}}}"#,
+                siblings.join(",")
+            ))
+            .check_invariants()
+        };
+        // Two concurrent siblings, in dot order, both covered: valid.
+        let valid = [sibling(1, 2, "{}"), sibling(2, 1, r#"{"1":1}"#)];
+        assert_eq!(set(&valid, r#"{"1":2,"2":1}"#), Ok(()));
+        // The context misses a sibling's dot, or only its past.
+        assert_eq!(
+            set(&[sibling(1, 2, "{}")], r#"{"1":1}"#),
+            Err("context [n1:1] misses sibling n1:2".to_string())
+        );
+        assert_eq!(
+            set(&[sibling(1, 1, r#"{"2":3}"#)], r#"{"1":1,"2":2}"#),
+            Err("context [n1:1 n2:2] misses sibling n1:1".to_string())
+        );
+        // Out of dot order, or one dot twice.
+        let reversed = [sibling(2, 1, "{}"), sibling(1, 1, "{}")];
+        assert_eq!(
+            set(&reversed, r#"{"1":1,"2":1}"#),
+            Err("siblings n2:1 and n1:1 out of order".to_string())
+        );
+        let twice = [sibling(1, 1, "{}"), sibling(1, 1, "{}")];
+        assert_eq!(
+            set(&twice, r#"{"1":1}"#),
+            Err("siblings n1:1 and n1:1 out of order".to_string())
+        );
+        // Not an antichain: the second was written having seen the first.
+        let chain = [sibling(1, 1, "{}"), sibling(2, 1, r#"{"1":1}"#)];
+        assert_eq!(
+            set(&chain, r#"{"1":1,"2":1}"#),
+            Err("sibling n1:1 precedes sibling n2:1".to_string())
+        );
+    }
+
+    /// Debug builds check the invariants after every change: a write into a set that a broken
+    /// peer sent (the context misses its sibling) panics rather than going on.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "sibling set invariant broken: context [n2:1] misses sibling n1:1")]
+    fn debug_builds_assert_the_invariants_after_a_change() {
+        let mut broken = parsed(
+            r#"{"siblings":[{"dot":{"node":1,"counter":1},"past":{},"value":0}],"context":{}}"#,
+        );
+        broken.insert(dot(2, 1), &VersionVector::new(), 1);
     }
 }

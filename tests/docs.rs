@@ -16,13 +16,15 @@ fn root() -> &'static Path {
 
 /// Folders never scanned, relative to the repository: git's own and build or run output (what
 /// `.gitignore` lists).
-const SKIPPED: [&str; 6] = [
+const SKIPPED: [&str; 8] = [
     ".git",
     "target",
     "fuzz/target",
     "fuzz/artifacts",
     "fuzz/coverage",
     "results",
+    "mutants.out",
+    "mutants.out.old",
 ];
 
 /// The folder beside the repository that the design started in.

@@ -237,3 +237,106 @@ pub trait Store {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The least a store implements: one node that keeps the values written to it, and every
+    /// provided method left as it is.
+    struct Minimal;
+
+    impl Store for Minimal {
+        type Node = Vec<Value>;
+        type Message = ();
+        type Timer = ();
+        type Context = ();
+
+        fn nodes(&self) -> u32 {
+            1
+        }
+        fn boot(&self, _node: NodeId) -> Vec<Value> {
+            Vec::new()
+        }
+        fn route(&self, _key: &Key, _pick: u64) -> NodeId {
+            NodeId(0)
+        }
+        fn replicas(&self, _key: &Key) -> Vec<NodeId> {
+            vec![NodeId(0)]
+        }
+        fn on_start(&self, _node: &mut Vec<Value>, _out: &mut StoreEffects<Self>) {}
+        fn on_request(
+            &self,
+            node: &mut Vec<Value>,
+            out: &mut StoreEffects<Self>,
+            request: Request<()>,
+        ) {
+            if let RequestAction::Put { value, .. } = request.action {
+                node.push(value);
+            }
+            out.reply(
+                request.id,
+                Reply::Written {
+                    meta: StoreMeta::default(),
+                },
+            );
+        }
+        fn on_message(&self, _: &mut Vec<Value>, _: &mut StoreEffects<Self>, _: NodeId, _: ()) {}
+        fn on_timer(&self, _node: &mut Vec<Value>, _out: &mut StoreEffects<Self>, _timer: ()) {}
+        fn on_crash(&self, _node: &mut Vec<Value>) -> bool {
+            false
+        }
+        fn snapshot(&self, node: &Vec<Value>, key: &Key) -> ReplicaSnapshot {
+            ReplicaSnapshot {
+                key: key.clone(),
+                node: NodeId(0),
+                values: node.clone(),
+                tombstones: Vec::new(),
+                context_vv: None,
+            }
+        }
+    }
+
+    #[test]
+    fn the_provided_methods_declare_no_probes_no_work_and_boot_a_lost_disk_afresh() {
+        let store = Minimal;
+        let mut node = store.boot(NodeId(0));
+        let mut out = StoreEffects::<Minimal>::new(NodeId(0), 5);
+        let put = RequestAction::Put {
+            value: Value("a".into()),
+            context: (),
+        };
+        store.on_request(
+            &mut node,
+            &mut out,
+            Request {
+                id: RequestId(7),
+                key: Key("k".into()),
+                action: put,
+            },
+        );
+        assert_eq!(node, [Value("a".into())]);
+        assert_eq!(out.replied().len(), 1);
+        assert!(store.probes().is_empty());
+        assert!(store.is_quiet(&node));
+        assert_eq!(store.changes(&node), 0);
+        assert_eq!(store.quiet_window_ms(), 0);
+        store.on_disk_loss(NodeId(0), &mut node);
+        assert!(node.is_empty(), "the disk is lost: {node:?}");
+    }
+
+    #[test]
+    fn effects_collect_what_a_handler_asked_for_in_order() {
+        let mut out: Effects<&str, u8, ()> = Effects::new(NodeId(2), 40);
+        assert_eq!((out.node(), out.clock_ms()), (NodeId(2), 40));
+        out.send(NodeId(1), "first");
+        out.send(NodeId(3), "second");
+        out.probe(4);
+        out.probe(1);
+        out.set_timer(10, 9);
+        assert_eq!(out.sent(), [(NodeId(1), "first"), (NodeId(3), "second")]);
+        assert_eq!(out.probed(), [4, 1]);
+        assert_eq!(out.timers, [(10, 9)]);
+        assert!(out.replied().is_empty());
+    }
+}

@@ -167,6 +167,88 @@ mod tests {
         assert!(object.merge(&Object::Lww(version("c", 5))));
         assert!(!object.merge(&Object::Lww(version("z", 4))));
         assert_eq!(object.read_values()[0].value.0, "c");
+        // The same version again changes nothing, and says so.
+        assert!(!object.merge(&Object::Lww(version("c", 5))));
+        // The `lww-reversed` bug's test: only a smaller version is one a correct merge ignores.
+        assert!(object.keeps_smaller_lww(&Object::Lww(version("z", 4))));
+        assert!(!object.keeps_smaller_lww(&Object::Lww(version("c", 5))));
+        assert!(!object.keeps_smaller_lww(&Object::Lww(version("a", 6))));
+    }
+
+    /// Replicas compare digests (read repair, reaping, anti-entropy's leaves): states that differ
+    /// in one timestamp, flag, value, dot or context entry must not share one, and the same
+    /// state must give the same digest however it was reached.
+    #[test]
+    fn digests_tell_states_apart_and_not_their_history() {
+        let mut digests = Vec::new();
+        for value in ["a", "b"] {
+            // Not 0 with 1: the LWW digest mixes the flag into the timestamp's lowest bit.
+            for timestamp in [1, 2, 4] {
+                for tombstone in [false, true] {
+                    let version = Version {
+                        tombstone,
+                        ..version(value, timestamp)
+                    };
+                    digests.push(Object::Lww(version).digest());
+                }
+            }
+        }
+        for node in 0..4 {
+            for counter in 1..4 {
+                let dot = Dot::new(NodeId(node), counter).unwrap();
+                let mut set = SiblingSet::new();
+                set.insert(dot, &VersionVector::new(), version("a", 0));
+                digests.push(Object::Siblings(set.clone()).digest());
+                // The same sibling in a wider context, as after a merge with an overwritten write.
+                let seen: VersionVector = [Dot::new(NodeId(node + 1), counter).unwrap()]
+                    .into_iter()
+                    .collect();
+                let mut wider = SiblingSet::forgotten(seen);
+                wider.merge(&set);
+                digests.push(Object::Siblings(wider).digest());
+            }
+        }
+        let count = digests.len();
+        digests.sort_unstable();
+        digests.dedup();
+        assert_eq!(digests.len(), count, "two states share a digest");
+
+        let mut one = SiblingSet::new();
+        one.insert(
+            Dot::new(NodeId(1), 1).unwrap(),
+            &VersionVector::new(),
+            version("a", 0),
+        );
+        let mut two = SiblingSet::new();
+        two.insert(
+            Dot::new(NodeId(2), 1).unwrap(),
+            &VersionVector::new(),
+            version("b", 0),
+        );
+        assert_eq!(
+            Object::Siblings(one.merged(&two)).digest(),
+            Object::Siblings(two.merged(&one)).digest()
+        );
+    }
+
+    /// Pinned, like the hashes they are made of (`stable_hash`): replicas of different versions
+    /// compare digests, so a digest must never change between versions.
+    #[test]
+    fn digests_never_change() {
+        let tombstone = Version {
+            tombstone: true,
+            ..version("gone", 5)
+        };
+        assert_eq!(Object::Lww(tombstone).digest(), 0xae2f_5966_65a6_6dd4);
+        let mut set = SiblingSet::new();
+        set.insert(
+            Dot::new(NodeId(2), 3).unwrap(),
+            &VersionVector::new(),
+            version("a", 0),
+        );
+        let seen: VersionVector = [Dot::new(NodeId(1), 2).unwrap()].into_iter().collect();
+        set.insert(Dot::new(NodeId(1), 3).unwrap(), &seen, version("b", 0));
+        assert_eq!(Object::Siblings(set).digest(), 0xca3f_0df3_0252_727e);
     }
 
     #[test]

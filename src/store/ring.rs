@@ -125,6 +125,14 @@ mod tests {
     }
 
     #[test]
+    fn a_position_on_a_token_belongs_to_that_tokens_node() {
+        let ring = Ring::new(5, 8);
+        for &(token, node) in &ring.tokens {
+            assert_eq!(ring.preference_list_at(token)[0], node);
+        }
+    }
+
+    #[test]
     fn placement_is_stable() {
         let ring = Ring::new(5, 8);
         let first = ring.preference_list(&Key("k0".into()));
