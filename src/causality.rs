@@ -468,6 +468,7 @@ mod tests {
                 siblings.join(",")
             ))
             .check_invariants()
+            .map_err(|violation| violation.to_string())
         };
         // Two concurrent siblings, in dot order, both covered: valid.
         let valid = [sibling(1, 2, "{}"), sibling(2, 1, r#"{"1":1}"#)];
