@@ -252,7 +252,11 @@ pub enum ConfigError {
     UnknownPreset(String),
     #[error(
         "unknown configuration variant {0:?}; the variants are {variants}",
-        variants = VARIANTS.iter().map(|(name, _, _)| *name).collect::<Vec<_>>().join(", ")
+        variants = VARIANTS
+            .iter()
+            .map(|(name, _, what)| format!("{name} ({what})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )]
     UnknownVariant(String),
     #[error("cannot read configuration file {path}: {message}")]
@@ -658,7 +662,10 @@ mod tests {
         );
         let error = Config::named("dynamo+turbo").unwrap_err().to_string();
         assert!(
-            error.contains("\"turbo\"") && error.contains("volatile, reap-now"),
+            error.contains("\"turbo\"")
+                && error.contains(
+                    "volatile (storage that a crash rolls back to its last sync), reap-now"
+                ),
             "{error}"
         );
         assert!(Config::named("riak+volatile").is_err());

@@ -27,8 +27,9 @@ const SKIPPED: [&str; 8] = [
     "mutants.out.old",
 ];
 
-/// The folder beside the repository that the design started in.
-const SHARED: &str = "../shared";
+/// The folder beside the repository that the design started in. This test never reads it: it
+/// only fails when a file names it. Spelled in parts so that this file does not name it itself.
+const SHARED: &str = concat!("..", "/", "sha", "red");
 
 /// Every file under `dir`, skipping the [`SKIPPED`] folders.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

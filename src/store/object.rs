@@ -213,22 +213,25 @@ mod tests {
         digests.dedup();
         assert_eq!(digests.len(), count, "two states share a digest");
 
-        let mut one = SiblingSet::new();
-        one.insert(
-            Dot::new(NodeId(1), 1).unwrap(),
-            &VersionVector::new(),
-            version("a", 0),
-        );
-        let mut two = SiblingSet::new();
-        two.insert(
-            Dot::new(NodeId(2), 1).unwrap(),
-            &VersionVector::new(),
-            version("b", 0),
-        );
+        let (one, two) = concurrent_pair();
         assert_eq!(
             Object::Siblings(one.merged(&two)).digest(),
             Object::Siblings(two.merged(&one)).digest()
         );
+    }
+
+    /// Two concurrent single-sibling sets: `a` written at n1, `b` at n2, neither seeing the other.
+    fn concurrent_pair() -> (SiblingSet<Version>, SiblingSet<Version>) {
+        let single = |node, value| {
+            let mut set = SiblingSet::new();
+            set.insert(
+                Dot::new(NodeId(node), 1).unwrap(),
+                &VersionVector::new(),
+                version(value, 0),
+            );
+            set
+        };
+        (single(1, "a"), single(2, "b"))
     }
 
     /// Pinned, like the hashes they are made of (`stable_hash`): replicas of different versions
@@ -253,18 +256,7 @@ mod tests {
 
     #[test]
     fn sibling_merge_reports_change() {
-        let mut one = SiblingSet::new();
-        one.insert(
-            Dot::new(NodeId(1), 1).unwrap(),
-            &VersionVector::new(),
-            version("a", 0),
-        );
-        let mut two = SiblingSet::new();
-        two.insert(
-            Dot::new(NodeId(2), 1).unwrap(),
-            &VersionVector::new(),
-            version("b", 0),
-        );
+        let (one, two) = concurrent_pair();
         let mut object = Object::Siblings(one.clone());
         assert!(object.would_change(&Object::Siblings(two.clone())));
         assert!(object.merge(&Object::Siblings(two.clone())));
