@@ -133,4 +133,25 @@ fn minimize_reads_the_scenario_a_simulated_history_records() {
         "{}",
         case.found_by
     );
+    // An absolute path under the working directory is written relative to it: the case is read
+    // on other machines, where the author's folders mean nothing.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_quorate"));
+    command.current_dir(dir.path()).args([
+        "minimize",
+        path_str(&history),
+        "--model",
+        "quorum",
+        "--kind",
+        "stale_read",
+    ]);
+    assert!(history.is_absolute());
+    let (code, stdout, stderr) = common::run(command);
+    assert_eq!(code, 0, "{stderr}");
+    let case = Regression::from_json(&stdout).unwrap().unwrap();
+    assert!(
+        case.found_by
+            .starts_with("quorate minimize history.json --kind stale_read"),
+        "{}",
+        case.found_by
+    );
 }

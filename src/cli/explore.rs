@@ -51,7 +51,7 @@ pub(super) struct Args {
     /// for a shard, results/explore-SEED-shard-I-of-N).
     #[arg(long)]
     save: Option<PathBuf>,
-    /// Write into a --save folder that is not empty.
+    /// Write into a --save folder that is not empty; with --bug, replace the --out file.
     #[arg(long)]
     force: bool,
     /// Run only shard I of N, counting from 1 (1/4 … 4/4; case i belongs to shard (i mod N) + 1),
@@ -251,7 +251,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
             || args.save.is_some()
             || args.time.is_some()
         {
-            return Err("--bug hunts each bug with its own focused search: it takes --cases, --seed, --off and --out, not --config, --shard, --save or --time".into());
+            return Err("--bug hunts each bug with its own focused search: it takes --cases, --seed, --off, --out and --force, not --config, --shard, --save or --time".into());
         }
         let hunt = zoo_hunt::Args {
             bugs: args.bug.clone(),
@@ -259,6 +259,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
             seed: args.seed,
             off: args.off,
             out: args.out.clone(),
+            force: args.force,
         };
         return Ok(zoo_hunt::run(&hunt));
     }

@@ -47,6 +47,9 @@ pub(super) struct Args {
     /// Where to write the history (JSON).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 fn load_config(name: &str) -> Result<Config, String> {
@@ -158,6 +161,12 @@ fn check_workload_size(args: &Args) -> Result<(), String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
+    if let Some(out) = &args.out {
+        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+            eprintln!("quorate sim: {error}");
+            return Exit::BadInput;
+        }
+    }
     let scenario = match build(args) {
         Ok(scenario) => scenario,
         Err(error) => {

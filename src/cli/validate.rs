@@ -36,7 +36,7 @@ pub(super) fn run(args: &Args) -> Exit {
             Exit::Valid
         }
         Err(error) => {
-            eprintln!("{}: {error}", args.file.display());
+            eprintln!("quorate validate: {}: {error}", args.file.display());
             Exit::BadInput
         }
     }

@@ -76,7 +76,10 @@ pub(super) fn run(args: &Args) -> Exit {
     let mut bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => {
-            eprintln!("{}: cannot read: {error}", args.file.display());
+            eprintln!(
+                "quorate check: {}: cannot read: {error}",
+                args.file.display()
+            );
             return Exit::BadInput;
         }
     };
