@@ -2,6 +2,7 @@
 //! `Arbitrary` (and `shrink`) for scenarios works as well as the proptest strategy. The generator
 //! is seeded from `QUICKCHECK_SEED` (a fixed seed by default, so runs repeat); `QUICKCHECK_TESTS`
 //! scales the number of cases. A failure prints the shrunk scenario, its seed and its replay command.
+//! `a_real_failure_shrinks` shows the shrinking on a real failure: a zoo bug switched on.
 
 use quickcheck::{Gen, QuickCheck, TestResult};
 use quorate::check::Model;
@@ -68,4 +69,63 @@ fn every_scenario_converges_after_heal() {
         }
     }
     checker().quickcheck(property as fn(Scenario) -> TestResult);
+}
+
+/// The scenarios the shrinking test's property failed on, in the order quickcheck tried them.
+static FAILED_ON: std::sync::Mutex<Vec<Scenario>> = std::sync::Mutex::new(Vec::new());
+
+/// The dynamo preset with the `vnode-clock` zoo bug on (a put's dot comes from the coordinating
+/// node's counter, so concurrent puts overwrite each other): the promise breaks, and quickcheck
+/// must shrink the scenario it first failed on.
+fn keeps_promise_with_vnode_clock(scenario: Scenario) -> TestResult {
+    let mut buggy = scenario.clone();
+    let nodes = buggy.config.nodes;
+    buggy.config = Config {
+        nodes,
+        bugs: [quorate::config::Bug::VnodeClock].into(),
+        ..Config::preset("dynamo").unwrap()
+    };
+    match check_scenario_against(&buggy, None) {
+        Ok(_) => TestResult::passed(),
+        Err(failure) => {
+            FAILED_ON.lock().unwrap().push(scenario);
+            TestResult::error(failure.to_string())
+        }
+    }
+}
+
+#[test]
+fn a_real_failure_shrinks() {
+    let result = checker()
+        .tests(1000)
+        .max_tests(1000)
+        .quicktest(keeps_promise_with_vnode_clock as fn(Scenario) -> TestResult);
+    assert!(
+        result.is_err(),
+        "the vnode-clock bug went unseen in 1000 scenarios"
+    );
+    let failed_on = std::mem::take(&mut *FAILED_ON.lock().unwrap());
+    let first = failed_on.first().expect("a failing scenario").clone();
+    // quickcheck keeps the last scenario that failed: its shrunk answer.
+    let shrunk = failed_on.last().unwrap().clone();
+    let size = |s: &Scenario| (s.op_count(), s.faults.len(), s.clients.len());
+    assert!(
+        size(&shrunk) < size(&first),
+        "not shrunk: {:?} then {:?}",
+        size(&first),
+        size(&shrunk)
+    );
+    assert!(
+        failed_on.len() > 1,
+        "quickcheck tried no smaller failing scenario"
+    );
+    // The answer is a local minimum: it still fails, and none of its own shrinks does.
+    assert!(keeps_promise_with_vnode_clock(shrunk.clone()).is_failure());
+    for smaller in quorate::gen::smaller(&shrunk) {
+        assert!(
+            !keeps_promise_with_vnode_clock(smaller.clone()).is_failure(),
+            "a smaller failing scenario was left: {smaller:?}"
+        );
+    }
+    assert!(shrunk.op_count() <= 6, "{} steps left", shrunk.op_count());
 }
