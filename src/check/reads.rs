@@ -14,7 +14,7 @@
 //! key is MVR-linearizable iff none of these, no phantom or dominated value, and no two views
 //! are incomparable. `NotLinearizable` anomalies carry only the last two kinds (chain, PP);
 //! the others are reported under their own names. The brute-force `mvr_oracle` is the judge:
-//! `tests/check_differential.rs` compares the two.
+//! `tests/checker/check_differential.rs` compares the two.
 
 use std::collections::BTreeMap;
 

@@ -19,7 +19,7 @@
 //! Each case's expectation is `verdict: kind* kind …`, with `*` marking anomalies the model
 //! forbids, kinds in report order.
 
-mod check_support;
+use crate::check_support;
 
 use std::time::Duration;
 

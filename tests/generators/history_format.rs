@@ -7,7 +7,7 @@ use quorate::history::{
     Value, Write,
 };
 
-const EXAMPLE: &str = include_str!("../histories/example.json");
+const EXAMPLE: &str = include_str!("../../histories/example.json");
 
 #[test]
 fn documented_example_loads() {
@@ -29,7 +29,7 @@ fn documented_example_loads() {
 
 #[test]
 fn format_readme_example_loads() {
-    let readme = include_str!("../histories/README.md");
+    let readme = include_str!("../../histories/README.md");
     let start = readme
         .find("```json\n")
         .expect("the README has a JSON example")

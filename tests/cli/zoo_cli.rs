@@ -1,6 +1,6 @@
 //! `quorate explore --bug` and `quorate sim --bug` from the outside.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 

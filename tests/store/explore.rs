@@ -2,7 +2,7 @@
 //! are disjoint, cover the campaign and merge into the table of the unsplit run; results do not
 //! depend on the number of threads; a results folder is never overwritten without `--force`.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! its errors start with `quorate COMMAND:`, and no file the user names is replaced without
 //! `--force`.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 

@@ -1,6 +1,6 @@
 //! `quorate validate`: exit 0 on a valid history, 2 with a message naming the problem otherwise.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 

@@ -1,4 +1,4 @@
-//! The preset properties of `tests/properties.rs` through quickcheck, to show that its
+//! The preset properties of `tests/store/properties.rs` through quickcheck, to show that its
 //! `Arbitrary` (and `shrink`) for scenarios works as well as the proptest strategy. The generator
 //! is seeded from `QUICKCHECK_SEED` (a fixed seed by default, so runs repeat); `QUICKCHECK_TESTS`
 //! scales the number of cases. A failure prints the shrunk scenario, its seed and its replay command.

@@ -3,7 +3,7 @@
 //! `explore` neither panics on an absurd `--jobs` nor runs a campaign whose results folder cannot
 //! be written.
 
-mod common;
+use crate::common;
 
 use common::{quorate, run};
 use std::fs::OpenOptions;

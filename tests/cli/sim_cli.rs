@@ -1,6 +1,6 @@
 //! `quorate sim` end to end: the history it writes validates, bad input exits 2 with a message.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 

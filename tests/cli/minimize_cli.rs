@@ -2,7 +2,7 @@
 //! that replays; an existing output is never overwritten without `--force`; a case that no
 //! longer matches makes `replay` exit 1 and name the file.
 
-mod common;
+use crate::common;
 
 use common::{quorate, stale_scenario};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! pair of operations, sets of values) on random small sibling histories: the sweeps of the
 //! checker must report exactly the operations the definitions name.
 
-mod check_support;
+use crate::check_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
