@@ -310,7 +310,10 @@ pub enum Anomaly {
     /// others keep it, or (with `lacking` empty) the key's snapshots come from fewer than `n`
     /// nodes, and `write` is the key's first acknowledged write.
     UnderReplicated {
+        /// The key the anomaly is on.
         key: Key,
+        /// The acknowledged write the `lacking` replicas miss (or the key's first acknowledged
+        /// write, when snapshots are missing).
         write: OpSummary,
         /// The nodes the key's snapshots come from.
         replicas: Vec<NodeId>,
