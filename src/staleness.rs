@@ -30,14 +30,14 @@ use rand_core::{Rng, SeedableRng};
 pub enum Distribution {
     /// Always this many milliseconds.
     Constant {
-        /// The delay.
+        /// The delay, in milliseconds.
         ms: f64,
     },
     /// Uniform between `ms_min` and `ms_max`.
     Uniform {
-        /// The shortest delay.
+        /// The shortest delay, in milliseconds.
         ms_min: f64,
-        /// The longest delay (at least `ms_min`).
+        /// The longest delay, in milliseconds (at least `ms_min`).
         ms_max: f64,
     },
     /// Exponential with mean `1 / rate_per_ms`.

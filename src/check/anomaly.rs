@@ -151,7 +151,7 @@ impl OpSummary {
 pub enum Observer {
     /// A client's get returned it.
     Read {
-        /// The get.
+        /// The get that returned the value.
         read: OpSummary,
     },
     /// A replica held it in its final snapshot.
@@ -228,7 +228,7 @@ pub enum Anomaly {
     StaleRead {
         /// The key the anomaly is on.
         key: Key,
-        /// The stale read.
+        /// The read that missed them.
         read: OpSummary,
         /// A few of the missing puts, the latest first, leaving out any that a listed one
         /// overwrote.

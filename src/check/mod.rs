@@ -105,11 +105,11 @@ pub enum CheckError {
     ContextNotRead {
         /// The put or delete.
         put: OpId,
-        /// Put or delete.
+        /// Whether it is a put or a delete.
         kind: OpKind,
-        /// Its client.
+        /// The client that wrote it.
         client: ClientId,
-        /// Its key.
+        /// The key it writes.
         key: Key,
         /// The value it writes.
         value: Value,

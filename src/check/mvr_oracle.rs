@@ -36,7 +36,7 @@ pub enum OracleError {
     /// A key with more operations than the brute-force search takes.
     #[error("key {key:?} has {operations} operations; the brute-force oracle takes at most {OPERATIONS_MAX}")]
     TooLarge {
-        /// The key.
+        /// The key too large to search.
         key: Key,
         /// Its operations, more than the oracle takes.
         operations: usize,

@@ -49,7 +49,7 @@ pub struct Finding {
     pub forbidden: bool,
     /// The ids of the operations that show it.
     pub operations: Vec<OpId>,
-    /// The anomaly.
+    /// The anomaly, its fields flattened into the finding's JSON.
     #[serde(flatten)]
     pub anomaly: Anomaly,
 }
@@ -57,7 +57,7 @@ pub struct Finding {
 /// Anomalies of one kind beyond the number a report keeps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Omitted {
-    /// The kind.
+    /// The kind of the anomalies left out.
     pub kind: AnomalyKind,
     /// How many of that kind the report left out.
     pub count: u64,

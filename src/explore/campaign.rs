@@ -22,7 +22,7 @@ use crate::stable_hash::fnv1a;
 pub struct Configuration {
     /// The name in the table and the case seeds: a preset, `PRESET+VARIANT`, or a file's `--config` argument.
     pub label: String,
-    /// The configuration itself.
+    /// The configuration every case of the row runs.
     pub config: Config,
 }
 

@@ -51,11 +51,11 @@ pub struct KindTally {
 pub struct ConfigSummary {
     /// The configuration's label (see `Configuration::label`).
     pub label: String,
-    /// The configuration.
+    /// The configuration the cases ran.
     pub config: Config,
     /// The model the configuration promises (and each case is checked against).
     pub promised: Model,
-    /// Cases run.
+    /// Cases folded in (errors included).
     pub cases: u64,
     /// Cases with a forbidden anomaly.
     pub cases_invalid: u64,

@@ -54,13 +54,13 @@ pub enum HistoryError {
     /// Two operations share an id.
     #[error("operation {id} appears twice (ids must be unique)")]
     DuplicateId {
-        /// The shared id.
+        /// The id two operations share.
         id: OpId,
     },
     /// An operation completes before its invocation.
     #[error("operation {id} completes at {complete} ms, before it was invoked at {invoke} ms")]
     CompletesBeforeInvoke {
-        /// The operation.
+        /// The operation that completes too early.
         id: OpId,
         /// Its `time_ms_invoke`.
         invoke: u64,
@@ -70,7 +70,7 @@ pub enum HistoryError {
     /// An `ok` or `fail` operation without `time_ms_complete`.
     #[error("operation {id} is {outcome} but has no time_ms_complete (only info operations may lack one)")]
     MissingCompletion {
-        /// The operation.
+        /// The operation without a completion time.
         id: OpId,
         /// Its outcome's name (`ok` or `fail`).
         outcome: &'static str,
@@ -78,7 +78,7 @@ pub enum HistoryError {
     /// A `fail` or `info` get that returned values.
     #[error("operation {id} returned values but its outcome is {outcome}: only an ok get returns values")]
     ValuesWithoutOk {
-        /// The get.
+        /// The get that returned values.
         id: OpId,
         /// Its outcome's name (`fail` or `info`).
         outcome: &'static str,
@@ -86,7 +86,7 @@ pub enum HistoryError {
     /// A client invoked an operation before its previous one ended.
     #[error("{client} has two operations open at once: {first} (invoked at {first_invoke} ms, {first_end}) and {second} (invoked at {second_invoke} ms)")]
     ClientOverlap {
-        /// The client.
+        /// The client with two operations open.
         client: ClientId,
         /// The operation still open.
         first: OpId,
@@ -102,7 +102,7 @@ pub enum HistoryError {
     /// Two writes of one key write the same value.
     #[error("operation {second} writes value \"{value}\" on key \"{key}\", which operation {first} wrote already (values must be unique per key)")]
     ValueWrittenTwice {
-        /// The key.
+        /// The key both writes are on.
         key: Key,
         /// The value written twice.
         value: Value,
@@ -114,7 +114,7 @@ pub enum HistoryError {
     /// Two replica snapshots of one key from the same node.
     #[error("the replica snapshots name node {node} twice for key \"{key}\": a node holds one copy of a key, so each of a key's snapshots must come from a different node")]
     SnapshotTwice {
-        /// The key.
+        /// The key whose snapshots name one node twice.
         key: Key,
         /// The node named twice.
         node: NodeId,

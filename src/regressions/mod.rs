@@ -70,7 +70,7 @@ pub enum RegressionError {
     /// The file could not be read.
     #[error("{}: cannot read: {source}", path.display())]
     Unreadable {
-        /// The file.
+        /// The file that could not be read.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
@@ -78,7 +78,7 @@ pub enum RegressionError {
     /// The folder could not be listed.
     #[error("{}: cannot list: {source}", path.display())]
     Unlistable {
-        /// The folder.
+        /// The folder that could not be listed.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
@@ -86,7 +86,7 @@ pub enum RegressionError {
     /// One of the errors below, in this file.
     #[error("{}: {error}", path.display())]
     InFile {
-        /// The file.
+        /// The regression file.
         path: PathBuf,
         /// What is wrong in it.
         error: Box<RegressionError>,

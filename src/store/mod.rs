@@ -70,7 +70,7 @@ pub struct Request<C> {
     pub id: RequestId,
     /// The key the request acts on.
     pub key: Key,
-    /// What it asks.
+    /// What it asks the coordinator to do.
     pub action: RequestAction<C>,
 }
 

@@ -50,8 +50,7 @@ pub enum Edn {
     /// memo) shares the text instead of copying it. An `Arc<String>` rather than an `Arc<str>`,
     /// so that the text the reader decoded moves in without being copied once more.
     Str(Arc<String>),
-    /// A character literal (`\a`, `
-    /// ewline`).
+    /// A character literal (`\a`, `\newline`).
     Char(char),
     /// A keyword, without its leading colon.
     Keyword(String),

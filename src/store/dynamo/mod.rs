@@ -138,7 +138,7 @@ pub enum DynamoMessage {
     Handoff {
         /// The key of the hint.
         key: Key,
-        /// The hinted state.
+        /// The state the fallback kept for the home node.
         object: Arc<Object>,
         /// The hint's version, echoed by the acknowledgement.
         hint_version: u64,
