@@ -45,7 +45,7 @@ pub struct Hunt {
     pub adjustments: &'static str,
     /// The configuration with the bug off.
     pub config: Config,
-    /// The workload's shape.
+    /// The shape of each case's workload (steps, clients, keys, faults).
     pub options: WorkloadOptions,
     /// The model to check against (`None`: the one the configuration promises).
     pub model: Option<Model>,

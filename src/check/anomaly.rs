@@ -216,7 +216,7 @@ pub enum Anomaly {
         key: Key,
         /// The read or replica that holds both siblings.
         seen_by: Observer,
-        /// The sibling that should have been overwritten.
+        /// The sibling that `by` overwrote, yet still returned or kept.
         dominated: Value,
         /// The sibling that overwrote it.
         by: Value,
@@ -354,7 +354,7 @@ pub enum Anomaly {
         key: Key,
         /// The acknowledged write that was discarded.
         lost: OpSummary,
-        /// The write whose value the replicas kept instead.
+        /// The earlier-invoked write whose larger (or tie-winning) timestamp won.
         winner: OpSummary,
         /// Why `lost` was discarded.
         cause: LwwCause,

@@ -118,7 +118,7 @@ pub enum DynamoMessage {
     },
     /// Send back what you hold for `key` (as a fallback: the hints you hold for it).
     Read {
-        /// The coordinator's request the reply answers.
+        /// The coordinator's request, echoed in the reply.
         request: u64,
         /// The key to read.
         key: Key,
