@@ -48,7 +48,9 @@ impl fmt::Display for NodeId {
 /// One event minted by one node: the node and its counter, which is always at least 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Dot {
+    /// The node that minted it.
     pub node: NodeId,
+    /// Its rank among the node's events, from 1.
     pub counter: NonZeroU64,
 }
 
@@ -69,9 +71,13 @@ impl fmt::Display for Dot {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Causality {
+    /// Both cover the same events.
     Equal,
+    /// The first is strictly covered by the second: it happened before.
     Before,
+    /// The first strictly covers the second: it happened after.
     After,
+    /// Each has an event the other lacks.
     Concurrent,
 }
 
@@ -86,6 +92,7 @@ pub struct VersionVector {
 }
 
 impl VersionVector {
+    /// The empty vector: no event seen.
     pub fn new() -> VersionVector {
         VersionVector::default()
     }
@@ -95,6 +102,7 @@ impl VersionVector {
         self.counters.get(&node).copied().unwrap_or(0)
     }
 
+    /// Whether no event is seen.
     pub fn is_empty(&self) -> bool {
         self.counters.is_empty()
     }
@@ -190,8 +198,11 @@ impl fmt::Display for VersionVector {
 /// had seen (the context it wrote with), and the value (or a tombstone, for a delete).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Sibling<V> {
+    /// The dot the write was minted with, unique to this version.
     pub dot: Dot,
+    /// The context the write was sent with: the events it overwrites.
     pub past: VersionVector,
+    /// The value written, or a tombstone.
     pub value: V,
 }
 
@@ -254,6 +265,7 @@ impl<V> SiblingSet<V> {
         &self.context
     }
 
+    /// Whether no sibling is held (the key is absent here).
     pub fn is_empty(&self) -> bool {
         self.siblings.is_empty()
     }
@@ -331,15 +343,30 @@ impl<V> SiblingSet<V> {
 /// Which invariant of a [`SiblingSet`] broke, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InvariantViolation {
+    /// The set's context does not cover a sibling's dot or past.
     #[error("context {context} misses sibling {sibling}")]
     ContextMissesSibling {
+        /// The set's context.
         context: VersionVector,
+        /// The sibling it misses.
         sibling: Dot,
     },
+    /// Two neighbouring siblings are not in strictly increasing dot order.
     #[error("siblings {first} and {second} out of order")]
-    OutOfOrder { first: Dot, second: Dot },
+    OutOfOrder {
+        /// The earlier sibling's dot.
+        first: Dot,
+        /// The next sibling's dot, not larger.
+        second: Dot,
+    },
+    /// One sibling precedes another: the set is not an antichain.
     #[error("sibling {earlier} precedes sibling {later}")]
-    NotAntichain { earlier: Dot, later: Dot },
+    NotAntichain {
+        /// The overwritten sibling's dot.
+        earlier: Dot,
+        /// The dot of the sibling that overwrote it.
+        later: Dot,
+    },
 }
 
 impl<V: Clone> SiblingSet<V> {

@@ -48,6 +48,7 @@ pub enum Timestamps {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadRepair {
+    /// No read repair: stale replicas wait for anti-entropy or handoff.
     Off,
     /// After answering the client, as Riak does.
     Async,
@@ -59,6 +60,7 @@ pub enum ReadRepair {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Durability {
+    /// A crash keeps everything a node had stored.
     Durable,
     /// A crash loses what was not synced.
     Volatile,
@@ -68,7 +70,9 @@ pub enum Durability {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reaping {
+    /// Tombstones are kept forever.
     Keep,
+    /// A replica forgets a key as soon as its state is a tombstone, without asking the others.
     Immediate,
     /// After this many simulated milliseconds, and only once all n primaries hold the tombstone.
     AfterMs(u64),
@@ -88,15 +92,21 @@ pub struct Config {
     pub r: u32,
     /// Acknowledgements a write waits for (the coordinator's own included).
     pub w: u32,
+    /// How concurrent writes to one key are resolved.
     pub resolution: Resolution,
+    /// Where LWW timestamps come from (ignored under `Siblings`).
     pub timestamps: Timestamps,
+    /// When a read repairs the replicas that answered with less.
     pub read_repair: ReadRepair,
     /// Period of the Merkle-tree exchange between preference-list peers; `None` is off.
     pub anti_entropy_period_ms: Option<u64>,
+    /// Whether a fallback node keeps a hint for an unreachable home node and hands it over later.
     pub hinted_handoff: bool,
     /// Whether fallback replies and acknowledgements count toward r and w.
     pub sloppy_quorum: bool,
+    /// Whether a crash loses unsynced writes.
     pub durability: Durability,
+    /// When tombstones are removed.
     pub reaping: Reaping,
     /// How long a client waits for an answer before it gives up (the operation is then `info`).
     pub client_timeout_ms: u64,
@@ -115,21 +125,34 @@ pub struct Config {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bug {
+    /// The coordinator increments its own counter instead of minting a dot (pre-DVV Riak).
     VnodeClock,
+    /// A put is stored with an empty context instead of the one its client read.
     IgnoreContext,
+    /// Read repair replaces the stale replica's state instead of merging into it.
     RepairOverwrites,
+    /// Acknowledgements and replies are counted per message, not per distinct node.
     QuorumDoubleCount,
+    /// A fallback keeps its hints in memory only, so a restart loses them.
     HintLostOnRestart,
+    /// The anti-entropy exchange never compares the last Merkle bucket.
     AaeSkipsBucket,
+    /// A delayed reap fires without asking the other primaries whether they hold the tombstone.
     EarlyReap,
+    /// The LWW read merge keeps the smaller timestamp.
     LwwReversed,
+    /// Strict reads count fallbacks' replies toward r.
     SloppyReadsCountFallbacks,
+    /// A get with several siblings returns a context missing the last sibling's dot.
     StaleContext,
+    /// A write is sent only to as many other home nodes as w needs.
     LazyReplication,
+    /// A reap vote is asked once and never retried.
     ReapNotRetried,
 }
 
 impl Bug {
+    /// Every bug, in the zoo's order.
     pub const ALL: [Bug; 12] = [
         Bug::VnodeClock,
         Bug::IgnoreContext,
@@ -195,6 +218,7 @@ impl fmt::Display for Bug {
     list = Bug::ALL.map(Bug::name).join(", ")
 )]
 pub struct UnknownBug {
+    /// The name given, as written.
     pub name: String,
 }
 
@@ -223,33 +247,56 @@ pub fn parse_bugs(list: &str) -> Result<BTreeSet<Bug>, UnknownBug> {
 /// A configuration that cannot work, with the reason in words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// A setting that must be at least 1 is 0.
     #[error("{name} = 0: {reason}")]
     Zero {
+        /// The setting's field name.
         name: &'static str,
+        /// Why it cannot be 0.
         reason: &'static str,
     },
+    /// `r` or `w` exceeds `n`.
     #[error("{name} = {value} is larger than n = {n}: {reason}")]
     LargerThanN {
+        /// The setting's field name (`r` or `w`).
         name: &'static str,
+        /// Its value.
         value: u32,
+        /// The configuration's `n`.
         n: u32,
+        /// Why it cannot exceed `n`.
         reason: &'static str,
     },
+    /// A setting exceeds its upper bound.
     #[error("{name} = {value} is more than {max}: {reason}")]
     TooLarge {
+        /// The setting's field name.
         name: &'static str,
+        /// Its value.
         value: u64,
+        /// The bound.
         max: u64,
+        /// Why it is bounded.
         reason: &'static str,
     },
+    /// `n` exceeds `nodes`.
     #[error("n = {n} is larger than nodes = {nodes}: a key cannot have more replicas than there are nodes")]
-    MoreReplicasThanNodes { n: u32, nodes: u32 },
+    MoreReplicasThanNodes {
+        /// The replicas per key.
+        n: u32,
+        /// The nodes in the cluster.
+        nodes: u32,
+    },
+    /// `timestamps = quorum` with `resolution = siblings`.
     #[error("timestamps = quorum needs resolution = lww: siblings have no timestamps")]
     QuorumTimestampsWithoutLww,
+    /// `sloppy_quorum` without `hinted_handoff`.
     #[error("sloppy_quorum needs hinted_handoff: fallbacks only answer when they keep hints")]
     SloppyWithoutHandoff,
+    /// A preset name not in [`PRESETS`].
     #[error("unknown preset {0:?}; the presets are {presets}", presets = PRESETS.join(", "))]
     UnknownPreset(String),
+    /// A variant name not in [`VARIANTS`].
     #[error(
         "unknown configuration variant {0:?}; the variants are {variants}",
         variants = VARIANTS
@@ -259,8 +306,15 @@ pub enum ConfigError {
             .join(", ")
     )]
     UnknownVariant(String),
+    /// A configuration file that cannot be read.
     #[error("cannot read configuration file {path}: {message}")]
-    Unreadable { path: String, message: String },
+    Unreadable {
+        /// The file's path, as given.
+        path: String,
+        /// The I/O error, in words.
+        message: String,
+    },
+    /// The text is not JSON of a configuration; serde_json's message.
     #[error("configuration is not valid JSON: {0}")]
     Json(String),
 }

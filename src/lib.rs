@@ -53,6 +53,9 @@
 //! command-line or property-testing crate.
 
 #![forbid(unsafe_code)]
+// Every public item says what it is: `cargo clippy -D warnings` and `cargo doc -D warnings` (both in
+// `.ci/run`) fail on one without a doc comment.
+#![warn(missing_docs)]
 
 pub mod causality;
 pub mod check;

@@ -35,6 +35,7 @@ pub struct Highlight {
     pub title: String,
     /// The explanation in words, shown on hover.
     pub explanation: String,
+    /// The operations it points at, by id.
     pub operations: Vec<OpId>,
     /// Whether these operations are the smallest witness, drawn with extra emphasis.
     pub witness: bool,
@@ -74,6 +75,7 @@ impl Highlight {
         highlights
     }
 
+    /// A highlight that is not the witness.
     pub fn new(title: &str, explanation: &str, operations: Vec<OpId>) -> Highlight {
         Highlight {
             title: title.to_string(),

@@ -28,24 +28,37 @@ use rand_core::{Rng, SeedableRng};
 /// A latency distribution in milliseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Distribution {
+    /// Always this many milliseconds.
     Constant {
+        /// The delay, in milliseconds.
         ms: f64,
     },
+    /// Uniform between `ms_min` and `ms_max`.
     Uniform {
+        /// The shortest delay, in milliseconds.
         ms_min: f64,
+        /// The longest delay, in milliseconds (at least `ms_min`).
         ms_max: f64,
     },
+    /// Exponential with mean `1 / rate_per_ms`.
     Exponential {
+        /// The rate, per millisecond (positive).
         rate_per_ms: f64,
     },
+    /// Pareto: at least `ms_scale`, with a heavy tail.
     Pareto {
+        /// The smallest delay, in milliseconds.
         ms_scale: f64,
+        /// The tail index (larger: lighter tail).
         shape: f64,
     },
     /// With probability `weight` the first distribution, otherwise the second.
     Mixture {
+        /// The probability of drawing from `first`, in [0, 1].
         weight: f64,
+        /// The distribution drawn with probability `weight`.
         first: Box<Distribution>,
+        /// The distribution drawn otherwise.
         second: Box<Distribution>,
     },
 }
@@ -83,6 +96,7 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
 /// The four delays of the WARS model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LatencyModel {
+    /// The specification it was parsed from (e.g. `lnkd-ssd`).
     pub name: String,
     /// Write request, coordinator to replica.
     pub write: Distribution,
@@ -233,9 +247,13 @@ pub fn probability_consistent(
 /// The staleness table: one row per (r, w), one column per t.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StalenessTable {
+    /// The latency model's name.
     pub model: String,
+    /// Replicas per key.
     pub n: usize,
+    /// Monte Carlo trials per (r, w).
     pub trials: u64,
+    /// The times after the acknowledgement at which a read starts, in milliseconds.
     pub times_ms_after_ack: Vec<f64>,
     /// (r, w, probability for each t).
     pub rows: Vec<(usize, usize, Vec<f64>)>,

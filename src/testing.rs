@@ -61,9 +61,11 @@ pub const FAILURES_DIR: &str = "target/quorate-failures";
 /// A scenario whose history breaks the model it was checked against, or that could not run.
 #[derive(Clone, Debug)]
 pub struct Failure {
+    /// The failing scenario (shrunk, when the property shrank it).
     pub scenario: Box<Scenario>,
     /// The model checked (`None`: the one the configuration promises).
     pub model: Option<Model>,
+    /// What went wrong.
     pub reason: FailureReason,
     /// The file the scenario was saved to, if it could be.
     pub saved_to: Option<PathBuf>,

@@ -42,6 +42,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict.
     pub const ALL: [Verdict; 3] = [Verdict::Valid, Verdict::Invalid, Verdict::Unknown];
 
     /// The verdict as reports and regression cases spell it (its JSON form): `valid`, `invalid`,

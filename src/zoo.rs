@@ -37,6 +37,7 @@ pub const MINIMIZE_ATTEMPTS_MAX: usize = 2_000;
 /// A focused search for one bug.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hunt {
+    /// The bug hunted, switched on in each case.
     pub bug: Bug,
     /// The preset the configuration starts from.
     pub preset: &'static str,
@@ -44,6 +45,7 @@ pub struct Hunt {
     pub adjustments: &'static str,
     /// The configuration with the bug off.
     pub config: Config,
+    /// The shape of each case's workload (steps, clients, keys, faults).
     pub options: WorkloadOptions,
     /// The model to check against (`None`: the one the configuration promises).
     pub model: Option<Model>,
@@ -76,14 +78,19 @@ pub struct Found {
     pub kind: AnomalyKind,
     /// Every forbidden kind the failing case showed.
     pub forbidden_kinds: Vec<AnomalyKind>,
+    /// The failing case's scenario, as generated.
     pub scenario: Scenario,
     /// The checker's report on the failing case, before minimization.
     pub report: Report,
+    /// The scenario minimized (for the kept kind).
     pub minimized: Scenario,
+    /// The minimized scenario's history, minimized too.
     pub minimized_history: History,
+    /// The checker's report on `minimized_history`.
     pub minimized_report: Report,
-    /// Wall time to detection, and then to the end of minimization.
+    /// Wall time from the hunt's start to detection.
     pub detection: Duration,
+    /// Wall time from the hunt's start to the end of minimization.
     pub total: Duration,
 }
 

@@ -14,25 +14,42 @@ use crate::history::{Action, ClientId, FaultRecord, Key, OpId, OpKind, Operation
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
+    /// M1/C2: a value no put wrote (docs/DESIGN.md §4).
     PhantomValue,
+    /// M1: a read saw a put it precedes in real time.
     FutureRead,
+    /// M2/C2: a returned or kept sibling that another one overwrote.
     DominatedSibling,
+    /// M3: a read missed a put acknowledged before it began.
     StaleRead,
+    /// M5: a read saw less than a read that finished before it began.
     NonMonotonicRead,
+    /// LIN: no real-time order explains the reads.
     NotLinearizable,
+    /// M6: a read's context misses a put in its view.
     ContextTooSmall,
+    /// M6: a read's context covers a put not in its view.
     ContextTooLarge,
+    /// C1: a key's replicas differ at quiescence.
     Divergence,
+    /// C3: an acknowledged put in no replica's causal past at quiescence.
     LostWrite,
+    /// C5: an acknowledged write kept by fewer home replicas than it has.
     UnderReplicated,
+    /// C6: tombstones still held after the configuration promised to reap them.
     TombstoneNotReaped,
+    /// C4: repair had not settled when the snapshots were taken.
     RepairChurn,
+    /// M4 (an observation): a failed or unanswered put seen by a read.
     FailedWriteVisible,
+    /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked one.
     LwwLostWrite,
+    /// C1 outside the configuration's promise (an observation): replicas differ and nothing promises to repair them.
     UnrepairedDivergence,
 }
 
 impl AnomalyKind {
+    /// Every kind, in declaration order.
     pub const ALL: [AnomalyKind; 16] = [
         AnomalyKind::PhantomValue,
         AnomalyKind::FutureRead,
@@ -84,11 +101,17 @@ impl fmt::Display for AnomalyKind {
 /// An operation as a report shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpSummary {
+    /// The operation's id in the history.
     pub id: OpId,
+    /// The client that invoked it.
     pub client: ClientId,
+    /// Get, put or delete.
     pub kind: OpKind,
+    /// How it ended for its client.
     pub outcome: Outcome,
+    /// When its client invoked it, in simulated (or recorded) milliseconds.
     pub time_ms_invoke: u64,
+    /// When its client saw the answer (for `info`, gave up waiting); `None` if never.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_ms_complete: Option<u64>,
     /// For a put or delete: the value it wrote.
@@ -100,6 +123,7 @@ pub struct OpSummary {
 }
 
 impl OpSummary {
+    /// The summary of `operation`.
     pub fn of(operation: &Operation) -> OpSummary {
         let (value, values) = match &operation.action {
             Action::Get { values, .. } => (
@@ -125,8 +149,16 @@ impl OpSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "observer", rename_all = "snake_case")]
 pub enum Observer {
-    Read { read: OpSummary },
-    Replica { node: NodeId },
+    /// A client's get returned it.
+    Read {
+        /// The get that returned the value.
+        read: OpSummary,
+    },
+    /// A replica held it in its final snapshot.
+    Replica {
+        /// The node of the replica.
+        node: NodeId,
+    },
 }
 
 /// Why an LWW store discarded an acknowledged write.
@@ -162,21 +194,31 @@ pub enum LinReason {
 pub enum Anomaly {
     /// M1/C2: a value that no put on the key ever wrote.
     PhantomValue {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read or replica that holds the value.
         seen_by: Observer,
+        /// The value no put wrote.
         value: Value,
     },
     /// M1: a read whose view holds a put that the read precedes in real time.
     FutureRead {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read that saw the future put.
         read: OpSummary,
+        /// The put, invoked after the read completed.
         put: OpSummary,
     },
     /// M2/C2: a returned or kept sibling that another one overwrote.
     DominatedSibling {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read or replica that holds both siblings.
         seen_by: Observer,
+        /// The sibling that `by` overwrote, yet still returned or kept.
         dominated: Value,
+        /// The sibling that overwrote it.
         by: Value,
         /// Under LWW a read returns at most one value: `dominated` came back next to `by`
         /// even if neither overwrote the other.
@@ -184,41 +226,59 @@ pub enum Anomaly {
     },
     /// M3: puts acknowledged before the read began that are not in its view.
     StaleRead {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read that missed them.
         read: OpSummary,
         /// A few of the missing puts, the latest first, leaving out any that a listed one
         /// overwrote.
         missing: Vec<OpSummary>,
+        /// How many puts are missing in all (`missing` lists at most a few).
         missing_total: usize,
     },
     /// M4 (an observation): a put that failed or never answered, seen by a read.
     FailedWriteVisible {
+        /// The key the anomaly is on.
         key: Key,
+        /// The put that failed or never answered.
         put: OpSummary,
+        /// The read that saw it.
         read: OpSummary,
     },
     /// M5: a read that saw less than a read that finished before it began.
     NonMonotonicRead {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read that finished first.
         earlier: OpSummary,
+        /// The read that began after `earlier` finished.
         later: OpSummary,
+        /// Values in `earlier`'s view that `later` no longer saw.
         lost: Vec<Value>,
     },
     /// M6: the read's context misses a put that is in its view.
     ContextTooSmall {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read whose context is too small.
         read: OpSummary,
+        /// The put in the read's view that its context misses.
         put: OpSummary,
     },
     /// M6: the read's context covers a put that is not in its view.
     ContextTooLarge {
+        /// The key the anomaly is on.
         key: Key,
+        /// The read whose context is too large.
         read: OpSummary,
+        /// The put its context covers though it is not in its view.
         put: OpSummary,
     },
     /// C1: replicas of a key that hold different siblings at quiescence.
     Divergence {
+        /// The key the anomaly is on.
         key: Key,
+        /// What each replica of the key held, one per snapshot.
         replicas: Vec<ReplicaHolding>,
     },
     /// C1 outside the configuration's promise (an observation): the replicas of a key differ at
@@ -228,20 +288,32 @@ pub enum Anomaly {
     /// the key can land on either side of a reap
     /// (docs/DESIGN.md §4, "Convergence follows the configuration").
     UnrepairedDivergence {
+        /// The key the anomaly is on.
         key: Key,
+        /// What each replica of the key held, one per snapshot.
         replicas: Vec<ReplicaHolding>,
+        /// The write whose coordination `fault` overlapped, or the delete reaped one replica at a time.
         write: OpSummary,
+        /// The fault that overlapped `write`'s coordination; `None` for the reaping case.
         #[serde(skip_serializing_if = "Option::is_none")]
         fault: Option<FaultRecord>,
     },
     /// C3: an acknowledged put in no replica's causal past at quiescence.
-    LostWrite { key: Key, put: OpSummary },
+    LostWrite {
+        /// The key the anomaly is on.
+        key: Key,
+        /// The acknowledged put that no replica kept.
+        put: OpSummary,
+    },
     /// C5: an acknowledged write kept by fewer of the key's home replicas than it has. Either
     /// `lacking` names the replicas that neither hold it nor a write that overwrote it while
     /// others keep it, or (with `lacking` empty) the key's snapshots come from fewer than `n`
     /// nodes, and `write` is the key's first acknowledged write.
     UnderReplicated {
+        /// The key the anomaly is on.
         key: Key,
+        /// The acknowledged write the `lacking` replicas miss (or the key's first acknowledged
+        /// write, when snapshots are missing).
         write: OpSummary,
         /// The nodes the key's snapshots come from.
         replicas: Vec<NodeId>,
@@ -255,6 +327,7 @@ pub enum Anomaly {
     /// C6: with reaping configured, home replicas that still hold nothing but tombstones of a
     /// key when the run ended, later than the configuration promises to have reaped them.
     TombstoneNotReaped {
+        /// The key the anomaly is on.
         key: Key,
         /// The replicas that hold only tombstones, and which.
         replicas: Vec<ReplicaHolding>,
@@ -270,21 +343,34 @@ pub enum Anomaly {
         time_ms_end: u64,
     },
     /// C4: repair had not settled when the snapshots were taken.
-    RepairChurn { reason: String },
+    RepairChurn {
+        /// In words: which repair was still changing replicas, and when the run stopped.
+        reason: String,
+    },
     /// L1 (an observation): an acknowledged LWW write discarded by an earlier-invoked write
     /// with a larger (or equal, winning the tie) timestamp.
     LwwLostWrite {
+        /// The key the anomaly is on.
         key: Key,
+        /// The acknowledged write that was discarded.
         lost: OpSummary,
+        /// The earlier-invoked write whose larger (or tie-winning) timestamp won.
         winner: OpSummary,
+        /// Why `lost` was discarded.
         cause: LwwCause,
+        /// The LWW timestamp of `lost`.
         timestamp_lost: u64,
+        /// The LWW timestamp of `winner`.
         timestamp_winner: u64,
     },
     /// LIN: no total order consistent with real time gives every read its view.
     NotLinearizable {
+        /// The key the anomaly is on.
         key: Key,
+        /// Which kind of contradiction the witness shows.
         reason: LinReason,
+        /// Operations that together admit no real-time order (for `RegisterOrder`: the search's
+        /// order, stuck at the last).
         witness: Vec<OpSummary>,
         /// For incomparable views: per witness read, a write in its view and not in the other's.
         #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -295,11 +381,14 @@ pub enum Anomaly {
 /// What one replica held for a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReplicaHolding {
+    /// The node that holds the replica.
     pub node: NodeId,
+    /// The values (and tombstones) it held for the key.
     pub values: Vec<Value>,
 }
 
 impl Anomaly {
+    /// The kind of this anomaly.
     pub fn kind(&self) -> AnomalyKind {
         match self {
             Anomaly::PhantomValue { .. } => AnomalyKind::PhantomValue,

@@ -302,6 +302,7 @@ pub(crate) fn check_replication(
 /// blind put replaced is lost by design, and explore reports how many.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PutCounts {
+    /// Acknowledged puts in the history.
     pub acknowledged: u64,
     /// 0 when the history has no replica snapshots: nothing shows a loss.
     pub lost: u64,

@@ -100,13 +100,20 @@ use reaping::ReapDeadline;
 /// Why a history cannot be judged: it breaks the checker's precondition.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
+    /// A write's context names a value its client had not read in an earlier `ok` get.
     #[error("{kind} {put} (value \"{value}\", {client}) has \"{context_value}\" in its context, but {client} had not read \"{context_value}\" on key \"{key}\" in an ok get before it: contexts must list only values the client read")]
     ContextNotRead {
+        /// The put or delete.
         put: OpId,
+        /// Whether it is a put or a delete.
         kind: OpKind,
+        /// The client that wrote it.
         client: ClientId,
+        /// The key it writes.
         key: Key,
+        /// The value it writes.
         value: Value,
+        /// The value in its context that the client had not read.
         context_value: Value,
     },
 }

@@ -31,6 +31,7 @@ pub enum Model {
 }
 
 impl Model {
+    /// Every model, weakest first.
     pub const ALL: [Model; 4] = [
         Model::Eventual,
         Model::Quorum,
@@ -38,6 +39,7 @@ impl Model {
         Model::Atomic,
     ];
 
+    /// The name used on the command line and in JSON, e.g. `monotonic`.
     pub fn name(self) -> &'static str {
         match self {
             Model::Eventual => "eventual",
@@ -77,6 +79,7 @@ impl fmt::Display for Model {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown model {name:?}; the models are eventual, quorum, monotonic and atomic")]
 pub struct UnknownModel {
+    /// The name given.
     pub name: String,
 }
 
@@ -96,6 +99,7 @@ impl FromStr for Model {
 /// What about the run changes which anomalies a model forbids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Circumstances {
+    /// How the store resolves concurrent writes (siblings or LWW).
     pub resolution: Resolution,
     /// Whether the store keeps acknowledged data across crashes.
     pub durable: bool,

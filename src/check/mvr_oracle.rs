@@ -33,8 +33,14 @@ use crate::lin::brute_force::{self, OPERATIONS_MAX};
 /// Why the oracle declined.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OracleError {
+    /// A key with more operations than the brute-force search takes.
     #[error("key {key:?} has {operations} operations; the brute-force oracle takes at most {OPERATIONS_MAX}")]
-    TooLarge { key: Key, operations: usize },
+    TooLarge {
+        /// The key too large to search.
+        key: Key,
+        /// Its operations, more than the oracle takes.
+        operations: usize,
+    },
 }
 
 /// What one participant of the search does to the register's values (a bitmask of writes).

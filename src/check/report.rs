@@ -30,10 +30,13 @@ pub enum ModelSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Linearizability {
+    /// Some real-time order explains every read.
     Linearizable,
+    /// No real-time order does: a `NotLinearizable` anomaly says where.
     NotLinearizable,
     /// Not decided; the reason says why.
     Unknown {
+        /// Why it was not decided, in words.
         reason: String,
     },
 }
@@ -42,8 +45,11 @@ pub enum Linearizability {
 /// show it (as [`Anomaly::operations`] names them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Whether the requested model forbids it.
     pub forbidden: bool,
+    /// The ids of the operations that show it.
     pub operations: Vec<OpId>,
+    /// The anomaly, its fields flattened into the finding's JSON.
     #[serde(flatten)]
     pub anomaly: Anomaly,
 }
@@ -51,8 +57,11 @@ pub struct Finding {
 /// Anomalies of one kind beyond the number a report keeps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Omitted {
+    /// The kind of the anomalies left out.
     pub kind: AnomalyKind,
+    /// How many of that kind the report left out.
     pub count: u64,
+    /// Whether the requested model forbids the kind.
     pub forbidden: bool,
 }
 
@@ -65,6 +74,7 @@ pub struct PropertyStatus {
     pub evaluated: bool,
     /// Whether the requested model (in this run's circumstances) forbids breaking it.
     pub required: bool,
+    /// Why the property was not evaluated or not required, in words; empty when nothing to say.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
@@ -72,16 +82,22 @@ pub struct PropertyStatus {
 /// The quorum settings a report names when it explains a stale read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Quorum {
+    /// Replicas per key.
     pub n: u32,
+    /// Replies a read waits for.
     pub r: u32,
+    /// Acknowledgements a write waits for.
     pub w: u32,
+    /// Whether fallbacks count toward r and w (a sloppy quorum).
     pub sloppy: bool,
 }
 
 /// Everything the checker concluded about one history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The model the history was checked against.
     pub model: Model,
+    /// Where that model came from.
     pub model_source: ModelSource,
     /// Whether the history satisfies the requested model: invalid when a forbidden anomaly was
     /// found; unknown when none was but a required property could not be decided.
@@ -89,17 +105,23 @@ pub struct Report {
     /// The strongest model none of whose forbidden anomalies was found; `None` if even
     /// `eventual` is broken, or if some key was left unchecked (see the `ALL` property).
     pub strongest_model: Option<Model>,
+    /// The outcome of LIN, whatever the requested model.
     pub linearizability: Linearizability,
+    /// Operations in the history.
     pub operations: usize,
+    /// Keys the operations touch.
     pub keys: usize,
+    /// The configuration's quorum settings; `None` when the history has no configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum: Option<Quorum>,
     /// Acknowledged puts, and how many of them the converged replicas no longer keep (C3's rule).
     pub puts: super::PutCounts,
     /// Forbidden anomalies first, then the others; within each, by kind then key.
     pub anomalies: Vec<Finding>,
+    /// Anomalies beyond the report's limit, counted by kind.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub omitted: Vec<Omitted>,
+    /// How each property of docs/DESIGN.md §4 fared, in a fixed order.
     pub properties: Vec<PropertyStatus>,
 }
 

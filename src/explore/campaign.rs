@@ -20,22 +20,29 @@ use crate::stable_hash::fnv1a;
 /// or the `--config` argument for a file).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Configuration {
+    /// The name in the table and the case seeds: a preset, `PRESET+VARIANT`, or a file's `--config` argument.
     pub label: String,
+    /// The configuration every case of the row runs.
     pub config: Config,
 }
 
 /// What to explore: configurations × case indices, from one seed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Campaign {
+    /// The campaign seed: with a label and an index, it decides a case's scenario.
     pub seed: u64,
+    /// The configurations, one table row each.
     pub configs: Vec<Configuration>,
+    /// How many cases each configuration runs.
     pub cases_per_config: u64,
 }
 
 /// One case: a configuration (by its position in [`Campaign::configs`]) and an index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CaseId {
+    /// The configuration's position in [`Campaign::configs`].
     pub config: usize,
+    /// The case's index within its configuration, from 0.
     pub index: u64,
 }
 
@@ -77,6 +84,7 @@ impl Profile {
         Profile::Long,
     ];
 
+    /// The profile's name in reports (`dense`, `sparse`, `long`).
     pub fn name(self) -> &'static str {
         match self {
             Profile::Dense => "dense",
@@ -195,15 +203,19 @@ impl Campaign {
 /// What one case showed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseOutcome {
+    /// Which case it is.
     pub id: CaseId,
     /// Operations in the history.
     pub operations: usize,
     /// Each anomaly kind found, and whether the configuration's promise forbids it here.
     pub kinds: Vec<(AnomalyKind, bool)>,
+    /// The checker's verdict against the configuration's promised model.
     pub verdict: Verdict,
     /// The strongest model the history satisfies (`None`: not even `eventual`).
     pub strongest_model: Option<Model>,
+    /// Acknowledged puts in the history.
     pub puts_acknowledged: u64,
+    /// Acknowledged puts no replica kept (docs/DESIGN.md §4, C3).
     pub puts_lost: u64,
     /// The checker's L1 findings (acknowledged LWW writes discarded by an earlier-invoked
     /// write), by cause.

@@ -18,7 +18,9 @@ use super::summary::{Summary, SummaryError};
 /// counts from 0; the text form (`FromStr`, `Display`) counts from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Shard {
+    /// This shard's position among the shards, from 0 (less than `count`).
     pub index: u64,
+    /// How many shards the campaign is split into (at least 1).
     pub count: u64,
 }
 
@@ -43,6 +45,7 @@ impl Shard {
         }
     }
 
+    /// Whether this shard owns no position below `total`.
     pub fn is_empty(self, total: u64) -> bool {
         self.len(total) == 0
     }
@@ -52,6 +55,7 @@ impl Shard {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("--shard {text:?}: expected I/N with 1 <= I <= N, e.g. 1/4 … 4/4{hint}")]
 pub struct BadShard {
+    /// The argument as given.
     pub text: String,
     /// A word on what was probably meant (shards count from 1), or nothing.
     pub hint: String,

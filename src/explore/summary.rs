@@ -20,14 +20,18 @@ use super::SUMMARY_FORMAT;
 /// The smallest case (fewest operations, then lowest index) that showed a kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CaseRef {
+    /// Operations in the case's history.
     pub operations: usize,
+    /// The case's index within its configuration.
     pub index: u64,
 }
 
 /// Why a case could not run.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CaseError {
+    /// The case's index within its configuration.
     pub index: u64,
+    /// Why it failed, in words.
     pub message: String,
 }
 
@@ -38,25 +42,33 @@ pub struct KindTally {
     pub cases: u64,
     /// Cases where the configuration's promise forbade it.
     pub forbidden_cases: u64,
+    /// The smallest case that showed it.
     pub smallest: CaseRef,
 }
 
 /// Everything the campaign learned about one configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigSummary {
+    /// The configuration's label (see `Configuration::label`).
     pub label: String,
+    /// The configuration the cases ran.
     pub config: Config,
     /// The model the configuration promises (and each case is checked against).
     pub promised: Model,
+    /// Cases folded in (errors included).
     pub cases: u64,
     /// Cases with a forbidden anomaly.
     pub cases_invalid: u64,
+    /// Cases the checker could not decide (verdict unknown).
     pub cases_unknown: u64,
     /// Cases the simulator or checker refused, and the reason for the one of lowest index.
     pub cases_error: u64,
+    /// The case of lowest index that could not run; `None` if every case ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_error: Option<CaseError>,
+    /// Puts acknowledged, over all cases.
     pub puts_acknowledged: u64,
+    /// Acknowledged puts that no replica kept (C3), over all cases.
     pub puts_lost: u64,
     /// The checker's L1 findings by cause.
     #[serde(default)]
@@ -74,17 +86,22 @@ pub struct ConfigSummary {
 /// A minimized witness kept in a results folder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
+    /// The configuration's label.
     pub label: String,
+    /// The anomaly kind it shows.
     pub kind: AnomalyKind,
+    /// The index of the case it was minimized from.
     pub case_index: u64,
     /// The seed of the case's scenario.
     pub scenario_seed: u64,
+    /// Whether the configuration's promise forbids the kind.
     pub forbidden: bool,
     /// Operations in the minimized history.
     pub operations: usize,
     /// The regression case and its timeline, relative to the results folder (after a merge,
     /// as the merge found them).
     pub case_file: String,
+    /// The timeline (HTML), relative to the results folder.
     pub html_file: String,
 }
 
@@ -92,8 +109,11 @@ pub struct Witness {
 /// [`SUMMARY_FILE`](super::SUMMARY_FILE) holds and what [`merge`](super::merge) combines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The summary format's name ([`SUMMARY_FORMAT`](super::SUMMARY_FORMAT)).
     pub format: String,
+    /// The campaign seed.
     pub seed: u64,
+    /// How many cases each configuration runs.
     pub cases_per_config: u64,
     /// How many shards the campaign was split into (1: not split).
     pub shard_count: u64,
@@ -101,7 +121,9 @@ pub struct Summary {
     pub shards: Vec<u64>,
     /// Whether `--time` stopped some shard before all its cases had started.
     pub stopped_early: bool,
+    /// One summary per configuration, in the campaign's order.
     pub configs: Vec<ConfigSummary>,
+    /// The witnesses saved, one per configuration and kind.
     #[serde(default)]
     pub witnesses: Vec<Witness>,
 }
@@ -112,10 +134,12 @@ pub struct Summary {
 pub enum ModelKept {
     /// Not even `eventual`.
     None,
+    /// This model (and every weaker one) held.
     Model(Model),
 }
 
 impl ModelKept {
+    /// The name in reports and JSON: the model's name, or `none`.
     pub fn name(self) -> &'static str {
         match self {
             ModelKept::None => "none",
@@ -133,19 +157,34 @@ impl Serialize for ModelKept {
 /// Why a summary cannot be read, or summaries cannot be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum SummaryError {
+    /// The text is not JSON of a summary.
     #[error("not a summary: {0}")]
     NotJson(serde_json::Error),
+    /// A `format` other than [`SUMMARY_FORMAT`](super::SUMMARY_FORMAT).
     #[error("format {0:?} is not {SUMMARY_FORMAT:?}")]
     Format(String),
+    /// Shard numbers that do not fit the shard count.
     #[error("shards {shards:?} do not fit a campaign of {count} shards")]
-    Shards { shards: Vec<u64>, count: u64 },
+    Shards {
+        /// The summary's `shards`.
+        shards: Vec<u64>,
+        /// Its `shard_count`.
+        count: u64,
+    },
+    /// No summary was given to merge.
     #[error("nothing to merge")]
     NothingToMerge,
+    /// The summaries come from campaigns that differ (seed, cases, configurations); what differs.
     #[error("different campaigns: {0}")]
     DifferentCampaigns(String),
-    /// `shard` counts from 0, the message from 1.
+    /// One shard appears in two summaries; `shard` counts from 0, the message from 1.
     #[error("shard {}/{count} appears twice", .shard + 1)]
-    ShardTwice { shard: u64, count: u64 },
+    ShardTwice {
+        /// The shard, from 0.
+        shard: u64,
+        /// The campaign's shard count.
+        count: u64,
+    },
 }
 
 impl<'de> Deserialize<'de> for ModelKept {
@@ -301,6 +340,7 @@ impl Summary {
         self.configs.iter().map(|config| config.cases).sum()
     }
 
+    /// The summary as pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a summary serializes") + "\n"
     }

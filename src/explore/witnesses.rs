@@ -34,12 +34,17 @@ pub fn witness_targets(summary: &Summary) -> Vec<(usize, AnomalyKind, CaseRef)> 
 /// A minimized witness, ready to save.
 #[derive(Clone, Debug)]
 pub struct FoundWitness {
+    /// The configuration's position in the campaign.
     pub config: usize,
+    /// The anomaly kind it shows.
     pub kind: AnomalyKind,
+    /// The index of the case it was minimized from.
     pub case_index: u64,
+    /// The minimized case, as a regression file holds it.
     pub case: Regression,
     /// The timeline of the minimized history.
     pub html: String,
+    /// Whether the configuration's promise forbids the kind.
     pub forbidden: bool,
 }
 

@@ -53,11 +53,15 @@ pub struct GenOptions {
     pub configs: Vec<Config>,
     /// The cluster size is drawn from `n ..= nodes_max` (at least the configuration's `n`).
     pub nodes_max: u32,
+    /// How many clients a scenario has, drawn from this range.
     pub clients: RangeInclusive<usize>,
+    /// How many steps each client runs, drawn per client from this range.
     pub ops_per_client: RangeInclusive<usize>,
     /// Keys are `k0`, `k1`, …: few, so that clients contend.
     pub keys: usize,
+    /// The fault kinds to draw from; empty: no faults.
     pub fault_kinds: Vec<FaultType>,
+    /// The most faults a scenario has.
     pub faults_max: usize,
     /// The highest message loss or duplication rate, in millionths.
     pub fault_rate_per_million_max: u32,
@@ -121,6 +125,7 @@ impl GenOptions {
         }
     }
 
+    /// Draw faults of these kinds only.
     pub fn faults(self, fault_kinds: &[FaultType]) -> GenOptions {
         GenOptions {
             fault_kinds: fault_kinds.to_vec(),
@@ -128,14 +133,17 @@ impl GenOptions {
         }
     }
 
+    /// Draw no faults.
     pub fn no_faults(self) -> GenOptions {
         self.faults(&[])
     }
 
+    /// Draw the client count from this range.
     pub fn clients(self, clients: RangeInclusive<usize>) -> GenOptions {
         GenOptions { clients, ..self }
     }
 
+    /// Draw each client's step count from this range.
     pub fn ops_per_client(self, ops_per_client: RangeInclusive<usize>) -> GenOptions {
         GenOptions {
             ops_per_client,
@@ -143,6 +151,7 @@ impl GenOptions {
         }
     }
 
+    /// Use this many keys (at least 1).
     pub fn keys(self, keys: usize) -> GenOptions {
         GenOptions {
             keys: keys.max(1),
@@ -150,14 +159,17 @@ impl GenOptions {
         }
     }
 
+    /// Draw at most this many faults.
     pub fn faults_max(self, faults_max: usize) -> GenOptions {
         GenOptions { faults_max, ..self }
     }
 
+    /// Draw a quiet period from this range (see the field).
     pub fn quiet_ms(self, quiet_ms: RangeInclusive<u64>) -> GenOptions {
         GenOptions { quiet_ms, ..self }
     }
 
+    /// Every fault lasts until the end of the workload.
     pub fn faults_outlast_workload(self) -> GenOptions {
         GenOptions {
             faults_outlast_workload: true,

@@ -20,10 +20,13 @@ use super::key_name;
 pub struct WorkloadOptions {
     /// Client steps, dealt round-robin to the clients.
     pub ops: usize,
+    /// How many clients, from 1 to the simulator's [`CLIENTS_MAX`].
     pub clients: usize,
+    /// How many keys (`k0`, `k1`, …; at least 1).
     pub keys: usize,
     /// Fault types to schedule, `faults_per_kind` of each.
     pub faults: Vec<FaultType>,
+    /// How many faults of each type.
     pub faults_per_kind: usize,
 }
 

@@ -178,6 +178,7 @@ impl<'h> Catalog<'h> {
         }
     }
 
+    /// The history the catalog indexes.
     pub fn history(&self) -> &'h History {
         self.history
     }
@@ -314,6 +315,7 @@ impl<'h> KeyCatalog<'h> {
         written_twice
     }
 
+    /// The key this catalog is of.
     pub fn key(&self) -> &'h Key {
         self.key
     }
@@ -334,10 +336,12 @@ impl<'h> KeyCatalog<'h> {
         self.values.len()
     }
 
+    /// The value with id `id`, one of `0..value_count()`.
     pub fn value(&self, id: usize) -> &'h Value {
         self.values[id].value
     }
 
+    /// The id of `value` on this key, if an operation names it.
     pub fn id_of(&self, value: &Value) -> Option<usize> {
         self.id_of.get(&Hashed::of(value)).copied()
     }

@@ -114,6 +114,7 @@ impl fmt::Display for FaultType {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown fault {name:?}; the faults are {}", FaultType::ALL.map(FaultType::cli_name).join(", "))]
 pub struct UnknownFault {
+    /// The name given, as written.
     pub name: String,
 }
 

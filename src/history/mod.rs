@@ -90,6 +90,7 @@ impl fmt::Display for Value {
 }
 
 impl Value {
+    /// The value's text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -108,6 +109,7 @@ impl From<String> for Value {
 }
 
 impl Key {
+    /// The key's text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -142,8 +144,11 @@ pub enum Outcome {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
+    /// Read a key's versions.
     Get,
+    /// Write a new value, overwriting its context.
     Put,
+    /// Write a tombstone, overwriting its context.
     Delete,
 }
 
@@ -160,7 +165,9 @@ impl fmt::Display for OpKind {
 /// One version a get returned: a put's value, or a delete's tombstone.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReadValue {
+    /// The put's value, or the delete's tombstone name.
     pub value: Value,
+    /// Whether it is a delete's tombstone rather than a put's value.
     pub tombstone: bool,
 }
 
@@ -168,7 +175,9 @@ pub struct ReadValue {
 /// its context, the values its client had read and so overwrites.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Write {
+    /// The unique value written (for a delete, its tombstone's name).
     pub value: Value,
+    /// The values of the key its client had read and so overwrites (empty for a blind write).
     pub context: Vec<Value>,
 }
 
@@ -178,14 +187,19 @@ pub enum Action {
     /// A read: the versions returned (empty unless the outcome is `ok`) and the opaque context
     /// the store returned with them, if it exposes one.
     Get {
+        /// The versions returned (empty unless the outcome is `ok`).
         values: Vec<ReadValue>,
+        /// The opaque causal context the store returned, if it exposes one.
         context: Option<String>,
     },
+    /// A write of a value.
     Put(Write),
+    /// A write of a tombstone.
     Delete(Write),
 }
 
 impl Action {
+    /// Get, put or delete.
     pub fn kind(&self) -> OpKind {
         match self {
             Action::Get { .. } => OpKind::Get,
@@ -222,15 +236,20 @@ pub struct StoreMeta {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "wire::OperationWire", try_from = "wire::OperationWire")]
 pub struct Operation {
+    /// Unique in the history.
     pub id: OpId,
+    /// The client that invoked it.
     pub client: ClientId,
+    /// The key it acted on.
     pub key: Key,
+    /// What it asked for, and what a get returned.
     pub action: Action,
     /// When the client invoked it, in simulated (or recorded) milliseconds.
     pub time_ms_invoke: u64,
     /// When the client saw the answer. Required for `ok` and `fail`; for `info` the time the
     /// client gave up waiting, if known (it ends the client's turn, not the operation's effect).
     pub time_ms_complete: Option<u64>,
+    /// How it ended for its client.
     pub outcome: Outcome,
     /// Boxed: most histories carry none, and an operation stays small (a million of them are
     /// loaded at once).
@@ -238,6 +257,7 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Get, put or delete.
     pub fn kind(&self) -> OpKind {
         self.action.kind()
     }
@@ -254,15 +274,18 @@ impl Operation {
 pub struct FaultRecord {
     /// What kind of fault (its record name: `partition`, `crash`, `clock_skew`, ...).
     pub kind: FaultType,
+    /// When it began, in simulated (or recorded) milliseconds.
     pub time_ms_start: u64,
     /// When it was healed; absent if it lasted to the end of the workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_ms_end: Option<u64>,
+    /// The nodes it struck (for a partition, the group cut off; empty for loss and duplication).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodeId>,
     /// Whether the fault can destroy acknowledged data (a volatile crash).
     #[serde(default)]
     pub loses_data: bool,
+    /// What happened, in words (e.g. `n2 crashed`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
 }
@@ -270,12 +293,17 @@ pub struct FaultRecord {
 /// What one replica held for one key at the end of the run, after heal and repair.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaSnapshot {
+    /// The key of the snapshot.
     pub key: Key,
+    /// The node of the replica.
     pub node: NodeId,
+    /// The values it held (its siblings, tombstones excluded).
     #[serde(default)]
     pub values: Vec<Value>,
+    /// The tombstones it held, by their deletes' names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tombstones: Vec<Value>,
+    /// Its causal context, if the store exposes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_vv: Option<VersionVector>,
 }
@@ -283,7 +311,9 @@ pub struct ReplicaSnapshot {
 /// How a simulated run ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
+    /// Events the simulator processed.
     pub steps: u64,
+    /// Simulated time when the run ended, in milliseconds.
     pub time_ms_end: u64,
     /// Whether hints, read repair and anti-entropy had all gone quiet before the snapshots.
     pub quiescent: bool,
@@ -296,6 +326,7 @@ pub struct RunSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct History {
+    /// The format's version ([`FORMAT_VERSION`]).
     pub version: u32,
     /// The store's configuration, when known; it implies the consistency model to check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -303,12 +334,15 @@ pub struct History {
     /// The scenario that produced the history, when it came from the simulator (opaque here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<serde_json::Value>,
+    /// The operations, in any order (the checker orders them by time).
     pub operations: Vec<Operation>,
+    /// The faults injected during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultRecord>,
     /// Final replica snapshots, for the convergence checks; absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<Vec<ReplicaSnapshot>>,
+    /// How a simulated run ended; absent for a recorded history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunSummary>,
 }

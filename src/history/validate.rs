@@ -14,54 +14,111 @@ use crate::causality::NodeId;
 /// JSON line and column) and the reason.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HistoryError {
+    /// The file could not be read.
     #[error("cannot read the file: {message}")]
-    Io { path: String, message: String },
-    #[error("line {line}, column {column}: {message}")]
-    Syntax {
-        line: usize,
-        column: usize,
+    Io {
+        /// The file's path, as given.
+        path: String,
+        /// The I/O error, in words.
         message: String,
     },
+    /// The bytes are not JSON of a history.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error, from 1.
+        column: usize,
+        /// serde_json's message, without its position.
+        message: String,
+    },
+    /// A time field holds something other than a non-negative integer.
     #[error("operation {id}: {field} is not a number of milliseconds (found {found})")]
     TimeNotNumber {
+        /// The operation's id (`#7`), or `at index N` when it has no readable id.
         id: String,
+        /// `time_ms_invoke` or `time_ms_complete`.
         field: &'static str,
+        /// The JSON found there.
         found: String,
     },
+    /// A `version` this build does not read.
     #[error("unsupported history version {found}; this build reads version {FORMAT_VERSION}")]
-    Version { found: u32 },
+    Version {
+        /// The version the history declares.
+        found: u32,
+    },
+    /// The history's configuration is impossible.
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
+    /// Two operations share an id.
     #[error("operation {id} appears twice (ids must be unique)")]
-    DuplicateId { id: OpId },
+    DuplicateId {
+        /// The id two operations share.
+        id: OpId,
+    },
+    /// An operation completes before its invocation.
     #[error("operation {id} completes at {complete} ms, before it was invoked at {invoke} ms")]
     CompletesBeforeInvoke {
+        /// The operation that completes too early.
         id: OpId,
+        /// Its `time_ms_invoke`.
         invoke: u64,
+        /// Its `time_ms_complete`, earlier.
         complete: u64,
     },
+    /// An `ok` or `fail` operation without `time_ms_complete`.
     #[error("operation {id} is {outcome} but has no time_ms_complete (only info operations may lack one)")]
-    MissingCompletion { id: OpId, outcome: &'static str },
+    MissingCompletion {
+        /// The operation without a completion time.
+        id: OpId,
+        /// Its outcome's name (`ok` or `fail`).
+        outcome: &'static str,
+    },
+    /// A `fail` or `info` get that returned values.
     #[error("operation {id} returned values but its outcome is {outcome}: only an ok get returns values")]
-    ValuesWithoutOk { id: OpId, outcome: &'static str },
+    ValuesWithoutOk {
+        /// The get that returned values.
+        id: OpId,
+        /// Its outcome's name (`fail` or `info`).
+        outcome: &'static str,
+    },
+    /// A client invoked an operation before its previous one ended.
     #[error("{client} has two operations open at once: {first} (invoked at {first_invoke} ms, {first_end}) and {second} (invoked at {second_invoke} ms)")]
     ClientOverlap {
+        /// The client with two operations open.
         client: ClientId,
+        /// The operation still open.
         first: OpId,
+        /// When `first` was invoked, in milliseconds.
         first_invoke: u64,
+        /// How `first` ended, in words (`open until 9 ms`, or `never completed`).
         first_end: String,
+        /// The operation invoked while `first` was open.
         second: OpId,
+        /// When `second` was invoked, in milliseconds.
         second_invoke: u64,
     },
+    /// Two writes of one key write the same value.
     #[error("operation {second} writes value \"{value}\" on key \"{key}\", which operation {first} wrote already (values must be unique per key)")]
     ValueWrittenTwice {
+        /// The key both writes are on.
         key: Key,
+        /// The value written twice.
         value: Value,
+        /// The write that came first in the file.
         first: OpId,
+        /// The write that repeats it.
         second: OpId,
     },
+    /// Two replica snapshots of one key from the same node.
     #[error("the replica snapshots name node {node} twice for key \"{key}\": a node holds one copy of a key, so each of a key's snapshots must come from a different node")]
-    SnapshotTwice { key: Key, node: NodeId },
+    SnapshotTwice {
+        /// The key whose snapshots name one node twice.
+        key: Key,
+        /// The node named twice.
+        node: NodeId,
+    },
 }
 
 fn outcome_name(outcome: Outcome) -> &'static str {

@@ -41,22 +41,31 @@ use crate::verdict::Budget;
     list = SpecName::ALL.map(SpecName::as_str).join(", ")
 )]
 pub struct UnknownSpec {
+    /// The name given.
     pub name: String,
 }
 
 /// The models `--model` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpecName {
+    /// Knossos' `register`: read and write.
     Register,
+    /// Knossos' `cas-register`: read, write and compare-and-set.
     CasRegister,
+    /// Knossos' `mutex`: acquire and release.
     Mutex,
+    /// Knossos' `multi-register`: transactions of reads and writes over keys.
     MultiRegister,
+    /// Porcupine's etcd register: read, write and compare-and-set, starting absent.
     Etcd,
+    /// Porcupine's key-value store: get, put and append per key.
     Kv,
+    /// A multi-value register (siblings and contexts), one per key.
     Mvr,
 }
 
 impl SpecName {
+    /// Every model, in the order `--model`'s help lists them.
     pub const ALL: [SpecName; 7] = [
         SpecName::Register,
         SpecName::CasRegister,
@@ -67,6 +76,7 @@ impl SpecName {
         SpecName::Mvr,
     ];
 
+    /// The name `--model` takes (e.g. `cas-register`).
     pub fn as_str(self) -> &'static str {
         match self {
             SpecName::Register => "register",
@@ -120,6 +130,7 @@ impl fmt::Display for SpecName {
 pub struct ModelError {
     /// The line of the operation at fault; 0 for a problem with `--initial`.
     pub line: usize,
+    /// What is wrong, in words.
     pub message: String,
 }
 

@@ -145,8 +145,11 @@ impl<S: Clone> Step<S> {
 pub struct TimedOp<Op> {
     /// The caller's identity for the operation, echoed in the counterexample.
     pub id: u64,
+    /// What it did, and what it observed.
     pub op: Op,
+    /// When it was invoked, in the history's unit of time.
     pub time_invoke: u64,
+    /// When it completed; `None`: never (open to the end of the history).
     pub time_complete: Option<u64>,
 }
 
@@ -155,6 +158,7 @@ pub struct TimedOp<Op> {
 pub struct Partition<Op> {
     /// What the partition is, in words: `key "3"`, or `the register`.
     pub label: String,
+    /// The partition's operations, in any order.
     pub ops: Vec<TimedOp<Op>>,
 }
 
@@ -205,7 +209,9 @@ fn serialize_verdict<S: serde::Serializer>(
 /// An operation named in a result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpReport {
+    /// The caller's identity for the operation ([`TimedOp::id`]).
     pub id: u64,
+    /// The operation in words, as the model describes it.
     pub description: String,
 }
 
@@ -257,10 +263,13 @@ pub struct CheckResult {
     /// Valid: linearizable; invalid: not linearizable ([`verdict_words`] says it so).
     #[serde(serialize_with = "serialize_verdict")]
     pub verdict: Verdict,
+    /// The name of the model checked (e.g. `register`, `kv`).
     pub model: String,
     /// Operations checked (after leaving out those that say nothing).
     pub operations: usize,
+    /// How many partitions (keys) were checked on their own.
     pub partitions: usize,
+    /// Why the history is not linearizable; `None` unless the verdict is invalid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
     /// Why the verdict is unknown (which budget ran out).
@@ -271,6 +280,7 @@ pub struct CheckResult {
     pub partitions_unfinished: Vec<String>,
     /// Distinct (linearized set, state) configurations the search visited.
     pub configurations: u64,
+    /// Wall-clock time the check took, in milliseconds.
     pub elapsed_ms: f64,
 }
 
@@ -289,6 +299,7 @@ pub struct CheckResult {
 pub enum RegisterAction {
     /// A read and the value it returned; `None` for a read that found the register empty.
     Read(Option<String>),
+    /// A write of this value.
     Write(String),
 }
 

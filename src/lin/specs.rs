@@ -79,8 +79,11 @@ fn show_cas_outcome(succeeded: Option<bool>) -> &'static str {
 /// A compare-and-set, with whether it succeeded when that is known.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Cas<V> {
+    /// The value the register must hold for the cas to succeed.
     pub from: V,
+    /// The value it sets on success.
     pub to: V,
+    /// Whether it succeeded; `None` when the outcome is unknown.
     pub succeeded: Option<bool>,
 }
 
@@ -103,7 +106,9 @@ pub enum KnossosRegisterOp {
     /// A read and the value it returned; `None` when it observed nothing (Knossos reads a `nil`
     /// result as "unknown", and a crashed read observed nothing).
     Read(Option<Edn>),
+    /// A write of this value.
     Write(Edn),
+    /// A compare-and-set.
     Cas(Cas<Edn>),
 }
 
@@ -194,7 +199,9 @@ impl Spec for KnossosRegister {
 pub enum EtcdOp {
     /// A read: `Some(None)` found the register absent, `Some(Some(v))` read v, `None` timed out.
     Read(Option<Option<Edn>>),
+    /// A write of this value.
     Write(Edn),
+    /// A compare-and-set; `from: None` expects the register absent.
     Cas(Cas<Option<Edn>>),
 }
 
@@ -280,7 +287,9 @@ impl Spec for Etcd {
 /// An operation on a mutex.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MutexOp {
+    /// Take the lock (needs it unlocked).
     Acquire,
+    /// Give the lock back (needs it locked).
     Release,
 }
 
@@ -335,6 +344,7 @@ impl Spec for Mutex {
 pub enum MicroOp {
     /// A read of a key and what it returned; `None` observed nothing (Knossos reads `nil` so).
     Read(Edn, Option<Edn>),
+    /// A write of a key (first) to a value (second).
     Write(Edn, Edn),
 }
 
@@ -408,7 +418,9 @@ impl Spec for MultiRegister {
 pub enum KvOp {
     /// A get and the string it returned; `None` when the result is unknown.
     Get(Option<Arc<String>>),
+    /// Replace the string with this one.
     Put(Arc<String>),
+    /// Append this string to the current one.
     Append(Arc<String>),
 }
 
@@ -488,7 +500,12 @@ impl Spec for Kv {
 pub enum MvrOp {
     /// A put of a (unique) value with its context: the values its client had read, which it
     /// overwrites.
-    Put { value: Edn, context: Vec<Edn> },
+    Put {
+        /// The value written, unique.
+        value: Edn,
+        /// The values it overwrites.
+        context: Vec<Edn>,
+    },
     /// A get and the siblings it returned; `None` when the result is unknown.
     Get(Option<BTreeSet<Edn>>),
 }

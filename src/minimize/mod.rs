@@ -28,7 +28,9 @@ pub enum MinimizeError {
     /// The given scenario does not show what is to be kept.
     #[error("the scenario (seed {seed}) does not show {kind} against {model}")]
     NotShown {
+        /// The scenario's seed.
         seed: u64,
+        /// The anomaly kind to keep.
         kind: AnomalyKind,
         /// The model named, or "its configuration's model".
         model: String,
@@ -36,6 +38,7 @@ pub enum MinimizeError {
     /// The minimized scenario no longer runs (it ran while it was being minimized).
     #[error(transparent)]
     Scenario(#[from] sim::ScenarioError),
+    /// The checker refused a history of the scenario.
     #[error(transparent)]
     Check(#[from] CheckError),
 }
@@ -46,7 +49,9 @@ pub const ATTEMPTS_MAX: usize = 5_000;
 /// What a minimization keeps: an anomaly of `kind` when checking against `model`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Target {
+    /// The model to check against; `None`: the one the configuration promises.
     pub model: Option<Model>,
+    /// The anomaly kind to keep.
     pub kind: AnomalyKind,
 }
 
@@ -143,8 +148,11 @@ where
 /// A failure made small: the scenario, its run's history made small, and that history's report.
 #[derive(Clone, Debug)]
 pub struct Minimized {
+    /// The smallest scenario found that still shows the target.
     pub scenario: Scenario,
+    /// Its run's history, made small too when a history rule was given (else the whole run).
     pub history: History,
+    /// The checker's report on `history`.
     pub report: Report,
 }
 

@@ -32,6 +32,7 @@ pub const FORMAT: &str = "quorate-case-1";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Regression {
+    /// Always [`FORMAT`] (`quorate-case-1`): what marks the file as a regression.
     pub format: String,
     /// What the case shows, in one line.
     pub title: String,
@@ -46,7 +47,9 @@ pub struct Regression {
     pub expected_verdict: String,
     /// The anomaly kinds the check reports (allowed ones included), sorted.
     pub anomaly_kinds: Vec<String>,
+    /// The minimized scenario, which re-runs into `history`.
     pub scenario: Scenario,
+    /// The minimized history the scenario gave when the case was saved.
     pub history: History,
 }
 
@@ -55,41 +58,58 @@ pub struct Regression {
 pub struct Mismatch {
     /// `stored history` or `re-run scenario`.
     pub what: &'static str,
+    /// The verdict and kinds stored, as `verdict [kind, …]`.
     pub expected: String,
+    /// What the check gave instead, in the same words (or `error: …`).
     pub found: String,
 }
 
 /// Why a regression file or folder cannot be read as one.
 #[derive(Debug, thiserror::Error)]
 pub enum RegressionError {
+    /// The file could not be read.
     #[error("{}: cannot read: {source}", path.display())]
     Unreadable {
+        /// The file that could not be read.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The folder could not be listed.
     #[error("{}: cannot list: {source}", path.display())]
     Unlistable {
+        /// The folder that could not be listed.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
     /// One of the errors below, in this file.
     #[error("{}: {error}", path.display())]
     InFile {
+        /// The regression file.
         path: PathBuf,
+        /// What is wrong in it.
         error: Box<RegressionError>,
     },
+    /// The text is not JSON.
     #[error("not JSON: {0}")]
     NotJson(serde_json::Error),
+    /// A case whose `scenario` or `history` (named) is missing or null.
     #[error("a regression case without its \"{0}\" (missing or null)")]
     Missing(&'static str),
+    /// A case whose fields do not fit the format; serde_json's error.
     #[error("not a valid regression case: {0}")]
     Invalid(serde_json::Error),
+    /// The stored scenario cannot run.
     #[error("scenario: {0}")]
     Scenario(#[from] crate::sim::ScenarioError),
+    /// The stored history is malformed.
     #[error("history: {0}")]
     History(#[from] crate::history::HistoryError),
+    /// The stored `model` is not a model's name.
     #[error(transparent)]
     Model(#[from] UnknownModel),
+    /// `expected_verdict` is not a verdict's name.
     #[error("expected_verdict {0:?} is not valid, invalid or unknown")]
     Verdict(String),
 }
@@ -115,6 +135,7 @@ impl Regression {
         Ok(Some(case))
     }
 
+    /// Reads and parses the case at `path`; `Ok(None)` when the file is not a case.
     pub fn load(path: &Path) -> Result<Option<Regression>, RegressionError> {
         let text = std::fs::read_to_string(path).map_err(|source| RegressionError::Unreadable {
             path: path.to_path_buf(),
@@ -149,10 +170,12 @@ impl Regression {
         }
     }
 
+    /// The case as pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a case serializes") + "\n"
     }
 
+    /// The stored model; `Ok(None)` when absent (the configuration's promise is checked).
     pub fn model(&self) -> Result<Option<Model>, UnknownModel> {
         self.model.as_deref().map(str::parse::<Model>).transpose()
     }
@@ -218,9 +241,11 @@ fn outcome(report: Result<Report, String>) -> String {
 /// What replaying one file gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileOutcome {
+    /// The stored history and the re-run gave the stored verdict and kinds.
     Passed,
     /// Not a case (e.g. the format's example).
     Skipped,
+    /// The replay differed from what is stored.
     Mismatch(Mismatch),
     /// Unreadable, or a case that does not parse.
     Broken(String),

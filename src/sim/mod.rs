@@ -39,11 +39,17 @@ pub use scenario::{
 /// Counters of a run, for the command line's summary and the benchmarks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Events the simulator handled, in all phases.
     pub steps: u64,
+    /// Messages sent, between nodes and between clients and nodes.
     pub messages_sent: u64,
+    /// Messages handed to their receiver.
     pub messages_delivered: u64,
+    /// Messages lost: to a partition, a loss fault, or a receiver that was down.
     pub messages_dropped: u64,
+    /// Extra copies delivered by duplication faults.
     pub messages_duplicated: u64,
+    /// Faults that started (a crash of a node already down is not counted).
     pub faults_injected: u64,
     /// Hits of each of the store's coverage probes, by position in its `Store::probes`.
     pub probe_hits: Vec<u64>,
@@ -52,7 +58,9 @@ pub struct Stats {
 /// A run's history and counters.
 #[derive(Clone, Debug)]
 pub struct SimOutput {
+    /// The run's history.
     pub history: History,
+    /// The run's counters.
     pub stats: Stats,
 }
 

@@ -10,13 +10,19 @@ use crate::history::FaultType;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The seed every random draw of the run derives from (latencies, loss, coordinators).
     pub seed: u64,
+    /// The store's configuration.
     pub config: Config,
+    /// Latency outside faults; the default is uniform over 1 to 10 ms.
     #[serde(default)]
     pub network: Network,
+    /// The clients, each a sequential program; a client's id is its index here.
     pub clients: Vec<ClientProgram>,
+    /// The faults to inject, at their times.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// Limits on the run's steps and simulated time.
     #[serde(default)]
     pub bounds: Bounds,
 }
@@ -44,20 +50,27 @@ impl Default for Network {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
+    /// Every message takes exactly `latency_ms`.
     Constant {
+        /// The latency, in milliseconds.
         latency_ms: u64,
     },
+    /// Uniform over `latency_ms_min..=latency_ms_max`.
     Uniform {
+        /// The shortest latency, in milliseconds.
         latency_ms_min: u64,
+        /// The longest latency, in milliseconds (at least `latency_ms_min`).
         latency_ms_max: u64,
     },
     /// Exponential with this mean, cut at 20 × the mean.
     Exponential {
+        /// The mean latency, in milliseconds.
         latency_ms_mean: u64,
     },
     /// An empirical distribution: one of these samples, each as likely (repeat a sample to
     /// weigh it).
     Table {
+        /// The samples, in milliseconds (at least one).
         latency_ms: Vec<u64>,
     },
 }
@@ -80,10 +93,13 @@ impl Latency {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientProgram {
+    /// When the client invokes its first step, in simulated milliseconds.
     #[serde(default)]
     pub time_ms_start: u64,
+    /// The wait between one step's answer and the next step's invocation, in milliseconds.
     #[serde(default)]
     pub think_ms: u64,
+    /// The steps, run in order.
     pub ops: Vec<ClientOp>,
 }
 
@@ -91,7 +107,9 @@ pub struct ClientProgram {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientOp {
+    /// The key the step acts on.
     pub key: String,
+    /// What the step does.
     pub kind: ClientOpKind,
     /// Extra wait before this step, on top of the client's think time.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -125,9 +143,12 @@ pub enum ClientOpKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
+    /// When the fault begins, in simulated milliseconds.
     pub time_ms_start: u64,
+    /// When it heals; `None`: at the end of the workload, when everything is healed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_ms_end: Option<u64>,
+    /// What the fault does.
     pub kind: FaultKind,
 }
 
@@ -135,6 +156,7 @@ pub struct Fault {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// Nothing crosses between the group and the rest, either way.
     Both,
     /// Nothing reaches the group.
     Inbound,
@@ -142,30 +164,54 @@ pub enum Direction {
     Outbound,
 }
 
+/// What a fault does, to whom.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultKind {
     /// Cuts the group (these nodes and these clients) off from everyone else.
     Partition {
+        /// The nodes of the group.
         #[serde(default)]
         nodes: Vec<u32>,
+        /// The clients of the group, by their index in the scenario.
         #[serde(default)]
         clients: Vec<u32>,
+        /// Which links are cut.
         direction: Direction,
     },
     /// The node stops; it restarts at the end (a volatile store loses what it had not synced).
-    Crash { node: u32 },
+    Crash {
+        /// The node that crashes.
+        node: u32,
+    },
     /// The node stops handling anything until the end, then handles what queued up.
-    Pause { node: u32 },
+    Pause {
+        /// The node that pauses.
+        node: u32,
+    },
     /// The node's clock reads `skew_ms` off the simulated time.
-    ClockSkew { node: u32, skew_ms: i64 },
+    ClockSkew {
+        /// The node whose clock is off.
+        node: u32,
+        /// How far its clock reads ahead (positive) or behind (negative), in milliseconds.
+        skew_ms: i64,
+    },
     /// Each message between nodes or clients is lost with this probability, in millionths.
-    Loss { per_million: u32 },
+    Loss {
+        /// The probability of losing a message, in millionths (at most 1,000,000).
+        per_million: u32,
+    },
     /// Each message between nodes is delivered twice with this probability, in millionths.
-    Duplicate { per_million: u32 },
+    Duplicate {
+        /// The probability of duplicating a message, in millionths (at most 1,000,000).
+        per_million: u32,
+    },
     /// The node stops and loses everything it stored; at the heal it restarts empty under a new
     /// identity ([`crate::store::Store::on_disk_loss`]).
-    DiskLoss { node: u32 },
+    DiskLoss {
+        /// The node that loses its disk.
+        node: u32,
+    },
 }
 
 impl FaultKind {
@@ -213,38 +259,103 @@ impl Default for Bounds {
 /// Why a scenario cannot run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
+    /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
+    /// A fault names a node outside the cluster.
     #[error("fault {index}: node {node} does not exist (the cluster has nodes 0 to {last})", last = .nodes - 1)]
-    NoSuchNode { index: usize, node: u32, nodes: u32 },
+    NoSuchNode {
+        /// The fault's position in the scenario's `faults`.
+        index: usize,
+        /// The node it names.
+        node: u32,
+        /// The cluster's node count.
+        nodes: u32,
+    },
+    /// A partition names a client the scenario does not have.
     #[error("fault {index}: client {client} does not exist (the scenario has {clients} clients)")]
     NoSuchClient {
+        /// The fault's position in the scenario's `faults`.
         index: usize,
+        /// The client it names.
         client: u32,
+        /// The scenario's client count.
         clients: usize,
     },
+    /// A fault heals before it begins.
     #[error("fault {index}: it ends at {end} ms, before it starts at {start} ms")]
-    EndsBeforeStart { index: usize, start: u64, end: u64 },
+    EndsBeforeStart {
+        /// The fault's position in the scenario's `faults`.
+        index: usize,
+        /// Its `time_ms_start`.
+        start: u64,
+        /// Its `time_ms_end`, earlier.
+        end: u64,
+    },
+    /// A loss or duplication probability above one million millionths.
     #[error("fault {index}: per_million = {value} is more than 1000000")]
-    Probability { index: usize, value: u32 },
+    Probability {
+        /// The fault's position in the scenario's `faults`.
+        index: usize,
+        /// Its `per_million`.
+        value: u32,
+    },
+    /// A uniform latency whose minimum exceeds its maximum, or whose maximum reaches 2^40 ms.
     #[error("latency: latency_ms_min = {min} and latency_ms_max = {max} are not a range of at most 2^40 ms")]
-    LatencyRange { min: u64, max: u64 },
+    LatencyRange {
+        /// `latency_ms_min`.
+        min: u64,
+        /// `latency_ms_max`.
+        max: u64,
+    },
+    /// A latency table with no sample.
     #[error("latency: a table needs at least one sample")]
     EmptyLatencyTable,
+    /// More nodes than [`NODES_MAX`].
     #[error("nodes = {nodes}: the simulator runs at most {max} nodes")]
-    TooManyNodes { nodes: u32, max: u32 },
+    TooManyNodes {
+        /// The configuration's node count.
+        nodes: u32,
+        /// [`NODES_MAX`].
+        max: u32,
+    },
+    /// More clients than [`CLIENTS_MAX`].
     #[error("{clients} clients: the simulator runs at most {max}")]
-    TooManyClients { clients: usize, max: usize },
+    TooManyClients {
+        /// The scenario's client count.
+        clients: usize,
+        /// [`CLIENTS_MAX`].
+        max: usize,
+    },
+    /// A bound of 0.
     #[error("bounds: {name} = 0 leaves no room to run")]
-    ZeroBound { name: &'static str },
+    ZeroBound {
+        /// The bound's field name (`steps_max`, `time_ms_max` or `settle_ms_max`).
+        name: &'static str,
+    },
+    /// A store built for another node count than the configuration's.
     #[error("the store has {store} nodes but the configuration names {config}")]
-    NodeCount { store: u32, config: u32 },
+    NodeCount {
+        /// The store's node count.
+        store: u32,
+        /// The configuration's `nodes`.
+        config: u32,
+    },
+    /// `time_ms_max` at or beyond the simulator's time limit (2^40 - 2 ms).
     #[error("bounds: time_ms_max = {time_ms_max} is beyond the simulator's 2^40 - 2 ms")]
-    TimeBound { time_ms_max: u64 },
+    TimeBound {
+        /// The bound given.
+        time_ms_max: u64,
+    },
+    /// The text is not JSON of a scenario; serde_json's message.
     #[error("scenario is not valid JSON: {0}")]
     Json(String),
+    /// A history or regression case whose `scenario` is absent or null.
     #[error("a {document} without a scenario: nothing to run")]
-    NoScenario { document: &'static str },
+    NoScenario {
+        /// Which document it is: `history` or `regression case`.
+        document: &'static str,
+    },
 }
 
 /// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
@@ -269,6 +380,7 @@ impl Scenario {
         }
     }
 
+    /// Parses a scenario file's JSON and validates it.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;

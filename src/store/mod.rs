@@ -45,15 +45,20 @@ pub struct RequestId(pub u64);
 /// What a client asks a node (the request's coordinator) to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestAction<C> {
+    /// Read the key's versions and their context.
     Get,
     /// Write `value`, overwriting what `context` (from the client's last read) covers.
     Put {
+        /// The value written, unique per key.
         value: Value,
+        /// The context of the client's last read of the key (empty for a blind put).
         context: C,
     },
     /// Write a tombstone named `value`, overwriting what `context` covers.
     Delete {
+        /// The tombstone's name, unique per key like a value.
         value: Value,
+        /// The context of the client's last read of the key.
         context: C,
     },
 }
@@ -61,8 +66,11 @@ pub enum RequestAction<C> {
 /// A client request, as its coordinator receives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request<C> {
+    /// Unique in the run; the reply is routed by it.
     pub id: RequestId,
+    /// The key the request acts on.
     pub key: Key,
+    /// What it asks the coordinator to do.
     pub action: RequestAction<C>,
 }
 
@@ -71,14 +79,23 @@ pub struct Request<C> {
 pub enum Reply<C> {
     /// A get succeeded: the versions (tombstones flagged) and the context to write with next.
     Read {
+        /// The versions the get returned, tombstones flagged.
         versions: Vec<ReadValue>,
+        /// The context the client's next write of the key sends back.
         context: C,
+        /// What the store says of its causality (the context as a version vector), for white-box checks.
         meta: StoreMeta,
     },
     /// A put or delete reached its write quorum.
-    Written { meta: StoreMeta },
+    Written {
+        /// What the store says of the write's causality (dot, context, timestamp).
+        meta: StoreMeta,
+    },
     /// The coordinator gave up. A failed write may still take effect (no rollback).
-    Failed { meta: StoreMeta },
+    Failed {
+        /// What the store says of a failed write's causality (empty for a failed get).
+        meta: StoreMeta,
+    },
 }
 
 /// What a handler asks the simulator to do, collected while it runs.
@@ -192,12 +209,14 @@ pub trait Store {
 
     /// At boot and after every restart: set up periodic timers.
     fn on_start(&self, node: &mut Self::Node, out: &mut StoreEffects<Self>);
+    /// A client's request arrived at this node, its coordinator.
     fn on_request(
         &self,
         node: &mut Self::Node,
         out: &mut StoreEffects<Self>,
         request: Request<Self::Context>,
     );
+    /// A message from another node arrived.
     fn on_message(
         &self,
         node: &mut Self::Node,
@@ -205,6 +224,7 @@ pub trait Store {
         from: NodeId,
         message: Self::Message,
     );
+    /// A timer this node set went off.
     fn on_timer(&self, node: &mut Self::Node, out: &mut StoreEffects<Self>, timer: Self::Timer);
     /// The node crashed: drop what does not survive. Returns whether acknowledged data may have
     /// been lost (a volatile crash), which the history records.

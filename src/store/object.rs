@@ -9,8 +9,11 @@ use super::ring::{mix, stable_hash};
 /// unused under sibling resolution).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Version {
+    /// The put's value, or the delete's tombstone name.
     pub value: Value,
+    /// Whether it is a delete's tombstone.
     pub tombstone: bool,
+    /// The LWW timestamp (0 under sibling resolution).
     pub timestamp: u64,
 }
 
@@ -25,7 +28,9 @@ impl Version {
 /// keep everything concurrent, LWW keeps the greatest version.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object {
+    /// Under sibling resolution: every concurrent version, with dots and contexts.
     Siblings(SiblingSet<Version>),
+    /// Under LWW: the one version with the greatest (timestamp, value).
     Lww(Version),
 }
 
@@ -113,6 +118,7 @@ impl Object {
             .collect()
     }
 
+    /// Every version held: the siblings, or the one LWW version.
     pub fn versions(&self) -> Box<dyn Iterator<Item = &Version> + '_> {
         match self {
             Object::Siblings(set) => Box::new(set.values()),

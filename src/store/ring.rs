@@ -26,6 +26,7 @@ pub struct Ring {
 }
 
 impl Ring {
+    /// The ring of `nodes` nodes with `vnodes_per_node` tokens each; both must be at least 1.
     pub fn new(nodes: u32, vnodes_per_node: u32) -> Ring {
         assert!(nodes >= 1 && vnodes_per_node >= 1, "validated by Config");
         let mut tokens = Vec::with_capacity((nodes * vnodes_per_node) as usize);

@@ -38,8 +38,11 @@ const DEPTH_MAX: usize = 128;
 /// An EDN value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Edn {
+    /// `nil`.
     Nil,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer that fits `i64`.
     Int(i64),
     /// A float, or an integer too large for `i64`, kept as its text.
     Number(String),
@@ -47,9 +50,11 @@ pub enum Edn {
     /// memo) shares the text instead of copying it. An `Arc<String>` rather than an `Arc<str>`,
     /// so that the text the reader decoded moves in without being copied once more.
     Str(Arc<String>),
+    /// A character literal (`\a`, `\newline`).
     Char(char),
     /// A keyword, without its leading colon.
     Keyword(String),
+    /// A symbol (`foo`, `nemesis`).
     Symbol(String),
     /// A vector or a list.
     Seq(Vec<Edn>),
@@ -57,6 +62,7 @@ pub enum Edn {
     Map(Vec<(Edn, Edn)>),
     /// Set elements, sorted.
     Set(Vec<Edn>),
+    /// A tagged value (`#inst "…"`, a record): the tag without its `#`, and the value.
     Tagged(String, Box<Edn>),
 }
 
@@ -154,8 +160,11 @@ impl fmt::Display for Edn {
 /// A value and where it started in the text (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Located {
+    /// The value read.
     pub value: Edn,
+    /// The line where it starts, from 1.
     pub line: usize,
+    /// The column where it starts, from 1.
     pub column: usize,
 }
 

@@ -38,6 +38,7 @@ pub use edn::Edn;
 /// A history of another tool, in the order its operations were invoked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExternalHistory {
+    /// The operations, in invocation order.
     pub operations: Vec<ExternalOp>,
 }
 
@@ -65,6 +66,7 @@ pub struct ExternalOp {
     pub key: Option<Edn>,
     /// The `:value` it was invoked with.
     pub value_invoke: Edn,
+    /// What it observed when it completed.
     pub observed: Observed,
     /// The position of its invocation among the file's events.
     pub time_invoke: u64,
@@ -104,6 +106,7 @@ pub struct ImportError {
     pub line: usize,
     /// 1-based column, 0 when unknown.
     pub column: usize,
+    /// What is wrong, in words.
     pub message: String,
 }
 
@@ -170,7 +173,10 @@ pub enum Format {
 /// How a tool reads failed and crashed operations (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reading {
+    /// Knossos': a `:fail` did not happen and is dropped; an `:info` stays open to the end.
     Knossos,
+    /// Porcupine's: a failed `:cas` observed another value; a failed read is dropped; any other
+    /// failure, and every `:info`, stays open to the end.
     Porcupine,
 }
 
@@ -189,6 +195,7 @@ impl Format {
 pub enum Detected {
     /// quorate's own JSON history (a `{` document with `"operations"`).
     QuorateJson,
+    /// A history of another tool, in this format.
     External(Format),
 }
 

@@ -70,6 +70,7 @@ pub struct Tuning {
 }
 
 impl Tuning {
+    /// The default timings for `config` (the handoff delay comes from the configuration).
     pub fn for_config(config: &Config) -> Tuning {
         Tuning {
             handoff_delay_ms: config.handoff_delay_ms(),
@@ -97,62 +98,94 @@ pub enum DynamoMessage {
     /// home node. Acknowledged when `ack` names a coordinator's request. `replace` is set only by
     /// the `repair-overwrites` bug: the receiver replaces its state instead of merging.
     Store {
+        /// The key the object is of.
         key: Key,
+        /// The state to merge in (siblings, or an LWW version).
         object: Arc<Object>,
+        /// The coordinator's request to acknowledge; `None`: no acknowledgement wanted (repair).
         ack: Option<u64>,
+        /// The home node the receiver keeps it for as a fallback; `None`: the receiver is a home node.
         hint_for: Option<NodeId>,
+        /// Replace the stored state instead of merging (only under the `repair-overwrites` bug).
         replace: bool,
     },
+    /// The receiver stored what a `Store` sent.
     StoreAck {
+        /// The coordinator's request it acknowledges.
         ack: u64,
+        /// The `hint_for` of the `Store` it acknowledges: a fallback's acknowledgement.
         hint_for: Option<NodeId>,
     },
     /// Send back what you hold for `key` (as a fallback: the hints you hold for it).
     Read {
+        /// The coordinator's request, echoed in the reply.
         request: u64,
+        /// The key to read.
         key: Key,
+        /// Whether the receiver is asked as a fallback (for its hints) rather than as a home node.
         fallback: bool,
     },
+    /// The answer to a `Read`.
     ReadReply {
+        /// The coordinator's request it answers.
         request: u64,
+        /// The replica's copy (or the fallback's hint); `None` when it holds nothing for the key.
         object: Option<Arc<Object>>,
         /// The LWW timestamp of a tombstone this replica reaped for the key (0 if none), for a
         /// timestamp read: see `reaping::Reaped`.
         reaped_timestamp: u64,
+        /// Whether it comes from a fallback.
         fallback: bool,
     },
     /// A fallback hands a hint back to its home node.
     Handoff {
+        /// The key of the hint.
         key: Key,
+        /// The state the fallback kept for the home node.
         object: Arc<Object>,
+        /// The hint's version, echoed by the acknowledgement.
         hint_version: u64,
     },
+    /// The home node took a hint back; the fallback drops it if its version is unchanged.
     HandoffAck {
+        /// The key of the hint.
         key: Key,
+        /// The version of the hint handed back.
         hint_version: u64,
     },
     /// Anti-entropy, step 1: the root of my tree over the keys we share.
     MerkleRoot {
+        /// The root hash of the sender's Merkle tree.
         root: u64,
     },
     /// Step 2: ours differ; here are my leaves.
     MerkleBuckets {
+        /// The hash of each leaf, by bucket.
         buckets: Vec<u64>,
     },
     /// Steps 3 and 4: my objects in the leaves that differ (`answer`: send yours back).
     MerkleObjects {
+        /// The sender's objects in the differing buckets, with their keys.
         objects: Vec<(Key, Arc<Object>)>,
+        /// The differing buckets, by index.
         buckets: Vec<u32>,
+        /// Whether the receiver should answer with its own objects of those buckets.
         answer: bool,
     },
     /// Reaping: do you hold exactly this tombstone state?
     ReapQuery {
+        /// The key whose tombstone is to be reaped.
         key: Key,
+        /// The digest of the asker's tombstone state.
         digest: u64,
     },
+    /// The answer to a `ReapQuery`.
     ReapReply {
+        /// The key asked about.
         key: Key,
+        /// The digest asked about, echoed.
         digest: u64,
+        /// Whether the receiver holds exactly that tombstone state.
         holds: bool,
     },
 }
@@ -164,8 +197,11 @@ pub enum DynamoTimer {
     Timeout(u64),
     /// A coordinator turns to fallbacks for home nodes that have not answered.
     Handoff(u64),
+    /// Time for the next anti-entropy exchange with a peer.
     AntiEntropy,
+    /// Time to hand hints back and reap tombstones that are due.
     Maintenance,
+    /// Time for a volatile node to sync its state (what a crash keeps).
     Sync,
 }
 
@@ -217,6 +253,7 @@ impl Dynamo {
         Dynamo::with_tuning(config, tuning)
     }
 
+    /// The reference store with explicit timings; an error if the configuration is invalid or a timing is 0.
     pub fn with_tuning(config: Config, tuning: Tuning) -> Result<Dynamo, ConfigError> {
         config.validate()?;
         if tuning.handoff_delay_ms == 0
@@ -238,6 +275,7 @@ impl Dynamo {
         })
     }
 
+    /// The configuration the store runs.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -247,6 +285,7 @@ impl Dynamo {
         &PROBES
     }
 
+    /// The timings the store runs with.
     pub fn tuning(&self) -> &Tuning {
         &self.tuning
     }

@@ -12,29 +12,57 @@ use super::{Dynamo, Out};
 /// The probes, in the order of the list `Store::probes` returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DynamoProbe {
+    /// `hint-stored`: a fallback kept a write as a hint for a silent home node.
     HintStored,
+    /// `hint-offered-again`: a fallback offered a hint it had offered before (the home had not
+    /// taken it).
     HintOfferedAgain,
+    /// `hint-handed-back`: a home node took a hint back and it changed its copy.
     HintHandedBack,
+    /// `hint-ack-outdated`: a hint changed after it was offered, so its acknowledgement did not
+    /// drop it.
     HintAckOutdated,
+    /// `fallbacks-run-out`: more home nodes were silent than the key has fallbacks.
     FallbacksRunOut,
+    /// `fallback-counted-toward-w`: a sloppy quorum counted a fallback's acknowledgement toward w.
     FallbackCountedTowardW,
+    /// `read-asked-fallbacks`: a read asked fallbacks for their hints.
     ReadAskedFallbacks,
+    /// `duplicate-ack-ignored`: a duplicated acknowledgement of a write was not counted twice.
     DuplicateAckIgnored,
+    /// `late-reply-ignored`: a reply or acknowledgement came after its request had left the table.
     LateReplyIgnored,
+    /// `write-timed-out`: a write ran out of time before w acknowledgements.
     WriteTimedOut,
+    /// `read-timed-out`: a read ran out of time before r replies.
     ReadTimedOut,
+    /// `repair-filled-missing-key`: read repair sent a key to a home replica that held nothing of
+    /// it.
     RepairFilledMissingKey,
+    /// `repair-updated-older-copy`: read repair sent a key to a home replica that held an older
+    /// copy.
     RepairUpdatedOlderCopy,
+    /// `repair-of-coordinator`: a read's coordinator repaired its own stale copy.
     RepairOfCoordinator,
+    /// `repair-awaited-before-answer`: a blocking read waited for its repairs before answering.
     RepairAwaitedBeforeAnswer,
+    /// `anti-entropy-buckets-differ`: an anti-entropy exchange found Merkle buckets that differ.
     AntiEntropyBucketsDiffer,
+    /// `anti-entropy-moved-missing-key`: anti-entropy gave a replica a key it lacked.
     AntiEntropyMovedMissingKey,
+    /// `anti-entropy-moved-tombstone`: anti-entropy moved a copy that holds a tombstone.
     AntiEntropyMovedTombstone,
+    /// `tombstone-reaped`: a replica removed a tombstone for good.
     TombstoneReaped,
+    /// `reap-refused-by-peer`: a home node did not yet hold a tombstone another wanted to reap.
     ReapRefusedByPeer,
+    /// `reaped-copy-dropped`: a copy older than a reaped tombstone arrived and was dropped.
     ReapedCopyDropped,
+    /// `siblings-kept`: a merge kept concurrent writes as siblings.
     SiblingsKept,
+    /// `restart-rolled-back`: a volatile node restarted from an older synced copy.
     RestartRolledBack,
+    /// `restart-after-disk-loss`: a node restarted empty after losing its disk.
     RestartAfterDiskLoss,
 }
 
