@@ -104,3 +104,22 @@ fn a_volatile_crash_makes_the_node_a_new_actor() {
     assert_eq!(meta.dot.unwrap().to_string(), "n1000:1");
     assert_eq!(store.snapshot(&node, &Key("k".into())).values.len(), 1);
 }
+
+#[test]
+fn every_store_timing_must_be_at_least_one() {
+    let config = Config::preset("dynamo").unwrap();
+    let tuning = super::Tuning::for_config(&config);
+    assert!(Dynamo::with_tuning(config.clone(), tuning.clone()).is_ok());
+    let zeroed: [fn(&mut super::Tuning); 4] = [
+        |t| t.handoff_delay_ms = 0,
+        |t| t.maintenance_period_ms = 0,
+        |t| t.sync_period_ms = 0,
+        |t| t.merkle_buckets = 0,
+    ];
+    for zero in zeroed {
+        let mut bad = tuning.clone();
+        zero(&mut bad);
+        let error = Dynamo::with_tuning(config.clone(), bad).unwrap_err();
+        assert!(error.to_string().contains("at least 1"), "{error}");
+    }
+}
