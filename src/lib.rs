@@ -47,6 +47,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "arbitrary")]
+pub mod exhaust;
 pub mod explore;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

@@ -23,6 +23,7 @@ macro_rules! say_raw {
 }
 
 mod check;
+mod exhaust;
 mod explore;
 mod fuzz_artifact;
 mod minimize;
@@ -139,6 +140,9 @@ enum Command {
     /// the smallest witness of each (exit 0, 1 a configuration broke its promise, 2 bad input);
     /// with --bug, hunt bug-zoo bugs (exit 1 when found, 0 when not).
     Explore(explore::Args),
+    /// Exhaustive exploration: every schedule of a small scenario (exit 0 verified within the
+    /// bounds, 1 an anomaly with its schedule, 2 bad input, 3 the budget ran out).
+    Exhaust(exhaust::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
@@ -174,6 +178,7 @@ pub fn main() -> ExitCode {
     let name = cli.command.name();
     let exit = match cli.command {
         Command::Explore(args) => explore::run(&args),
+        Command::Exhaust(args) => exhaust::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),
@@ -195,6 +200,7 @@ impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Explore(_) => "explore",
+            Command::Exhaust(_) => "exhaust",
             Command::Validate(_) => "validate",
             Command::Check(_) => "check",
             Command::Sim(_) => "sim",
