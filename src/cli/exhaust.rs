@@ -244,7 +244,7 @@ fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: O
                 .map(|finding| finding.anomaly.kind().to_string())
                 .collect();
             say!(
-                "anomaly: {} breaks {} in a schedule of {} steps:",
+                "anomaly: {} breaks {} in a schedule of {} chosen steps (then healed and settled in the canonical order):",
                 kinds.join(", "),
                 outcome.model,
                 found.schedule.len()

@@ -14,7 +14,7 @@
 //! network's partition. Persistent and source sets (Flanagan & Godefroid, POPL 2005; Abdulla et
 //! al., POPL 2014) are not implemented.
 //!
-//! It owns the controllable world (`world.rs`), the search (`search.rs`), the bounds and the
+//! It owns the controllable world (`world/`), the search (`search.rs`), the bounds and the
 //! choice vocabulary ([`Choice`], which a regression case stores as its schedule). What it must
 //! never do: change the [`Store`] trait's contract (node states are neither cloned nor compared:
 //! they are hashed through `Debug` and reached again by replay), read the wall clock except for
@@ -276,6 +276,9 @@ pub struct Outcome {
     pub unknown: Option<String>,
     /// Whether the state or time budget ran out.
     pub budget_spent: bool,
+    /// The hashes of the distinct histories judged, sorted (the reduction's soundness tests
+    /// compare them between searches).
+    pub histories: Vec<u64>,
     pub error: Option<ExhaustError>,
 }
 
@@ -288,6 +291,7 @@ impl Outcome {
             counterexample: None,
             unknown: Some(error.to_string()),
             budget_spent: false,
+            histories: Vec::new(),
             error: Some(error),
         }
     }
@@ -418,8 +422,18 @@ fn run_search<S: Store>(
             && depth < options.bounds.max_depth;
         if !deeper {
             total.seconds = started.elapsed().as_secs_f64();
+            let unknown = match (&outcome.unknown, options.budget.time) {
+                (Some(reason), Some(time)) if reason.starts_with("the time budget") => {
+                    Some(format!(
+                        "the time budget ({} s) ran out at depth {depth}",
+                        time.as_secs_f64()
+                    ))
+                }
+                (reason, _) => reason.clone(),
+            };
             return Outcome {
                 counts: total,
+                unknown,
                 ..outcome
             };
         }

@@ -107,7 +107,7 @@ impl<'a, S: Store> Search<'a, S> {
         let (verdict, counterexample, reason) = match stop {
             Some(Stop::Anomaly(found)) => (Verdict::Invalid, Some(found), None),
             Some(Stop::Budget(reason)) => (Verdict::Unknown, None, Some(reason)),
-            Some(Stop::Error(error)) => return Outcome::error(self.counts, error),
+            Some(Stop::Error(error)) => return Outcome::error(self.counts.clone(), error),
             None if self.counts.truncated > 0 => (
                 Verdict::Unknown,
                 None,
@@ -133,6 +133,11 @@ impl<'a, S: Store> Search<'a, S> {
             counterexample,
             unknown: reason,
             budget_spent,
+            histories: {
+                let mut hashes: Vec<u64> = self.histories.into_iter().collect();
+                hashes.sort_unstable();
+                hashes
+            },
             error: None,
         }
     }
@@ -307,7 +312,12 @@ impl<'a, S: Store> Search<'a, S> {
     }
 }
 
-/// A history's identity for the count of distinct histories: its JSON text, hashed.
+/// A history's identity for the count of distinct histories: its JSON text, hashed, without the
+/// run's step count (how many choices led to the same state is the path's, not the history's).
 pub(super) fn history_hash(history: &History) -> u64 {
+    let mut history = history.clone();
+    if let Some(run) = &mut history.run {
+        run.steps = 0;
+    }
     fnv1a_mixed(history.to_json().as_bytes())
 }
