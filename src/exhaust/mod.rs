@@ -10,8 +10,8 @@
 //! explored before, and sleep sets (P. Godefroid, "Partial-Order Methods for the Verification of
 //! Concurrent Systems", LNCS 1032, 1996; with state caching as in its §6.2) prune schedules that
 //! only swap independent events. Events are independent when they touch different nodes and
-//! clients, not the same message, not both the history, and neither moves the clock or the
-//! network's partition. Persistent and source sets (Flanagan & Godefroid, POPL 2005; Abdulla et
+//! clients, not the same message, not both the history nor both the fault budget, and neither
+//! moves the clock or the network's partition (`tests.rs` checks that such pairs commute). Persistent and source sets (Flanagan & Godefroid, POPL 2005; Abdulla et
 //! al., POPL 2014) are not implemented.
 //!
 //! It owns the controllable world (`world/`), the search (`search.rs`), the bounds and the
@@ -23,11 +23,11 @@
 //!
 //! ```
 //! use quorate::config::Config;
-//! use quorate::exhaust::{self, Bounds, Options};
+//! use quorate::exhaust::{self, Options};
 //! use quorate::verdict::Verdict;
 //!
-//! let bounds = Bounds { clients: 1, ops: 1, ..Bounds::default() };
-//! let options = Options { bounds, ..Options::default() };
+//! // Two clients writing one key concurrently, no fault: every order of their messages.
+//! let options = Options::default();
 //! let outcome = exhaust::exhaust_reference(Config::preset("dynamo").unwrap(), &options, &mut |_| {}).unwrap();
 //! assert_eq!(outcome.verdict, Verdict::Valid);
 //! assert!(outcome.counts.schedules > 1);

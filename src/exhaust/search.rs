@@ -181,7 +181,9 @@ impl<'a, S: Store> Search<'a, S> {
                 self.counts.states = self.visited.len() as u64;
                 self.counts.histories = self.histories.len() as u64;
                 self.counts.seconds = self.started.elapsed().as_secs_f64();
-                progress(&self.counts);
+                if self.counts.transitions % 65_536 == 0 {
+                    progress(&self.counts);
+                }
                 self.budget()?;
             }
             match self.enter(world, path, sleep)? {
