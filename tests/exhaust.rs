@@ -114,7 +114,8 @@ fn a_spent_budget_is_unknown_with_the_coverage_reached() {
 
 #[test]
 fn impossible_bounds_are_usage_errors_with_the_reason() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
+        (&["--shard", "3/3"], "--shard 3/3: expected I/N with I < N"),
         (&["--clients", "0"], "--clients 0"),
         (
             &["--faults", "crash,lightning"],
@@ -257,4 +258,40 @@ fn two_writers_under_a_crash_give_the_same_histories_with_either_pruning() {
     let (both, _) = histories(&bounds, true, true);
     assert!(visited.len() > 50, "{} histories", visited.len());
     assert_eq!(both, visited);
+}
+
+#[test]
+fn shards_together_find_exactly_the_histories_of_the_whole_search() {
+    let bounds = Bounds {
+        faults: vec![FaultKind::Crash],
+        max_faults: 1,
+        ..Bounds::default()
+    };
+    let config = Config::preset("dynamo").unwrap();
+    let scenario = exhaust::scenario(config.clone(), &bounds).unwrap();
+    let store = quorate::store::Dynamo::new(config).unwrap();
+    let run = |shard| {
+        let options = Options {
+            bounds: bounds.clone(),
+            shard,
+            ..Options::default()
+        };
+        let outcome = exhaust::exhaust(&store, &scenario, &options, &mut |_| {}).unwrap();
+        assert_eq!(outcome.verdict, Verdict::Valid, "{:?}", outcome.unknown);
+        outcome.histories
+    };
+    let whole = run(None);
+    let mut union: Vec<u64> = (0..3).flat_map(|index| run(Some((index, 3)))).collect();
+    union.sort_unstable();
+    union.dedup();
+    assert_eq!(union, whole);
+    assert!(
+        run(Some((0, 3))).len() < whole.len(),
+        "one shard does less than the whole"
+    );
+    let bad = Options {
+        shard: Some((3, 3)),
+        ..Options::default()
+    };
+    assert!(exhaust::exhaust(&store, &scenario, &bad, &mut |_| {}).is_err());
 }

@@ -58,6 +58,9 @@ pub(super) struct Args {
     /// Judge against this model instead of the configuration's promise.
     #[arg(long)]
     model: Option<String>,
+    /// Explore shard I of N (0-based): the first choices whose position is I mod N.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     /// Search by iterative deepening, for a shortest counterexample (counts are totals over
     /// the depths).
     #[arg(long)]
@@ -114,6 +117,25 @@ fn options(args: &Args) -> Result<(Config, Options), String> {
         Some(seconds) => Some(Duration::from_secs_f64(seconds)),
         None => None,
     };
+    let shard = match args.shard.as_deref() {
+        None => None,
+        Some(text) => {
+            let parsed = text.split_once('/').and_then(|(index, count)| {
+                Some((
+                    index.trim().parse::<u32>().ok()?,
+                    count.trim().parse::<u32>().ok()?,
+                ))
+            });
+            match parsed {
+                Some((index, count)) if count > 0 && index < count => Some((index, count)),
+                _ => {
+                    return Err(format!(
+                        "--shard {text}: expected I/N with I < N, such as 0/4"
+                    ))
+                }
+            }
+        }
+    };
     let bounds = Bounds {
         clients: args.clients,
         ops: args.ops,
@@ -135,6 +157,7 @@ fn options(args: &Args) -> Result<(Config, Options), String> {
         sleep_sets: !args.no_reduction,
         visited: !args.no_visited,
         shortest: args.bfs,
+        shard,
     };
     // Impossible bounds are bad input before anything runs.
     exhaust::scenario(config.clone(), &options.bounds).map_err(|error| error.to_string())?;
@@ -183,6 +206,9 @@ fn command_line(args: &Args) -> String {
     }
     if args.bfs {
         line += " --bfs";
+    }
+    if let Some(shard) = &args.shard {
+        line += &format!(" --shard {shard}");
     }
     line
 }

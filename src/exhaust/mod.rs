@@ -195,6 +195,10 @@ pub struct Options {
     /// bounded search whose cut schedules are settled and judged), so that the counterexample
     /// found is a shortest one: breadth-first's answer at depth-first's memory.
     pub shortest: bool,
+    /// `Some((i, n))`: explore only the first choices whose position among the start's enabled
+    /// choices is `i` mod `n` (the others are left to the other shards, and still put to sleep
+    /// where they are independent, as the whole search would).
+    pub shard: Option<(u32, u32)>,
 }
 
 impl Default for Options {
@@ -206,6 +210,7 @@ impl Default for Options {
             sleep_sets: true,
             visited: true,
             shortest: false,
+            shard: None,
         }
     }
 }
@@ -322,6 +327,8 @@ pub enum ExhaustError {
     Scenario(#[from] ScenarioError),
     #[error("the checker refused a history: {0}")]
     Check(String),
+    #[error("--shard {index}/{count}: the shard must be below the count, and the count above 0")]
+    Shard { index: u32, count: u32 },
     #[error("schedule step {step}: {reason}")]
     Schedule { step: usize, reason: String },
     #[error("internal: {0}")]
@@ -389,6 +396,7 @@ pub fn exhaust<S: Store>(
     progress: &mut dyn FnMut(&Counts),
 ) -> Result<Outcome, ExhaustError> {
     check_store(store, scenario)?;
+    check_shard(options)?;
     Ok(run_search(store, scenario, options, false, progress))
 }
 
@@ -449,8 +457,18 @@ pub fn exhaust_reference(
     progress: &mut dyn FnMut(&Counts),
 ) -> Result<Outcome, ExhaustError> {
     let scenario = scenario(config, &options.bounds)?;
+    check_shard(options)?;
     let store = Dynamo::new(scenario.config.clone()).map_err(ScenarioError::from)?;
     Ok(run_search(&store, &scenario, options, true, progress))
+}
+
+fn check_shard(options: &Options) -> Result<(), ExhaustError> {
+    match options.shard {
+        Some((index, count)) if count == 0 || index >= count => {
+            Err(ExhaustError::Shard { index, count })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_store<S: Store>(store: &S, scenario: &Scenario) -> Result<(), ExhaustError> {

@@ -151,7 +151,11 @@ impl<'a, S: Store> Search<'a, S> {
     ) -> Result<(), Stop> {
         // The world at the state of the top frame, if it is there (else it is replayed).
         let mut current: Option<World<'a, S>> = Some(root);
-        while let Some(top) = frames.last_mut() {
+        loop {
+            let frames_len = frames.len();
+            let Some(top) = frames.last_mut() else {
+                break;
+            };
             let Some(&(choice, footprint)) = top.todo.get(top.next) else {
                 frames.pop();
                 path.pop();
@@ -159,6 +163,13 @@ impl<'a, S: Store> Search<'a, S> {
                 continue;
             };
             top.next += 1;
+            if let (1, Some((index, count))) = (frames_len, self.options.shard) {
+                if (top.next - 1) as u32 % count != index {
+                    // Another shard's subtree: asleep here as if explored.
+                    top.done.push((choice, footprint));
+                    continue;
+                }
+            }
             let sleep: Vec<(Choice, Footprint)> = top
                 .sleep
                 .iter()
