@@ -19,18 +19,18 @@ use quorate::zoo::describe_operations;
 
 /// The store: two nodes, node 0 the primary.
 #[derive(Debug)]
-struct PrimaryBackup;
+pub(crate) struct PrimaryBackup;
 
 /// One node's state: the last value (or tombstone) written per key.
 #[derive(Debug, Default)]
-struct Node {
+pub(crate) struct Node {
     id: u32,
     values: BTreeMap<Key, ReadValue>,
 }
 
 /// The only message: node 0 copies a write to node 1.
 #[derive(Clone, Debug)]
-struct Copy {
+pub(crate) struct Copy {
     key: Key,
     value: ReadValue,
 }

@@ -42,6 +42,7 @@
 //! - [`testing`]: the API a store author calls from `cargo test` (check a scenario, assert a model).
 //! - [`minimize`]: delta debugging of a failing scenario, then of its history.
 //! - [`regressions`]: the regression cases of `histories/` and their replay.
+//! - [`exhaust`]: exhaustive exploration: every schedule of a small scenario, with sleep sets.
 //! - [`explore`]: the explore campaign: many cases per configuration, a table, the smallest witnesses.
 //! - [`gen`]: random scenarios for property tests (proptest, quickcheck, arbitrary) and their shrinking.
 //! - [`verdict`]: the verdict both checkers ([`check`] and [`lin`]) answer, and the budget they answer within.
@@ -62,6 +63,7 @@ pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+pub mod exhaust;
 #[cfg(feature = "arbitrary")]
 pub mod explore;
 #[cfg(feature = "fuzzing")]

@@ -336,3 +336,92 @@ where
     failure.save_default();
     failure
 }
+
+/// A store that an exhaustive search ([`crate::exhaust`]) caught breaking its model, or a search
+/// that could not say (its budget ran out, or the bounds were impossible).
+#[derive(Clone, Debug)]
+pub struct ExhaustFailure {
+    /// The search's end: its verdict, counts and counterexample.
+    pub outcome: Option<Box<crate::exhaust::Outcome>>,
+    /// Why the search could not run, when it could not.
+    pub error: Option<crate::exhaust::ExhaustError>,
+}
+
+impl fmt::Display for ExhaustFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(error) = &self.error {
+            return writeln!(f, "quorate: exhaustive search could not run: {error}");
+        }
+        let Some(outcome) = &self.outcome else {
+            return writeln!(f, "quorate: exhaustive search without an outcome");
+        };
+        let counts = &outcome.counts;
+        match &outcome.counterexample {
+            Some(found) => {
+                writeln!(
+                    f,
+                    "quorate: a schedule of {} steps breaks {} (after {} states, {} schedules):",
+                    found.schedule.len(),
+                    outcome.model,
+                    counts.states,
+                    counts.schedules
+                )?;
+                for (index, step) in found.steps.iter().enumerate() {
+                    writeln!(f, "  {:>3}. {step}", index + 1)?;
+                }
+                write!(f, "{}", found.report)?;
+                let schedule = serde_json::to_string(&found.schedule).map_err(|_| fmt::Error)?;
+                writeln!(
+                    f,
+                    "replay it with quorate::exhaust::replay(&store, &scenario, &schedule), schedule = {schedule}"
+                )
+            }
+            None => writeln!(
+                f,
+                "quorate: exhaustive search undecided: {} ({} states, {} schedules)",
+                outcome.unknown.as_deref().unwrap_or("unknown"),
+                counts.states,
+                counts.schedules
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExhaustFailure {}
+
+/// Explores every schedule of the scenario `options.bounds` describes under `config` against
+/// `store` ([`crate::exhaust::exhaust`]), judged against `options.model` (or the configuration's
+/// promise): the counts when no schedule breaks it, else the failure with its schedule.
+pub fn check_exhaustive<S: Store>(
+    store: &S,
+    config: Config,
+    options: &crate::exhaust::Options,
+) -> Result<crate::exhaust::Counts, ExhaustFailure> {
+    let failed = |error| ExhaustFailure {
+        outcome: None,
+        error: Some(error),
+    };
+    let scenario = crate::exhaust::scenario(config, &options.bounds).map_err(failed)?;
+    let outcome =
+        crate::exhaust::exhaust(store, &scenario, options, &mut |_| {}).map_err(failed)?;
+    if outcome.verdict == Verdict::Valid {
+        return Ok(outcome.counts);
+    }
+    Err(ExhaustFailure {
+        error: outcome.error.clone(),
+        outcome: Some(Box::new(outcome)),
+    })
+}
+
+/// [`check_exhaustive`] for `cargo test`: panics with the schedule, the report and the replay
+/// when a schedule breaks the model, or when the search cannot say (budget, bounds).
+pub fn assert_exhaustive<S: Store>(
+    store: &S,
+    config: Config,
+    options: &crate::exhaust::Options,
+) -> crate::exhaust::Counts {
+    match check_exhaustive(store, config, options) {
+        Ok(counts) => counts,
+        Err(failure) => panic!("{failure}"),
+    }
+}

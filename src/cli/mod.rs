@@ -23,6 +23,7 @@ macro_rules! say_raw {
 }
 
 mod check;
+mod exhaust;
 mod explore;
 mod fuzz_artifact;
 mod minimize;
@@ -164,6 +165,9 @@ enum Command {
         after_help = "Exit codes: 0 every configuration kept its promise (with --bug: no bug found), 1 a configuration broke its promise (with --bug: a bug was found), 2 bad usage or input."
     )]
     Explore(explore::Args),
+    /// Exhaustive exploration: every schedule of a small scenario (exit 0 verified within the
+    /// bounds, 1 an anomaly with its schedule, 2 bad input, 3 the budget ran out).
+    Exhaust(exhaust::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     #[command(
         after_help = "Exit codes: 0 well formed, 2 bad usage or input (not well formed: the message names the place and the reason)."
@@ -217,6 +221,7 @@ pub fn main() -> ExitCode {
     let name = cli.command.name();
     let exit = match cli.command {
         Command::Explore(args) => explore::run(&args),
+        Command::Exhaust(args) => exhaust::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Sim(args) => sim::run(&args),
@@ -238,6 +243,7 @@ impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Explore(_) => "explore",
+            Command::Exhaust(_) => "exhaust",
             Command::Validate(_) => "validate",
             Command::Check(_) => "check",
             Command::Sim(_) => "sim",

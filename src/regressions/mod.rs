@@ -51,6 +51,11 @@ pub struct Regression {
     pub scenario: Scenario,
     /// The minimized history the scenario gave when the case was saved.
     pub history: History,
+    /// The explorer's choices that reproduce the history (`quorate exhaust`'s cases): when
+    /// present, the scenario is re-run by replaying them ([`crate::exhaust::replay_reference`])
+    /// instead of by the simulator's clock and seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<crate::exhaust::Choice>>,
 }
 
 /// Where a case stopped matching.
@@ -167,6 +172,7 @@ impl Regression {
             anomaly_kinds: kind_names(report),
             scenario,
             history,
+            schedule: None,
         }
     }
 
@@ -198,10 +204,13 @@ impl Regression {
                 found: stored,
             });
         }
+        let rerun_history = match &self.schedule {
+            Some(schedule) => crate::exhaust::replay_reference(&self.scenario, schedule)
+                .map_err(|error| error.to_string()),
+            None => crate::sim::run_history(&self.scenario).map_err(|error| error.to_string()),
+        };
         let rerun = outcome(
-            crate::sim::run_history(&self.scenario)
-                .map_err(|error| error.to_string())
-                .and_then(|history| check(&history, &options).map_err(|e| e.to_string())),
+            rerun_history.and_then(|history| check(&history, &options).map_err(|e| e.to_string())),
         );
         if rerun != expected {
             return Err(Mismatch {

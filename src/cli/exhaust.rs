@@ -1,0 +1,315 @@
+//! `quorate exhaust`: every schedule of a small scenario against the reference store (see
+//! `crate::exhaust`), with progress on standard error, the counts and the verdict at the end, and
+//! the counterexample as a regression case (`--out`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::check::Model;
+use crate::config::{parse_bugs, Config};
+use crate::exhaust::{self, Bounds, Budget, Counts, FaultKind, Options, Outcome};
+use crate::regressions::Regression;
+use crate::sim::ClientOpKind;
+use crate::verdict::Verdict;
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file.
+    #[arg(long)]
+    config: String,
+    /// Deliberate store bugs to switch on (the bug zoo), by name: repeat the flag or separate
+    /// names by commas.
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
+    #[arg(long, default_value_t = 2)]
+    clients: u32,
+    /// Steps per client (2 × 2 with reads is beyond the sleep-set reduction's reach: see the
+    /// README's measures).
+    #[arg(long, default_value_t = 1)]
+    ops: u32,
+    #[arg(long, default_value_t = 1)]
+    keys: u32,
+    /// The kinds each client's steps cycle through: get, put, rmw, delete.
+    #[arg(long, default_value = "put")]
+    kinds: String,
+    /// The fault kinds to inject: crash, partition, drop, duplicate (comma-separated).
+    #[arg(long, default_value = "")]
+    faults: String,
+    /// Faults in one schedule (default: 1 when --faults names any, else 0).
+    #[arg(long)]
+    max_faults: Option<u32>,
+    /// How often one schedule may move the clock to the next due timer.
+    #[arg(long, default_value_t = 0)]
+    advances: u32,
+    /// A step may go to any of the first K coordinators of its key.
+    #[arg(long, default_value_t = 1)]
+    coordinators: u32,
+    /// Choices in one schedule; a schedule cut there makes the verdict unknown.
+    #[arg(long, default_value_t = 200)]
+    max_depth: u32,
+    /// The state budget: past it the verdict is unknown (exit 3).
+    #[arg(long, default_value_t = 2_000_000)]
+    max_states: u64,
+    /// The time budget in seconds: past it the verdict is unknown (exit 3).
+    #[arg(long)]
+    time: Option<f64>,
+    /// Judge against this model instead of the configuration's promise.
+    #[arg(long)]
+    model: Option<String>,
+    /// Explore shard I of N (0-based): the first choices whose position is I mod N.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Search by iterative deepening, for a shortest counterexample (counts are totals over
+    /// the depths).
+    #[arg(long)]
+    bfs: bool,
+    /// Explore without the reduction (sleep sets), to measure it.
+    #[arg(long)]
+    no_reduction: bool,
+    /// Explore without the visited set, to measure it.
+    #[arg(long)]
+    no_visited: bool,
+    /// Where to write the counterexample as a regression case.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(parse)
+        .collect()
+}
+
+fn options(args: &Args) -> Result<(Config, Options), String> {
+    let mut config = Config::from_preset_or_file(&args.config).map_err(|e| e.to_string())?;
+    for names in &args.bugs {
+        config
+            .bugs
+            .extend(parse_bugs(names).map_err(|error| format!("--bug: {error}"))?);
+    }
+    let faults = list(&args.faults, |name| {
+        name.parse::<FaultKind>()
+            .map_err(|error| format!("--faults: {error}"))
+    })?;
+    let kinds = list(&args.kinds, |name| match name {
+        "get" => Ok(ClientOpKind::Get),
+        "put" => Ok(ClientOpKind::Put),
+        "rmw" => Ok(ClientOpKind::ReadModifyWrite),
+        "delete" => Ok(ClientOpKind::Delete),
+        _ => Err(format!("--kinds: {name:?} is not get, put, rmw or delete")),
+    })?;
+    let model = args
+        .model
+        .as_deref()
+        .map(str::parse::<Model>)
+        .transpose()
+        .map_err(|error| format!("--model: {error}"))?;
+    let time = match args.time {
+        Some(seconds) if !(seconds.is_finite() && seconds > 0.0) => {
+            return Err(format!(
+                "--time {seconds}: not a positive number of seconds"
+            ))
+        }
+        Some(seconds) => Some(Duration::from_secs_f64(seconds)),
+        None => None,
+    };
+    let shard = match args.shard.as_deref() {
+        None => None,
+        Some(text) => {
+            let parsed = text.split_once('/').and_then(|(index, count)| {
+                Some((
+                    index.trim().parse::<u32>().ok()?,
+                    count.trim().parse::<u32>().ok()?,
+                ))
+            });
+            match parsed {
+                Some((index, count)) if count > 0 && index < count => Some((index, count)),
+                _ => {
+                    return Err(format!(
+                        "--shard {text}: expected I/N with I < N, such as 0/4"
+                    ))
+                }
+            }
+        }
+    };
+    let bounds = Bounds {
+        clients: args.clients,
+        ops: args.ops,
+        keys: args.keys,
+        kinds,
+        max_faults: args.max_faults.unwrap_or(u32::from(!faults.is_empty())),
+        faults,
+        advances: args.advances,
+        coordinators: args.coordinators,
+        max_depth: args.max_depth,
+    };
+    let options = Options {
+        bounds,
+        budget: Budget {
+            max_states: args.max_states,
+            time,
+        },
+        model,
+        sleep_sets: !args.no_reduction,
+        visited: !args.no_visited,
+        shortest: args.bfs,
+        shard,
+    };
+    // Impossible bounds are bad input before anything runs.
+    exhaust::scenario(config.clone(), &options.bounds).map_err(|error| error.to_string())?;
+    Ok((config, options))
+}
+
+fn counts_line(counts: &Counts) -> String {
+    let rate = counts.transitions as f64 / counts.seconds.max(1e-9);
+    format!(
+        "{} states, {} transitions ({:.0}/s), {} schedules, pruned {} by reduction and {} by the visited set, {} distinct histories, depth {}, {:.1} s",
+        counts.states.max(counts.states_unhashed),
+        counts.transitions,
+        rate,
+        counts.schedules,
+        counts.pruned_sleep,
+        counts.pruned_visited,
+        counts.histories,
+        counts.depth_max,
+        counts.seconds
+    )
+}
+
+fn command_line(args: &Args) -> String {
+    let mut line = format!("quorate exhaust --config {}", args.config);
+    for bug in &args.bugs {
+        line += &format!(" --bug {bug}");
+    }
+    line += &format!(
+        " --clients {} --ops {} --keys {} --kinds {}",
+        args.clients, args.ops, args.keys, args.kinds
+    );
+    if !args.faults.is_empty() {
+        line += &format!(" --faults {}", args.faults);
+    }
+    if let Some(max) = args.max_faults {
+        line += &format!(" --max-faults {max}");
+    }
+    if args.advances > 0 {
+        line += &format!(" --advances {}", args.advances);
+    }
+    if args.coordinators > 1 {
+        line += &format!(" --coordinators {}", args.coordinators);
+    }
+    if let Some(model) = &args.model {
+        line += &format!(" --model {model}");
+    }
+    if args.bfs {
+        line += " --bfs";
+    }
+    if let Some(shard) = &args.shard {
+        line += &format!(" --shard {shard}");
+    }
+    line
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let (config, options) = match options(args) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("quorate exhaust: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let scenario = match exhaust::scenario(config.clone(), &options.bounds) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            eprintln!("quorate exhaust: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let mut progress = |counts: &Counts| eprintln!("quorate exhaust: {}", counts_line(counts));
+    let outcome = match exhaust::exhaust_reference(config, &options, &mut progress) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprintln!("quorate exhaust: {error}");
+            return Exit::BadInput;
+        }
+    };
+    let command = command_line(args);
+    say!("{command}");
+    say!("{}", counts_line(&outcome.counts));
+    report(args, &command, scenario, outcome)
+}
+
+fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: Outcome) -> Exit {
+    if let Some(error) = &outcome.error {
+        eprintln!("quorate exhaust: {error}");
+        return Exit::BadInput;
+    }
+    match outcome.verdict {
+        Verdict::Valid => {
+            say!("verified (bounded): no schedule breaks {}", outcome.model);
+            Exit::Valid
+        }
+        Verdict::Unknown => {
+            let reason = outcome.unknown.as_deref().unwrap_or("the budget ran out");
+            say!("unknown: {reason}; no anomaly in what was covered");
+            Exit::Unknown
+        }
+        Verdict::Invalid => {
+            let Some(found) = outcome.counterexample else {
+                eprintln!("quorate exhaust: an anomaly without its schedule");
+                return Exit::BadInput;
+            };
+            let kinds: Vec<String> = found
+                .report
+                .anomalies
+                .iter()
+                .filter(|finding| finding.forbidden)
+                .map(|finding| finding.anomaly.kind().to_string())
+                .collect();
+            say!(
+                "anomaly: {} breaks {} in a schedule of {} chosen steps (then healed and settled in the canonical order):",
+                kinds.join(", "),
+                outcome.model,
+                found.schedule.len()
+            );
+            for (index, step) in found.steps.iter().enumerate() {
+                say!("  {:>3}. {step}", index + 1);
+            }
+            say!("{}", found.report);
+            let title = format!(
+                "exhaust: {} in {} steps",
+                kinds.join(", "),
+                found.schedule.len()
+            );
+            let postmortem = "Found by exhaustive exploration; the schedule lists the explorer's choices, and replay runs them again.";
+            let mut case = Regression::new(
+                &title,
+                postmortem,
+                command,
+                args.model.as_ref().map(|_| outcome.model),
+                scenario,
+                found.history,
+                &found.report,
+            );
+            case.schedule = Some(found.schedule);
+            match &args.out {
+                Some(out) => match std::fs::write(out, case.to_json()) {
+                    Ok(()) => say!(
+                        "case written to {} (replay: quorate replay {})",
+                        out.display(),
+                        out.display()
+                    ),
+                    Err(error) => {
+                        eprintln!("quorate exhaust: cannot write {}: {error}", out.display());
+                        return Exit::BadInput;
+                    }
+                },
+                None => say!("(--out FILE writes it as a regression case for quorate replay)"),
+            }
+            Exit::Anomaly
+        }
+    }
+}

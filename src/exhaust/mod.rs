@@ -1,0 +1,526 @@
+//! Exhaustive exploration: every schedule of a small scenario (docs/DESIGN.md §9). Where the
+//! simulator lets simulated time and a seed choose the next event, here the explorer chooses it
+//! among those enabled (deliver a message, or within the fault budget drop or duplicate it; fire a
+//! due timer; a client's next step, through any of the first `coordinators` coordinators; crash,
+//! restart, cut off a node, heal), for any [`Store`]; every complete schedule's history is judged
+//! by the checker against the configuration's promised model (or the one asked for), and the
+//! first forbidden anomaly stops the search with its schedule.
+//!
+//! The search is depth-first and stateful: a visited set of hashed world states prunes what was
+//! explored before, and sleep sets (P. Godefroid, "Partial-Order Methods for the Verification of
+//! Concurrent Systems", LNCS 1032, 1996; with state caching as in its §6.2) prune schedules that
+//! only swap independent events. Events are independent when they touch different nodes and
+//! clients, not the same message, not both the history nor both the fault budget, and neither
+//! moves the clock or the network's partition (`tests.rs` checks that such pairs commute). Persistent and source sets (Flanagan & Godefroid, POPL 2005; Abdulla et
+//! al., POPL 2014) are not implemented.
+//!
+//! It owns the controllable world (`world/`), the search (`search.rs`), the bounds and the
+//! choice vocabulary ([`Choice`], which a regression case stores as its schedule). What it must
+//! never do: change the [`Store`] trait's contract (node states are neither cloned nor compared:
+//! they are hashed through `Debug` and reached again by replay), read the wall clock except for
+//! the time budget (which only decides where the search stops, never what a schedule does), or
+//! print (the command line does).
+//!
+//! ```
+//! use quorate::config::Config;
+//! use quorate::exhaust::{self, Options};
+//! use quorate::verdict::Verdict;
+//!
+//! // Two clients writing one key concurrently, no fault: every order of their messages.
+//! let options = Options::default();
+//! let outcome = exhaust::exhaust_reference(Config::preset("dynamo").unwrap(), &options, &mut |_| {}).unwrap();
+//! assert_eq!(outcome.verdict, Verdict::Valid);
+//! assert!(outcome.counts.schedules > 1);
+//! ```
+
+mod search;
+mod world;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Model, Report};
+use crate::config::Config;
+use crate::history::History;
+use crate::sim::{ClientOp, ClientOpKind, ClientProgram, Scenario, ScenarioError};
+use crate::store::{Dynamo, Store};
+use crate::verdict::Verdict;
+
+/// One step of a schedule, as the explorer chose it. Messages and timers are named as the
+/// simulator names them: by what caused them, so a name means the same event in every schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Choice {
+    Deliver {
+        message: u64,
+    },
+    Drop {
+        message: u64,
+    },
+    Duplicate {
+        message: u64,
+    },
+    Fire {
+        timer: u64,
+    },
+    Invoke {
+        client: u32,
+        coordinator: u32,
+    },
+    Crash {
+        node: u32,
+    },
+    Restart {
+        node: u32,
+    },
+    /// Cut the node off from the other nodes (clients still reach it).
+    Partition {
+        node: u32,
+    },
+    Heal,
+}
+
+/// The fault kinds the explorer can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    Crash,
+    Partition,
+    Drop,
+    Duplicate,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 4] = [
+        FaultKind::Crash,
+        FaultKind::Partition,
+        FaultKind::Drop,
+        FaultKind::Duplicate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Partition => "partition",
+            FaultKind::Drop => "drop",
+            FaultKind::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl FromStr for FaultKind {
+    type Err = ExhaustError;
+
+    fn from_str(name: &str) -> Result<FaultKind, ExhaustError> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name.trim())
+            .ok_or_else(|| ExhaustError::UnknownFault(name.to_string()))
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The bounds of the explored scenario: what may happen at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub clients: u32,
+    /// Steps per client.
+    pub ops: u32,
+    /// Keys: client `c`'s step `s` works on key `k{(c + s) mod keys}`.
+    pub keys: u32,
+    /// Each client's steps cycle through these kinds.
+    pub kinds: Vec<ClientOpKind>,
+    pub faults: Vec<FaultKind>,
+    /// Faults injected in one schedule (crashes, partitions, drops, duplicates together).
+    pub max_faults: u32,
+    /// How many times in one schedule the clock may jump to the next due timer.
+    pub advances: u32,
+    /// A client's step may go to any of the first `coordinators` of the store's candidates.
+    pub coordinators: u32,
+    /// Choices in one schedule; a schedule cut at this depth makes the verdict unknown.
+    pub max_depth: u32,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            clients: 2,
+            ops: 1,
+            keys: 1,
+            kinds: vec![ClientOpKind::Put],
+            faults: Vec::new(),
+            max_faults: 0,
+            advances: 0,
+            coordinators: 1,
+            max_depth: 200,
+        }
+    }
+}
+
+/// Where the search stops short of a verdict (exit 3, with the coverage reached).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub max_states: u64,
+    pub time: Option<Duration>,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            max_states: 2_000_000,
+            time: None,
+        }
+    }
+}
+
+/// Everything the search is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub bounds: Bounds,
+    pub budget: Budget,
+    /// The model each history is judged against; `None`: the configuration's promise.
+    pub model: Option<Model>,
+    /// Prune schedules that only swap independent events (sleep sets).
+    pub sleep_sets: bool,
+    /// Prune states explored before (the visited set).
+    pub visited: bool,
+    /// Search by iterative deepening (depth 1, 2, ... up to `bounds.max_depth`, each a complete
+    /// bounded search whose cut schedules are settled and judged), so that the counterexample
+    /// found is a shortest one: breadth-first's answer at depth-first's memory.
+    pub shortest: bool,
+    /// `Some((i, n))`: explore only the first choices whose position among the start's enabled
+    /// choices is `i` mod `n` (the others are left to the other shards, and still put to sleep
+    /// where they are independent, as the whole search would).
+    pub shard: Option<(u32, u32)>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            bounds: Bounds::default(),
+            budget: Budget::default(),
+            model: None,
+            sleep_sets: true,
+            visited: true,
+            shortest: false,
+            shard: None,
+        }
+    }
+}
+
+/// What the search did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counts {
+    /// Distinct states (with the visited set; 0 without).
+    pub states: u64,
+    /// States entered without the visited set.
+    pub states_unhashed: u64,
+    pub transitions: u64,
+    /// Choices replayed to come back to a state (node states are not cloned).
+    pub replayed: u64,
+    /// Complete schedules (no choice left), each settled and judged unless its history was seen.
+    pub schedules: u64,
+    /// Enabled choices skipped because they were asleep.
+    pub pruned_sleep: u64,
+    /// States not explored again because the visited set covered them.
+    pub pruned_visited: u64,
+    /// Distinct histories judged.
+    pub histories: u64,
+    /// Schedules cut at the depth bound.
+    pub truncated: u64,
+    /// Histories the checker could not decide.
+    pub undecided: u64,
+    pub depth_max: u64,
+    pub seconds: f64,
+}
+
+impl Counts {
+    /// Adds another search's counts (iterative deepening's total; the deepest depth is kept).
+    fn add(&mut self, other: &Counts) {
+        self.states += other.states;
+        self.states_unhashed += other.states_unhashed;
+        self.transitions += other.transitions;
+        self.replayed += other.replayed;
+        self.schedules += other.schedules;
+        self.pruned_sleep += other.pruned_sleep;
+        self.pruned_visited += other.pruned_visited;
+        self.histories += other.histories;
+        self.truncated = other.truncated;
+        self.undecided += other.undecided;
+        self.depth_max = self.depth_max.max(other.depth_max);
+        self.seconds += other.seconds;
+    }
+}
+
+/// A schedule whose history breaks the model.
+#[derive(Clone, Debug)]
+pub struct Counterexample {
+    pub schedule: Vec<Choice>,
+    /// Each choice in words.
+    pub steps: Vec<String>,
+    pub history: History,
+    pub report: Box<Report>,
+}
+
+/// The end of a search.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Valid: no schedule within the bounds breaks the model; invalid: `counterexample` does;
+    /// unknown: `unknown` says why.
+    pub verdict: Verdict,
+    pub model: Model,
+    pub counts: Counts,
+    pub counterexample: Option<Box<Counterexample>>,
+    pub unknown: Option<String>,
+    /// Whether the state or time budget ran out.
+    pub budget_spent: bool,
+    /// The hashes of the distinct histories judged, sorted (the reduction's soundness tests
+    /// compare them between searches).
+    pub histories: Vec<u64>,
+    pub error: Option<ExhaustError>,
+}
+
+impl Outcome {
+    fn error(counts: Counts, error: ExhaustError) -> Outcome {
+        Outcome {
+            verdict: Verdict::Unknown,
+            model: Model::Eventual,
+            counts,
+            counterexample: None,
+            unknown: Some(error.to_string()),
+            budget_spent: false,
+            histories: Vec::new(),
+            error: Some(error),
+        }
+    }
+}
+
+/// Why a search cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExhaustError {
+    #[error("--clients 0: there is nothing to explore without a client")]
+    NoClients,
+    #[error("--ops 0: there is nothing to explore without an operation")]
+    NoOps,
+    #[error("--keys 0: operations need at least one key")]
+    NoKeys,
+    #[error("--coordinators 0: a request needs a coordinator")]
+    NoCoordinators,
+    #[error("no operation kinds: each client needs at least one")]
+    NoKinds,
+    #[error("{nodes} nodes and {clients} clients: the explorer handles at most 64 endpoints")]
+    TooManyEndpoints { nodes: u32, clients: u32 },
+    #[error("unknown fault kind {0:?}: the explorer injects crash, partition, drop and duplicate")]
+    UnknownFault(String),
+    #[error("partition: a store of {0} node cannot be cut in two")]
+    PartitionOneNode(u32),
+    #[error("--max-faults {max_faults} with no fault kind: name the kinds with --faults")]
+    FaultsWithoutKinds { max_faults: u32 },
+    #[error("scenario: {0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("the checker refused a history: {0}")]
+    Check(String),
+    #[error("--shard {index}/{count}: the shard must be below the count, and the count above 0")]
+    Shard { index: u32, count: u32 },
+    #[error("schedule step {step}: {reason}")]
+    Schedule { step: usize, reason: String },
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// The scenario the bounds describe: `clients` clients of `ops` steps each, cycling through the
+/// kinds and the keys, under `config`. Its network and seed are unused: the explorer chooses.
+pub fn scenario(config: Config, bounds: &Bounds) -> Result<Scenario, ExhaustError> {
+    if bounds.clients == 0 {
+        return Err(ExhaustError::NoClients);
+    }
+    if bounds.ops == 0 {
+        return Err(ExhaustError::NoOps);
+    }
+    if bounds.keys == 0 {
+        return Err(ExhaustError::NoKeys);
+    }
+    if bounds.coordinators == 0 {
+        return Err(ExhaustError::NoCoordinators);
+    }
+    if bounds.kinds.is_empty() {
+        return Err(ExhaustError::NoKinds);
+    }
+    if bounds.max_faults > 0 && bounds.faults.is_empty() {
+        return Err(ExhaustError::FaultsWithoutKinds {
+            max_faults: bounds.max_faults,
+        });
+    }
+    if config.nodes.saturating_add(bounds.clients) > 64 {
+        return Err(ExhaustError::TooManyEndpoints {
+            nodes: config.nodes,
+            clients: bounds.clients,
+        });
+    }
+    if config.nodes < 2 && bounds.faults.contains(&FaultKind::Partition) {
+        return Err(ExhaustError::PartitionOneNode(config.nodes));
+    }
+    let clients = (0..bounds.clients)
+        .map(|client| ClientProgram {
+            time_ms_start: 0,
+            think_ms: 0,
+            ops: (0..bounds.ops)
+                .map(|step| ClientOp {
+                    key: format!("k{}", (client + step) % bounds.keys),
+                    kind: bounds.kinds[step as usize % bounds.kinds.len()],
+                    delay_ms: 0,
+                    coordinator: None,
+                })
+                .collect(),
+        })
+        .collect();
+    let scenario = Scenario::new(config, 0, clients);
+    scenario.validate()?;
+    Ok(scenario)
+}
+
+/// Explores every schedule of `scenario` against `store` (with the store's own nodes; the
+/// configuration gives the clients' patience and, unless `options.model` names one, the model).
+/// `progress` is called now and then with the counts so far.
+pub fn exhaust<S: Store>(
+    store: &S,
+    scenario: &Scenario,
+    options: &Options,
+    progress: &mut dyn FnMut(&Counts),
+) -> Result<Outcome, ExhaustError> {
+    check_store(store, scenario)?;
+    check_shard(options)?;
+    Ok(run_search(store, scenario, options, false, progress))
+}
+
+fn run_search<S: Store>(
+    store: &S,
+    scenario: &Scenario,
+    options: &Options,
+    reference: bool,
+    progress: &mut dyn FnMut(&Counts),
+) -> Outcome {
+    if !options.shortest {
+        return search::Search::new(store, scenario, options, reference).run(progress);
+    }
+    let started = std::time::Instant::now();
+    let mut total = Counts::default();
+    let mut depth = 1;
+    loop {
+        let mut step = options.clone();
+        step.shortest = false;
+        step.bounds.max_depth = depth;
+        step.budget.time = options
+            .budget
+            .time
+            .map(|time| time.saturating_sub(started.elapsed()));
+        let outcome = search::Search::new(store, scenario, &step, reference).run(progress);
+        total.add(&outcome.counts);
+        let deeper = outcome.verdict == Verdict::Unknown
+            && !outcome.budget_spent
+            && outcome.error.is_none()
+            && outcome.counts.truncated > 0
+            && depth < options.bounds.max_depth;
+        if !deeper {
+            total.seconds = started.elapsed().as_secs_f64();
+            let unknown = match (&outcome.unknown, options.budget.time) {
+                (Some(reason), Some(time)) if reason.starts_with("the time budget") => {
+                    Some(format!(
+                        "the time budget ({} s) ran out at depth {depth}",
+                        time.as_secs_f64()
+                    ))
+                }
+                (reason, _) => reason.clone(),
+            };
+            return Outcome {
+                counts: total,
+                unknown,
+                ..outcome
+            };
+        }
+        depth += 1;
+    }
+}
+
+/// Explores the reference store ([`Dynamo`]) under `config`, in the scenario the bounds describe;
+/// its histories name the configuration, as the simulator's do.
+pub fn exhaust_reference(
+    config: Config,
+    options: &Options,
+    progress: &mut dyn FnMut(&Counts),
+) -> Result<Outcome, ExhaustError> {
+    let scenario = scenario(config, &options.bounds)?;
+    check_shard(options)?;
+    let store = Dynamo::new(scenario.config.clone()).map_err(ScenarioError::from)?;
+    Ok(run_search(&store, &scenario, options, true, progress))
+}
+
+fn check_shard(options: &Options) -> Result<(), ExhaustError> {
+    match options.shard {
+        Some((index, count)) if count == 0 || index >= count => {
+            Err(ExhaustError::Shard { index, count })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_store<S: Store>(store: &S, scenario: &Scenario) -> Result<(), ExhaustError> {
+    scenario.validate()?;
+    if store.nodes() != scenario.config.nodes {
+        return Err(ScenarioError::NodeCount {
+            store: store.nodes(),
+            config: scenario.config.nodes,
+        }
+        .into());
+    }
+    if store.nodes().saturating_add(scenario.clients.len() as u32) > 64 {
+        return Err(ExhaustError::TooManyEndpoints {
+            nodes: store.nodes(),
+            clients: scenario.clients.len() as u32,
+        });
+    }
+    Ok(())
+}
+
+/// Runs one schedule of `scenario` against `store` and returns its history (the schedule's
+/// choices in order, then the canonical settle): how a regression case's schedule is replayed.
+pub fn replay<S: Store>(
+    store: &S,
+    scenario: &Scenario,
+    schedule: &[Choice],
+) -> Result<History, ExhaustError> {
+    check_store(store, scenario)?;
+    let bounds = Bounds {
+        faults: FaultKind::ALL.to_vec(),
+        max_faults: u32::MAX,
+        advances: u32::MAX,
+        coordinators: u32::MAX,
+        ..Bounds::default()
+    };
+    let mut world = world::World::new(store, scenario, &bounds);
+    for (step, &choice) in schedule.iter().enumerate() {
+        world
+            .apply(choice)
+            .map_err(|reason| ExhaustError::Schedule { step, reason })?;
+    }
+    Ok(world.settle())
+}
+
+/// [`replay`] against the reference store built from the scenario's configuration; the history
+/// names the configuration.
+pub fn replay_reference(scenario: &Scenario, schedule: &[Choice]) -> Result<History, ExhaustError> {
+    let store = Dynamo::new(scenario.config.clone()).map_err(ScenarioError::from)?;
+    let mut history = replay(&store, scenario, schedule)?;
+    history.config = Some(scenario.config.clone());
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests;
