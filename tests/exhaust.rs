@@ -115,7 +115,10 @@ fn a_spent_budget_is_unknown_with_the_coverage_reached() {
 #[test]
 fn impossible_bounds_are_usage_errors_with_the_reason() {
     let cases: [(&[&str], &str); 5] = [
-        (&["--shard", "3/3"], "--shard 3/3: expected I/N with I < N"),
+        (
+            &["--shard", "4/3"],
+            "--shard \"4/3\": expected I/N with 1 <= I <= N",
+        ),
         (&["--clients", "0"], "--clients 0"),
         (
             &["--faults", "crash,lightning"],

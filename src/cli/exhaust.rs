@@ -58,7 +58,8 @@ pub(super) struct Args {
     /// Judge against this model instead of the configuration's promise.
     #[arg(long)]
     model: Option<String>,
-    /// Explore shard I of N (0-based): the first choices whose position is I mod N.
+    /// Explore shard I of N, counting from 1 (1/4 … 4/4): the first choices whose position is
+    /// (I - 1) mod N.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
     /// Search by iterative deepening, for a shortest counterexample (counts are totals over
@@ -74,6 +75,9 @@ pub(super) struct Args {
     /// Where to write the counterexample as a regression case.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 fn list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
@@ -120,20 +124,13 @@ fn options(args: &Args) -> Result<(Config, Options), String> {
     let shard = match args.shard.as_deref() {
         None => None,
         Some(text) => {
-            let parsed = text.split_once('/').and_then(|(index, count)| {
-                Some((
-                    index.trim().parse::<u32>().ok()?,
-                    count.trim().parse::<u32>().ok()?,
-                ))
-            });
-            match parsed {
-                Some((index, count)) if count > 0 && index < count => Some((index, count)),
-                _ => {
-                    return Err(format!(
-                        "--shard {text}: expected I/N with I < N, such as 0/4"
-                    ))
-                }
-            }
+            // The one shard syntax of the command line (explore's): I/N counting from 1.
+            let shard: crate::explore::Shard = text.parse().map_err(|error| format!("{error}"))?;
+            let (Ok(index), Ok(count)) = (u32::try_from(shard.index), u32::try_from(shard.count))
+            else {
+                return Err(format!("--shard {text}: at most {} shards", u32::MAX));
+            };
+            Some((index, count))
         }
     };
     let bounds = Bounds {
@@ -214,6 +211,12 @@ fn command_line(args: &Args) -> String {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
+    if let Some(out) = &args.out {
+        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+            eprintln!("quorate exhaust: {error}");
+            return Exit::BadInput;
+        }
+    }
     let (config, options) = match options(args) {
         Ok(parsed) => parsed,
         Err(error) => {

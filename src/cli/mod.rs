@@ -128,7 +128,8 @@ fn stdout_failure() -> Option<std::io::Error> {
 }
 
 /// The one overwrite rule of every command that writes a file at a path the user names (`sim
-/// --out`, `render --out`, `minimize --out`, `fuzz-artifact --out`, `explore --bug … --out`): an
+/// --out`, `render --out`, `minimize --out`, `fuzz-artifact --out`, `explore --bug … --out`,
+/// `exhaust --out`): an
 /// existing file is replaced only with `--force`, and the command checks this before it does any
 /// work. (`explore --save` names a folder, and refuses one that is not empty, by the same flag.)
 pub(crate) fn refuse_overwrite(flag: &str, path: &Path, force: bool) -> Result<(), String> {
@@ -167,6 +168,9 @@ enum Command {
     Explore(explore::Args),
     /// Exhaustive exploration: every schedule of a small scenario (exit 0 verified within the
     /// bounds, 1 an anomaly with its schedule, 2 bad input, 3 the budget ran out).
+    #[command(
+        after_help = "Exit codes: 0 verified (bounded): no schedule within the bounds breaks the model, 1 a schedule does (it is printed, and written with --out), 2 bad usage or input (impossible bounds), 3 unknown (the state or time budget ran out, or a schedule hit the depth bound)."
+    )]
     Exhaust(exhaust::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
     #[command(

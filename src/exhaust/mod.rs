@@ -54,45 +54,67 @@ use crate::verdict::Verdict;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Choice {
+    /// Deliver a message in flight to its destination.
     Deliver {
+        /// The message's name (derived from what sent it, stable across schedules).
         message: u64,
     },
+    /// Lose a message in flight (a fault: counts against `max_faults`).
     Drop {
+        /// The message's name.
         message: u64,
     },
+    /// Deliver a copy of a message and keep the original in flight (a fault).
     Duplicate {
+        /// The message's name.
         message: u64,
     },
+    /// Fire a due timer of a node.
     Fire {
+        /// The timer's name (derived from what set it).
         timer: u64,
     },
+    /// A client's next step: send its request.
     Invoke {
+        /// The client, by index.
         client: u32,
+        /// Which of the store's candidate coordinators for the key gets it (0: the first).
         coordinator: u32,
     },
+    /// Crash a node (a fault).
     Crash {
+        /// The node, by index.
         node: u32,
     },
+    /// Restart a crashed node.
     Restart {
+        /// The node, by index.
         node: u32,
     },
     /// Cut the node off from the other nodes (clients still reach it).
     Partition {
+        /// The node, by index.
         node: u32,
     },
+    /// End the partition.
     Heal,
 }
 
 /// The fault kinds the explorer can inject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FaultKind {
+    /// A node crashes (and may restart).
     Crash,
+    /// One node is cut off from the others (and the cut may heal).
     Partition,
+    /// A message is lost.
     Drop,
+    /// A message is delivered twice.
     Duplicate,
 }
 
 impl FaultKind {
+    /// Every kind, in the order the command line lists them.
     pub const ALL: [FaultKind; 4] = [
         FaultKind::Crash,
         FaultKind::Partition,
@@ -100,6 +122,7 @@ impl FaultKind {
         FaultKind::Duplicate,
     ];
 
+    /// The kind's name on the command line (`--faults crash,partition`).
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::Crash => "crash",
@@ -130,6 +153,7 @@ impl fmt::Display for FaultKind {
 /// The bounds of the explored scenario: what may happen at all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bounds {
+    /// Clients, each a sequence of `ops` steps.
     pub clients: u32,
     /// Steps per client.
     pub ops: u32,
@@ -137,6 +161,7 @@ pub struct Bounds {
     pub keys: u32,
     /// Each client's steps cycle through these kinds.
     pub kinds: Vec<ClientOpKind>,
+    /// The fault kinds the explorer may inject.
     pub faults: Vec<FaultKind>,
     /// Faults injected in one schedule (crashes, partitions, drops, duplicates together).
     pub max_faults: u32,
@@ -167,7 +192,9 @@ impl Default for Bounds {
 /// Where the search stops short of a verdict (exit 3, with the coverage reached).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Budget {
+    /// Distinct states (or, without the visited set, states entered) before the search stops.
     pub max_states: u64,
+    /// Wall time before the search stops; `None`: no limit.
     pub time: Option<Duration>,
 }
 
@@ -183,7 +210,9 @@ impl Default for Budget {
 /// Everything the search is asked to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
+    /// What may happen in the scenario.
     pub bounds: Bounds,
+    /// When to stop short of a verdict.
     pub budget: Budget,
     /// The model each history is judged against; `None`: the configuration's promise.
     pub model: Option<Model>,
@@ -222,6 +251,7 @@ pub struct Counts {
     pub states: u64,
     /// States entered without the visited set.
     pub states_unhashed: u64,
+    /// Choices taken (transitions between states), replays excluded.
     pub transitions: u64,
     /// Choices replayed to come back to a state (node states are not cloned).
     pub replayed: u64,
@@ -237,7 +267,9 @@ pub struct Counts {
     pub truncated: u64,
     /// Histories the checker could not decide.
     pub undecided: u64,
+    /// The deepest schedule explored, in choices.
     pub depth_max: u64,
+    /// Wall time of the search.
     pub seconds: f64,
 }
 
@@ -262,10 +294,13 @@ impl Counts {
 /// A schedule whose history breaks the model.
 #[derive(Clone, Debug)]
 pub struct Counterexample {
+    /// The choices that reproduce it, from the start.
     pub schedule: Vec<Choice>,
     /// Each choice in words.
     pub steps: Vec<String>,
+    /// The schedule's history (healed and settled).
     pub history: History,
+    /// The checker's report on it, with the forbidden anomaly.
     pub report: Box<Report>,
 }
 
@@ -275,15 +310,20 @@ pub struct Outcome {
     /// Valid: no schedule within the bounds breaks the model; invalid: `counterexample` does;
     /// unknown: `unknown` says why.
     pub verdict: Verdict,
+    /// The model the histories were judged against.
     pub model: Model,
+    /// What the search did.
     pub counts: Counts,
+    /// The first schedule that broke the model, when the verdict is invalid.
     pub counterexample: Option<Box<Counterexample>>,
+    /// Why the verdict is unknown (a budget, the depth bound, an undecided history, an error).
     pub unknown: Option<String>,
     /// Whether the state or time budget ran out.
     pub budget_spent: bool,
     /// The hashes of the distinct histories judged, sorted (the reduction's soundness tests
     /// compare them between searches).
     pub histories: Vec<u64>,
+    /// The error that stopped the search, if one did (the verdict is then unknown).
     pub error: Option<ExhaustError>,
 }
 
@@ -305,32 +345,65 @@ impl Outcome {
 /// Why a search cannot run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExhaustError {
+    /// No client.
     #[error("--clients 0: there is nothing to explore without a client")]
     NoClients,
+    /// No step per client.
     #[error("--ops 0: there is nothing to explore without an operation")]
     NoOps,
+    /// No key.
     #[error("--keys 0: operations need at least one key")]
     NoKeys,
+    /// No coordinator to choose from.
     #[error("--coordinators 0: a request needs a coordinator")]
     NoCoordinators,
+    /// No operation kind.
     #[error("no operation kinds: each client needs at least one")]
     NoKinds,
+    /// More endpoints than the explorer's 64-bit sets hold.
     #[error("{nodes} nodes and {clients} clients: the explorer handles at most 64 endpoints")]
-    TooManyEndpoints { nodes: u32, clients: u32 },
+    TooManyEndpoints {
+        /// The store's nodes.
+        nodes: u32,
+        /// The scenario's clients.
+        clients: u32,
+    },
+    /// A fault kind the explorer does not know.
     #[error("unknown fault kind {0:?}: the explorer injects crash, partition, drop and duplicate")]
     UnknownFault(String),
+    /// A partition asked of a one-node store.
     #[error("partition: a store of {0} node cannot be cut in two")]
     PartitionOneNode(u32),
+    /// Faults allowed but no kind named.
     #[error("--max-faults {max_faults} with no fault kind: name the kinds with --faults")]
-    FaultsWithoutKinds { max_faults: u32 },
+    FaultsWithoutKinds {
+        /// The `--max-faults` given.
+        max_faults: u32,
+    },
+    /// The scenario the bounds make is invalid.
     #[error("scenario: {0}")]
     Scenario(#[from] ScenarioError),
+    /// The checker refused a history (its precondition).
     #[error("the checker refused a history: {0}")]
     Check(String),
-    #[error("--shard {index}/{count}: the shard must be below the count, and the count above 0")]
-    Shard { index: u32, count: u32 },
+    /// A shard that is not one of `count` (`Options::shard` counts from 0; the command line's
+    /// `--shard I/N` from 1).
+    #[error("shard {index} of {count} (counting from 0): the index must be below the count, and the count above 0")]
+    Shard {
+        /// The shard's index, from 0.
+        index: u32,
+        /// How many shards.
+        count: u32,
+    },
+    /// A stored schedule that cannot be replayed (a choice that is not enabled at its step).
     #[error("schedule step {step}: {reason}")]
-    Schedule { step: usize, reason: String },
+    Schedule {
+        /// The step, from 0.
+        step: usize,
+        /// Why the choice cannot be taken there.
+        reason: String,
+    },
+    /// A broken assumption of the explorer itself.
     #[error("internal: {0}")]
     Internal(String),
 }

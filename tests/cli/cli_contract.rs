@@ -64,6 +64,10 @@ fn every_error_starts_with_the_command() {
         ("sim", vec!["sim", "--config", "nosuch", "--seed", "1"]),
         ("staleness", vec!["staleness", "--trials", "0"]),
         ("explore", vec!["explore", "--cases", "0"]),
+        (
+            "exhaust",
+            vec!["exhaust", "--config", "dynamo", "--clients", "0"],
+        ),
     ];
     let mut seen: Vec<&str> = Vec::new();
     for (command, args) in &cases {
