@@ -38,6 +38,10 @@ pub struct Highlight {
     pub operations: Vec<OpId>,
     /// Whether these operations are the smallest witness, drawn with extra emphasis.
     pub witness: bool,
+    /// The model under which this anomaly is allowed, if it is (drawn in another colour than
+    /// the forbidden ones, and said so on hover); `None` for a forbidden anomaly or a highlight
+    /// made by hand.
+    pub allowed_under: Option<String>,
 }
 
 impl Highlight {
@@ -54,11 +58,15 @@ impl Highlight {
                 } else {
                     kind.to_string()
                 };
-                Highlight::new(
+                let mut highlight = Highlight::new(
                     &title,
                     &explain(&finding.anomaly, report.quorum),
                     finding.anomaly.operations(),
-                )
+                );
+                if !finding.forbidden {
+                    highlight.allowed_under = Some(report.model.name().to_string());
+                }
+                highlight
             })
             .collect();
         let smallest_forbidden = report
@@ -80,6 +88,7 @@ impl Highlight {
             explanation: explanation.to_string(),
             operations,
             witness: false,
+            allowed_under: None,
         }
     }
 }
@@ -189,7 +198,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     let _ = writeln!(page, "<h1>{}</h1>", escape(title));
     let _ = writeln!(
         page,
-        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults, {} ms. Hover over a bar for its details.</p>",
+        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults, {} ms. Hover over a bar for its details, or click it.</p>",
         history.operations.len(),
         clients.len(),
         by_key.len(),
@@ -203,6 +212,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
             &mut page, history, key, operations, &lane_of, &marks, &scale, width_px,
         );
     }
+    page.push_str("<div id=\"detail\" class=\"detail\">Click a bar or an anomaly for its whole description.</div>\n");
     page.push_str(SCRIPT);
     page.push_str("</body></html>\n");
     page
@@ -249,14 +259,25 @@ fn write_anomaly_list(page: &mut String, highlights: &[Highlight]) {
             .iter()
             .map(|id| id.to_string())
             .collect();
+        let numbers: Vec<String> = highlight
+            .operations
+            .iter()
+            .map(|id| id.0.to_string())
+            .collect();
+        let class = match (&highlight.allowed_under, highlight.witness) {
+            (Some(_), _) => "allowed",
+            (None, true) => "forbidden witness",
+            (None, false) => "forbidden",
+        };
+        let hover = match &highlight.allowed_under {
+            Some(model) => format!("allowed under {model}"),
+            None => "click to show its operations".to_string(),
+        };
         let _ = writeln!(
             page,
-            "<li class=\"{}\"><b>{}</b> ({}): {}</li>",
-            if highlight.witness {
-                "witness"
-            } else {
-                "anomaly"
-            },
+            "<li class=\"{class}\" data-ops=\"{}\" title=\"{}\"><b>{}</b> ({}): {}</li>",
+            numbers.join(" "),
+            escape(&hover),
             escape(&highlight.title),
             escape(&ids.join(", ")),
             escape(&highlight.explanation)
@@ -387,6 +408,13 @@ fn write_operation(
         if marks.iter().any(|highlight| highlight.witness) {
             classes.push_str(" witness");
         }
+        // Red if any of its anomalies is forbidden; the allowed colour only if all are allowed.
+        if marks
+            .iter()
+            .all(|highlight| highlight.allowed_under.is_some())
+        {
+            classes.push_str(" allowed");
+        }
     }
     let mut tooltip = format!(
         "{} by client {} on key {}: {} — {}, invoked at {} ms, {}",
@@ -403,6 +431,9 @@ fn write_operation(
     );
     for highlight in marks.into_iter().flatten() {
         let _ = write!(tooltip, "\n{}: {}", highlight.title, highlight.explanation);
+        if let Some(model) = &highlight.allowed_under {
+            let _ = write!(tooltip, " (allowed under {model})");
+        }
     }
     let _ = writeln!(
         page,
@@ -433,37 +464,63 @@ svg text { font: 11px ui-monospace, monospace; pointer-events: none; }
 .op:hover rect { stroke-width: 2; }
 .op.anomaly rect { stroke: #d40000; stroke-width: 2.5; }
 .op.witness rect { stroke: #d40000; stroke-width: 4; }
+.op.anomaly.allowed rect { stroke: #7a3fc0; stroke-dasharray: 5 2; }
 .op.focus rect { fill: #ffef5c; }
+.op { cursor: pointer; }
 .anomalies li { cursor: pointer; }
+.anomalies li.forbidden { color: #a00000; }
+.anomalies li.allowed { color: #5b2d91; }
+.detail { position: sticky; bottom: 0; background: #fffdf0; border: 1px solid #ccb; padding: 4px 8px; margin-top: 8px; max-height: 30vh; overflow: auto; }
+.detail pre { margin: 2px 0; white-space: pre-wrap; font: 12px ui-monospace, monospace; }
 .fault { fill: #ffb000; opacity: 0.18; }
 .anomalies li.witness { font-weight: 600; }
 .legend span { display: inline-block; padding: 1px 8px; margin-right: 6px; border: 1px solid #456; border-radius: 3px; }
 </style>
 "#;
 
-/// Clicking an anomaly in the list outlines its operations and scrolls to the first one. The page
-/// marks itself ready when the script has run, so a browser test can tell it ran without error.
+/// Clicking an anomaly in the list outlines its operations, scrolls to the first one and shows
+/// their full descriptions in the detail panel; clicking a bar shows its own there (a label cut
+/// to its bar is whole in the panel and in the bar's hover text). Text reaches the panel only
+/// through `textContent`, never as markup. The page marks itself ready when the script has run,
+/// so a browser test can tell it ran without error.
 const SCRIPT: &str = r#"<script>
 "use strict";
+const detail = document.getElementById("detail");
+function describe(heading, bars) {
+  detail.textContent = "";
+  const title = document.createElement("b");
+  title.textContent = heading;
+  detail.appendChild(title);
+  for (const bar of bars) {
+    const line = document.createElement("pre");
+    const text = bar.querySelector("title");
+    line.textContent = text ? text.textContent : "";
+    detail.appendChild(line);
+  }
+}
 for (const item of document.querySelectorAll("li[data-ops]")) {
   item.addEventListener("click", () => {
     for (const old of document.querySelectorAll(".op.focus")) old.classList.remove("focus");
-    const ids = item.dataset.ops.split(" ");
-    let first = null;
+    const ids = item.dataset.ops.split(" ").filter((id) => id !== "");
+    const bars = [];
     for (const id of ids) {
       for (const bar of document.querySelectorAll(`.op[data-op="${id}"]`)) {
         bar.classList.add("focus");
-        first = first || bar;
+        bars.push(bar);
       }
     }
-    if (first) first.scrollIntoView({ block: "center", inline: "center" });
+    describe(item.textContent, bars);
+    if (bars.length > 0) bars[0].scrollIntoView({ block: "center", inline: "center" });
   });
+}
+for (const bar of document.querySelectorAll(".op")) {
+  bar.addEventListener("click", () => describe("operation", [bar]));
 }
 document.body.dataset.ready = "yes";
 </script>
 "#;
 
-const LEGEND: &str = r#"<p class="legend"><span style="background:#cfe3ff">put/delete ok</span><span style="background:#d9f2d9">get ok</span><span style="background:#ffd6d6">fail</span><span style="background:#e6e6e6;border-style:dashed">info (no answer)</span><span style="border-color:#d40000;border-width:2px">anomaly</span><span style="background:#ffe8b3">fault</span></p>
+const LEGEND: &str = r#"<p class="legend"><span style="background:#cfe3ff">put/delete ok</span><span style="background:#d9f2d9">get ok</span><span style="background:#ffd6d6">fail</span><span style="background:#e6e6e6;border-style:dashed">info (no answer)</span><span style="border-color:#d40000;border-width:2px">forbidden anomaly</span><span style="border-color:#7a3fc0;border-width:2px;border-style:dashed">allowed anomaly</span><span style="background:#ffe8b3">fault</span></p>
 "#;
 
 #[cfg(test)]
@@ -505,7 +562,9 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("StaleRead: read &lt;#5&gt; missed v3 &amp; more"));
-        assert_eq!(page.matches(" anomaly").count(), 1);
+        // Only the highlighted operation is outlined.
+        assert_eq!(page.matches(" anomaly witness\" data-op=").count(), 1);
+        assert_eq!(page.matches(" anomaly\" data-op=").count(), 0);
     }
 
     #[test]
@@ -516,5 +575,61 @@ mod tests {
         assert_eq!(labels[3], "put v3 ⟵{v1,v2}");
         assert_eq!(labels[6], "get {†d1}");
         assert_eq!(labels[4], "del d1 ⟵{v3}");
+    }
+
+    #[test]
+    fn anomalies_name_their_operations_and_allowed_ones_look_different() {
+        let history = example();
+        let forbidden = Highlight::new("StaleRead (forbidden)", "missed", vec![OpId(5), OpId(2)]);
+        let mut allowed = Highlight::new("Siblings", "two writes", vec![OpId(3)]);
+        allowed.allowed_under = Some("quorum".to_string());
+        let page = render_html(&history, &[forbidden, allowed], "t");
+        assert!(
+            page.contains(
+                r#"<li class="forbidden" data-ops="5 2" title="click to show its operations">"#
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"<li class="allowed" data-ops="3" title="allowed under quorum">"#),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"class="op put ok anomaly allowed" data-op="3""#),
+            "{page}"
+        );
+        assert!(page.contains("two writes (allowed under quorum)"));
+        assert!(
+            page.contains(r#"class="op get ok anomaly" data-op="5""#),
+            "{page}"
+        );
+        assert!(page.contains(r#"<div id="detail""#));
+    }
+
+    #[test]
+    fn from_report_marks_allowed_findings_with_the_model() {
+        // A read that misses an acknowledged put: a stale read, which `eventual` (the model of a
+        // history without a configuration) allows.
+        let history = History::from_json(
+            r#"{"version": 1, "operations": [
+              {"id": 0, "client": 0, "key": "k", "kind": "put", "value": "a", "time_ms_invoke": 0, "time_ms_complete": 10, "outcome": "ok"},
+              {"id": 2, "client": 1, "key": "k", "kind": "get", "values": [], "time_ms_invoke": 20, "time_ms_complete": 30, "outcome": "ok"}
+            ]}"#,
+        )
+        .unwrap();
+        let report = crate::check::check(&history, &crate::check::CheckOptions::default()).unwrap();
+        let highlights = Highlight::from_report(&report);
+        assert!(!highlights.is_empty(), "{report:?}");
+        for (highlight, finding) in highlights.iter().zip(&report.anomalies) {
+            assert_eq!(
+                highlight.allowed_under.is_some(),
+                !finding.forbidden,
+                "{highlight:?}"
+            );
+            if let Some(model) = &highlight.allowed_under {
+                assert_eq!(model, report.model.name());
+            }
+        }
+        assert!(highlights.iter().any(|h| h.allowed_under.is_some()));
     }
 }

@@ -146,3 +146,68 @@ fn edge_case_timeline_shows_its_anomaly() {
     assert!(dom.contains("stale_read (forbidden)"), "{dom}");
     assert!(dom.contains(" anomaly witness\""), "{dom}");
 }
+
+/// Clicking an anomaly in the list brings its operations into view, highlights them and shows
+/// their whole descriptions in the detail panel. The stale read sits on key `cart`, drawn after
+/// forty other keys, so it starts far below the window; a script appended by the test (not the
+/// page's) clicks the first anomaly and writes what it sees into the body's data attributes.
+#[test]
+#[ignore = "needs chromium; .ci/run runs it with --include-ignored"]
+fn clicking_an_anomaly_scrolls_to_and_highlights_its_operations() {
+    let browser = chromium_or_fail();
+    let mut history = History::from_json(include_str!("fixtures/check/stale_read.json")).unwrap();
+    for index in 0..40u64 {
+        let text = format!(
+            r#"{{"id": {}, "client": 0, "key": "a{index:02}", "kind": "put", "value": "w{index}", "time_ms_invoke": {}, "time_ms_complete": {}, "outcome": "ok"}}"#,
+            1000 + index,
+            200 + 10 * index,
+            205 + 10 * index
+        );
+        history
+            .operations
+            .push(serde_json::from_str(&text).unwrap());
+    }
+    history.validate().unwrap();
+    let report = check(&history, &CheckOptions::default()).unwrap();
+    let highlights = Highlight::from_report(&report);
+    assert_eq!(highlights.len(), 1, "{highlights:?}");
+    let probe = r#"<script>
+const bar = document.querySelector('.op[data-op="41"]');
+const visible = () => { const r = bar.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+document.body.dataset.before = visible() ? "visible" : "hidden";
+document.querySelector("li[data-ops]").click();
+document.body.dataset.after = visible() ? "visible" : "hidden";
+document.body.dataset.focused = Array.from(document.querySelectorAll(".op.focus")).map((b) => b.dataset.op).join(" ");
+</script></body>"#;
+    let page_text = render_html(&history, &highlights, "click").replace("</body>", probe);
+    let folder = tempfile::tempdir().unwrap();
+    let page = folder.path().join("click.html");
+    std::fs::write(&page, page_text).unwrap();
+    let (dom, log) = run_chromium(
+        &browser,
+        &page,
+        &folder.path().join("profile"),
+        &["--dump-dom"],
+    );
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(dom.contains("data-ready=\"yes\""), "{dom}");
+    assert!(
+        dom.contains("data-before=\"hidden\""),
+        "the read starts in view: {dom}"
+    );
+    assert!(
+        dom.contains("data-after=\"visible\""),
+        "the click did not scroll: {dom}"
+    );
+    assert!(dom.contains("data-focused=\"9 41\""), "{dom}");
+    // The detail panel holds the read's whole description, uncut.
+    let panel = &dom[dom.find("id=\"detail\"").expect("a detail panel")..];
+    assert!(
+        panel.contains("#41 by client 3 on key cart: get {v7}"),
+        "{panel}"
+    );
+}
