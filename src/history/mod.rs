@@ -24,6 +24,7 @@
 mod catalog;
 mod fast;
 mod fault;
+mod trace;
 mod validate;
 mod wire;
 
@@ -37,6 +38,7 @@ use crate::config::Config;
 
 pub use catalog::{Catalog, KeyCatalog};
 pub use fault::{FaultType, UnknownFault};
+pub use trace::{DropReason, Endpoint, Trace, TraceError, TraceEvent};
 pub use validate::HistoryError;
 
 /// The version of the format this build reads and writes.
@@ -311,6 +313,10 @@ pub struct History {
     pub replicas: Option<Vec<ReplicaSnapshot>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunSummary>,
+    /// What happened inside the store (messages, faults, sibling sets), when the simulator was
+    /// asked to record it; the checker never reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
 }
 
 impl History {
@@ -324,6 +330,7 @@ impl History {
             faults: Vec::new(),
             replicas: None,
             run: None,
+            trace: None,
         }
     }
 

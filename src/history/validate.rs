@@ -62,6 +62,8 @@ pub enum HistoryError {
     },
     #[error("the replica snapshots name node {node} twice for key \"{key}\": a node holds one copy of a key, so each of a key's snapshots must come from a different node")]
     SnapshotTwice { key: Key, node: NodeId },
+    #[error("{0}")]
+    Trace(#[from] super::TraceError),
 }
 
 fn outcome_name(outcome: Outcome) -> &'static str {
@@ -162,6 +164,9 @@ pub(super) fn validated(history: &History) -> Result<Catalog<'_>, HistoryError> 
         return Err(problem.clone());
     }
     check_snapshots_distinct(history.replicas.as_deref().unwrap_or_default())?;
+    if let Some(trace) = &history.trace {
+        trace.validate(history.faults.len())?;
+    }
     Ok(catalog)
 }
 
