@@ -20,7 +20,8 @@ pub(super) struct Args {
     pub(super) seed: Option<u64>,
     /// Hunt with the bugs switched off: the same cases, to show they find nothing.
     pub(super) off: bool,
-    /// Where to write the minimized history (JSON), when hunting one bug.
+    /// Where to write the minimized history (JSON), when hunting one bug; its timeline page is
+    /// written beside it, with the extension `.html`.
     pub(super) out: Option<PathBuf>,
 }
 
@@ -123,6 +124,21 @@ pub(super) fn run(args: &Args) -> Exit {
                 return Exit::BadInput;
             }
             say!("minimized history written to {}", path.display());
+            let mut page = path.with_extension("html");
+            if page == *path {
+                page = path.with_extension("html.html");
+            }
+            let title = format!("{}: {} (seed {})", hunt.bug, found.kind, found.seed);
+            let html = crate::render::render_html(
+                &found.minimized_history,
+                &crate::render::Highlight::from_report(&found.minimized_report),
+                &title,
+            );
+            if let Err(error) = std::fs::write(&page, html) {
+                eprintln!("quorate explore: cannot write {}: {error}", page.display());
+                return Exit::BadInput;
+            }
+            say!("its timeline written to {}", page.display());
         }
     } else {
         say_raw!("{}", table(&rows));

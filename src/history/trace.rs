@@ -57,7 +57,7 @@ impl DropReason {
 pub enum TraceEvent {
     /// A message left `from` for `to`. `message` numbers it, unique in the trace; `op` is the
     /// client operation it serves, when it serves one (it may name an operation a minimized
-    /// history has since dropped).
+    /// history has since dropped), and `key` that operation's key.
     Send {
         message: u64,
         time_ms: u64,
@@ -65,6 +65,8 @@ pub enum TraceEvent {
         to: Endpoint,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         op: Option<OpId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<Key>,
         summary: String,
     },
     /// The network made a second copy of message `message`, numbered `copy`.
@@ -185,6 +187,7 @@ mod tests {
             from: Endpoint::Node(NodeId(0)),
             to: Endpoint::Client(ClientId(1)),
             op: Some(OpId(3)),
+            key: Some(Key::from("k")),
             summary: "ok".to_string(),
         }
     }

@@ -717,7 +717,7 @@ impl<'a, S: Store> World<'a, S> {
             "the store routed {key} to {node}, which does not exist"
         );
         if let Some(trace) = self.trace.as_mut() {
-            trace.begin_op(OpId(history as u64));
+            trace.begin_op(OpId(history as u64), &key);
         }
         self.send(
             key_request,

@@ -20,6 +20,8 @@ pub(super) struct Tracer {
     messages: FxHashMap<u64, u64>,
     /// The operation each event key descends from.
     ops: FxHashMap<u64, OpId>,
+    /// Each operation's key.
+    op_keys: FxHashMap<OpId, Key>,
     /// The operation of the handler running now (or of the request being sent).
     current: Option<OpId>,
     /// The keys the scenario's clients touch, whose sibling sets are recorded.
@@ -34,6 +36,7 @@ impl Tracer {
             events: Vec::new(),
             messages: FxHashMap::default(),
             ops: FxHashMap::default(),
+            op_keys: FxHashMap::default(),
             current: None,
             keys,
             held: FxHashMap::default(),
@@ -45,9 +48,10 @@ impl Tracer {
         self.current = self.ops.get(&cause).copied();
     }
 
-    /// A client sends the request of `op`.
-    pub(super) fn begin_op(&mut self, op: OpId) {
+    /// A client sends the request of `op`, on `key`.
+    pub(super) fn begin_op(&mut self, op: OpId, key: &Key) {
         self.current = Some(op);
+        self.op_keys.insert(op, key.clone());
     }
 
     /// The event keyed `key` (a timer) descends from the current handler's operation.
@@ -79,6 +83,7 @@ impl Tracer {
             from,
             to,
             op: self.current,
+            key: self.current.and_then(|op| self.op_keys.get(&op).cloned()),
             summary,
         });
     }
