@@ -33,7 +33,10 @@
 
 mod assets;
 mod explain;
+mod narrow;
 mod trace;
+
+pub use narrow::{narrow, Narrow, NarrowError};
 
 use assets::{LEGEND, MARKERS, SCRIPT, STYLE, TRACE_LEGEND};
 
