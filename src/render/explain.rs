@@ -9,7 +9,10 @@
 //!    whose values descends from it (by the writes' contexts), named with the message or the
 //!    fault that changed them at that moment;
 //! 2. a read of the anomaly missed such a value: which node coordinated it, which replicas it
-//!    heard from, which of its messages were dropped, and which nodes held the value then.
+//!    heard from before it answered, which of its messages were dropped, and which nodes held
+//!    the value then;
+//! 3. a replica ends without such a value (nor one descending from it): the messages that
+//!    carried it there and what became of them, or that none did.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -90,6 +93,7 @@ pub(super) fn explain(
         .collect();
     lost_value(history, key_trace, &ops, &written, &contexts)
         .or_else(|| missed_read(key_trace, &ops, &written))
+        .or_else(|| never_reached(history, key, key_trace, &ops, &contexts))
         .unwrap_or_default()
 }
 
@@ -115,6 +119,15 @@ fn lost_value(
                 && !now.iter().any(|kept| descends(contexts, kept, value))
         });
         let Some(value) = lost else { continue };
+        // A tombstone that goes is reaped, which may be the store's due or its bug: say so.
+        let reaped = ops
+            .iter()
+            .any(|op| matches!(&op.action, Action::Delete(write) if &write.value == value));
+        let lost_text = if reaped {
+            format!("dropped the tombstone {value}")
+        } else {
+            format!("lost {value}")
+        };
         let mut chain = Chain::default();
         chain.states.extend([index_before, state.index]);
         let before_text = {
@@ -146,12 +159,12 @@ fn lost_value(
                     .map(|op| format!(" for {op}"))
                     .unwrap_or_default();
                 format!(
-                    "At {} ms n{} lost {value}: it held {before_text} when \"{}\" arrived from {from} (sent at {} ms{serving}), and it kept only {after_text}, none of which descends from {value}.",
+                    "At {} ms n{} {lost_text}: it held {before_text} when \"{}\" arrived from {from} (sent at {} ms{serving}), and it kept only {after_text}, none of which descends from {value}.",
                     state.time_ms, state.node, message.summary, message.time_ms
                 )
             }
             None => format!(
-                "At {} ms n{} lost {value}: it held {before_text} and then only {after_text}, none of which descends from {value}.",
+                "At {} ms n{} {lost_text}: it held {before_text} and then only {after_text}, none of which descends from {value}.",
                 state.time_ms, state.node
             ),
         };
@@ -164,6 +177,7 @@ fn lost_value(
                     message,
                     from: Endpoint::Node(from),
                     to: Endpoint::Node(to),
+                    key: Some(_),
                     summary,
                     ..
                 } if from.0 == state.node => {
@@ -218,10 +232,19 @@ fn missed_read(key_trace: &KeyTrace<'_>, ops: &[&Operation], written: &[&Value])
             (Endpoint::Client(_), Endpoint::Node(node)) => Some(node),
             _ => None,
         })?;
+    // The coordinator answered when it sent its reply to the client.
+    let answered = mine
+        .iter()
+        .filter(|message| {
+            message.from == Endpoint::Node(coordinator) && matches!(message.to, Endpoint::Client(_))
+        })
+        .map(|message| message.time_ms)
+        .min()
+        .unwrap_or(u64::MAX);
     let heard: BTreeSet<u32> = mine
         .iter()
         .filter(|message| message.to == Endpoint::Node(coordinator))
-        .filter(|message| matches!(message.fate, Fate::Delivered(_)))
+        .filter(|message| matches!(message.fate, Fate::Delivered(time_ms) if time_ms <= answered))
         .filter_map(|message| match message.from {
             Endpoint::Node(node) => Some(node.0),
             Endpoint::Client(_) => None,
@@ -245,11 +268,28 @@ fn missed_read(key_trace: &KeyTrace<'_>, ops: &[&Operation], written: &[&Value])
         .into_iter()
         .filter_map(|(node, has)| has.then_some(node))
         .collect();
+    let heard_text = if heard.is_empty() {
+        "no other replica".to_string()
+    } else {
+        nodes_text(&heard)
+    };
+    // What the coordinator itself held when it answered.
+    let own = key_trace
+        .states
+        .iter()
+        .rev()
+        .find(|state| state.node == coordinator.0 && state.time_ms <= answered)
+        .map(|state| {
+            format!(
+                " (its own copy: {})",
+                set_text(state.values, state.tombstones)
+            )
+        })
+        .unwrap_or_default();
     let mut sentence = format!(
-        "{} was coordinated by n{} and heard from {}; when it began, {value} had reached {}.",
+        "{} was coordinated by n{}{own} and, before it answered, heard from {heard_text}; when it began, {value} had reached {}.",
         read.id,
         coordinator.0,
-        nodes_text(&heard),
         nodes_text(&held)
     );
     match dropped {
@@ -267,6 +307,87 @@ fn missed_read(key_trace: &KeyTrace<'_>, ops: &[&Operation], written: &[&Value])
         .messages
         .extend(mine.iter().map(|message| message.number));
     Some(chain)
+}
+
+/// Whether a summary carries `value` in one of its `{…}` sets.
+fn carries(summary: &str, value: &Value) -> bool {
+    summary
+        .split(['{', '}', ',', ' '])
+        .any(|word| word.trim_start_matches('†') == value.as_str())
+}
+
+/// Cause 3: a home replica ends without a written value nor anything descending from it.
+fn never_reached(
+    history: &History,
+    key: &crate::history::Key,
+    key_trace: &KeyTrace<'_>,
+    ops: &[&Operation],
+    contexts: &HashMap<&Value, &[Value]>,
+) -> Option<Chain> {
+    let snapshots: Vec<_> = history
+        .replicas
+        .as_deref()?
+        .iter()
+        .filter(|snapshot| &snapshot.key == key)
+        .collect();
+    for op in ops {
+        let Some(write) = op.action.write() else {
+            continue;
+        };
+        let value = &write.value;
+        let keeps = |snapshot: &&crate::history::ReplicaSnapshot| {
+            snapshot
+                .values
+                .iter()
+                .chain(&snapshot.tombstones)
+                .any(|kept| kept == value || descends(contexts, kept, value))
+        };
+        let Some(missing) = snapshots.iter().find(|snapshot| !keeps(snapshot)) else {
+            continue;
+        };
+        let node = missing.node;
+        let keeping: BTreeSet<u32> = snapshots
+            .iter()
+            .filter(|snapshot| keeps(snapshot))
+            .map(|snapshot| snapshot.node.0)
+            .collect();
+        let carriers: Vec<_> = key_trace
+            .messages
+            .iter()
+            .filter(|message| message.to == Endpoint::Node(node) && carries(message.summary, value))
+            .collect();
+        let mut chain = Chain::default();
+        chain
+            .messages
+            .extend(carriers.iter().map(|message| message.number));
+        let fates: Vec<String> = carriers
+            .iter()
+            .map(|message| match message.fate {
+                Fate::Delivered(time_ms) => {
+                    format!("\"{}\" arrived at {time_ms} ms", message.summary)
+                }
+                Fate::Dropped(time_ms, reason) => format!(
+                    "\"{}\" was dropped at {time_ms} ms ({})",
+                    message.summary,
+                    reason.name()
+                ),
+                Fate::Lost => format!("\"{}\" was still in flight", message.summary),
+            })
+            .collect();
+        let how = if fates.is_empty() {
+            "no message carried it there".to_string()
+        } else {
+            fates.join("; ")
+        };
+        chain.sentence = Some(format!(
+            "{value} ({}) ends missing from n{}, while {} keep it: {how}.",
+            op.id,
+            node.0,
+            nodes_text(&keeping)
+        ));
+        return Some(chain);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -411,7 +532,7 @@ mod tests {
         let chain = explain(&history, &view, Some(&witness()));
         assert_eq!(
             chain.sentence.as_deref(),
-            Some("#1 was coordinated by n2 and heard from n3; when it began, v1 had reached n0. One of its messages was dropped on the way.")
+            Some("#1 was coordinated by n2 and, before it answered, heard from n3; when it began, v1 had reached n0. One of its messages was dropped on the way.")
         );
         assert_eq!(chain.messages, BTreeSet::from([0, 1, 2, 3]));
     }
@@ -422,5 +543,52 @@ mod tests {
         let view = TraceView::of(&history);
         assert_eq!(explain(&history, &view, None).sentence, None);
         assert_eq!(explain(&history, &view, Some(&witness())).sentence, None);
+    }
+
+    #[test]
+    fn a_replica_that_ends_without_a_write_is_named_with_what_carried_it_there() {
+        let node = |n| Endpoint::Node(NodeId(n));
+        let mut history = history(vec![
+            send(0, 3, 0, node(1), 0, "store k {v1}"),
+            send(1, 3, 0, node(2), 0, "store k {v1}"),
+            TraceEvent::Drop {
+                message: 1,
+                time_ms: 3,
+                reason: crate::history::DropReason::NodeDown,
+            },
+            TraceEvent::Deliver {
+                message: 0,
+                time_ms: 5,
+            },
+            state(5, 1, &["v1"]),
+        ]);
+        let snapshot = |node: u32, values: &[&str]| crate::history::ReplicaSnapshot {
+            key: Key::from("k"),
+            node: NodeId(node),
+            values: values.iter().map(|value| Value::from(*value)).collect(),
+            tombstones: Vec::new(),
+            context_vv: None,
+        };
+        history.replicas = Some(vec![
+            snapshot(0, &["v1"]),
+            snapshot(1, &["v1"]),
+            snapshot(2, &[]),
+        ]);
+        // The read saw v0 only and no message of it is traced: cause 3 speaks.
+        let highlight = Highlight::new("under_replicated (forbidden)", "", vec![OpId(0)]);
+        let view = TraceView::of(&history);
+        let chain = explain(&history, &view, Some(&highlight));
+        assert_eq!(
+            chain.sentence.as_deref(),
+            Some("v1 (#0) ends missing from n2, while n0, n1 keep it: \"store k {v1}\" was dropped at 3 ms (node down).")
+        );
+        assert_eq!(chain.messages, BTreeSet::from([1]));
+    }
+
+    #[test]
+    fn carried_values_are_whole_words_of_a_set() {
+        assert!(carries("store k {a,v1}", &Value::from("v1")));
+        assert!(carries("repair k {†v1}", &Value::from("v1")));
+        assert!(!carries("store k {v10}", &Value::from("v1")));
     }
 }

@@ -208,11 +208,17 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     let nodes: Vec<u32> = view.nodes.iter().copied().collect();
     let end_ms = time_ms_end(history).max(view.times_ms().max().unwrap_or(0));
     let scale = Scale::new(history, view.times_ms());
-    let chain = explain::explain(
-        history,
-        &view,
-        highlights.iter().find(|highlight| highlight.witness),
-    );
+    // The anomaly to explain: the witness, or (when it names no operation, as divergence does)
+    // the first forbidden one that names some.
+    let to_explain = highlights
+        .iter()
+        .find(|highlight| highlight.witness && !highlight.operations.is_empty())
+        .or_else(|| {
+            highlights.iter().find(|highlight| {
+                highlight.allowed_under.is_none() && !highlight.operations.is_empty()
+            })
+        });
+    let chain = explain::explain(history, &view, to_explain);
     let width_px = scale.x(end_ms) - LABEL_WIDTH_PX + STEP_PX_MAX;
 
     let mut page = String::new();
