@@ -229,7 +229,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     let _ = writeln!(page, "<h1>{}</h1>", escape(title));
     let _ = writeln!(
         page,
-        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults, {} ms. Hover over a bar for its details, or click it.</p>",
+        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults; the picture spans 0 to {} ms (the last answer, fault end or traced event). Hover over a bar for its details, or click it.</p>",
         history.operations.len(),
         clients.len(),
         by_key.len(),
