@@ -27,6 +27,16 @@ pub(super) struct Args {
     pub(super) force: bool,
 }
 
+/// Where the timeline of `--out FILE.json` goes: `FILE.html`.
+fn page_path(out: &std::path::Path) -> PathBuf {
+    let page = out.with_extension("html");
+    if page == out {
+        out.with_extension("html.html")
+    } else {
+        page
+    }
+}
+
 fn bugs_of(args: &Args) -> Result<Vec<Bug>, String> {
     let mut bugs = Vec::new();
     for list in &args.bugs {
@@ -58,7 +68,9 @@ pub(super) fn run(args: &Args) -> Exit {
         return Exit::BadInput;
     }
     if let Some(out) = &args.out {
-        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+        let refused = super::refuse_overwrite("--out", out, args.force)
+            .and_then(|()| super::refuse_overwrite("--out", &page_path(out), args.force));
+        if let Err(error) = refused {
             eprintln!("quorate explore: {error}");
             return Exit::BadInput;
         }
@@ -132,10 +144,7 @@ pub(super) fn run(args: &Args) -> Exit {
                 return Exit::BadInput;
             }
             say!("minimized history written to {}", path.display());
-            let mut page = path.with_extension("html");
-            if page == *path {
-                page = path.with_extension("html.html");
-            }
+            let page = page_path(path);
             let title = format!("{}: {} (seed {})", hunt.bug, found.kind, found.seed);
             let html = crate::render::render_html(
                 &found.minimized_history,
