@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{self, CheckOptions, Model};
 use crate::history::History;
+use crate::history::{Key, OpId};
 use crate::regressions::Regression;
-use crate::render::{render_html, Highlight};
+use crate::render::{narrow, render_html, Highlight, Narrow};
 
 use super::Exit;
 
@@ -19,6 +20,15 @@ pub(super) struct Args {
     /// Replace the output file if it exists.
     #[arg(long)]
     force: bool,
+    /// Draw only these keys (comma separated); the anomalies are still those of the whole history.
+    #[arg(long, value_delimiter = ',')]
+    keys: Vec<String>,
+    /// Draw only the time around this operation (its id): see --context.
+    #[arg(long, value_name = "OP")]
+    around: Option<u64>,
+    /// With --around: how many operations invoked before and after it the window spans.
+    #[arg(long, default_value_t = 10, requires = "around")]
+    context: usize,
 }
 
 /// The history to draw and the model to check it against: a regression case's own (its
@@ -59,6 +69,34 @@ pub(super) fn run(args: &Args) -> Exit {
             );
             Vec::new()
         }
+    };
+    let narrowing = Narrow {
+        keys: args
+            .keys
+            .iter()
+            .map(|key| Key::from(key.as_str()))
+            .collect(),
+        around: args.around.map(OpId),
+        context: args.context,
+    };
+    let (history, highlights) = if narrowing.keys.is_empty() && narrowing.around.is_none() {
+        (history, highlights)
+    } else {
+        let narrowed = match narrow(&history, &narrowing) {
+            Ok(narrowed) => narrowed,
+            Err(error) => {
+                eprintln!("{}: {error}", args.file.display());
+                return Exit::BadInput;
+            }
+        };
+        // The anomalies that touch what is drawn.
+        let kept: std::collections::BTreeSet<OpId> =
+            narrowed.operations.iter().map(|op| op.id).collect();
+        let highlights = highlights
+            .into_iter()
+            .filter(|highlight| highlight.operations.iter().any(|id| kept.contains(id)))
+            .collect();
+        (narrowed, highlights)
     };
     let page = render_html(&history, &highlights, &title);
     if let Err(error) = std::fs::write(&args.out, page) {

@@ -49,6 +49,11 @@ pub(super) struct Args {
     /// Where to write the history (JSON).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Record what happened inside the store (messages sent, delivered, dropped and duplicated,
+    /// faults, each replica's siblings after each change) as the history's `trace`, which
+    /// `quorate render` draws. Without it the history is exactly what it always was.
+    #[arg(long)]
+    trace: bool,
     /// Replace the --out file if it exists.
     #[arg(long, requires = "out")]
     force: bool,
@@ -176,7 +181,12 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let output = match sim::run(&scenario) {
+    let run = if args.trace {
+        sim::run_traced
+    } else {
+        sim::run
+    };
+    let output = match run(&scenario) {
         Ok(output) => output,
         Err(error) => {
             eprintln!("quorate sim: {error}");

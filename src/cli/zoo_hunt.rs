@@ -20,10 +20,21 @@ pub(super) struct Args {
     pub(super) seed: Option<u64>,
     /// Hunt with the bugs switched off: the same cases, to show they find nothing.
     pub(super) off: bool,
-    /// Where to write the minimized history (JSON), when hunting one bug.
+    /// Where to write the minimized history (JSON), when hunting one bug; its timeline page is
+    /// written beside it, with the extension `.html`.
     pub(super) out: Option<PathBuf>,
     /// Replace `out` if it exists.
     pub(super) force: bool,
+}
+
+/// Where the timeline of `--out FILE.json` goes: `FILE.html`.
+fn page_path(out: &std::path::Path) -> PathBuf {
+    let page = out.with_extension("html");
+    if page == out {
+        out.with_extension("html.html")
+    } else {
+        page
+    }
 }
 
 fn bugs_of(args: &Args) -> Result<Vec<Bug>, String> {
@@ -57,7 +68,9 @@ pub(super) fn run(args: &Args) -> Exit {
         return Exit::BadInput;
     }
     if let Some(out) = &args.out {
-        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+        let refused = super::refuse_overwrite("--out", out, args.force)
+            .and_then(|()| super::refuse_overwrite("--out", &page_path(out), args.force));
+        if let Err(error) = refused {
             eprintln!("quorate explore: {error}");
             return Exit::BadInput;
         }
@@ -131,6 +144,18 @@ pub(super) fn run(args: &Args) -> Exit {
                 return Exit::BadInput;
             }
             say!("minimized history written to {}", path.display());
+            let page = page_path(path);
+            let title = format!("{}: {} (seed {})", hunt.bug, found.kind, found.seed);
+            let html = crate::render::render_html(
+                &found.minimized_history,
+                &crate::render::Highlight::from_report(&found.minimized_report),
+                &title,
+            );
+            if let Err(error) = std::fs::write(&page, html) {
+                eprintln!("quorate explore: cannot write {}: {error}", page.display());
+                return Exit::BadInput;
+            }
+            say!("its timeline written to {}", page.display());
         }
     } else {
         say_raw!("{}", table(&rows));

@@ -207,8 +207,8 @@ impl<'b> Reader<'b> {
 
     fn history(&mut self) -> Option<History> {
         let (mut version, mut operations) = (None, None);
-        let (mut config, mut scenario, mut faults, mut replicas, mut run) =
-            (None, None, None, None, None);
+        let (mut config, mut scenario, mut faults, mut replicas, mut run, mut trace) =
+            (None, None, None, None, None, None);
         self.eat(b'{')?;
         loop {
             match self.name()? {
@@ -223,6 +223,7 @@ impl<'b> Reader<'b> {
                 b"faults" => once(&mut faults, self.serde()?)?,
                 b"replicas" => once(&mut replicas, self.serde()?)?,
                 b"run" => once(&mut run, self.serde()?)?,
+                b"trace" => once(&mut trace, self.serde()?)?,
                 _ => return None,
             }
             if !self.more(b'}')? {
@@ -237,6 +238,7 @@ impl<'b> Reader<'b> {
             faults: faults.unwrap_or_default(),
             replicas,
             run,
+            trace,
         })
     }
 

@@ -24,6 +24,7 @@
 mod catalog;
 mod fast;
 mod fault;
+mod trace;
 mod validate;
 mod wire;
 
@@ -37,6 +38,7 @@ use crate::config::Config;
 
 pub use catalog::{Catalog, KeyCatalog};
 pub use fault::{FaultType, UnknownFault};
+pub use trace::{DropReason, Endpoint, Trace, TraceError, TraceEvent};
 pub use validate::HistoryError;
 
 /// The version of the format this build reads and writes.
@@ -345,6 +347,10 @@ pub struct History {
     /// How a simulated run ended; absent for a recorded history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunSummary>,
+    /// What happened inside the store (messages, faults, sibling sets), when the simulator was
+    /// asked to record it; the checker never reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
 }
 
 impl History {
@@ -358,6 +364,7 @@ impl History {
             faults: Vec::new(),
             replicas: None,
             run: None,
+            trace: None,
         }
     }
 

@@ -119,6 +119,9 @@ pub enum HistoryError {
         /// The node named twice.
         node: NodeId,
     },
+    /// The history's trace section is malformed (the event and the reason).
+    #[error("{0}")]
+    Trace(#[from] super::TraceError),
 }
 
 fn outcome_name(outcome: Outcome) -> &'static str {
@@ -219,6 +222,9 @@ pub(super) fn validated(history: &History) -> Result<Catalog<'_>, HistoryError> 
         return Err(problem.clone());
     }
     check_snapshots_distinct(history.replicas.as_deref().unwrap_or_default())?;
+    if let Some(trace) = &history.trace {
+        trace.validate(history.faults.len())?;
+    }
     Ok(catalog)
 }
 

@@ -102,6 +102,9 @@ where
 {
     let holds = |candidate: &History| candidate.validate().is_ok() && still_fails(candidate);
     let mut current = history.clone();
+    // The trace is carried through untouched (the checker never reads it) and not cloned into
+    // every candidate.
+    let trace = current.trace.take();
     let mut attempts = 0;
     if current.replicas.is_some() {
         let candidate = History {
@@ -142,6 +145,7 @@ where
         }
         chunks *= 2;
     }
+    current.trace = trace;
     current
 }
 
@@ -175,7 +179,8 @@ pub fn minimize_failure(
     attempts_max: usize,
 ) -> Result<Minimized, MinimizeError> {
     let scenario = minimize_scenario(scenario, scenario_keeps, attempts_max);
-    let history = sim::run_history(&scenario)?;
+    // The minimized run is recorded with its trace, so the case's timeline can show why.
+    let history = sim::run_traced(&scenario)?.history;
     let options = CheckOptions::model(model);
     let run_report = check(&history, &options)?;
     let Some(history_keeps) = history_keeps else {

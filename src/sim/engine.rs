@@ -12,6 +12,7 @@ use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store, Sto
 
 use super::rng::{below, draw, identity, unit, Stream};
 use super::scenario::{ClientOpKind, Direction, FaultKind, Latency, Scenario};
+use super::trace::Tracer;
 use super::Stats;
 use crate::stable_hash::splitmix64 as mix;
 
@@ -138,6 +139,8 @@ pub(super) struct World<'a, S: Store> {
     bound_hit: Option<String>,
     steps: u64,
     stats: Stats,
+    /// The trace recorder, when the run was asked for its trace; `None` changes nothing.
+    trace: Option<Box<Tracer>>,
 }
 
 impl<'a, S: Store> World<'a, S> {
@@ -195,6 +198,68 @@ impl<'a, S: Store> World<'a, S> {
                 probe_hits: vec![0; store.probes().len()],
                 ..Stats::default()
             },
+            trace: None,
+        }
+    }
+
+    /// Records the run's trace into its history (see `sim::trace`).
+    pub(super) fn traced(mut self) -> World<'a, S> {
+        let keys: BTreeSet<&str> = self
+            .scenario
+            .clients
+            .iter()
+            .flat_map(|program| program.ops.iter().map(|op| op.key.as_str()))
+            .collect();
+        self.trace = Some(Box::new(Tracer::new(
+            keys.into_iter().map(Key::from).collect(),
+        )));
+        self
+    }
+
+    /// The trace's name of an endpoint.
+    fn trace_endpoint(endpoint: Endpoint) -> crate::history::Endpoint {
+        match endpoint {
+            Endpoint::Node(node) => crate::history::Endpoint::Node(NodeId(node)),
+            Endpoint::Client(client) => crate::history::Endpoint::Client(ClientId(client)),
+        }
+    }
+
+    /// The trace's summary of a payload: the store's words for its messages.
+    fn summary(&self, payload: &Payload<S>) -> String {
+        match payload {
+            Payload::Message(message) => self.store.describe(message),
+            Payload::Request(request) => match &request.action {
+                RequestAction::Get => format!("get {}", request.key),
+                RequestAction::Put { value, .. } => format!("put {value} on {}", request.key),
+                RequestAction::Delete { value, .. } => format!("del {value} on {}", request.key),
+            },
+            Payload::Reply(_, reply) => match reply.as_ref() {
+                Reply::Read { versions, .. } => {
+                    let values: Vec<String> = versions
+                        .iter()
+                        .map(|read| {
+                            let mark = if read.tombstone { "†" } else { "" };
+                            format!("{mark}{}", read.value)
+                        })
+                        .collect();
+                    format!("ok {{{}}}", values.join(","))
+                }
+                Reply::Written { .. } => "written".to_string(),
+                Reply::Failed { .. } => "failed".to_string(),
+            },
+        }
+    }
+
+    /// Records what `node` holds for each traced key, where it changed.
+    fn trace_states(&mut self, node: usize) {
+        let Some(trace) = self.trace.as_mut() else {
+            return;
+        };
+        for position in 0..trace.keys.len() {
+            let snapshot = self
+                .store
+                .snapshot(&self.nodes[node].state, &trace.keys[position]);
+            trace.state(self.now_ms, node as u32, position, snapshot);
         }
     }
 
@@ -338,6 +403,9 @@ impl<'a, S: Store> World<'a, S> {
     fn deliver(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         if self.cut[self.link(from, to)] {
             self.stats.messages_dropped += 1;
+            if let Some(trace) = self.trace.as_mut() {
+                trace.dropped(key, self.now_ms, crate::history::DropReason::Partition);
+            }
             return;
         }
         match to {
@@ -345,6 +413,9 @@ impl<'a, S: Store> World<'a, S> {
                 let slot = &self.nodes[node as usize];
                 if !slot.up {
                     self.stats.messages_dropped += 1;
+                    if let Some(trace) = self.trace.as_mut() {
+                        trace.dropped(key, self.now_ms, crate::history::DropReason::NodeDown);
+                    }
                     return;
                 }
                 if slot.paused > 0 {
@@ -358,6 +429,9 @@ impl<'a, S: Store> World<'a, S> {
                     return;
                 }
                 self.stats.messages_delivered += 1;
+                if let Some(trace) = self.trace.as_mut() {
+                    trace.delivered(key, self.now_ms);
+                }
                 match payload {
                     Payload::Message(message) => {
                         let Endpoint::Node(sender) = from else {
@@ -377,6 +451,9 @@ impl<'a, S: Store> World<'a, S> {
             }
             Endpoint::Client(client) => {
                 self.stats.messages_delivered += 1;
+                if let Some(trace) = self.trace.as_mut() {
+                    trace.delivered(key, self.now_ms);
+                }
                 if let Payload::Reply(request, reply) = payload {
                     self.client_reply(client, request, *reply);
                 }
@@ -396,6 +473,10 @@ impl<'a, S: Store> World<'a, S> {
         let clock_ms = (self.now_ms as i64).saturating_add(slot.skew_ms).max(0) as u64;
         self.effects.reset(NodeId(node as u32), clock_ms);
         handler(self.store, &mut slot.state, &mut self.effects);
+        if let Some(trace) = self.trace.as_mut() {
+            trace.begin(cause);
+        }
+        self.trace_states(node);
         let from = Endpoint::Node(node as u32);
         let mut rank = 0u64;
         let mut effect_key = || {
@@ -430,6 +511,9 @@ impl<'a, S: Store> World<'a, S> {
         let mut timers = std::mem::take(&mut self.effects.timers);
         for (delay_ms, timer) in timers.drain(..) {
             let key = effect_key();
+            if let Some(trace) = self.trace.as_mut() {
+                trace.inherit(key);
+            }
             self.push(
                 self.now_ms.saturating_add(delay_ms),
                 Event::Timer {
@@ -444,6 +528,18 @@ impl<'a, S: Store> World<'a, S> {
         for index in self.effects.probes.drain(..) {
             if let Some(hits) = self.stats.probe_hits.get_mut(index) {
                 *hits += 1;
+            }
+        }
+    }
+
+    /// A crash drops the messages a paused node was holding: the trace says so.
+    fn trace_deferred_drops(&mut self, node: usize) {
+        let Some(trace) = self.trace.as_mut() else {
+            return;
+        };
+        for event in &self.deferred[node] {
+            if let Event::Deliver { key, .. } = event {
+                trace.dropped(*key, self.now_ms, crate::history::DropReason::NodeDown);
             }
         }
     }
@@ -468,8 +564,18 @@ impl<'a, S: Store> World<'a, S> {
 
     fn send(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         self.stats.messages_sent += 1;
+        if self.trace.is_some() {
+            let summary = self.summary(&payload);
+            let (from_traced, to_traced) = (Self::trace_endpoint(from), Self::trace_endpoint(to));
+            if let Some(trace) = self.trace.as_mut() {
+                trace.sent(key, self.now_ms, from_traced, to_traced, summary);
+            }
+        }
         if self.cut[self.link(from, to)] {
             self.stats.messages_dropped += 1;
+            if let Some(trace) = self.trace.as_mut() {
+                trace.dropped(key, self.now_ms, crate::history::DropReason::Partition);
+            }
             return;
         }
         let seed = self.scenario.seed;
@@ -477,6 +583,9 @@ impl<'a, S: Store> World<'a, S> {
             && below(draw(seed, Stream::Loss, key), 1_000_000) < u64::from(self.loss_per_million)
         {
             self.stats.messages_dropped += 1;
+            if let Some(trace) = self.trace.as_mut() {
+                trace.dropped(key, self.now_ms, crate::history::DropReason::Lost);
+            }
             return;
         }
         let time_ms = self
@@ -496,6 +605,9 @@ impl<'a, S: Store> World<'a, S> {
                 )));
                 self.stats.messages_duplicated += 1;
                 self.in_flight += 1;
+                if let Some(trace) = self.trace.as_mut() {
+                    trace.duplicated(key, mix(key ^ 0xd0b1e), self.now_ms);
+                }
                 self.push(
                     time_ms_copy,
                     Event::Deliver {
@@ -604,6 +716,9 @@ impl<'a, S: Store> World<'a, S> {
             node.0 < self.nodes.len() as u32,
             "the store routed {key} to {node}, which does not exist"
         );
+        if let Some(trace) = self.trace.as_mut() {
+            trace.begin_op(OpId(history as u64), &key);
+        }
         self.send(
             key_request,
             Endpoint::Client(client),
@@ -736,6 +851,7 @@ impl<'a, S: Store> World<'a, S> {
                 slot.boot += 1;
                 self.store.on_disk_loss(NodeId(node), &mut slot.state);
                 loses_data = true;
+                self.trace_deferred_drops(node as usize);
                 let dropped = self.deferred[node as usize]
                     .drain(..)
                     .filter(|event| matches!(event, Event::Deliver { .. }))
@@ -752,6 +868,7 @@ impl<'a, S: Store> World<'a, S> {
                 slot.up = false;
                 slot.boot += 1;
                 loses_data = self.store.on_crash(&mut slot.state);
+                self.trace_deferred_drops(*node as usize);
                 let dropped = self.deferred[*node as usize]
                     .drain(..)
                     .filter(|event| matches!(event, Event::Deliver { .. }))
@@ -783,6 +900,12 @@ impl<'a, S: Store> World<'a, S> {
                 description = format!("{per_million} messages in a million duplicated");
             }
         }
+        if let Some(trace) = self.trace.as_mut() {
+            trace.fault(self.fault_records.len(), self.now_ms, true);
+        }
+        for node in nodes.clone() {
+            self.trace_states(node.0 as usize);
+        }
         self.fault_active[index] = Some(self.fault_records.len());
         self.fault_records.push(FaultRecord {
             kind: fault.kind.fault_type(),
@@ -807,6 +930,9 @@ impl<'a, S: Store> World<'a, S> {
         // format's convention); the heal ends it all the same.
         if self.phase == Phase::Workload && self.clients_done < self.clients.len() {
             self.fault_records[record].time_ms_end = Some(self.now_ms);
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            trace.fault(record, self.now_ms, false);
         }
         match self.scenario.faults[index].kind {
             FaultKind::Crash { node } | FaultKind::DiskLoss { node } => {
@@ -978,6 +1104,7 @@ impl<'a, S: Store> World<'a, S> {
                 quiescent: self.quiescent,
                 bound_hit: self.bound_hit.clone(),
             }),
+            trace: self.trace.take().map(|trace| trace.finish()),
         }
     }
 }

@@ -27,6 +27,7 @@
 mod engine;
 mod rng;
 mod scenario;
+mod trace;
 
 use crate::history::History;
 use crate::store::{Dynamo, Store};
@@ -73,6 +74,24 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, ScenarioError> {
     Ok(output)
 }
 
+/// Runs a scenario against the reference store and records its trace (messages, faults, sibling
+/// sets; `history::Trace`) in the history. Everything else is what [`run`] gives, byte for byte.
+pub fn run_traced(scenario: &Scenario) -> Result<SimOutput, ScenarioError> {
+    scenario.validate()?;
+    let store = Dynamo::new(scenario.config.clone())?;
+    let mut output = run_store_traced(&store, scenario)?;
+    output.history.config = Some(scenario.config.clone());
+    Ok(output)
+}
+
+/// Runs a scenario against any store, with its trace (see [`run_traced`]).
+pub fn run_store_traced<S: Store>(
+    store: &S,
+    scenario: &Scenario,
+) -> Result<SimOutput, ScenarioError> {
+    run_world(store, scenario, true)
+}
+
 /// Runs a scenario against the reference store and returns its history, which records the
 /// scenario (so that `quorate sim --scenario HISTORY` and `quorate minimize HISTORY` can replay it).
 pub fn run_history(scenario: &Scenario) -> Result<History, ScenarioError> {
@@ -83,6 +102,14 @@ pub fn run_history(scenario: &Scenario) -> Result<History, ScenarioError> {
 /// configuration names; the configuration's `client_timeout_ms` is the clients' patience. The
 /// history's `config` is left empty: it describes the reference store, not this one.
 pub fn run_store<S: Store>(store: &S, scenario: &Scenario) -> Result<SimOutput, ScenarioError> {
+    run_world(store, scenario, false)
+}
+
+fn run_world<S: Store>(
+    store: &S,
+    scenario: &Scenario,
+    traced: bool,
+) -> Result<SimOutput, ScenarioError> {
     scenario.validate()?;
     if store.nodes() != scenario.config.nodes {
         return Err(ScenarioError::NodeCount {
@@ -90,7 +117,9 @@ pub fn run_store<S: Store>(store: &S, scenario: &Scenario) -> Result<SimOutput, 
             config: scenario.config.nodes,
         });
     }
-    let (history, stats) = engine::World::new(store, scenario).run();
+    let world = engine::World::new(store, scenario);
+    let world = if traced { world.traced() } else { world };
+    let (history, stats) = world.run();
     debug_assert_eq!(
         history.validate(),
         Ok(()),

@@ -241,6 +241,13 @@ pub trait Store {
         *node = self.boot(id);
     }
 
+    /// A short summary of a message's payload for the simulator's trace and the timeline
+    /// (e.g. `repair k {c1.3}`). The default is the message's `Debug` form; a store overrides it
+    /// to say what the message means in a few words.
+    fn describe(&self, message: &Self::Message) -> String {
+        format!("{message:?}")
+    }
+
     /// What `node` holds for `key` now.
     fn snapshot(&self, node: &Self::Node, key: &Key) -> ReplicaSnapshot;
     /// Whether the node has no work left of its own (hints to hand off, requests in flight).
@@ -341,6 +348,7 @@ mod tests {
         assert!(store.is_quiet(&node));
         assert_eq!(store.changes(&node), 0);
         assert_eq!(store.quiet_window_ms(), 0);
+        assert_eq!(store.describe(&()), "()");
         store.on_disk_loss(NodeId(0), &mut node);
         assert!(node.is_empty(), "the disk is lost: {node:?}");
     }

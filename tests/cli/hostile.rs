@@ -389,7 +389,14 @@ fn the_timeline_escapes_values_that_look_like_markup() {
              "time_ms_invoke": 0, "time_ms_complete": 2, "outcome": "ok"},
             {"id": 1, "client": 1, "key": evil, "kind": "get", "values": [evil],
              "time_ms_invoke": 3, "time_ms_complete": 5, "outcome": "ok"}
-        ]
+        ],
+        // The trace's summaries, keys and sibling sets are drawn too.
+        "trace": {"events": [
+            {"event": "send", "message": 0, "time_ms": 1, "from": {"node": 0}, "to": {"node": 1},
+             "op": 0, "key": evil, "summary": evil},
+            {"event": "deliver", "message": 0, "time_ms": 2},
+            {"event": "state", "time_ms": 2, "node": 1, "key": evil, "values": [evil], "tombstones": [evil]}
+        ]}
     });
     let file = write(dir.path(), "evil.json", history.to_string().as_bytes());
     let out = dir.path().join("evil.html");
@@ -404,6 +411,11 @@ fn the_timeline_escapes_values_that_look_like_markup() {
         !page.contains("<img src=x"),
         "the value reached the page unescaped"
     );
+    assert!(
+        page.contains("class=\"node-lane\""),
+        "the trace was not drawn"
+    );
+    assert!(page.contains("data-msg=\"0\""), "the trace was not drawn");
 }
 
 #[test]

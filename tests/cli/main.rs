@@ -15,5 +15,6 @@ mod hostile;
 mod hostile_output;
 mod minimize_cli;
 mod regressions;
+mod render_cli;
 mod sim_cli;
 mod zoo_cli;

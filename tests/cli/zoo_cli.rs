@@ -115,3 +115,32 @@ fn sim_replays_a_zoo_case_and_records_the_bug_in_the_history() {
     let (code, stdout, _) = quorate(&["check", path]);
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn explore_saves_the_case_with_its_trace_and_its_timeline_and_never_overwrites_them() {
+    let folder = tempfile::tempdir().unwrap();
+    let case = folder.path().join("case.json");
+    let page = folder.path().join("case.html");
+    let out = case.to_str().unwrap();
+    let (code, stdout, stderr) = quorate(&["explore", "--bug", "ignore-context", "--out", out]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let history = quorate::history::History::load(&case).unwrap();
+    assert!(history.trace.is_some(), "the case has no trace");
+    let html = std::fs::read_to_string(&page).expect("the timeline beside the case");
+    assert!(html.contains("class=\"node-lane\""), "no node lanes");
+    // The page alone is enough to refuse: --force replaces both.
+    std::fs::remove_file(&case).unwrap();
+    let (code, _, stderr) = quorate(&["explore", "--bug", "ignore-context", "--out", out]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("case.html: the file exists"), "{stderr}");
+    let (code, _, _) = quorate(&[
+        "explore",
+        "--bug",
+        "ignore-context",
+        "--out",
+        out,
+        "--force",
+    ]);
+    assert_eq!(code, 1);
+    assert!(case.exists());
+}

@@ -15,4 +15,5 @@ mod sim_checked;
 mod sim_determinism;
 mod sim_faults;
 mod sim_mechanisms;
+mod sim_trace;
 mod zoo;

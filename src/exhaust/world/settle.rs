@@ -106,6 +106,8 @@ impl<S: Store> World<'_, S> {
                 quiescent,
                 bound_hit,
             }),
+            // The explorer records no trace yet (the simulator's tracer follows its own engine).
+            trace: None,
         }
     }
 

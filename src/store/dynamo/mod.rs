@@ -23,6 +23,7 @@
 mod anti_entropy;
 mod coordination;
 mod crash;
+mod describe;
 mod handoff;
 mod probes;
 mod read;
@@ -503,6 +504,10 @@ impl Store for Dynamo {
 
     fn on_disk_loss(&self, id: NodeId, node: &mut DynamoNode) {
         self.lose_disk(id, node);
+    }
+
+    fn describe(&self, message: &DynamoMessage) -> String {
+        describe::message(message)
     }
 
     fn snapshot(&self, node: &DynamoNode, key: &Key) -> ReplicaSnapshot {

@@ -5,22 +5,40 @@
 //! its values, faults as bands across the lanes, and highlighted operations outlined with the
 //! anomaly's explanation on hover (an SVG `<title>`). It never runs the checker itself: the caller
 //! passes [`Highlight`]s (made from a checker's report by [`Highlight::from_report`], or by hand),
-//! so the picture can show anything a caller wants to point at.
+//! so the picture can show anything a caller wants to point at. Forbidden anomalies are red,
+//! allowed ones another colour; the anomaly list scrolls to its operations; a detail panel holds
+//! the whole text of whatever was clicked.
 //!
-//! Large histories stay usable: the page is one SVG per key with fixed-height lanes and a time
-//! scale that caps the width, so it scrolls instead of growing without bound, and each operation
-//! costs one short `<g>` element.
+//! When the history carries a trace (`history::Trace`), each key's picture also shows the inside
+//! of the store under the client lanes (`trace.rs`: node lanes, message arrows, faults on nodes,
+//! sibling sets), and above the picture one or two sentences, generated from the trace, say why
+//! the smallest forbidden anomaly happened, with that chain of events highlighted
+//! (`explain.rs`). Every text the history brings is escaped; the page loads nothing.
+//!
+//! The page is one SVG per key with fixed-height lanes and an ordinal time scale that caps the
+//! width, and each operation costs one short `<g>` element. It draws every tick of the whole
+//! history for every key, so very large histories make very large pages (issue #19's "any size"
+//! is not done).
 //!
 //! ```
 //! use quorate::history::History;
 //! use quorate::render::{render_html, Highlight};
 //!
-//! let history = History::from_json(include_str!("../histories/example.json")).unwrap();
+//! let history = History::from_json(include_str!("../../histories/example.json")).unwrap();
 //! let highlight = Highlight::new("example", "operation 4 never answered", vec![history.operations[4].id]);
 //! let page = render_html(&history, &[highlight], "example");
 //! assert!(page.starts_with("<!DOCTYPE html>"));
 //! assert!(page.contains("operation 4 never answered"));
 //! ```
+
+mod assets;
+mod explain;
+mod narrow;
+mod trace;
+
+pub use narrow::{narrow, Narrow, NarrowError};
+
+use assets::{LEGEND, MARKERS, SCRIPT, STYLE, TRACE_LEGEND};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -39,6 +57,10 @@ pub struct Highlight {
     pub operations: Vec<OpId>,
     /// Whether these operations are the smallest witness, drawn with extra emphasis.
     pub witness: bool,
+    /// The model under which this anomaly is allowed, if it is (drawn in another colour than
+    /// the forbidden ones, and said so on hover); `None` for a forbidden anomaly or a highlight
+    /// made by hand.
+    pub allowed_under: Option<String>,
 }
 
 impl Highlight {
@@ -55,11 +77,15 @@ impl Highlight {
                 } else {
                     kind.to_string()
                 };
-                Highlight::new(
+                let mut highlight = Highlight::new(
                     &title,
                     &explain(&finding.anomaly, report.quorum),
                     finding.anomaly.operations(),
-                )
+                );
+                if !finding.forbidden {
+                    highlight.allowed_under = Some(report.model.name().to_string());
+                }
+                highlight
             })
             .collect();
         let smallest_forbidden = report
@@ -82,6 +108,7 @@ impl Highlight {
             explanation: explanation.to_string(),
             operations,
             witness: false,
+            allowed_under: None,
         }
     }
 }
@@ -179,8 +206,21 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     for operation in &history.operations {
         by_key.entry(&operation.key).or_default().push(operation);
     }
-    let end_ms = time_ms_end(history);
-    let scale = Scale::new(history);
+    let view = trace::TraceView::of(history);
+    let nodes: Vec<u32> = view.nodes.iter().copied().collect();
+    let end_ms = time_ms_end(history).max(view.times_ms().max().unwrap_or(0));
+    let scale = Scale::new(history, view.times_ms());
+    // The anomaly to explain: the witness, or (when it names no operation, as divergence does)
+    // the first forbidden one that names some.
+    let to_explain = highlights
+        .iter()
+        .find(|highlight| highlight.witness && !highlight.operations.is_empty())
+        .or_else(|| {
+            highlights.iter().find(|highlight| {
+                highlight.allowed_under.is_none() && !highlight.operations.is_empty()
+            })
+        });
+    let chain = explain::explain(history, &view, to_explain);
     let width_px = scale.x(end_ms) - LABEL_WIDTH_PX + STEP_PX_MAX;
 
     let mut page = String::new();
@@ -191,20 +231,41 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     let _ = writeln!(page, "<h1>{}</h1>", escape(title));
     let _ = writeln!(
         page,
-        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults; the picture spans 0 to {} ms (the last answer or fault end). Hover over a bar for its details.</p>",
+        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults; the picture spans 0 to {} ms (the last answer, fault end or traced event). Hover over a bar for its details, or click it.</p>",
         history.operations.len(),
         clients.len(),
         by_key.len(),
         history.faults.len(),
         end_ms
     );
-    write_anomaly_list(&mut page, highlights);
-    page.push_str(LEGEND);
-    for (key, operations) in &by_key {
-        write_key_timeline(
-            &mut page, history, key, operations, &lane_of, &marks, &scale, width_px,
+    if let Some(sentence) = &chain.sentence {
+        let _ = writeln!(
+            page,
+            "<p class=\"why\"><b>Why:</b> {}</p>",
+            escape(sentence)
         );
     }
+    write_anomaly_list(&mut page, highlights);
+    page.push_str(LEGEND);
+    if history.trace.is_some() {
+        page.push_str(TRACE_LEGEND);
+    }
+    page.push_str(MARKERS);
+    let lanes = trace::Lanes {
+        clients: &lane_of,
+        nodes: &nodes,
+    };
+    let inside = Inside {
+        view: &view,
+        lanes: &lanes,
+        chain: &chain,
+    };
+    for (key, operations) in &by_key {
+        write_key_timeline(
+            &mut page, history, key, operations, &marks, &scale, width_px, end_ms, &inside,
+        );
+    }
+    page.push_str("<div id=\"detail\" class=\"detail\">Click a bar or an anomaly for its whole description.</div>\n");
     page.push_str(SCRIPT);
     page.push_str("</body></html>\n");
     page
@@ -217,8 +278,9 @@ struct Scale {
 }
 
 impl Scale {
-    fn new(history: &History) -> Scale {
+    fn new(history: &History, trace_times_ms: impl Iterator<Item = u64>) -> Scale {
         let mut times_ms: Vec<u64> = Vec::with_capacity(history.operations.len() * 2 + 1);
+        times_ms.extend(trace_times_ms);
         for operation in &history.operations {
             times_ms.push(operation.time_ms_invoke);
             times_ms.extend(operation.time_ms_complete);
@@ -251,14 +313,25 @@ fn write_anomaly_list(page: &mut String, highlights: &[Highlight]) {
             .iter()
             .map(|id| id.to_string())
             .collect();
+        let numbers: Vec<String> = highlight
+            .operations
+            .iter()
+            .map(|id| id.0.to_string())
+            .collect();
+        let class = match (&highlight.allowed_under, highlight.witness) {
+            (Some(_), _) => "allowed",
+            (None, true) => "forbidden witness",
+            (None, false) => "forbidden",
+        };
+        let hover = match &highlight.allowed_under {
+            Some(model) => format!("allowed under {model}"),
+            None => "click to show its operations".to_string(),
+        };
         let _ = writeln!(
             page,
-            "<li class=\"{}\"><b>{}</b> ({}): {}</li>",
-            if highlight.witness {
-                "witness"
-            } else {
-                "anomaly"
-            },
+            "<li class=\"{class}\" data-ops=\"{}\" title=\"{}\"><b>{}</b> ({}): {}</li>",
+            numbers.join(" "),
+            escape(&hover),
             escape(&highlight.title),
             escape(&ids.join(", ")),
             escape(&highlight.explanation)
@@ -267,25 +340,57 @@ fn write_anomaly_list(page: &mut String, highlights: &[Highlight]) {
     page.push_str("</ol>\n");
 }
 
+/// What the trace adds to every key's picture.
+struct Inside<'a> {
+    view: &'a trace::TraceView<'a>,
+    lanes: &'a trace::Lanes<'a>,
+    chain: &'a explain::Chain,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_key_timeline(
     page: &mut String,
     history: &History,
     key: &Key,
     operations: &[&Operation],
-    lane_of: &HashMap<ClientId, usize>,
     marks: &HashMap<OpId, Vec<&Highlight>>,
     scale: &Scale,
     width_px: f64,
+    end_ms: u64,
+    inside: &Inside<'_>,
 ) {
+    let lane_of = inside.lanes.clients;
     let lanes = lane_of.len();
-    let height_px = AXIS_HEIGHT_PX + lanes as f64 * LANE_HEIGHT_PX;
+    let client_height_px = AXIS_HEIGHT_PX + lanes as f64 * LANE_HEIGHT_PX;
+    let height_px = client_height_px + inside.lanes.height();
     let svg_width_px = LABEL_WIDTH_PX + width_px + 10.0;
     let _ = writeln!(
         page,
         "<section class=\"key\"><h2>key {}</h2><div class=\"scroll\">",
         escape(&key.0)
     );
+    // The lanes' names stay at the left edge however far the picture is scrolled.
+    page.push_str("<div class=\"names\">");
+    let mut names: Vec<(&ClientId, &usize)> = lane_of.iter().collect();
+    names.sort_by_key(|(_, lane)| **lane);
+    for (client, lane) in names {
+        let top = AXIS_HEIGHT_PX + *lane as f64 * LANE_HEIGHT_PX + 6.0;
+        let _ = write!(
+            page,
+            "<span style=\"top:{top:.0}px\">client {}</span>",
+            client.0
+        );
+    }
+    for node in inside.lanes.nodes {
+        if let Some(top) = inside.lanes.node_top(*node) {
+            let _ = write!(
+                page,
+                "<span style=\"top:{:.0}px\">node n{node}</span>",
+                top + 8.0
+            );
+        }
+    }
+    page.push_str("</div>\n");
     let _ = writeln!(
         page,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{svg_width_px:.0}\" height=\"{height_px:.0}\" data-key=\"{}\">",
@@ -307,15 +412,13 @@ fn write_key_timeline(
     // Faults as bands behind the bars.
     for fault in &history.faults {
         let x_start = scale.x(fault.time_ms_start);
-        let x_end = scale.x(fault
-            .time_ms_end
-            .unwrap_or(fault.time_ms_start.max(time_ms_end(history))));
+        let x_end = scale.x(fault.time_ms_end.unwrap_or(fault.time_ms_start.max(end_ms)));
         let nodes: Vec<String> = fault.nodes.iter().map(|node| node.to_string()).collect();
         let _ = writeln!(
             page,
             "<rect class=\"fault\" x=\"{x_start:.1}\" y=\"{AXIS_HEIGHT_PX}\" width=\"{:.1}\" height=\"{:.1}\"><title>{} {} from {} ms{}{}</title></rect>",
             (x_end - x_start).max(2.0),
-            height_px - AXIS_HEIGHT_PX,
+            client_height_px - AXIS_HEIGHT_PX,
             escape(fault.kind.record_name()),
             escape(&nodes.join(" ")),
             fault.time_ms_start,
@@ -324,6 +427,7 @@ fn write_key_timeline(
         );
     }
     write_axis(page, scale);
+    trace::write_node_lanes(page, history, key, inside, scale, svg_width_px);
     for operation in operations {
         write_operation(
             page,
@@ -389,6 +493,13 @@ fn write_operation(
         if marks.iter().any(|highlight| highlight.witness) {
             classes.push_str(" witness");
         }
+        // Red if any of its anomalies is forbidden; the allowed colour only if all are allowed.
+        if marks
+            .iter()
+            .all(|highlight| highlight.allowed_under.is_some())
+        {
+            classes.push_str(" allowed");
+        }
     }
     let mut tooltip = format!(
         "{} by client {} on key {}: {} — {}, invoked at {} ms, {}",
@@ -405,6 +516,9 @@ fn write_operation(
     );
     for highlight in marks.into_iter().flatten() {
         let _ = write!(tooltip, "\n{}: {}", highlight.title, highlight.explanation);
+        if let Some(model) = &highlight.allowed_under {
+            let _ = write!(tooltip, " (allowed under {model})");
+        }
     }
     let _ = writeln!(
         page,
@@ -418,105 +532,5 @@ fn write_operation(
     );
 }
 
-const STYLE: &str = r#"<style>
-body { font: 13px system-ui, sans-serif; margin: 16px; color: #222; }
-h1 { font-size: 18px; } h2 { font-size: 14px; margin: 18px 0 4px; }
-.scroll { overflow-x: auto; border: 1px solid #ddd; }
-svg text { font: 11px ui-monospace, monospace; pointer-events: none; }
-.lane-bg { fill: #fafafa; stroke: #eee; }
-.lane-label { fill: #666; }
-.tick { fill: #888; }
-.tick-line { stroke: #ccc; }
-.op rect { stroke: #456; stroke-width: 1; }
-.op.ok rect { fill: #cfe3ff; }
-.op.fail rect { fill: #ffd6d6; }
-.op.info rect { fill: #e6e6e6; stroke-dasharray: 4 2; }
-.op.get.ok rect { fill: #d9f2d9; }
-.op:hover rect { stroke-width: 2; }
-.op.anomaly rect { stroke: #d40000; stroke-width: 2.5; }
-.op.witness rect { stroke: #d40000; stroke-width: 4; }
-.op.focus rect { fill: #ffef5c; }
-.anomalies li { cursor: pointer; }
-.fault { fill: #ffb000; opacity: 0.18; }
-.anomalies li.witness { font-weight: 600; }
-.legend span { display: inline-block; padding: 1px 8px; margin-right: 6px; border: 1px solid #456; border-radius: 3px; }
-</style>
-"#;
-
-/// Clicking an anomaly in the list outlines its operations and scrolls to the first one. The page
-/// marks itself ready when the script has run, so a browser test can tell it ran without error.
-const SCRIPT: &str = r#"<script>
-"use strict";
-for (const item of document.querySelectorAll("li[data-ops]")) {
-  item.addEventListener("click", () => {
-    for (const old of document.querySelectorAll(".op.focus")) old.classList.remove("focus");
-    const ids = item.dataset.ops.split(" ");
-    let first = null;
-    for (const id of ids) {
-      for (const bar of document.querySelectorAll(`.op[data-op="${id}"]`)) {
-        bar.classList.add("focus");
-        first = first || bar;
-      }
-    }
-    if (first) first.scrollIntoView({ block: "center", inline: "center" });
-  });
-}
-document.body.dataset.ready = "yes";
-</script>
-"#;
-
-const LEGEND: &str = r#"<p class="legend"><span style="background:#cfe3ff">put/delete ok</span><span style="background:#d9f2d9">get ok</span><span style="background:#ffd6d6">fail</span><span style="background:#e6e6e6;border-style:dashed">info (no answer)</span><span style="border-color:#d40000;border-width:2px">anomaly</span><span style="background:#ffe8b3">fault</span></p>
-"#;
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn example() -> History {
-        History::from_json(include_str!("../histories/example.json")).unwrap()
-    }
-
-    #[test]
-    fn one_lane_per_client_and_one_bar_per_operation() {
-        let history = example();
-        let page = render_html(&history, &[], "example");
-        let keys = 2;
-        let clients = 3;
-        assert_eq!(page.matches("<svg ").count(), keys);
-        assert_eq!(page.matches("class=\"lane\"").count(), keys * clients);
-        assert_eq!(
-            page.matches("<g class=\"op ").count(),
-            history.operations.len()
-        );
-        assert_eq!(
-            page.matches("class=\"fault\"").count(),
-            keys * history.faults.len()
-        );
-        assert!(page.contains("No anomalies highlighted."));
-    }
-
-    #[test]
-    fn highlighted_operations_carry_the_explanation() {
-        let history = example();
-        let mut highlight =
-            Highlight::new("StaleRead", "read <#5> missed v3 & more", vec![OpId(5)]);
-        highlight.witness = true;
-        let page = render_html(&history, &[highlight], "t");
-        assert!(
-            page.contains("class=\"op get ok anomaly witness\" data-op=\"5\""),
-            "{page}"
-        );
-        assert!(page.contains("StaleRead: read &lt;#5&gt; missed v3 &amp; more"));
-        assert_eq!(page.matches(" anomaly").count(), 1);
-    }
-
-    #[test]
-    fn labels_show_values_contexts_and_tombstones() {
-        let history = example();
-        let labels: Vec<String> = history.operations.iter().map(label).collect();
-        assert_eq!(labels[2], "get {v1,v2}");
-        assert_eq!(labels[3], "put v3 ⟵{v1,v2}");
-        assert_eq!(labels[6], "get {†d1}");
-        assert_eq!(labels[4], "del d1 ⟵{v3}");
-    }
-}
+mod tests;
