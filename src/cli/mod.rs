@@ -25,6 +25,7 @@ macro_rules! say_raw {
 mod check;
 mod explore;
 mod fuzz_artifact;
+mod maelstrom;
 mod minimize;
 mod regression_output;
 mod render;
@@ -149,6 +150,10 @@ enum Command {
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
     Render(render::Args),
+    /// Run a node binary as real processes under quorate's network, faults and clients
+    /// (Maelstrom's protocol), and judge the history (exit 0 valid, 1 anomaly, 2 bad usage or a
+    /// node that broke the protocol, 3 unknown or interrupted).
+    Maelstrom(maelstrom::Args),
     /// Delta-debug a failing scenario and its history into a regression case (exit 0, or 2).
     Minimize(minimize::Args),
     /// Replay every regression case under a folder (exit 0 all pass, 1 a mismatch, 2 bad input).
@@ -179,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
+        Command::Maelstrom(args) => maelstrom::run(&args),
         Command::Minimize(args) => minimize::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
@@ -200,6 +206,7 @@ impl Command {
             Command::Sim(_) => "sim",
             Command::Staleness(_) => "staleness",
             Command::Render(_) => "render",
+            Command::Maelstrom(_) => "maelstrom",
             Command::Minimize(_) => "minimize",
             Command::Replay(_) => "replay",
             Command::FuzzArtifact(_) => "fuzz-artifact",

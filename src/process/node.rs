@@ -1,0 +1,185 @@
+//! One node process: spawning it in its own process group, a thread that writes its stdin (so a
+//! paused node that stops reading never blocks the router), a thread that reads its stdout line
+//! by line into the runtime's channel, its stderr appended to a file, signals (kill, stop,
+//! continue) and reaping.
+//!
+//! What it must never do: leave its process running or unreaped. Dropping a [`NodeProcess`]
+//! kills its whole process group and waits for it, so every path out of a run (an error, a
+//! panic, Ctrl-C) reaps it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Sender};
+use std::thread;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
+/// What a node's reader thread tells the runtime.
+#[derive(Debug)]
+pub enum Input {
+    /// One line of the node's stdout (1-based line number, counted across the incarnation).
+    Line {
+        node: usize,
+        incarnation: u32,
+        line: u64,
+        text: Result<String, String>,
+    },
+    /// The node's stdout closed: it exited (or closed it).
+    Closed { node: usize, incarnation: u32 },
+}
+
+/// A running node process.
+#[derive(Debug)]
+pub struct NodeProcess {
+    child: Child,
+    input: Option<Sender<String>>,
+    pub incarnation: u32,
+    reaped: bool,
+}
+
+/// Where node `name`'s stderr goes under `out`.
+pub fn stderr_path(out: &Path, name: &str) -> PathBuf {
+    out.join(format!("{name}.stderr"))
+}
+
+impl NodeProcess {
+    /// Starts `bin args` as node `index` (incarnation `incarnation`), its stderr appended to
+    /// `stderr`, its stdout lines sent to `events`, with `QUORATE_NODE_DIR` set to `node_dir`
+    /// (created), where it may keep what must survive a kill.
+    pub fn spawn(
+        bin: &Path,
+        args: &[String],
+        index: usize,
+        incarnation: u32,
+        stderr: &Path,
+        node_dir: &Path,
+        events: Sender<Input>,
+    ) -> std::io::Result<NodeProcess> {
+        std::fs::create_dir_all(node_dir)?;
+        let log: File = OpenOptions::new().create(true).append(true).open(stderr)?;
+        let mut child = Command::new(bin)
+            .args(args)
+            .env("QUORATE_NODE_DIR", node_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            // Its own process group: a terminal's Ctrl-C reaches quorate only (which then reaps
+            // the node), and a signal to the group reaches whatever the node started itself.
+            .process_group(0)
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, receiver) = channel::<String>();
+        thread::spawn(move || {
+            for message in receiver {
+                let written = stdin
+                    .write_all(message.as_bytes())
+                    .and_then(|()| stdin.write_all(b"\n"))
+                    .and_then(|()| stdin.flush());
+                if written.is_err() {
+                    break;
+                }
+            }
+        });
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut buffer = Vec::new();
+            let mut line = 0;
+            loop {
+                buffer.clear();
+                match reader.read_until(b'\n', &mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        line += 1;
+                        if buffer.last() == Some(&b'\n') {
+                            buffer.pop();
+                        }
+                        let text = String::from_utf8(std::mem::take(&mut buffer))
+                            .map_err(|error| String::from_utf8_lossy(error.as_bytes()).into());
+                        let sent = events.send(Input::Line {
+                            node: index,
+                            incarnation,
+                            line,
+                            text,
+                        });
+                        if sent.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = events.send(Input::Closed {
+                node: index,
+                incarnation,
+            });
+        });
+        Ok(NodeProcess {
+            child,
+            input: Some(sender),
+            incarnation,
+            reaped: false,
+        })
+    }
+
+    /// The process id (also its process group's).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Queues one line for the node's stdin.
+    pub fn send(&self, line: String) {
+        if let Some(input) = &self.input {
+            // A closed channel means the writer saw the node go; the reader reports that.
+            let _ = input.send(line);
+        }
+    }
+
+    /// Sends `signal` to the node's process group.
+    pub fn signal(&self, signal: Signal) {
+        if !self.reaped {
+            let _ = killpg(Pid::from_raw(self.child.id() as i32), signal);
+        }
+    }
+
+    /// The exit status, if the node has exited (without waiting).
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Kills the process group (SIGKILL; a stopped node dies too) and waits for the node.
+    pub fn kill_and_reap(&mut self) {
+        if self.reaped {
+            return;
+        }
+        self.input = None;
+        self.signal(Signal::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.reaped = true;
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill_and_reap();
+    }
+}
+
+/// The last `lines` lines of a node's stderr file, for an error message.
+pub fn stderr_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    let tail = all[all.len().saturating_sub(lines)..].join(" | ");
+    if tail.is_empty() {
+        format!("{} (empty)", path.display())
+    } else {
+        format!("{}: {tail}", path.display())
+    }
+}
