@@ -103,7 +103,10 @@ pub(super) fn check_bin(bin: &Path) -> Result<PathBuf, ProcessError> {
     } else {
         bin.to_path_buf()
     };
-    let metadata = std::fs::metadata(&resolved).map_err(|e| error(&format!("cannot read: {e}")))?;
+    let metadata = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => error("not found (no such file)"),
+        _ => error(&format!("cannot read: {e}")),
+    })?;
     if metadata.is_dir() {
         return Err(error("is a directory, not an executable"));
     }

@@ -1,0 +1,277 @@
+//! `quorate maelstrom`: real node processes (the Python examples and small fixture nodes written
+//! here) under quorate's router, faults and clients. Each run is short (a few seconds of real
+//! time); the tests run in parallel, so the whole file takes about as long as its longest run.
+//! They need `python3` on PATH (`.ci/run` makes sure of it).
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const QUORATE: &str = env!("CARGO_BIN_EXE_quorate");
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/maelstrom")
+        .join(name)
+}
+
+fn maelstrom(bin: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut command = Command::new(QUORATE);
+    command
+        .args(["maelstrom", "-w", "lin-kv", "--bin"])
+        .arg(bin)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    command.output().expect("quorate runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A fixture node: a Python program written into `dir`, made executable.
+fn fixture(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    let program = format!(
+        "#!/usr/bin/env python3\nimport json, os, sys\nprint('pid', os.getpid(), file=sys.stderr, flush=True)\n{body}"
+    );
+    std::fs::write(&path, program).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The pids the nodes of a run wrote on their stderr (`pid N`, one per start), from `out`.
+fn node_pids(out: &Path) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "stderr") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let pid: Option<u32> = line
+                    .split("pid ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|digits| digits.parse().ok());
+                pids.extend(pid);
+            }
+        }
+    }
+    pids
+}
+
+/// Every node process of the run is gone (reaped: not even a zombie is left).
+fn assert_reaped(out: &Path, expected_at_least: usize) {
+    let pids = node_pids(out);
+    assert!(
+        pids.len() >= expected_at_least,
+        "expected {expected_at_least} node pids in {}, found {pids:?}",
+        out.display()
+    );
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "node process {pid} is still there after the run"
+        );
+    }
+}
+
+#[test]
+fn the_correct_example_passes_under_partitions() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "3",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "0.5",
+            "--timeout",
+            "0.4",
+            "--seed",
+            "3",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(": linearizable under the cas-register model"), "{stdout}");
+    // The faults happened and are in the history's fault list, in the shared vocabulary.
+    let faults: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("faults.json")).unwrap())
+            .unwrap();
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 2, "{faults:?}");
+    assert!(faults
+        .iter()
+        .all(|fault| ["partition", "partition_one_way"].contains(&fault["kind"].as_str().unwrap())));
+    // The history is judged the same by `quorate check`.
+    let history = out.path().join("history.edn");
+    let check = Command::new(QUORATE)
+        .args(["check", "--model", "etcd"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
+    assert!(std::fs::read_to_string(&history).unwrap().contains(":process :nemesis"));
+    assert_reaped(out.path(), 3);
+}
+
+#[test]
+fn the_naive_example_is_rejected_under_partitions_with_a_named_anomaly() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_naive.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "3",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "0.5",
+            "--latency",
+            "5",
+            "--seed",
+            "3",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("not linearizable"), "{stdout}");
+    assert!(stdout.contains("anomaly: a non-linearizable operation"), "{stdout}");
+    assert!(stderr.contains("seed 3"), "{stderr}");
+    // `quorate check` reaches the same verdict from the file alone.
+    let check = Command::new(QUORATE)
+        .args(["check", "--model", "etcd"])
+        .arg(out.path().join("history.edn"))
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check).0);
+    assert_reaped(out.path(), 0);
+}
+
+#[test]
+fn a_missing_or_non_executable_bin_is_bad_usage_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-node");
+    let started = Instant::now();
+    let output = maelstrom(&missing, &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, stderr) = text(&output);
+    assert!(stderr.contains("no-such-node") && stderr.contains("not found"), "{stderr}");
+    let plain = dir.path().join("plain.py");
+    std::fs::write(&plain, "print('hi')\n").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = maelstrom(&plain, &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).1.contains("not executable"), "{}", text(&output).1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+const ANSWER_INIT: &str = "
+def send(src, dest, body):
+    print(json.dumps({'src': src, 'dest': dest, 'body': body}), flush=True)
+for line in sys.stdin:
+    message = json.loads(line)
+    body = message['body']
+    if body['type'] == 'init':
+        me = body['node_id']
+        send(me, message['src'], {'type': 'init_ok', 'in_reply_to': body['msg_id']})
+";
+
+#[test]
+fn a_node_that_prints_garbage_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = format!(
+        "{ANSWER_INIT}    elif me == 'n1':\n        print('hello, not json', flush=True)\n"
+    );
+    let bin = fixture(dir.path(), "garbage.py", &garbage);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--time-limit", "2"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("node n1 broke the protocol at line 2 of its stdout: not a JSON message"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hello, not json"), "{stderr}");
+    // The history so far is written, and every node reaped.
+    assert!(out.join("history.edn").exists());
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn a_node_that_dies_at_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "line = sys.stdin.readline()\nprint('giving up', file=sys.stderr, flush=True)\nsys.exit(3)\n";
+    let bin = fixture(dir.path(), "dies.py", body);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--node-count", "2"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("exited during the init"), "{stderr}");
+    assert!(stderr.contains("exit status: 3"), "{stderr}");
+    assert!(stderr.contains("giving up"), "{stderr}");
+    assert_reaped(&out, 1);
+}
+
+#[test]
+fn a_node_that_never_answers_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture(dir.path(), "silent.py", "for line in sys.stdin:\n    pass\n");
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--init-timeout", "2"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("node n0 did not answer init with init_ok within 2 s"),
+        "{stderr}"
+    );
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn ctrl_c_reaps_every_node_and_keeps_the_history_so_far() {
+    let out = tempfile::tempdir().unwrap();
+    let child = Command::new(QUORATE)
+        .args(["maelstrom", "-w", "lin-kv", "--time-limit", "30", "--bin"])
+        .arg(example("lin_kv_leader.py"))
+        .arg("--out")
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until every node has started and the workload has begun.
+    let started = Instant::now();
+    while node_pids(out.path()).len() < 3 || started.elapsed() < Duration::from_millis(800) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the nodes never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pids = node_pids(out.path());
+    for pid in &pids {
+        assert!(Path::new(&format!("/proc/{pid}")).exists());
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let history = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    assert!(history.contains(":type :ok"), "{history}");
+    assert_reaped(out.path(), 3);
+}
