@@ -103,16 +103,22 @@ fn the_correct_example_passes_under_partitions() {
     );
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains(": linearizable under the cas-register model"), "{stdout}");
+    assert!(
+        stdout.contains(": linearizable under the cas-register model"),
+        "{stdout}"
+    );
     // The faults happened and are in the history's fault list, in the shared vocabulary.
     let faults: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("faults.json")).unwrap())
             .unwrap();
     let faults = faults.as_array().unwrap();
     assert!(faults.len() >= 2, "{faults:?}");
-    assert!(faults
-        .iter()
-        .all(|fault| ["partition", "partition_one_way"].contains(&fault["kind"].as_str().unwrap())));
+    assert!(
+        faults
+            .iter()
+            .all(|fault| ["partition", "partition_one_way"]
+                .contains(&fault["kind"].as_str().unwrap()))
+    );
     // The history is judged the same by `quorate check`.
     let history = out.path().join("history.edn");
     let check = Command::new(QUORATE)
@@ -121,7 +127,9 @@ fn the_correct_example_passes_under_partitions() {
         .output()
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
-    assert!(std::fs::read_to_string(&history).unwrap().contains(":process :nemesis"));
+    assert!(std::fs::read_to_string(&history)
+        .unwrap()
+        .contains(":process :nemesis"));
     assert_reaped(out.path(), 3);
 }
 
@@ -147,7 +155,10 @@ fn the_naive_example_is_rejected_under_partitions_with_a_named_anomaly() {
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("not linearizable"), "{stdout}");
-    assert!(stdout.contains("anomaly: a non-linearizable operation"), "{stdout}");
+    assert!(
+        stdout.contains("anomaly: a non-linearizable operation"),
+        "{stdout}"
+    );
     assert!(stderr.contains("seed 3"), "{stderr}");
     // `quorate check` reaches the same verdict from the file alone.
     let check = Command::new(QUORATE)
@@ -167,13 +178,20 @@ fn a_missing_or_non_executable_bin_is_bad_usage_at_once() {
     let output = maelstrom(&missing, &dir.path().join("out"), &[]);
     assert_eq!(output.status.code(), Some(2));
     let (_, stderr) = text(&output);
-    assert!(stderr.contains("no-such-node") && stderr.contains("not found"), "{stderr}");
+    assert!(
+        stderr.contains("no-such-node") && stderr.contains("not found"),
+        "{stderr}"
+    );
     let plain = dir.path().join("plain.py");
     std::fs::write(&plain, "print('hi')\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
     let output = maelstrom(&plain, &dir.path().join("out"), &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output).1.contains("not executable"), "{}", text(&output).1);
+    assert!(
+        text(&output).1.contains("not executable"),
+        "{}",
+        text(&output).1
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -227,7 +245,11 @@ fn a_node_that_dies_at_init_is_named() {
 #[test]
 fn a_node_that_never_answers_init_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = fixture(dir.path(), "silent.py", "for line in sys.stdin:\n    pass\n");
+    let bin = fixture(
+        dir.path(),
+        "silent.py",
+        "for line in sys.stdin:\n    pass\n",
+    );
     let out = dir.path().join("out");
     let output = maelstrom(&bin, &out, &["--init-timeout", "2"]);
     let (_, stderr) = text(&output);
@@ -254,7 +276,10 @@ fn ctrl_c_reaps_every_node_and_keeps_the_history_so_far() {
     // Wait until every node has started and the workload has begun.
     let started = Instant::now();
     while node_pids(out.path()).len() < 3 || started.elapsed() < Duration::from_millis(800) {
-        assert!(started.elapsed() < Duration::from_secs(20), "the nodes never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the nodes never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let pids = node_pids(out.path());
@@ -273,5 +298,116 @@ fn ctrl_c_reaps_every_node_and_keeps_the_history_so_far() {
     assert!(started.elapsed() < Duration::from_secs(20));
     let history = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
     assert!(history.contains(":type :ok"), "{history}");
+    assert_reaped(out.path(), 3);
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The kill schedule of seed 11 over 3 s: n0 (the leader) is killed three times.
+const KILL_RUN: [&str; 10] = [
+    "--time-limit",
+    "3",
+    "--nemesis",
+    "kill",
+    "--nemesis-interval",
+    "0.4",
+    "--timeout",
+    "0.3",
+    "--seed",
+    "11",
+];
+
+fn killed_nodes(out: &Path) -> Vec<u64> {
+    let faults = read_json(&out.join("faults.json"));
+    faults
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fault| fault["nodes"][0].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn kill_restarts_the_node_with_a_fresh_init_and_its_disk_keeps_acknowledged_writes() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(&example("lin_kv_leader.py"), out.path(), &KILL_RUN);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    // The leader, which holds every value, was among the nodes killed.
+    assert!(killed_nodes(out.path()).contains(&0));
+    let faults = read_json(&out.path().join("faults.json"));
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 3, "{faults:?}");
+    assert!(faults.iter().all(|fault| fault["kind"] == "crash"));
+    let run = read_json(&out.path().join("run.json"));
+    assert_eq!(
+        run["counts"]["restarts"].as_u64().unwrap(),
+        faults.len() as u64
+    );
+    // Each killed node started again (a new pid) and answered a fresh init (it logs its pid in
+    // its init handler).
+    for fault in faults {
+        let node = fault["nodes"][0].as_u64().unwrap();
+        let log = std::fs::read_to_string(out.path().join(format!("n{node}.stderr"))).unwrap();
+        assert!(log.matches(": pid ").count() >= 2, "n{node}: {log}");
+    }
+    let history = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    assert!(history.contains(":f :start-crash"), "{history}");
+    assert_reaped(out.path(), 3 + faults.len());
+}
+
+#[test]
+fn kill_catches_a_node_that_keeps_nothing_on_disk() {
+    // The same leader with its save turned off: a killed leader comes back empty, and a read
+    // after the restart misses an acknowledged write.
+    let dir = tempfile::tempdir().unwrap();
+    let program = std::fs::read_to_string(example("lin_kv_leader.py")).unwrap();
+    let forgetful = program.replace("def save():\n", "def save():\n    return\n");
+    assert_ne!(program, forgetful);
+    let bin = dir.path().join("forgetful.py");
+    std::fs::write(&bin, forgetful).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &KILL_RUN);
+    let (stdout, stderr) = text(&output);
+    assert!(killed_nodes(&out).contains(&0));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("not linearizable"), "{stdout}");
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn pause_stops_a_node_and_continues_it() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "2.5",
+            "--nemesis",
+            "pause",
+            "--nemesis-interval",
+            "0.5",
+            "--timeout",
+            "0.3",
+            "--seed",
+            "5",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let faults = read_json(&out.path().join("faults.json"));
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 2, "{faults:?}");
+    assert!(faults.iter().all(|fault| fault["kind"] == "pause"));
+    let run = read_json(&out.path().join("run.json"));
+    // A stopped node answers nothing while stopped: its clients time out (info) ...
+    assert!(run["counts"]["info"].as_u64().unwrap() >= 1, "{run}");
+    // ... and it is continued, not restarted: every node started exactly once.
+    assert_eq!(run["counts"]["restarts"], 0);
+    assert_eq!(node_pids(out.path()).len(), 3);
     assert_reaped(out.path(), 3);
 }

@@ -39,11 +39,24 @@ pub struct Progress {
 /// Something due at a time.
 #[derive(Debug)]
 enum Timer {
-    Deliver { to: usize, text: String },
-    Invoke { client: usize },
-    Timeout { client: usize, msg_id: u64 },
+    Deliver {
+        to: usize,
+        text: String,
+    },
+    Invoke {
+        client: usize,
+    },
+    Timeout {
+        client: usize,
+        msg_id: u64,
+    },
     FaultStart(usize),
     FaultEnd(usize),
+    /// A restarted node must have answered its fresh init by now.
+    InitCheck {
+        node: usize,
+        incarnation: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -334,9 +347,11 @@ impl Runtime<'_> {
                 self.heal_all()?;
                 self.phase = "drain";
             }
-            if self.phase == "drain"
-                && (!self.clients.any_busy() || now >= end + self.options.timeout * 2)
-            {
+            // The drain ends when every client has its answer (or gave up) and every node is up
+            // and initialised again (a node restarted at the heal has answered its fresh init).
+            let drained = !self.clients.any_busy() && self.slots.iter().all(|slot| slot.ready);
+            let drain_limit = (self.options.timeout * 2).max(self.options.init_timeout);
+            if self.phase == "drain" && (drained || now >= end + drain_limit) {
                 break;
             }
             self.step(receiver, next_report.min(now + Duration::from_millis(50)))?;
@@ -407,6 +422,19 @@ impl Runtime<'_> {
             }
             Timer::FaultStart(index) => self.start_fault(index)?,
             Timer::FaultEnd(index) => self.end_fault(index)?,
+            Timer::InitCheck { node, incarnation } => {
+                let slot = &self.slots[node];
+                if slot.incarnation == incarnation && slot.state != NodeState::Down && !slot.ready {
+                    return Err(ProcessError::InitTimeout {
+                        node: slot.name.clone(),
+                        seconds: self.options.init_timeout.as_secs_f64(),
+                        stderr: node::stderr_tail(
+                            &node::stderr_path(&self.options.out, &slot.name),
+                            5,
+                        ),
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -477,6 +505,15 @@ impl Runtime<'_> {
             Effect::Kill { node } => {
                 self.spawn(*node)?;
                 self.counts.restarts += 1;
+                let incarnation = self.slots[*node].incarnation;
+                let when = Instant::now() + self.options.init_timeout;
+                self.at(
+                    when,
+                    Timer::InitCheck {
+                        node: *node,
+                        incarnation,
+                    },
+                );
             }
             Effect::Pause { node } => {
                 let slot = &mut self.slots[*node];
