@@ -411,3 +411,26 @@ fn pause_stops_a_node_and_continues_it() {
     assert_eq!(node_pids(out.path()).len(), 3);
     assert_reaped(out.path(), 3);
 }
+
+#[test]
+fn replies_twice_and_messages_to_nobody_are_counted_not_trusted() {
+    // Every request is answered twice with a definite error, and every node also writes to a
+    // node that does not exist: no operation succeeds, the history is valid, and both are counted.
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{ANSWER_INIT}    else:\n        reply = {{'type': 'error', 'code': 11, 'in_reply_to': body['msg_id']}}\n        send(me, message['src'], reply)\n        send(me, message['src'], reply)\n        send(me, 'n99', {{'type': 'hello'}})\n"
+    );
+    let bin = fixture(dir.path(), "twice.py", &body);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--time-limit", "1", "--rate", "50"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let run = read_json(&out.join("run.json"));
+    let counts = &run["counts"];
+    let invoked = counts["invoked"].as_u64().unwrap();
+    assert!(invoked >= 10, "{run}");
+    assert_eq!(counts["fail"].as_u64().unwrap(), invoked, "{run}");
+    assert_eq!(counts["late_or_duplicate_replies"], counts["fail"], "{run}");
+    assert_eq!(counts["unknown_destination"], counts["fail"], "{run}");
+    assert_reaped(&out, 3);
+}
