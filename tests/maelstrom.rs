@@ -434,3 +434,31 @@ fn replies_twice_and_messages_to_nobody_are_counted_not_trusted() {
     assert_eq!(counts["unknown_destination"], counts["fail"], "{run}");
     assert_reaped(&out, 3);
 }
+
+#[test]
+fn a_node_that_floods_the_network_is_held_back_and_the_run_ends() {
+    // Each node answers init, then writes to its neighbour forever and never reads again: its
+    // clients time out (info), the router keeps up or holds the node back, and the run ends on
+    // time with every node reaped.
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{ANSWER_INIT}        other = 'n1' if me == 'n0' else 'n0'\n        spam = json.dumps({{'src': me, 'dest': other, 'body': {{'type': 'spam'}}}}) + '\\n'\n        while True:\n            sys.stdout.write(spam)\n"
+    );
+    let bin = fixture(dir.path(), "flood.py", &body);
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let output = maelstrom(
+        &bin,
+        &out,
+        &["--node-count", "2", "--time-limit", "1", "--timeout", "0.3"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let run = read_json(&out.join("run.json"));
+    let counts = &run["counts"];
+    assert!(counts["routed"].as_u64().unwrap() > 10_000, "{run}");
+    assert_eq!(counts["ok"], 0, "{run}");
+    assert!(counts["backlog_lost"].as_u64().unwrap() > 0, "{run}");
+    assert_reaped(&out, 2);
+}

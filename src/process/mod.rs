@@ -249,6 +249,9 @@ pub struct Counts {
     /// Messages to a destination that is neither a node nor a waiting client, dropped.
     pub unknown_destination: u64,
     pub restarts: u64,
+    /// Messages lost because their node had not read its stdin for `node::STDIN_BACKLOG`
+    /// messages (paused, or flooded).
+    pub backlog_lost: u64,
 }
 
 /// Runs `options` to the end (or until `stop` is set, or a node breaks the protocol), writes

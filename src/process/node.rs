@@ -12,11 +12,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::thread;
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
+
+/// How many messages may wait for a node that does not read its stdin before more are lost.
+pub const STDIN_BACKLOG: usize = 1 << 14;
 
 /// What a node's reader thread tells the runtime.
 #[derive(Debug)]
@@ -36,7 +39,7 @@ pub enum Input {
 #[derive(Debug)]
 pub struct NodeProcess {
     child: Child,
-    input: Option<Sender<String>>,
+    input: Option<SyncSender<String>>,
     pub incarnation: u32,
     reaped: bool,
 }
@@ -57,7 +60,7 @@ impl NodeProcess {
         incarnation: u32,
         stderr: &Path,
         node_dir: &Path,
-        events: Sender<Input>,
+        events: SyncSender<Input>,
     ) -> std::io::Result<NodeProcess> {
         std::fs::create_dir_all(node_dir)?;
         let log: File = OpenOptions::new().create(true).append(true).open(stderr)?;
@@ -73,7 +76,7 @@ impl NodeProcess {
             .spawn()?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, receiver) = channel::<String>();
+        let (sender, receiver) = sync_channel::<String>(STDIN_BACKLOG);
         thread::spawn(move || {
             for message in receiver {
                 let written = stdin
@@ -130,11 +133,14 @@ impl NodeProcess {
         self.child.id()
     }
 
-    /// Queues one line for the node's stdin.
-    pub fn send(&self, line: String) {
-        if let Some(input) = &self.input {
-            // A closed channel means the writer saw the node go; the reader reports that.
-            let _ = input.send(line);
+    /// Queues one line for the node's stdin. `false` when the node's backlog is full (it has
+    /// not read its stdin for [`STDIN_BACKLOG`] messages: paused, or flooded): the line is lost,
+    /// as a full network buffer loses it. A node that has gone loses it too; its reader reports
+    /// that.
+    pub fn send(&self, line: String) -> bool {
+        match &self.input {
+            Some(input) => !matches!(input.try_send(line), Err(TrySendError::Full(_))),
+            None => false,
         }
     }
 

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
@@ -24,6 +24,12 @@ use super::node::{self, Input, NodeProcess};
 use super::{Counts, Options, Outcome, ProcessError};
 use crate::history::FaultRecord;
 use crate::verdict::{Budget, MIB};
+
+/// How many lines of the nodes' stdout may wait for the router before their readers block.
+const INPUT_BACKLOG: usize = 1 << 14;
+
+/// How many lines `messages.log` takes at most; a flood would otherwise fill the disk.
+const LOG_LINES: u64 = 1_000_000;
 
 /// What a run reports while it runs, about once a second.
 #[derive(Clone, Debug)]
@@ -80,7 +86,7 @@ struct Runtime<'a> {
     options: &'a Options,
     bin: PathBuf,
     slots: Vec<Slot>,
-    sender: Sender<Input>,
+    sender: SyncSender<Input>,
     timers: BinaryHeap<std::cmp::Reverse<(Instant, u64)>>,
     due: HashMap<u64, Timer>,
     timer_seq: u64,
@@ -94,7 +100,7 @@ struct Runtime<'a> {
     origin: Instant,
     phase: &'static str,
     counts: Counts,
-    log: BufWriter<File>,
+    log: MessageLog,
     next_init_id: u64,
 }
 
@@ -146,7 +152,9 @@ pub(super) fn run(
         let path = node::stderr_path(&options.out, &format!("n{node}"));
         File::create(&path).map_err(|error| io(&path, error))?;
     }
-    let (sender, receiver) = channel();
+    // Bounded: a node that floods its stdout faster than the router reads it is held back (its
+    // reader thread, then its own writes, block) instead of filling quorate's memory.
+    let (sender, receiver) = sync_channel(INPUT_BACKLOG);
     let now = Instant::now();
     let mut runtime = Runtime {
         options,
@@ -187,7 +195,10 @@ pub(super) fn run(
         origin: now,
         phase: "init",
         counts: Counts::default(),
-        log: BufWriter::new(log),
+        log: MessageLog {
+            out: BufWriter::new(log),
+            lines: 0,
+        },
         next_init_id: 1,
     };
     let error = runtime.drive(&receiver, stop, progress).err();
@@ -444,10 +455,13 @@ impl Runtime<'_> {
         self.at(when, Timer::Invoke { client });
     }
 
+    /// Hands `text` to node `to`; lost if the node is down or its backlog is full.
     fn deliver(&mut self, to: usize, text: String) {
         let slot = &self.slots[to];
         if let (Some(process), NodeState::Up | NodeState::Paused) = (&slot.process, slot.state) {
-            process.send(text);
+            if !process.send(text) {
+                self.counts.backlog_lost += 1;
+            }
         }
     }
 
@@ -465,13 +479,11 @@ impl Runtime<'_> {
             &record.description,
             time,
         );
-        writeln!(
-            self.log,
+        self.log.line(format_args!(
             "{} nemesis start: {}",
             time / 1_000_000,
             record.description
-        )
-        .ok();
+        ));
         match &fault.effect {
             Effect::Kill { node } => {
                 let slot = &mut self.slots[*node];
@@ -535,7 +547,10 @@ impl Runtime<'_> {
             &description,
             time,
         );
-        writeln!(self.log, "{} nemesis heal: {description}", time / 1_000_000).ok();
+        self.log.line(format_args!(
+            "{} nemesis heal: {description}",
+            time / 1_000_000
+        ));
         Ok(())
     }
 
@@ -648,12 +663,10 @@ impl Runtime<'_> {
             .filter(|number| *number < self.slots.len());
         let Some(to) = target else {
             self.counts.unknown_destination += 1;
-            writeln!(
-                self.log,
+            self.log.line(format_args!(
                 "{} {name} -> {dest} unknown destination, dropped",
                 self.now_ns() / 1_000_000
-            )
-            .ok();
+            ));
             return Ok(());
         };
         self.counts.routed += 1;
@@ -662,7 +675,9 @@ impl Runtime<'_> {
         match decision {
             Decision::Drop(why) => {
                 self.counts.dropped += 1;
-                writeln!(self.log, "{millis} {name} -> n{to} dropped ({why}) {text}").ok();
+                self.log.line(format_args!(
+                    "{millis} {name} -> n{to} dropped ({why}) {text}"
+                ));
             }
             Decision::Deliver(delays) => {
                 if delays.len() > 1 {
@@ -672,12 +687,10 @@ impl Runtime<'_> {
                     .iter()
                     .map(|d| format!("+{}us", d.as_micros()))
                     .collect();
-                writeln!(
-                    self.log,
+                self.log.line(format_args!(
                     "{millis} {name} -> n{to} {} {text}",
                     shown.join(" ")
-                )
-                .ok();
+                ));
                 for delay in delays {
                     if delay.is_zero() {
                         self.deliver(to, text.to_string());
@@ -707,7 +720,29 @@ impl Runtime<'_> {
             }
             slot.state = NodeState::Down;
         }
-        self.log.flush().ok();
+        self.log.flush();
+    }
+}
+
+/// `messages.log`: one line per routed message and per fault, up to [`LOG_LINES`].
+struct MessageLog {
+    out: BufWriter<File>,
+    lines: u64,
+}
+
+impl MessageLog {
+    fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        self.lines += 1;
+        // A full disk or a failed write loses log lines, never the run.
+        if self.lines < LOG_LINES {
+            let _ = writeln!(self.out, "{args}");
+        } else if self.lines == LOG_LINES {
+            let _ = writeln!(self.out, "(the log stops here: {LOG_LINES} lines)");
+        }
+    }
+
+    fn flush(&mut self) {
+        let _ = self.out.flush();
     }
 }
 
