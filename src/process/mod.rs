@@ -18,13 +18,15 @@
 //! Files: [`node`] (one process: spawn, its stdin writer and stdout reader threads, signals,
 //! reaping), [`net`] (the seeded draws, the fault schedule and the router's decisions),
 //! [`lin_kv`] (the `lin-kv` clients, the EDN history they record, and its check), `runtime`
-//! (the event loop that ties them together). What it must never do: leave a process behind,
+//! (the event loop that ties them together), `output` (the message log, the files a run leaves
+//! and the verdict of the history as written). What it must never do: leave a process behind,
 //! panic on anything a node writes, or decide anything from a source of randomness other than
 //! the seed.
 
 pub mod lin_kv;
 pub mod net;
 pub mod node;
+mod output;
 mod runtime;
 
 use std::path::PathBuf;
@@ -263,7 +265,7 @@ pub fn run(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, ProcessError> {
     options.validate()?;
-    runtime::check_bin(&options.bin)?;
+    node::check_bin(&options.bin)?;
     std::fs::create_dir_all(&options.out).map_err(|error| ProcessError::Io {
         path: options.out.display().to_string(),
         reason: format!("cannot create the output folder: {error}"),

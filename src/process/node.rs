@@ -189,3 +189,34 @@ pub fn stderr_tail(path: &Path, lines: usize) -> String {
         format!("{}: {tail}", path.display())
     }
 }
+
+/// Refuses at once a `--bin` that is missing, a directory, or not executable.
+pub fn check_bin(bin: &Path) -> Result<PathBuf, super::ProcessError> {
+    use std::os::unix::fs::PermissionsExt;
+    let error = |reason: &str| super::ProcessError::Bin {
+        path: bin.display().to_string(),
+        reason: reason.to_string(),
+    };
+    let resolved = if bin.components().count() == 1 && !bin.exists() {
+        std::env::var_os("PATH")
+            .and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(bin))
+                    .find(|candidate| candidate.is_file())
+            })
+            .ok_or_else(|| error("not found (no such file, and not on PATH)"))?
+    } else {
+        bin.to_path_buf()
+    };
+    let metadata = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => error("not found (no such file)"),
+        _ => error(&format!("cannot read: {e}")),
+    })?;
+    if metadata.is_dir() {
+        return Err(error("is a directory, not an executable"));
+    }
+    if metadata.permissions().mode() & 0o111 == 0 {
+        return Err(error("is not executable (chmod +x it)"));
+    }
+    Ok(resolved)
+}

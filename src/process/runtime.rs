@@ -9,7 +9,6 @@
 
 use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
@@ -18,18 +17,15 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value as Json};
 
-use super::lin_kv::{self, Clients, Ended};
+use super::lin_kv::{Clients, Ended};
 use super::net::{self, Decision, Effect, Planned, Router};
 use super::node::{self, Input, NodeProcess};
+use super::output::{self, MessageLog};
 use super::{Counts, Options, Outcome, ProcessError};
 use crate::history::FaultRecord;
-use crate::verdict::{Budget, MIB};
 
 /// How many lines of the nodes' stdout may wait for the router before their readers block.
 const INPUT_BACKLOG: usize = 1 << 14;
-
-/// How many lines `messages.log` takes at most; a flood would otherwise fill the disk.
-const LOG_LINES: u64 = 1_000_000;
 
 /// What a run reports while it runs, about once a second.
 #[derive(Clone, Debug)]
@@ -104,43 +100,12 @@ struct Runtime<'a> {
     next_init_id: u64,
 }
 
-/// Refuses at once a `--bin` that is missing, a directory, or not executable.
-pub(super) fn check_bin(bin: &Path) -> Result<PathBuf, ProcessError> {
-    use std::os::unix::fs::PermissionsExt;
-    let error = |reason: &str| ProcessError::Bin {
-        path: bin.display().to_string(),
-        reason: reason.to_string(),
-    };
-    let resolved = if bin.components().count() == 1 && !bin.exists() {
-        std::env::var_os("PATH")
-            .and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|dir| dir.join(bin))
-                    .find(|candidate| candidate.is_file())
-            })
-            .ok_or_else(|| error("not found (no such file, and not on PATH)"))?
-    } else {
-        bin.to_path_buf()
-    };
-    let metadata = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => error("not found (no such file)"),
-        _ => error(&format!("cannot read: {e}")),
-    })?;
-    if metadata.is_dir() {
-        return Err(error("is a directory, not an executable"));
-    }
-    if metadata.permissions().mode() & 0o111 == 0 {
-        return Err(error("is not executable (chmod +x it)"));
-    }
-    Ok(resolved)
-}
-
 pub(super) fn run(
     options: &Options,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, ProcessError> {
-    let bin = check_bin(&options.bin)?;
+    let bin = node::check_bin(&options.bin)?;
     let io = |path: &Path, error: std::io::Error| ProcessError::Io {
         path: path.display().to_string(),
         reason: error.to_string(),
@@ -195,65 +160,19 @@ pub(super) fn run(
         origin: now,
         phase: "init",
         counts: Counts::default(),
-        log: MessageLog {
-            out: BufWriter::new(log),
-            lines: 0,
-        },
+        log: MessageLog::new(log),
         next_init_id: 1,
     };
     let error = runtime.drive(&receiver, stop, progress).err();
     runtime.finish();
-    let history_path = options.out.join("history.edn");
-    let edn = runtime.clients.edn();
-    std::fs::write(&history_path, &edn).map_err(|error| io(&history_path, error))?;
-    let faults: Vec<FaultRecord> = runtime.records.iter().map(|(_, r)| r.clone()).collect();
-    let faults_path = options.out.join("faults.json");
-    let faults_json = serde_json::to_string_pretty(&faults).expect("fault records serialize");
-    std::fs::write(&faults_path, faults_json).map_err(|error| io(&faults_path, error))?;
-    let result = match error {
-        Some(_) => None,
-        None => {
-            let budget = Budget {
-                time: Some(options.check_budget),
-                memory: Some(1024 * MIB),
-            };
-            Some(
-                lin_kv::check(&edn, &budget).map_err(|reason| ProcessError::Io {
-                    path: history_path.display().to_string(),
-                    reason: format!("the recorded history does not load: {reason}"),
-                })?,
-            )
-        }
-    };
-    let run_path = options.out.join("run.json");
-    let summary = json!({
-        "workload": "lin-kv",
-        "bin": options.bin.display().to_string(),
-        "args": options.args,
-        "seed": options.seed,
-        "node_count": options.node_count,
-        "concurrency": options.concurrency,
-        "time_limit_s": options.time_limit.as_secs_f64(),
-        "rate": options.rate,
-        "latency_ms": options.latency.as_millis() as u64,
-        "timeout_ms": options.timeout.as_millis() as u64,
-        "nemesis": options.nemesis.iter().map(|kind| kind.cli_name()).collect::<Vec<_>>(),
-        "nemesis_interval_s": options.nemesis_interval.as_secs_f64(),
-        "counts": runtime.counts,
-        "faults": faults,
-        "error": error.as_ref().map(ToString::to_string),
-        "verdict": result.as_ref().map(|result| crate::lin::verdict_words(result.verdict)),
-        "check_command": format!("quorate check {} --model {}", history_path.display(), lin_kv::MODEL),
-    });
-    let text = serde_json::to_string_pretty(&summary).expect("the summary serializes");
-    std::fs::write(&run_path, text).map_err(|error| io(&run_path, error))?;
-    Ok(Outcome {
-        result,
-        error,
+    let faults = runtime.records.iter().map(|(_, r)| r.clone()).collect();
+    output::write_and_judge(
+        options,
+        &runtime.clients.edn(),
         faults,
-        counts: runtime.counts,
-        history_path,
-    })
+        runtime.counts,
+        error,
+    )
 }
 
 impl Runtime<'_> {
@@ -721,28 +640,6 @@ impl Runtime<'_> {
             slot.state = NodeState::Down;
         }
         self.log.flush();
-    }
-}
-
-/// `messages.log`: one line per routed message and per fault, up to [`LOG_LINES`].
-struct MessageLog {
-    out: BufWriter<File>,
-    lines: u64,
-}
-
-impl MessageLog {
-    fn line(&mut self, args: std::fmt::Arguments<'_>) {
-        self.lines += 1;
-        // A full disk or a failed write loses log lines, never the run.
-        if self.lines < LOG_LINES {
-            let _ = writeln!(self.out, "{args}");
-        } else if self.lines == LOG_LINES {
-            let _ = writeln!(self.out, "(the log stops here: {LOG_LINES} lines)");
-        }
-    }
-
-    fn flush(&mut self) {
-        let _ = self.out.flush();
     }
 }
 
