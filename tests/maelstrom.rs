@@ -462,3 +462,20 @@ fn a_node_that_floods_the_network_is_held_back_and_the_run_ends() {
     assert!(counts["backlog_lost"].as_u64().unwrap() > 0, "{run}");
     assert_reaped(&out, 2);
 }
+
+#[test]
+fn a_run_that_invokes_nothing_proves_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0"],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("an empty history proves nothing"),
+        "{stderr}"
+    );
+    assert_reaped(out.path(), 3);
+}

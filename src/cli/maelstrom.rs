@@ -174,6 +174,14 @@ pub(super) fn run(args: &Args) -> Exit {
     let Some(result) = &outcome.result else {
         return Exit::Unknown;
     };
+    if outcome.counts.invoked == 0 {
+        eprintln!(
+            "quorate maelstrom: no operation was invoked (--time-limit {} s, --rate {}): an empty history proves nothing",
+            options.time_limit.as_secs_f64(),
+            options.rate
+        );
+        return Exit::BadInput;
+    }
     say!("{}", lin_kv::summary(&outcome.counts));
     say_raw!(
         "{}: {} under the cas-register model, key absent to start (`{}`; {} operations in {} key(s), {} configurations, {:.1} ms)\n",
