@@ -194,9 +194,13 @@ pub(super) fn run(args: &Args) -> Exit {
         result.elapsed_ms
     );
     if let Some(counterexample) = &result.counterexample {
-        say!(
-            "anomaly: a non-linearizable operation (for a read: a stale read) on {counterexample}"
-        );
+        // The blocked operation's description is `process P, key K: read V` for a read.
+        let kind = if counterexample.blocked.description.contains(": read ") {
+            "a stale read"
+        } else {
+            "a non-linearizable operation"
+        };
+        say!("anomaly: {kind} on {counterexample}");
         eprintln!("seed {}; {replay}", options.seed);
     }
     if let Some(reason) = &result.unknown_reason {
