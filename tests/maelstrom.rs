@@ -482,3 +482,73 @@ fn a_run_that_invokes_nothing_proves_nothing() {
     );
     assert_reaped(out.path(), 3);
 }
+
+#[test]
+fn bad_flags_are_bad_usage_naming_the_flag() {
+    let out = tempfile::tempdir().unwrap();
+    let leader = example("lin_kv_leader.py");
+    for (flags, expected) in [
+        (&["--nemesis", "skew"][..], "not available in process mode"),
+        (&["--nemesis", "earthquake"][..], "unknown fault"),
+        (&["--concurrency", "lots"][..], "--concurrency lots"),
+        (&["--node-count", "0"][..], "--node-count"),
+        (&["--time-limit=-1"][..], "--time-limit"),
+    ] {
+        let output = maelstrom(&leader, out.path(), flags);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+    }
+    let output = Command::new(QUORATE)
+        .args(["maelstrom", "-w", "g-set", "--bin"])
+        .arg(&leader)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).1.contains("unknown workload \"g-set\""),
+        "{}",
+        text(&output).1
+    );
+}
+
+#[test]
+fn the_fault_schedule_is_the_seeds() {
+    // Real time differs between runs; the faults quorate decides do not.
+    let schedule = |out: &Path| {
+        let output = maelstrom(
+            &example("lin_kv_leader.py"),
+            out,
+            &[
+                "--time-limit",
+                "2",
+                "--nemesis",
+                "partition,pause,kill",
+                "--nemesis-interval",
+                "0.3",
+                "--timeout",
+                "0.2",
+                "--seed",
+                "9",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+        let faults = read_json(&out.join("faults.json"));
+        faults
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|fault| {
+                (
+                    fault["kind"].clone(),
+                    fault["nodes"].clone(),
+                    fault["description"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let one = schedule(first.path());
+    assert!(one.len() >= 3, "{one:?}");
+    assert_eq!(one, schedule(second.path()));
+}
