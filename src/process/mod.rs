@@ -198,10 +198,13 @@ pub enum ProcessError {
     #[error("{path}: {reason}")]
     Io { path: String, reason: String },
     #[error(
-        "node {node} did not answer init with init_ok within {seconds} s (its stderr: {stderr})"
+        "node {node} did not answer init{} with init_ok within {seconds} s (its stderr: {stderr})",
+        if *restarted { " after its restart" } else { "" }
     )]
     InitTimeout {
         node: String,
+        /// Whether it was the fresh init after a restart (kill) that went unanswered.
+        restarted: bool,
         seconds: f64,
         stderr: String,
     },

@@ -240,11 +240,7 @@ impl Runtime<'_> {
                     .iter()
                     .find(|slot| !slot.ready)
                     .expect("one is not ready");
-                return Err(ProcessError::InitTimeout {
-                    node: slot.name.clone(),
-                    seconds: self.options.init_timeout.as_secs_f64(),
-                    stderr: node::stderr_tail(&node::stderr_path(&self.options.out, &slot.name), 5),
-                });
+                return Err(self.init_timeout(&slot.name));
             }
             self.step(receiver, deadline.min(now + Duration::from_millis(100)))?;
         }
@@ -287,7 +283,24 @@ impl Runtime<'_> {
             self.step(receiver, next_report.min(now + Duration::from_millis(50)))?;
         }
         progress(&self.progress());
+        // A node restarted at the heal that never answered its init breaks the protocol too.
+        if let Some(slot) = self.slots.iter().find(|slot| !slot.ready) {
+            return Err(self.init_timeout(&slot.name));
+        }
         Ok(())
+    }
+
+    fn init_timeout(&self, name: &str) -> ProcessError {
+        let restarted = self
+            .slots
+            .iter()
+            .any(|slot| slot.name == name && slot.incarnation > 1);
+        ProcessError::InitTimeout {
+            node: name.to_string(),
+            restarted,
+            seconds: self.options.init_timeout.as_secs_f64(),
+            stderr: node::stderr_tail(&node::stderr_path(&self.options.out, name), 5),
+        }
     }
 
     /// The time between one client's invocations that gives `--rate` over all clients.
@@ -355,14 +368,7 @@ impl Runtime<'_> {
             Timer::InitCheck { node, incarnation } => {
                 let slot = &self.slots[node];
                 if slot.incarnation == incarnation && slot.state != NodeState::Down && !slot.ready {
-                    return Err(ProcessError::InitTimeout {
-                        node: slot.name.clone(),
-                        seconds: self.options.init_timeout.as_secs_f64(),
-                        stderr: node::stderr_tail(
-                            &node::stderr_path(&self.options.out, &slot.name),
-                            5,
-                        ),
-                    });
+                    return Err(self.init_timeout(&slot.name));
                 }
             }
         }
