@@ -10,10 +10,12 @@
 use std::collections::BTreeMap;
 
 use quorate::causality::NodeId;
+use quorate::check::{self, CheckOptions, Model};
 use quorate::config::Config;
 use quorate::history::{Key, ReadValue, ReplicaSnapshot, StoreMeta, Value};
 use quorate::sim::{self, ClientOp, ClientOpKind, ClientProgram, Fault, FaultKind, Scenario};
 use quorate::store::{Reply, Request, RequestAction, Store, StoreEffects};
+use quorate::zoo::describe_operations;
 
 /// The store: two nodes, node 0 the primary.
 #[derive(Debug)]
@@ -174,23 +176,22 @@ fn main() {
     history
         .validate()
         .expect("the simulator writes valid histories");
-    for operation in &history.operations {
-        println!(
-            "{} {} {} {:?} [{} .. {:?}]",
-            operation.id,
-            operation.client,
-            operation.kind(),
-            operation.outcome,
-            operation.time_ms_invoke,
-            operation.time_ms_complete
-        );
-    }
+    println!("What the client saw:");
+    print!("{}", describe_operations(&history));
+    println!("What each replica holds at the end:");
     for snapshot in history.replicas.iter().flatten() {
-        println!("{} holds {:?}", snapshot.node, snapshot.values);
+        let values: Vec<String> = snapshot.values.iter().map(ToString::to_string).collect();
+        println!("  {} holds {{{}}}", snapshot.node, values.join(", "));
     }
     println!(
-        "{} messages sent, run ended at {} ms",
+        "{} messages sent; the run ended at {} simulated ms.\n",
         output.stats.messages_sent,
         history.run.as_ref().map_or(0, |run| run.time_ms_end)
     );
+    // The history names no configuration of the reference store, so the model is chosen here:
+    // eventual consistency, the least any replicated store promises (an acknowledged write is
+    // never lost, and the replicas agree once the faults heal).
+    let report = check::check(&history, &CheckOptions::model(Some(Model::Eventual)))
+        .expect("a valid history can be checked");
+    println!("The checker's verdict:\n{report}");
 }

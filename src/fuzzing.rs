@@ -2,7 +2,7 @@
 //! when it finds a bug, with a message that names the bug.
 //!
 //! They live in the library, not in `fuzz/`, so that `cargo test` runs them over the committed
-//! seed corpora (`tests/fuzz_bodies.rs`) on a machine without cargo-fuzz, and so that a crash
+//! seed corpora (`tests/generators/fuzz_bodies.rs`) on a machine without cargo-fuzz, and so that a crash
 //! artifact can be replayed by an ordinary test. This is the only module whose functions panic
 //! on purpose; nothing else in the library calls them.
 

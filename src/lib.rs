@@ -4,6 +4,19 @@
 //! Data flows one way (see `ARCHITECTURE.md`):
 //! scenario → simulator + store → history → checker → report → minimizer → `histories/`.
 //!
+//! Three ways to use it:
+//!
+//! 1. **The command line** (`cargo install --path .`, feature `cli`): `quorate check FILE` judges a
+//!    history (quorate's JSON, or Knossos/Jepsen EDN, Jepsen logs, Porcupine logs) and exits 1 on
+//!    a forbidden anomaly; `quorate explore` runs a campaign of generated faulty scenarios against
+//!    every preset of the reference store and saves the smallest witness of each anomaly;
+//!    `quorate sim`, `minimize`, `render` and `replay` cover one scenario, one witness, one
+//!    picture and the regression cases of `histories/` (docs/DESIGN.md §8).
+//! 2. **`cargo test`** in a store's own crate, through [`testing`] (below).
+//! 3. **`cargo fuzz`**: the targets in `fuzz/` call [`fuzzing`]'s bodies (`cargo fuzz run -s none
+//!    scenario` on stable Rust); a crash artifact becomes a regression case with
+//!    `quorate fuzz-artifact`.
+//!
 //! In a store's own tests, "this store under partitions and crashes keeps the `quorum` promise"
 //! is three lines (see [`testing`]); a failure prints its seed, the scenario file and the
 //! commands that replay it and minimize it into `histories/`:

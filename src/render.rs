@@ -189,7 +189,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     let _ = writeln!(page, "<h1>{}</h1>", escape(title));
     let _ = writeln!(
         page,
-        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults, {} ms. Hover over a bar for its details.</p>",
+        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults; the picture spans 0 to {} ms (the last answer or fault end). Hover over a bar for its details.</p>",
         history.operations.len(),
         clients.len(),
         by_key.len(),

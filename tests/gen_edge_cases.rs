@@ -6,7 +6,7 @@
 //! shows it. `QUORATE_WRITE_EDGE_CASES=1 cargo test --test gen_edge_cases` runs every search again
 //! and rewrites the files; plain `cargo test` checks that every file is there and is a case, that
 //! the recorded seed and the minimized scenario still show it, and that cases 1–6 have at most
-//! ten operations. `tests/regressions.rs` replays them.
+//! ten operations. `tests/cli/regressions.rs` replays them.
 
 use std::path::{Path, PathBuf};
 

@@ -498,6 +498,27 @@ fn a_run_that_invokes_nothing_proves_nothing() {
         "{stderr}"
     );
     assert_reaped(out.path(), 3);
+    // The folder now holds a run: it is not replaced without --force.
+    let written = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    let again = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0"],
+    );
+    let (_, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("quorate maelstrom: --out"), "{stderr}");
+    assert!(stderr.contains("pass --force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("history.edn")).unwrap(),
+        written
+    );
+    let forced = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0", "--force"],
+    );
+    assert!(text(&forced).1.contains("an empty history proves nothing"));
 }
 
 #[test]

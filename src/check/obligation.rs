@@ -24,8 +24,9 @@
 //! and only anti-entropy (or a read that happens by) tells the others. A write that reaches one
 //! replica before its reap and another after leaves them different for good (the first keeps the
 //! tombstone beside the write; the second, having forgotten it, only the write; under immediate
-//! reaping, or LWW, which keeps no causal record of a reaped key, a late copy of what the
-//! tombstone overwrote comes back on the second alone). So a key with a delete and a write that
+//! reaping a late copy of what the tombstone overwrote comes back on the second alone; under LWW
+//! whether a write beats the tombstone depends on timestamps that clock skew can order against
+//! real time, so which late copies a reaped key refuses cannot be told from the clients' view). So a key with a delete and a write that
 //! could arrive around the reap need not converge: with reaping after a delay under siblings, a
 //! write concurrent with the delete (neither in the other's past: one that the delete overwrote
 //! is dropped on both sides, one that overwrote the delete replaces it on both); with immediate
@@ -70,7 +71,8 @@ pub(crate) enum ReapExposes {
     /// Reaping after a delay under siblings: a reaped key keeps the tombstone's causal context,
     /// so only a write concurrent with the delete can land differently on either side of a reap.
     ConcurrentWrites,
-    /// Immediate reaping, or LWW: nothing of the tombstone is kept, so any other write can.
+    /// Immediate reaping (nothing of the tombstone is kept), or LWW (what the tombstone beats
+    /// depends on timestamps, not on what the clients saw): any other write can.
     AnyWrite,
 }
 

@@ -14,7 +14,7 @@
 //! key is MVR-linearizable iff none of these, no phantom or dominated value, and no two views
 //! are incomparable. `NotLinearizable` anomalies carry only the last two kinds (chain, PP);
 //! the others are reported under their own names. The brute-force `mvr_oracle` is the judge:
-//! `tests/check_differential.rs` compares the two.
+//! `tests/checker/check_differential.rs` compares the two.
 
 use std::collections::BTreeMap;
 
@@ -151,7 +151,6 @@ impl Reads<'_, '_> {
             return None;
         }
         let get_timing = &self.key.get_timing[get];
-        let returned = &self.key.returned[get];
         // Only deletes invoked by the time the read completed can fail to follow it; of those,
         // only ones invoked exactly then can follow it (as the same client's next operations).
         let complete = get_timing.complete_ok.unwrap_or(u64::MAX);
@@ -162,12 +161,6 @@ impl Reads<'_, '_> {
         let invoked = self
             .deletes
             .partition_point(|write| invoke(write) <= complete);
-        let counts = |write: usize| !precedes(get_timing, &self.key.write_timing[write]);
-        let resurrected = |write: usize| {
-            let past = self.key.past.row(write);
-            matches!(self.reaping, Reaping::AfterMs(_))
-                && returned.iter().any(|&value| bits::contains(past, value))
-        };
         let add = |cover: &mut Vec<u64>, write: usize| {
             bits::union_into(cover, self.key.past.row(write));
             bits::insert(cover, write);
@@ -175,21 +168,40 @@ impl Reads<'_, '_> {
         let prefix = self.delete_prefix.as_ref().filter(|_| {
             self.deletes[..before]
                 .iter()
-                .all(|&write| counts(write) && !resurrected(write))
+                .all(|&write| self.reaped_may_stand_for(get, write))
         });
         let (mut cover, rest) = match prefix {
             Some(prefix) => (prefix.row(before).to_vec(), before..invoked),
             None => (vec![0; self.words()], 0..invoked),
         };
         for &write in &self.deletes[rest] {
-            if counts(write) && !resurrected(write) {
+            if self.reaped_may_stand_for(get, write) {
                 add(&mut cover, write);
             }
         }
         Some(cover)
     }
 
+    /// Whether the reaped tombstone of `delete` (invoked by the time `get` completed) may stand
+    /// in `get`'s answer: the delete does not follow the read in real time, and, when reaping
+    /// waits for every primary, it overwrote no value the read returned (that value could be
+    /// back only by resurrection).
+    fn reaped_may_stand_for(&self, get: usize, delete: usize) -> bool {
+        let follows_the_read = precedes(&self.key.get_timing[get], &self.key.write_timing[delete]);
+        let resurrected = matches!(self.reaping, Reaping::AfterMs(_))
+            && self.key.returned[get]
+                .iter()
+                .any(|&value| bits::contains(self.key.past.row(delete), value));
+        !follows_the_read && !resurrected
+    }
+
     /// Drops from `missing` what a reaped tombstone may account for in `get`'s answer.
+    ///
+    /// With siblings a delete overwrites what its context covers (its past). Under LWW it
+    /// overwrites, like any write, every write that may come before it in the register's order:
+    /// a reaped tombstone that stands for delete `d` in the answer excuses a missing write `w`
+    /// unless `w` must come after `d` (as [`Reads::lww_must_have_seen`] excuses a write the
+    /// returned value may have overwritten).
     fn excuse_reaped(&self, get: usize, missing: &mut Vec<usize>) {
         if missing.is_empty() {
             return;
@@ -197,6 +209,35 @@ impl Reads<'_, '_> {
         if let Some(cover) = self.reaped_cover(get) {
             missing.retain(|&write| !bits::contains(&cover, write));
         }
+        if self.resolution == Resolution::Lww && !missing.is_empty() {
+            let deletes = self.reaped_deletes(get);
+            // Latest first: a delete invoked late is the least likely to be forced before a write.
+            missing.retain(|&write| {
+                deletes
+                    .iter()
+                    .rev()
+                    .all(|&delete| self.forced_before(delete, write))
+            });
+        }
+    }
+
+    /// Under reaping, the deletes whose reaped tombstone `get`'s answer may stand for: invoked by
+    /// the time the read completed, not after the read in real time, and (for reaping after a
+    /// delay) not overwriting a value the read returned ([`Reads::reaped_may_stand_for`]). In
+    /// order of invocation; empty when the store keeps its tombstones.
+    fn reaped_deletes(&self, get: usize) -> Vec<usize> {
+        if self.reaping == Reaping::Keep {
+            return Vec::new();
+        }
+        let complete = self.key.get_timing[get].complete_ok.unwrap_or(u64::MAX);
+        let invoked = self
+            .deletes
+            .partition_point(|&write| self.key.write_timing[write].invoke <= complete);
+        self.deletes[..invoked]
+            .iter()
+            .copied()
+            .filter(|&write| self.reaped_may_stand_for(get, write))
+            .collect()
     }
 
     /// M1 (values no put wrote) and M2 (siblings that overwrite one another).

@@ -51,15 +51,21 @@ pub(super) struct Args {
     /// for a shard, results/explore-SEED-shard-I-of-N).
     #[arg(long)]
     save: Option<PathBuf>,
-    /// Write into a --save folder that is not empty.
+    /// Write into a --save folder that is not empty; with --bug, replace the --out file.
     #[arg(long)]
     force: bool,
-    /// Run only shard I of N (case i belongs to shard i mod N) and write its results for --merge.
-    #[arg(long)]
+    /// Run only shard I of N, counting from 1 (1/4 … 4/4; case i belongs to shard (i mod N) + 1),
+    /// and write its results for --merge.
+    #[arg(long, value_name = "I/N")]
     shard: Option<String>,
     /// Merge the results folders of shards (or of whole runs) into one table; nothing is run.
+    /// Every shard of the campaign must be there, unless --partial.
     #[arg(long, num_args = 1.., conflicts_with_all = ["config", "time", "jobs", "bug", "shard", "force"])]
     merge: Vec<PathBuf>,
+    /// With --merge: merge the shards given even when some are missing (the table then covers
+    /// only those, and says so).
+    #[arg(long, requires = "merge")]
+    partial: bool,
 }
 
 /// `--jobs` is refused above [`JOBS_MAX`] rather than capped: results do not depend on the number
@@ -84,7 +90,7 @@ pub(super) fn run(args: &Args) -> Exit {
     let result = if args.merge.is_empty() {
         explore(args)
     } else {
-        merge_dirs(&args.merge)
+        merge_dirs(&args.merge, args.partial)
     };
     result.unwrap_or_else(|error| {
         eprintln!("quorate explore: {error}");
@@ -148,7 +154,7 @@ fn save_dir(args: &Args, shard: Shard) -> Result<PathBuf, String> {
         format!(
             "results/explore-{}-shard-{}-of-{}",
             args.seed.unwrap_or(SEED_DEFAULT),
-            shard.index,
+            shard.index + 1,
             shard.count
         )
     });
@@ -245,7 +251,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
             || args.save.is_some()
             || args.time.is_some()
         {
-            return Err("--bug hunts each bug with its own focused search: it takes --cases, --seed, --off and --out, not --config, --shard, --save or --time".into());
+            return Err("--bug hunts each bug with its own focused search: it takes --cases, --seed, --off, --out and --force, not --config, --shard, --save or --time".into());
         }
         let hunt = zoo_hunt::Args {
             bugs: args.bug.clone(),
@@ -253,6 +259,7 @@ fn explore(args: &Args) -> Result<Exit, String> {
             seed: args.seed,
             off: args.off,
             out: args.out.clone(),
+            force: args.force,
         };
         return Ok(zoo_hunt::run(&hunt));
     }
@@ -425,7 +432,7 @@ fn print_results(summary: &Summary, dir: Option<&Path>) {
     }
 }
 
-fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
+fn merge_dirs(dirs: &[PathBuf], partial: bool) -> Result<Exit, String> {
     let mut summaries = Vec::new();
     for dir in dirs {
         let path = dir.join(SUMMARY_FILE);
@@ -440,22 +447,33 @@ fn merge_dirs(dirs: &[PathBuf]) -> Result<Exit, String> {
         summaries.push(summary);
     }
     let merged = explore::merge(&summaries).map_err(|error| error.to_string())?;
+    let missing = explore::missing_shards(&merged.shards, merged.shard_count);
+    let list = |shards: &mut dyn Iterator<Item = u64>| {
+        shards.map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    if !missing.is_empty() && !partial {
+        return Err(format!(
+            "shard{} {} of {} missing (shards count from 1): give {} folder{} too, or pass --partial to merge only the {} given",
+            if missing.len() == 1 { " is" } else { "s are" },
+            list(&mut missing.iter().copied()),
+            merged.shard_count,
+            if missing.len() == 1 { "its" } else { "their" },
+            if missing.len() == 1 { "" } else { "s" },
+            merged.shards.len()
+        ));
+    }
     say!(
         "quorate explore --merge: seed {}, shards {} of {}{}",
         merged.seed,
-        merged
-            .shards
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        list(&mut merged.shards.iter().map(|s| s + 1)),
         merged.shard_count,
-        if merged.shards.len() as u64 == merged.shard_count {
+        if missing.is_empty() {
             " (complete)".to_string()
         } else {
             format!(
-                " (INCOMPLETE: {} shards missing)",
-                merged.shard_count - merged.shards.len() as u64
+                " (INCOMPLETE, --partial: shard{} {} missing)",
+                if missing.len() == 1 { "" } else { "s" },
+                list(&mut missing.iter().copied())
             )
         }
     );

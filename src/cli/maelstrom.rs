@@ -51,9 +51,13 @@ pub(super) struct Args {
     /// The seed of every decision quorate makes (workload, faults, deliveries).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Where the history, faults, message log and each node's stderr go.
-    #[arg(long, default_value = "store/quorate-maelstrom")]
-    out: PathBuf,
+    /// Where the history, faults, message log and each node's stderr go (default: a new folder
+    /// store/WORKLOAD/SECONDS-seedS). A folder that holds a run already is refused without --force.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the run an --out folder already holds.
+    #[arg(long)]
+    force: bool,
     /// Seconds without an answer after which a request is `info`.
     #[arg(long, default_value_t = 1.0)]
     timeout: f64,
@@ -79,7 +83,26 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, ProcessError> {
 }
 
 fn options(args: &Args) -> Result<Options, ProcessError> {
-    let mut options = Options::new(args.bin.clone(), args.args.clone(), args.out.clone());
+    let out = match &args.out {
+        Some(out) => {
+            if out.join("history.edn").exists() && !args.force {
+                return Err(ProcessError::Usage(format!(
+                    "--out {}: it holds a run already (history.edn); pass --force to replace it",
+                    out.display()
+                )));
+            }
+            out.clone()
+        }
+        None => {
+            let seconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs());
+            PathBuf::from("store")
+                .join(&args.workload)
+                .join(format!("{seconds}-seed{}", args.seed))
+        }
+    };
+    let mut options = Options::new(args.bin.clone(), args.args.clone(), out);
     options.workload = Workload::parse(&args.workload)?;
     options.node_count = args.node_count;
     options.time_limit = seconds("time-limit", args.time_limit)?;
@@ -116,6 +139,14 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
+    // Refused before anything is printed or started.
+    if let Err(error) = options
+        .validate()
+        .and_then(|()| process::node::check_bin(&options.bin).map(drop))
+    {
+        eprintln!("quorate maelstrom: {error}");
+        return Exit::BadInput;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // A second handler cannot be installed in one process (tests call `run` once per process).

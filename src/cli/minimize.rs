@@ -58,6 +58,25 @@ fn parse_kind(name: &str) -> Result<AnomalyKind, String> {
         })
 }
 
+/// `path` as the case's `found_by` should name it: relative to the working directory when it
+/// lies under it (a case is committed to a repository and read on other machines, where an
+/// absolute path from the author's machine means nothing), otherwise as given.
+fn relative_to_working_dir(path: &Path) -> PathBuf {
+    if !path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    std::env::current_dir()
+        .ok()
+        .and_then(|dir| {
+            canonical(path)
+                .strip_prefix(canonical(&dir))
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 fn build(args: &Args) -> Result<Regression, String> {
     let scenario = load_scenario(&args.file)?;
     let kind = match &args.kind {
@@ -84,7 +103,7 @@ fn build(args: &Args) -> Result<Regression, String> {
     let found_by = args.found_by.clone().unwrap_or_else(|| {
         format!(
             "quorate minimize {} --kind {kind} (seed {})",
-            args.file.display(),
+            relative_to_working_dir(&args.file).display(),
             scenario.seed
         )
     });

@@ -36,6 +36,7 @@ mod validate;
 mod zoo_hunt;
 
 use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -126,9 +127,30 @@ fn stdout_failure() -> Option<std::io::Error> {
     first.filter(|error| error.kind() != std::io::ErrorKind::BrokenPipe)
 }
 
+/// The one overwrite rule of every command that writes a file at a path the user names (`sim
+/// --out`, `render --out`, `minimize --out`, `fuzz-artifact --out`, `explore --bug … --out`): an
+/// existing file is replaced only with `--force`, and the command checks this before it does any
+/// work. (`explore --save` names a folder, and refuses one that is not empty, by the same flag.)
+pub(crate) fn refuse_overwrite(flag: &str, path: &Path, force: bool) -> Result<(), String> {
+    if path.exists() && !force {
+        Err(format!(
+            "{flag} {}: the file exists; pass --force to replace it",
+            path.display()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Finds consistency bugs in leaderless (Dynamo-style) replicated key-value stores.
 #[derive(Debug, Parser)]
-#[command(name = "quorate", version, about, long_about = None)]
+#[command(
+    name = "quorate",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes, the same in every command: 0 valid (or done), 1 a forbidden anomaly, 2 bad usage or input, 3 unknown (a budget ran out); each command's --help says which it uses. Errors found after the arguments are read start with \"quorate COMMAND:\"; argument errors start with \"error:\" and show the usage."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -139,26 +161,49 @@ enum Command {
     /// Explore: many generated scenarios per configuration, a table of the anomalies found, and
     /// the smallest witness of each (exit 0, 1 a configuration broke its promise, 2 bad input);
     /// with --bug, hunt bug-zoo bugs (exit 1 when found, 0 when not).
+    #[command(
+        after_help = "Exit codes: 0 every configuration kept its promise (with --bug: no bug found), 1 a configuration broke its promise (with --bug: a bug was found), 2 bad usage or input."
+    )]
     Explore(explore::Args),
     /// Load a history file and check that it is well formed (exit 0 valid, 2 not).
+    #[command(
+        after_help = "Exit codes: 0 well formed, 2 bad usage or input (not well formed: the message names the place and the reason)."
+    )]
     Validate(validate::Args),
     /// Judge a history against a consistency model (exit 0 valid, 1 anomaly, 2 bad input, 3 unknown).
+    #[command(
+        after_help = "Exit codes: 0 valid, 1 a forbidden anomaly (or not linearizable), 2 bad usage or input, 3 unknown (the time or memory budget ran out)."
+    )]
     Check(check::Args),
     /// Simulate one scenario against the reference store and write its history (exit 0, or 2 on bad input).
+    #[command(
+        after_help = "Exit codes: 0 simulated (sim does not judge the history: pipe it to quorate check), 2 bad usage or input."
+    )]
     Sim(sim::Args),
     /// Print the PBS staleness table: P(read t ms after an acknowledged write sees it), per r and w.
+    #[command(after_help = "Exit codes: 0 the table was printed, 2 bad usage or input.")]
     Staleness(staleness::Args),
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
+    #[command(after_help = "Exit codes: 0 the page was written, 2 bad usage or input.")]
     Render(render::Args),
     /// Run a node binary as real processes under quorate's network, faults and clients
-    /// (Maelstrom's protocol), and judge the history (exit 0 valid, 1 anomaly, 2 bad usage or a
-    /// node that broke the protocol, 3 unknown or interrupted).
+    /// (Maelstrom's protocol), and judge the history.
+    #[command(
+        after_help = "Exit codes: 0 linearizable, 1 not linearizable (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
+    )]
     Maelstrom(maelstrom::Args),
     /// Delta-debug a failing scenario and its history into a regression case (exit 0, or 2).
+    #[command(
+        after_help = "Exit codes: 0 the regression case was written, 2 bad usage or input (including a history whose failure does not reproduce)."
+    )]
     Minimize(minimize::Args),
     /// Replay every regression case under a folder (exit 0 all pass, 1 a mismatch, 2 bad input).
+    #[command(
+        after_help = "Exit codes: 0 every case gave its recorded verdict, 1 a case did not, 2 bad usage or an unreadable case."
+    )]
     Replay(replay::Args),
     /// Turn a crash artifact of the `scenario` fuzz target into a minimized regression case.
+    #[command(after_help = "Exit codes: 0 the regression case was written, 2 bad usage or input.")]
     FuzzArtifact(fuzz_artifact::Args),
 }
 

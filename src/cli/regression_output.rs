@@ -1,5 +1,5 @@
 //! Where the commands that make a regression case (`minimize`, `fuzz-artifact`) put it: a file
-//! that is never overwritten without `--force`, or standard output.
+//! that is never overwritten without `--force` ([`super::refuse_overwrite`]), or standard output.
 
 use std::path::PathBuf;
 
@@ -16,11 +16,8 @@ pub(super) fn write_regression(
     build: impl FnOnce() -> Result<Regression, String>,
 ) -> Exit {
     if let Some(out) = out {
-        if out.exists() && !force {
-            eprintln!(
-                "quorate {command}: {} exists; pass --force to overwrite it",
-                out.display()
-            );
+        if let Err(error) = super::refuse_overwrite("--out", out, force) {
+            eprintln!("quorate {command}: {error}");
             return Exit::BadInput;
         }
     }

@@ -42,22 +42,19 @@ pub(super) fn run(args: &Args) -> Exit {
     let (history, model, title) = match load(&args.file) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("{}: {error}", args.file.display());
+            eprintln!("quorate render: {}: {error}", args.file.display());
             return Exit::BadInput;
         }
     };
-    if args.out.exists() && !args.force {
-        eprintln!(
-            "{} exists already; pass --force to replace it",
-            args.out.display()
-        );
+    if let Err(error) = super::refuse_overwrite("--out", &args.out, args.force) {
+        eprintln!("quorate render: {error}");
         return Exit::BadInput;
     }
     let highlights = match check::check(&history, &CheckOptions::model(model)) {
         Ok(report) => Highlight::from_report(&report),
         Err(error) => {
             eprintln!(
-                "{}: cannot be checked, drawn without anomalies: {error}",
+                "quorate render: {}: cannot be checked, drawn without anomalies: {error}",
                 args.file.display()
             );
             Vec::new()
@@ -65,7 +62,10 @@ pub(super) fn run(args: &Args) -> Exit {
     };
     let page = render_html(&history, &highlights, &title);
     if let Err(error) = std::fs::write(&args.out, page) {
-        eprintln!("cannot write {}: {error}", args.out.display());
+        eprintln!(
+            "quorate render: cannot write {}: {error}",
+            args.out.display()
+        );
         return Exit::BadInput;
     }
     say!(

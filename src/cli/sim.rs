@@ -17,7 +17,9 @@ pub(super) struct Args {
     /// The seed: the same seed and options give the same history, byte for byte.
     #[arg(long, required_unless_present = "scenario")]
     seed: Option<u64>,
-    /// Client steps in the generated workload.
+    /// Client steps in the generated workload. A step is a get, a blind put, or an update or
+    /// delete (a get, then, if it answered, a put or delete with its context), so the history
+    /// holds between --ops and 2 × --ops operations.
     #[arg(long, default_value_t = 100)]
     ops: usize,
     /// Sequential clients.
@@ -47,6 +49,9 @@ pub(super) struct Args {
     /// Where to write the history (JSON).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 fn load_config(name: &str) -> Result<Config, String> {
@@ -158,6 +163,12 @@ fn check_workload_size(args: &Args) -> Result<(), String> {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
+    if let Some(out) = &args.out {
+        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+            eprintln!("quorate sim: {error}");
+            return Exit::BadInput;
+        }
+    }
     let scenario = match build(args) {
         Ok(scenario) => scenario,
         Err(error) => {
@@ -188,9 +199,10 @@ pub(super) fn run(args: &Args) -> Exit {
         format!(" --bug {}", bugs.join(","))
     };
     say!(
-        "quorate sim --config {config_name} --seed {}{bugs}: {} operations from {} clients",
+        "quorate sim --config {config_name} --seed {}{bugs}: {} operations from {} client steps of {} clients (an update or delete step is a get and then its write)",
         scenario.seed,
         history.operations.len(),
+        scenario.op_count(),
         scenario.clients.len()
     );
     let kinds = [OpKind::Get, OpKind::Put, OpKind::Delete];
@@ -225,14 +237,22 @@ pub(super) fn run(args: &Args) -> Exit {
         stats.messages_duplicated
     );
     if let Some(run) = &history.run {
+        // The last time a client heard back (or, for an operation never answered, invoked).
+        let last_answer_ms = history
+            .operations
+            .iter()
+            .map(|op| op.time_ms_complete.unwrap_or(op.time_ms_invoke))
+            .max()
+            .unwrap_or(0);
         let ending = match &run.bound_hit {
             Some(bound) => format!("stopped by {bound}"),
             None if run.quiescent => "quiet".to_string(),
             None => "not quiet".to_string(),
         };
         say!(
-            "  run: {} steps, {} simulated ms, {ending}",
+            "  run: {} simulator steps; operations from 0 to {} ms, the run (workload, heal, settle) to {} simulated ms; {ending}",
             run.steps,
+            last_answer_ms,
             run.time_ms_end
         );
     }

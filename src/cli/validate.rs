@@ -1,42 +1,72 @@
-//! `quorate validate FILE`: load a history and report whether it is well formed.
+//! `quorate validate FILE`: load a history and report whether it is well formed. quorate's own
+//! histories get every rule of the format (histories/README.md) and the checker's precondition;
+//! a Knossos/Jepsen EDN, Jepsen log or Porcupine history (detected as `check` detects it, or named
+//! with `--format`) is well formed when its importer reads it.
 
 use std::path::PathBuf;
 
 use crate::check;
 use crate::history::History;
+use crate::lin::import::{self, Format as ImportFormat};
 
+use super::check::{strip_utf8_bom, Format};
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The history file (JSON, see histories/README.md).
+    /// The history file: quorate's JSON (histories/README.md), or a Knossos/Jepsen EDN, Jepsen
+    /// log or Porcupine key-value history.
     file: PathBuf,
+    /// The format of the file.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
 }
 
-pub(super) fn run(args: &Args) -> Exit {
+/// How a person names an external format.
+fn format_name(format: ImportFormat) -> &'static str {
+    match format {
+        ImportFormat::Edn => "Knossos/Jepsen EDN",
+        ImportFormat::JepsenLog => "Jepsen log",
+        ImportFormat::PorcupineKv => "Porcupine key-value",
+    }
+}
+
+/// The one line that says what the file holds, or the reason it is not well formed.
+fn validate(args: &Args) -> Result<String, String> {
+    let mut bytes =
+        std::fs::read(&args.file).map_err(|error| format!("cannot read the file: {error}"))?;
+    strip_utf8_bom(&mut bytes);
+    if let Some(format) = args.format.external(&bytes) {
+        let history = import::import_owned(bytes, format).map_err(|error| {
+            format!("not a well-formed {} history: {error}", format_name(format))
+        })?;
+        return Ok(format!(
+            "valid {} history, {} operations (quorate check judges its linearizability)",
+            format_name(format),
+            history.operations.len()
+        ));
+    }
     // The well-formed contexts of docs/DESIGN.md §4 are a precondition of every check, so
     // validation rejects what `check` would reject as input (the test lives with the checker,
     // which owns causality).
-    let loaded = History::load(&args.file)
-        .map_err(|error| error.to_string())
-        .and_then(|history| {
-            check::check_precondition(&history).map_err(|error| error.to_string())?;
-            Ok(history)
-        });
-    match loaded {
-        Ok(history) => {
-            let replicas = history.replicas.as_ref().map_or(0, Vec::len);
-            say!(
-                "{}: valid history, {} operations, {} faults, {} replica snapshots",
-                args.file.display(),
-                history.operations.len(),
-                history.faults.len(),
-                replicas
-            );
+    let history = History::from_slice(&bytes).map_err(|error| error.to_string())?;
+    check::check_precondition(&history).map_err(|error| error.to_string())?;
+    Ok(format!(
+        "valid history, {} operations, {} faults, {} replica snapshots",
+        history.operations.len(),
+        history.faults.len(),
+        history.replicas.as_ref().map_or(0, Vec::len)
+    ))
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    match validate(args) {
+        Ok(line) => {
+            say!("{}: {line}", args.file.display());
             Exit::Valid
         }
         Err(error) => {
-            eprintln!("{}: {error}", args.file.display());
+            eprintln!("quorate validate: {}: {error}", args.file.display());
             Exit::BadInput
         }
     }

@@ -22,6 +22,8 @@ pub(super) struct Args {
     pub(super) off: bool,
     /// Where to write the minimized history (JSON), when hunting one bug.
     pub(super) out: Option<PathBuf>,
+    /// Replace `out` if it exists.
+    pub(super) force: bool,
 }
 
 fn bugs_of(args: &Args) -> Result<Vec<Bug>, String> {
@@ -53,6 +55,12 @@ pub(super) fn run(args: &Args) -> Exit {
     if args.out.is_some() && bugs.len() > 1 {
         eprintln!("quorate explore: --out needs exactly one bug");
         return Exit::BadInput;
+    }
+    if let Some(out) = &args.out {
+        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
+            eprintln!("quorate explore: {error}");
+            return Exit::BadInput;
+        }
     }
     let mut rows = Vec::new();
     for bug in bugs {

@@ -6,10 +6,11 @@
 //! It owns the campaign's shape as pure functions: which case sits at which position
 //! ([`Campaign::case`]), the scenario of a case ([`Campaign::scenario`], a function of the
 //! campaign seed, the configuration's label and the case index only), which positions a shard owns
-//! ([`Shard::positions`]: position `i` belongs to shard `i mod N`), the aggregation of case
-//! outcomes into a [`Summary`] (order-free, so threads and shards fold in any order), the merge
-//! of shard summaries ([`merge`]) and the table ([`table`]). [`run`] and [`find_witnesses`] spread
-//! that work over threads.
+//! ([`Shard::positions`]: position `i` belongs to shard `i mod N`, counting shards from 0 inside
+//! and from 1 on the command line), the aggregation of case outcomes into a [`Summary`]
+//! (order-free, so threads and shards fold in any order), the merge of shard summaries
+//! ([`merge`]) and the table ([`table`]). [`run`] and [`find_witnesses`] spread that work over
+//! threads.
 //!
 //! What it must never do: let the number of threads, the wall clock or the order in which cases
 //! finish change any case's scenario or outcome. The wall clock (`deadline` in [`run`]) only
@@ -26,7 +27,7 @@
 //! use quorate::explore::{Campaign, Shard};
 //!
 //! let campaign = Campaign::presets(7, 4); // 6 presets × 4 cases
-//! let shard: Shard = "1/3".parse().unwrap();
+//! let shard: Shard = "2/3".parse().unwrap(); // the second of three shards (counting from 1)
 //! let positions: Vec<u64> = shard.positions(campaign.case_total()).collect();
 //! assert_eq!(positions, [1, 4, 7, 10, 13, 16, 19, 22]);
 //! // A case's scenario depends on the seed, the configuration and the index, nothing else.
@@ -48,7 +49,7 @@ use crate::check::AnomalyKind;
 use crate::minimize::MinimizeError;
 
 pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration, Profile, VARIANT_ROWS};
-pub use shards::{merge, BadShard, Shard};
+pub use shards::{merge, missing_shards, BadShard, Shard};
 pub use summary::{
     CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, SummaryError, Witness,
 };
@@ -164,15 +165,24 @@ mod tests {
         let check = |text: &str, expected: Option<Shard>| {
             assert_eq!(text.parse::<Shard>().ok(), expected, "{text}");
         };
-        check("0/1", Some(Shard::WHOLE));
-        check("2/3", Some(Shard { index: 2, count: 3 }));
-        check(" 1 / 4 ", Some(Shard { index: 1, count: 4 }));
+        check("1/1", Some(Shard::WHOLE));
+        check("3/3", Some(Shard { index: 2, count: 3 }));
+        check(" 2 / 4 ", Some(Shard { index: 1, count: 4 }));
+        check("2/2", Some(Shard { index: 1, count: 2 }));
         check("3/2", None);
-        check("2/2", None);
+        check("0/2", None);
         check("0/0", None);
+        check("1/0", None);
         check("1", None);
         check("-1/2", None);
         check("a/b", None);
+        for text in ["1/1", "3/3", "2/4"] {
+            assert_eq!(text.parse::<Shard>().unwrap().to_string(), text);
+        }
+        let zero = "0/4".parse::<Shard>().unwrap_err().to_string();
+        assert!(zero.contains("count from 1"), "{zero}");
+        assert_eq!(shards::missing_shards(&[0, 2], 4), [2, 4]);
+        assert!(shards::missing_shards(&[1, 0], 2).is_empty());
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Shards and their merge: position `i` of a campaign belongs to shard `i mod N`, and the
 //! summaries of disjoint shards add up to the summary of the unsplit run.
+//!
+//! People count shards from 1 (as `cargo nextest --partition count:1/2` does): the command line
+//! and every message spell shard `index` as `index + 1`, so `--shard 1/4` … `--shard 4/4` cover
+//! a campaign. Inside (the `index` field, a summary file's `shards` list) shards count from 0,
+//! like the case positions they own.
 
 use std::str::FromStr;
 
@@ -9,7 +14,8 @@ use crate::config::Config;
 
 use super::summary::{Summary, SummaryError};
 
-/// One of N disjoint parts of a campaign: position `i` belongs to shard `i mod N`.
+/// One of N disjoint parts of a campaign: position `i` belongs to shard `i mod N`. `index`
+/// counts from 0; the text form (`FromStr`, `Display`) counts from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Shard {
     pub index: u64,
@@ -42,35 +48,57 @@ impl Shard {
     }
 }
 
-/// A shard that is not `I/N` with `0 ≤ I < N`.
+/// A shard that is not `I/N` with `1 ≤ I ≤ N`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("--shard {text:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
+#[error("--shard {text:?}: expected I/N with 1 <= I <= N, e.g. 1/4 … 4/4{hint}")]
 pub struct BadShard {
     pub text: String,
+    /// A word on what was probably meant (shards count from 1), or nothing.
+    pub hint: String,
 }
 
 impl FromStr for Shard {
     type Err = BadShard;
 
-    /// `I/N` with `0 ≤ I < N`.
+    /// `I/N` with `1 ≤ I ≤ N`.
     fn from_str(text: &str) -> Result<Shard, BadShard> {
-        let bad = || BadShard {
+        let bad = |hint: String| BadShard {
             text: text.to_string(),
+            hint,
         };
-        let (index, count) = text.split_once('/').ok_or_else(bad)?;
-        let index: u64 = index.trim().parse().map_err(|_| bad())?;
-        let count: u64 = count.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
+        let (index, count) = text.split_once('/').ok_or_else(|| bad(String::new()))?;
+        let index: u64 = index.trim().parse().map_err(|_| bad(String::new()))?;
+        let count: u64 = count.trim().parse().map_err(|_| bad(String::new()))?;
+        if count == 0 {
+            return Err(bad(String::new()));
         }
-        Ok(Shard { index, count })
+        if index == 0 {
+            return Err(bad(" (shards count from 1)".to_string()));
+        }
+        if index > count {
+            return Err(bad(String::new()));
+        }
+        Ok(Shard {
+            index: index - 1,
+            count,
+        })
     }
 }
 
 impl std::fmt::Display for Shard {
+    /// `I/N`, counting from 1.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
+        write!(f, "{}/{}", self.index + 1, self.count)
     }
+}
+
+/// The shards of a campaign in `count` shards that `present` (0-based indexes) leaves out,
+/// counted from 1, as a person names them.
+pub fn missing_shards(present: &[u64], count: u64) -> Vec<u64> {
+    (0..count)
+        .filter(|index| !present.contains(index))
+        .map(|index| index + 1)
+        .collect()
 }
 
 /// Combines the summaries of disjoint shards of one campaign. Counts add up, so the table of the

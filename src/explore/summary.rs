@@ -143,7 +143,8 @@ pub enum SummaryError {
     NothingToMerge,
     #[error("different campaigns: {0}")]
     DifferentCampaigns(String),
-    #[error("shard {shard}/{count} appears twice")]
+    /// `shard` counts from 0, the message from 1.
+    #[error("shard {}/{count} appears twice", .shard + 1)]
     ShardTwice { shard: u64, count: u64 },
 }
 

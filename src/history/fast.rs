@@ -10,7 +10,7 @@
 //! It owns nothing of what a history means. It must never decide that a file is malformed, nor
 //! how to say so: at anything outside the plain form, or anything wrong, it steps aside (`None`),
 //! and the serde path parses the whole file and words the error. So it can only agree with
-//! serde_json, which `tests/history_fast_path.rs` checks on generated and mutated histories.
+//! serde_json, which `tests/generators/history_fast_path.rs` checks on generated and mutated histories.
 
 use serde::de::DeserializeOwned;
 

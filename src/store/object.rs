@@ -16,7 +16,7 @@ pub struct Version {
 
 impl Version {
     /// LWW order: the higher timestamp wins, ties broken by value (then tombstone last).
-    fn lww_key(&self) -> (u64, &Value, bool) {
+    pub(super) fn lww_key(&self) -> (u64, &Value, bool) {
         (self.timestamp, &self.value, self.tombstone)
     }
 }

@@ -30,7 +30,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Exit {
             result.verdict.into()
         }
         Err(message) => {
-            eprintln!("{}: {message}", args.file.display());
+            eprintln!("quorate check: {}: {message}", args.file.display());
             Exit::BadInput
         }
     }
@@ -78,7 +78,7 @@ fn print_result(args: &Args, result: &CheckResult) {
             },
         );
         if let Some(error) = unserializable {
-            eprintln!("cannot write the result as JSON: {error}");
+            eprintln!("quorate check: cannot write the result as JSON: {error}");
         }
         return;
     }

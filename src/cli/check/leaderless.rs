@@ -48,19 +48,19 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
                     (case.history, model.or(case_model), from_case)
                 }
                 Err(error) => {
-                    eprintln!("{file}: {error}");
+                    eprintln!("quorate check: {file}: {error}");
                     return Exit::BadInput;
                 }
             },
             Ok(None) => {
                 eprintln!(
-                    "{file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
+                    "quorate check: {file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
                     crate::regressions::FORMAT
                 );
                 return Exit::BadInput;
             }
             Err(error) => {
-                eprintln!("{file}: {error}");
+                eprintln!("quorate check: {file}: {error}");
                 return Exit::BadInput;
             }
         }
@@ -69,7 +69,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
         match History::parse(&bytes) {
             Ok(history) => (history, model, false),
             Err(error) => {
-                eprintln!("{file}: {error}");
+                eprintln!("quorate check: {file}: {error}");
                 return Exit::BadInput;
             }
         }
@@ -77,13 +77,13 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     // The file can be as large as the history; checking needs only the history.
     drop(bytes);
     if let Err(error) = super::refuse_empty(args, history.operations.len()) {
-        eprintln!("{file}: {error}");
+        eprintln!("quorate check: {file}: {error}");
         return Exit::BadInput;
     }
     let catalog = match history.validated() {
         Ok(catalog) => catalog,
         Err(error) => {
-            eprintln!("{file}: {error}");
+            eprintln!("quorate check: {file}: {error}");
             return Exit::BadInput;
         }
     };
@@ -91,7 +91,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     let mut report = match check::check_catalog(&catalog, &options) {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("{file}: cannot be checked: {error}");
+            eprintln!("quorate check: {file}: cannot be checked: {error}");
             return Exit::BadInput;
         }
     };

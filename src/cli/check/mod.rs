@@ -76,32 +76,47 @@ pub(super) fn run(args: &Args) -> Exit {
     let mut bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => {
-            eprintln!("{}: cannot read: {error}", args.file.display());
+            eprintln!(
+                "quorate check: {}: cannot read: {error}",
+                args.file.display()
+            );
             return Exit::BadInput;
         }
     };
-    // Some editors start a UTF-8 file with a byte-order mark; it says nothing about the format.
-    if bytes.starts_with(UTF8_BOM) {
-        bytes.drain(..UTF8_BOM.len());
-    }
-    let external_format = match args.format {
-        Format::Json => None,
-        Format::Edn => Some(ImportFormat::Edn),
-        Format::JepsenLog => Some(ImportFormat::JepsenLog),
-        Format::PorcupineKv => Some(ImportFormat::PorcupineKv),
-        Format::Auto => match import::detect(&bytes) {
-            Detected::QuorateJson => None,
-            Detected::External(format) => Some(format),
-        },
-    };
-    match external_format {
+    strip_utf8_bom(&mut bytes);
+    match args.format.external(&bytes) {
         None => leaderless::run(args, bytes),
         Some(format) => external::run(args, bytes, format),
     }
 }
 
+impl Format {
+    /// The external format `bytes` are read in (named, or detected from their start), or `None`
+    /// for quorate's own JSON. `validate` decides the same way.
+    pub(super) fn external(self, bytes: &[u8]) -> Option<ImportFormat> {
+        match self {
+            Format::Json => None,
+            Format::Edn => Some(ImportFormat::Edn),
+            Format::JepsenLog => Some(ImportFormat::JepsenLog),
+            Format::PorcupineKv => Some(ImportFormat::PorcupineKv),
+            Format::Auto => match import::detect(bytes) {
+                Detected::QuorateJson => None,
+                Detected::External(format) => Some(format),
+            },
+        }
+    }
+}
+
 /// The UTF-8 byte-order mark.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Drops a UTF-8 byte-order mark at the start: some editors write one, and it says nothing about
+/// the format.
+pub(super) fn strip_utf8_bom(bytes: &mut Vec<u8>) {
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
+}
 
 /// Refuses a history with no operations unless `--allow-empty`: a lost or truncated history
 /// (an empty file, an empty list) would otherwise pass as valid.

@@ -21,6 +21,14 @@ use super::read::ReadPending;
 use super::write::{StampPending, WriteOrder, WritePending};
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
+/// What a home node replied to a `Read`: its copy of the key, and the timestamp of a tombstone it
+/// reaped for the key (0 if none; see `reaping::Reaped`), which only a timestamp read uses.
+#[derive(Debug)]
+pub(super) struct Replied {
+    pub(super) object: Option<Arc<Object>>,
+    pub(super) reaped_timestamp: u64,
+}
+
 /// A request a coordinator has in flight, by its local number.
 #[derive(Debug)]
 pub(super) enum Pending {
@@ -94,13 +102,15 @@ impl Dynamo {
         out: &mut Out,
         from: NodeId,
         local: u64,
-        object: Option<Arc<Object>>,
+        replied: Replied,
         fallback: bool,
     ) {
         match node.pending.get(&local) {
-            Some(Pending::Read(_)) => self.on_get_reply(node, out, from, local, object, fallback),
+            Some(Pending::Read(_)) => {
+                self.on_get_reply(node, out, from, local, replied.object, fallback);
+            }
             Some(Pending::Stamp(_)) => {
-                self.on_stamp_reply(node, out, from, local, object.as_deref(), fallback);
+                self.on_stamp_reply(node, out, from, local, &replied, fallback);
             }
             _ => Dynamo::hit(out, DynamoProbe::LateReplyIgnored),
         }

@@ -41,7 +41,7 @@ use crate::causality::{NodeId, VersionVector};
 use crate::config::{Config, ConfigError, Durability};
 use crate::history::{Key, ReplicaSnapshot};
 
-use self::coordination::Pending;
+use self::coordination::{Pending, Replied};
 use self::handoff::Hint;
 pub use self::probes::DynamoProbe;
 use self::probes::PROBES;
@@ -116,6 +116,9 @@ pub enum DynamoMessage {
     ReadReply {
         request: u64,
         object: Option<Arc<Object>>,
+        /// The LWW timestamp of a tombstone this replica reaped for the key (0 if none), for a
+        /// timestamp read: see `reaping::Reaped`.
+        reaped_timestamp: u64,
         fallback: bool,
     },
     /// A fallback hands a hint back to its home node.
@@ -315,8 +318,19 @@ impl Dynamo {
             DynamoMessage::ReadReply {
                 request,
                 object,
+                reaped_timestamp,
                 fallback,
-            } => self.on_read_reply(node, out, from, request, object, fallback),
+            } => self.on_read_reply(
+                node,
+                out,
+                from,
+                request,
+                Replied {
+                    object,
+                    reaped_timestamp,
+                },
+                fallback,
+            ),
             DynamoMessage::Handoff {
                 key,
                 object,

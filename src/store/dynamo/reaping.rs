@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::causality::{NodeId, SiblingSet, VersionVector};
 use crate::config::{Bug, Reaping};
 use crate::history::Key;
-use crate::store::Object;
+use crate::store::{Object, Version};
 
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
@@ -31,15 +31,33 @@ pub(super) struct Reaped {
     /// delayed past the reap) is dropped, not resurrected. Immediate reaping keeps no context:
     /// a primary that missed the delete brings its value back, as that configuration allows.
     context: Option<VersionVector>,
+    /// Under LWW, with reaping after a delay, the same rule in LWW order: the reaped tombstone,
+    /// so that a late copy of a version it beat (a smaller LWW key) is dropped.
+    tombstone: Option<Version>,
+    /// Under LWW, the reaped tombstone's timestamp (0 under siblings). A timestamp read (ABD's
+    /// first phase) reports it for the key, so that a write after the reap stamps above the
+    /// tombstone: a home node that has not reaped yet still holds it, and a write stamped below
+    /// it would lose to it once they meet (an acknowledged write lost).
+    timestamp: u64,
 }
 
 impl Reaped {
+    /// The reaped tombstone's LWW timestamp (0 under siblings).
+    pub(super) fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
     fn of(object: &Object, reaping: Reaping) -> Reaped {
         Reaped {
+            timestamp: object.timestamp(),
             digest: object.digest(),
             context: match reaping {
                 Reaping::AfterMs(_) => object.context().cloned(),
                 Reaping::Keep | Reaping::Immediate => None,
+            },
+            tombstone: match (reaping, object) {
+                (Reaping::AfterMs(_), Object::Lww(version)) => Some(version.clone()),
+                _ => None,
             },
         }
     }
@@ -47,10 +65,18 @@ impl Reaped {
 
 /// What of `object`, arriving for a key the replica holds nothing of, is to be stored, given
 /// what the replica kept of the key's reaped tombstone: nothing if it is the same tombstone, or
-/// only the siblings the tombstone had not seen.
+/// (with reaping after a delay) a version the tombstone beat; only the siblings the tombstone
+/// had not seen.
 pub(super) fn comes_back(reaped: Option<&Reaped>, object: &Arc<Object>) -> Option<Arc<Object>> {
     match (reaped, &**object) {
         (Some(reaped), _) if reaped.digest == object.digest() => None,
+        (
+            Some(Reaped {
+                tombstone: Some(tombstone),
+                ..
+            }),
+            Object::Lww(version),
+        ) if version.lww_key() <= tombstone.lww_key() => None,
         (
             Some(Reaped {
                 context: Some(context),
@@ -71,6 +97,11 @@ pub(super) fn comes_back(reaped: Option<&Reaped>, object: &Arc<Object>) -> Optio
 }
 
 impl Dynamo {
+    /// The LWW timestamp of the tombstone `node` reaped for `key`, or 0.
+    pub(super) fn reaped_timestamp(node: &DynamoNode, key: &Key) -> u64 {
+        node.stored.reaped.get(key).map_or(0, Reaped::timestamp)
+    }
+
     /// Tombstone bookkeeping after a key's state changed; returns whether the tombstone was
     /// reaped at once (immediate reaping).
     pub(super) fn after_change(&self, node: &mut DynamoNode, key: &Key, clock_ms: u64) -> bool {

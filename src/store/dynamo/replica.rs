@@ -103,11 +103,17 @@ impl Dynamo {
         } else {
             node.stored.data.get(key).cloned()
         };
+        let reaped_timestamp = if fallback {
+            0
+        } else {
+            Dynamo::reaped_timestamp(node, key)
+        };
         out.send(
             from,
             DynamoMessage::ReadReply {
                 request,
                 object,
+                reaped_timestamp,
                 fallback,
             },
         );

@@ -22,7 +22,7 @@ use crate::config::{Bug, Resolution};
 use crate::history::{Key, StoreMeta};
 use crate::store::{Object, Reply, RequestId, Version};
 
-use super::coordination::Pending;
+use super::coordination::{Pending, Replied};
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 /// A write a coordinator is about to replicate: for which request, on which key, what.
@@ -69,6 +69,7 @@ impl Dynamo {
     ) {
         let home = self.home(&order.key);
         let own = self.ask_home(node, out, local, &order.key, &home);
+        let own_reaped_timestamp = Dynamo::reaped_timestamp(node, &order.key);
         node.pending.insert(
             local,
             Pending::Stamp(StampPending {
@@ -81,18 +82,23 @@ impl Dynamo {
         );
         if let Some(object) = own {
             let me = node.id;
-            self.on_stamp_reply(node, out, me, local, object.as_deref(), false);
+            let replied = Replied {
+                reaped_timestamp: own_reaped_timestamp,
+                object,
+            };
+            self.on_stamp_reply(node, out, me, local, &replied, false);
         }
     }
 
-    /// A reply to a timestamp read: at r replies, write with the highest timestamp plus one.
+    /// A reply to a timestamp read: at r replies, write with the highest timestamp plus one (a
+    /// reaped tombstone's included).
     pub(super) fn on_stamp_reply(
         &self,
         node: &mut DynamoNode,
         out: &mut Out,
         from: NodeId,
         local: u64,
-        object: Option<&Object>,
+        replied: &Replied,
         fallback: bool,
     ) {
         let Some(Pending::Stamp(stamp)) = node.pending.get_mut(&local) else {
@@ -104,7 +110,12 @@ impl Dynamo {
             return;
         }
         stamp.replies.push(from);
-        let timestamp = object.map_or(0, Object::timestamp);
+        // A key this replica reaped holds nothing, but its tombstone's timestamp still counts.
+        let timestamp = replied
+            .object
+            .as_deref()
+            .map_or(0, Object::timestamp)
+            .max(replied.reaped_timestamp);
         stamp.timestamp_max = stamp.timestamp_max.max(timestamp);
         if stamp.replies.len() >= self.config.r as usize {
             let Some(Pending::Stamp(stamp)) = node.pending.remove(&local) else {

@@ -1,7 +1,7 @@
 //! `quorate fuzz-artifact`: a committed crash artifact of the `scenario` target (found with the
 //! vnode-clock bug on) becomes a minimized regression case that replays.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

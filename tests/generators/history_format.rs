@@ -3,10 +3,11 @@
 
 use proptest::prelude::*;
 use quorate::history::{
-    Action, ClientId, History, Key, OpId, Operation, Outcome, ReadValue, StoreMeta, Value, Write,
+    Action, ClientId, History, HistoryError, Key, OpId, Operation, Outcome, ReadValue, StoreMeta,
+    Value, Write,
 };
 
-const EXAMPLE: &str = include_str!("../histories/example.json");
+const EXAMPLE: &str = include_str!("../../histories/example.json");
 
 #[test]
 fn documented_example_loads() {
@@ -28,7 +29,7 @@ fn documented_example_loads() {
 
 #[test]
 fn format_readme_example_loads() {
-    let readme = include_str!("../histories/README.md");
+    let readme = include_str!("../../histories/README.md");
     let start = readme
         .find("```json\n")
         .expect("the README has a JSON example")
@@ -267,6 +268,13 @@ fn apply(bytes: &mut Vec<u8>, mutation: &Mutation) {
     }
 }
 
+/// Whether a syntax error's 1-based line, and column (0 at the start of a line, as serde_json
+/// reports an input that ends there), lie within `bytes`.
+fn position_is_in(bytes: &[u8], line: usize, column: usize) -> bool {
+    let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+    line >= 1 && line <= lines.len() && column <= lines[line - 1].len() + 1
+}
+
 proptest! {
     #[test]
     fn json_round_trip_is_identity(operations in proptest::collection::vec(operation(), 0..8)) {
@@ -279,7 +287,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let _ = History::from_slice(&bytes);
+        match History::from_slice(&bytes) {
+            Err(HistoryError::Syntax { line, column, .. }) => {
+                prop_assert!(position_is_in(&bytes, line, column), "line {line}, column {column}");
+            }
+            Err(_) => {}
+            Ok(history) => prop_assert_eq!(history.validate(), Ok(())),
+        }
     }
 
     #[test]
@@ -289,10 +303,17 @@ proptest! {
             if bytes.is_empty() { break; }
             apply(&mut bytes, mutation);
         }
-        if let Ok(history) = History::from_slice(&bytes) {
-            // Whatever loads is valid and survives a round trip.
-            prop_assert_eq!(history.validate(), Ok(()));
-            prop_assert_eq!(History::from_json(&history.to_json()), Ok(history));
+        match History::from_slice(&bytes) {
+            Ok(history) => {
+                // Whatever loads is valid and survives a round trip.
+                prop_assert_eq!(history.validate(), Ok(()));
+                prop_assert_eq!(History::from_json(&history.to_json()), Ok(history));
+            }
+            // A syntax error names a place that exists in the bytes.
+            Err(HistoryError::Syntax { line, column, .. }) => {
+                prop_assert!(position_is_in(&bytes, line, column), "line {line}, column {column}");
+            }
+            Err(_) => {}
         }
     }
 }

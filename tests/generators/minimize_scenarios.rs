@@ -67,7 +67,7 @@ fn client_partitions_follow_their_client_when_clients_are_dropped() {
 
 #[test]
 fn history_minimization_keeps_only_what_the_predicate_needs() {
-    let example = History::from_json(include_str!("../histories/example.json")).unwrap();
+    let example = History::from_json(include_str!("../../histories/example.json")).unwrap();
     let two_puts = |h: &History| {
         h.operations
             .iter()

@@ -1,7 +1,7 @@
 //! Hostile and careless input (issue 18): nothing passes by being empty, nothing is bent silently,
 //! and a broken file is bad input (exit 2) with a message that names the real problem.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

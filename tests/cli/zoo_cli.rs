@@ -1,6 +1,6 @@
 //! `quorate explore --bug` and `quorate sim --bug` from the outside.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 
@@ -109,6 +109,7 @@ fn sim_replays_a_zoo_case_and_records_the_bug_in_the_history() {
         "none",
         "--out",
         path,
+        "--force",
     ]);
     assert_eq!(code, 0);
     let (code, stdout, _) = quorate(&["check", path]);

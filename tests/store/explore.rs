@@ -2,7 +2,7 @@
 //! are disjoint, cover the campaign and merge into the table of the unsplit run; results do not
 //! depend on the number of threads; a results folder is never overwritten without `--force`.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 use std::path::Path;
@@ -149,7 +149,7 @@ fn the_command_saves_witnesses_that_replay_and_merges_shard_folders() {
     assert_eq!(code, 0, "{replayed}{stderr}");
 
     let mut shard_dirs = Vec::new();
-    for index in 0..2 {
+    for index in 1..=2 {
         let shard_dir = dir.path().join(format!("shard-{index}"));
         let shard = format!("{index}/2");
         let (code, stdout, stderr) = quorate(
@@ -169,7 +169,23 @@ fn the_command_saves_witnesses_that_replay_and_merges_shard_folders() {
         path_str(&shard_dirs[0]),
     ]);
     assert_eq!(code, 0, "{merged_out}{stderr}");
-    assert!(merged_out.contains("(complete)"), "{merged_out}");
+    assert!(
+        merged_out.contains("shards 1, 2 of 2 (complete)"),
+        "{merged_out}"
+    );
+    // One shard alone is an incomplete set: refused, naming the missing one, unless --partial.
+    let (code, out, stderr) = quorate(&["explore", "--merge", path_str(&shard_dirs[1])]);
+    assert_eq!(code, 2, "{out}{stderr}");
+    assert!(stderr.contains("shard is 1 of 2 missing"), "{stderr}");
+    assert!(stderr.contains("--partial"), "{stderr}");
+    assert!(out.is_empty(), "{out}");
+    let (code, out, stderr) =
+        quorate(&["explore", "--merge", path_str(&shard_dirs[1]), "--partial"]);
+    assert!(code == 0 || code == 1, "{out}{stderr}");
+    assert!(
+        out.contains("shards 2 of 2 (INCOMPLETE, --partial: shard 1 missing)"),
+        "{out}"
+    );
     let table = explore::table(&summary);
     assert!(merged_out.contains(&table), "{merged_out}\nwant\n{table}");
     let merged = explore::merge(&[load(&shard_dirs[0]), load(&shard_dirs[1])]).unwrap();
@@ -226,6 +242,7 @@ fn bad_usage_exits_2_with_a_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     };
     check(&["--shard", "3/2"], "expected I/N");
+    check(&["--shard", "0/2"], "shards count from 1");
     check(&["--shard", "1/0"], "expected I/N");
     check(&["--shard", "x"], "expected I/N");
     check(&["--config", "nosuch"], "unknown preset");

@@ -1,6 +1,6 @@
 //! `quorate validate`: exit 0 on a valid history, 2 with a message naming the problem otherwise.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 
@@ -74,4 +74,59 @@ fn help_and_version_exit_0() {
     let (code, stdout, _) = quorate(&["--help"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("validate"), "{stdout}");
+}
+
+#[test]
+fn validate_reads_the_external_formats_check_reads() {
+    // Each external format is detected as `check` detects it, and read by its importer; the
+    // operation count is the importer's (invocations paired with their completions).
+    for (file, format) in [
+        (
+            "tests/corpora/porcupine-kv/c01-ok.txt",
+            "Porcupine key-value",
+        ),
+        ("tests/corpora/jepsen-etcd/etcd_000.log", "Jepsen log"),
+    ] {
+        let (code, stdout, stderr) = quorate(&["validate", file]);
+        assert_eq!(code, 0, "{file}: {stderr}");
+        let prefix = format!("{file}: valid {format} history, ");
+        assert!(stdout.starts_with(&prefix), "{stdout}");
+        let count: usize = stdout[prefix.len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let bytes = std::fs::read(file).unwrap();
+        let format = match quorate::lin::import::detect(&bytes) {
+            quorate::lin::import::Detected::External(format) => format,
+            other => panic!("{file}: detected as {other:?}"),
+        };
+        let imported = quorate::lin::import::import_owned(bytes, format).unwrap();
+        assert_eq!(count, imported.operations.len(), "{file}");
+    }
+    // A broken EDN history is named as one, with the place of the error.
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("broken.edn");
+    std::fs::write(
+        &broken,
+        "[{:process 0, :type :invoke, :f :read, :value nil}\n {:process 0 :type",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = quorate(&["validate", broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stderr.starts_with("quorate validate: ")
+            && stderr.contains("not a well-formed Knossos/Jepsen EDN history: line 2"),
+        "{stderr}"
+    );
+    // --format json insists on quorate's format.
+    let (code, _, stderr) = quorate(&[
+        "validate",
+        "tests/corpora/porcupine-kv/c01-ok.txt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("quorate validate: "), "{stderr}");
 }

@@ -1,7 +1,7 @@
 //! Snapshots of reports, so that their wording is reviewed like code. Run with
-//! `UPDATE_EXPECT=1 cargo test --test check_reports` after a deliberate change, and read the diff.
+//! `UPDATE_EXPECT=1 cargo test --test checker check_reports::` after a deliberate change, and read the diff.
 
-mod check_support;
+use crate::check_support;
 
 use check_support::history;
 use expect_test::{expect, Expect};

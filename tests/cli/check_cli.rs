@@ -1,7 +1,7 @@
 //! `quorate check` end to end on the fixture files in `tests/fixtures/check`: what it prints and
 //! the exit code (0 valid, 1 forbidden anomaly, 2 bad input, 3 unknown).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! `quorate staleness` prints one row per (r, w) and rejects what it cannot use.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 

@@ -3,7 +3,7 @@
 //! `explore` neither panics on an absurd `--jobs` nor runs a campaign whose results folder cannot
 //! be written.
 
-mod common;
+use crate::common;
 
 use common::{quorate, run};
 use std::fs::OpenOptions;
@@ -145,7 +145,15 @@ fn explore_refuses_a_read_only_results_folder_before_the_campaign() {
     // copy kept in this world-readable temporary folder.
     let command = if privileged(dir.path()) {
         let copy = dir.path().join("quorate");
-        std::fs::copy(env!("CARGO_BIN_EXE_quorate"), &copy).unwrap();
+        // Copied by `cp`, not by this process: a file this process held open for writing could
+        // leak into a child that another test forks meanwhile, and running the copy would then
+        // fail with "text file busy" (ETXTBSY) until that child execs.
+        let copied = Command::new("cp")
+            .arg(env!("CARGO_BIN_EXE_quorate"))
+            .arg(&copy)
+            .status()
+            .expect("cp runs");
+        assert!(copied.success());
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
         let mut command = Command::new(&copy);
         command.args(args).uid(65534).gid(65534);

@@ -6,7 +6,7 @@
 //! many histories are linearizable), some are nudged by one value, and some are random.
 //! `PROPTEST_CASES` sets the number of cases.
 
-mod check_support;
+use crate::check_support;
 
 use check_support::generate::{build, scenario};
 use proptest::prelude::*;

@@ -1,6 +1,6 @@
 //! `quorate sim` end to end: the history it writes validates, bad input exits 2 with a message.
 
-mod common;
+use crate::common;
 
 use common::quorate;
 
@@ -122,4 +122,48 @@ fn bad_configurations_exit_2_with_a_message() {
     assert_eq!(history("exp:5"), history("exponential:5"));
     assert_eq!(history("const:3"), history("constant:3"));
     assert_ne!(history("const:3"), history("constant:4"));
+}
+
+#[test]
+fn the_summary_names_its_numbers_precisely() {
+    // --ops counts client steps; an update or delete step is two operations, so the summary
+    // gives both counts, and the times it prints are the history's own.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("h.json");
+    let (code, stdout, stderr) = quorate(&[
+        "sim",
+        "--config",
+        "dynamo",
+        "--seed",
+        "1",
+        "--ops",
+        "40",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let history = quorate::history::History::load(&out).unwrap();
+    let operations = history.operations.len();
+    assert!(operations > 40 && operations <= 80, "{operations}");
+    assert!(
+        stdout.contains(&format!(
+            ": {operations} operations from 40 client steps of 3 clients"
+        )),
+        "{stdout}"
+    );
+    let last_answer = history
+        .operations
+        .iter()
+        .map(|op| op.time_ms_complete.unwrap_or(op.time_ms_invoke))
+        .max()
+        .unwrap();
+    let run = history.run.as_ref().unwrap();
+    assert!(run.time_ms_end > last_answer);
+    assert!(
+        stdout.contains(&format!(
+            "operations from 0 to {last_answer} ms, the run (workload, heal, settle) to {} simulated ms",
+            run.time_ms_end
+        )),
+        "{stdout}"
+    );
 }

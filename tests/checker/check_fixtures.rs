@@ -19,7 +19,7 @@
 //! Each case's expectation is `verdict: kind* kind …`, with `*` marking anomalies the model
 //! forbids, kinds in report order.
 
-mod check_support;
+use crate::check_support;
 
 use std::time::Duration;
 
@@ -419,6 +419,35 @@ fn reaped_tombstones() {
         &format!("config dynamo reaping=immediate\n{afresh}"),
         Some("atomic"),
         "valid:",
+    );
+}
+
+#[test]
+fn reaped_lww_tombstones() {
+    // Under LWW a delete overwrites, like any write, every write that may come before it in the
+    // register's order, not only what its context names: v1 was overwritten by v2 (same
+    // client, later timestamp), v2 by the delete, and the reaped key reads as empty.
+    let base = "run quiescent\n0 c1 put k v1 0-4 ok ts=1\n1 c1 put k v2 5-6 ok ts=2\n2 c0 get k [v2] 10-11 ok\n3 c0 delete k d1 ctx=v2 11-12 ok ts=3\n";
+    let reaped = format!("{base}4 c1 get k [] 20-21 ok");
+    check(
+        &format!("config atomic\n{reaped}"),
+        None,
+        "invalid: stale_read* non_monotonic_read* not_linearizable*",
+    );
+    for reaping in ["after_ms", "immediate"] {
+        check(
+            &format!("config atomic reaping={reaping}\n{reaped}"),
+            None,
+            "valid: not_linearizable",
+        );
+    }
+    // A write that must come after the delete (invoked once it was acknowledged) is not
+    // excused by its reaped tombstone.
+    let later = format!("{base}4 c1 put k v3 13-14 ok ts=4\n5 c1 get k [] 20-21 ok");
+    check(
+        &format!("config atomic reaping=after_ms\n{later}"),
+        None,
+        "invalid: stale_read* not_linearizable",
     );
 }
 

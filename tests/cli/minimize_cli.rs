@@ -2,7 +2,7 @@
 //! that replays; an existing output is never overwritten without `--force`; a case that no
 //! longer matches makes `replay` exit 1 and name the file.
 
-mod common;
+use crate::common;
 
 use common::{quorate, stale_scenario};
 use std::path::Path;
@@ -130,6 +130,27 @@ fn minimize_reads_the_scenario_a_simulated_history_records() {
     assert_eq!(case.expected_verdict, "invalid");
     assert!(
         case.found_by.contains("--kind stale_read"),
+        "{}",
+        case.found_by
+    );
+    // An absolute path under the working directory is written relative to it: the case is read
+    // on other machines, where the author's folders mean nothing.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_quorate"));
+    command.current_dir(dir.path()).args([
+        "minimize",
+        path_str(&history),
+        "--model",
+        "quorum",
+        "--kind",
+        "stale_read",
+    ]);
+    assert!(history.is_absolute());
+    let (code, stdout, stderr) = common::run(command);
+    assert_eq!(code, 0, "{stderr}");
+    let case = Regression::from_json(&stdout).unwrap().unwrap();
+    assert!(
+        case.found_by
+            .starts_with("quorate minimize history.json --kind stale_read"),
         "{}",
         case.found_by
     );

@@ -2,7 +2,7 @@
 //! pair of operations, sets of values) on random small sibling histories: the sweeps of the
 //! checker must report exactly the operations the definitions name.
 
-mod check_support;
+use crate::check_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,6 +10,7 @@ use check_support::generate::{build, scenario};
 use proptest::prelude::*;
 use quorate::check::{self, Anomaly, CheckOptions, Observer};
 use quorate::history::{Action, History, Operation, Outcome};
+use quorate::verdict::Verdict;
 
 type Ids = BTreeSet<u64>;
 
@@ -411,7 +412,8 @@ fn naive_views(history: &History) -> BTreeMap<u64, Ids> {
 proptest! {
     /// Whatever a valid history holds (contexts naming any value, even later ones, phantom
     /// results, metadata that contradicts everything, snapshots of unknown values), checking
-    /// it returns a report or a precondition error, never a panic.
+    /// it returns a report or a precondition error, never a panic; and a report's verdict is
+    /// invalid exactly when it lists a forbidden anomaly.
     #[test]
     fn any_valid_history_is_judged_without_panicking(
         (clients, keys, specs) in scenario(),
@@ -442,7 +444,13 @@ proptest! {
         if history.validate().is_ok() {
             for model in [None, Some(quorate::check::Model::Atomic)] {
                 if let Ok(report) = check::check(&history, &CheckOptions::model(model)) {
-                    let _ = (report.to_string(), report.to_json());
+                    // The verdict is the report's findings: invalid exactly when a forbidden
+                    // anomaly is listed (or counted among the omitted ones).
+                    let forbidden = report.anomalies.iter().any(|finding| finding.forbidden)
+                        || report.omitted.iter().any(|omitted| omitted.forbidden);
+                    prop_assert_eq!(report.verdict == Verdict::Invalid, forbidden, "{}", report);
+                    prop_assert!(!report.to_string().is_empty());
+                    prop_assert!(report.to_json().starts_with("{"), "not a JSON object");
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! eventual convergence after heal: C1–C4 belong to every model).
 //!
 //! Case counts are small by default so that `cargo test` stays fast on two cores;
-//! `PROPTEST_CASES=1000 cargo test --test properties` searches harder. A failure prints its seed,
+//! `PROPTEST_CASES=1000 cargo test --test store properties::` searches harder. A failure prints its seed,
 //! the minimized scenario's file and the commands that replay and minimize it into `histories/`.
 
 use quorate::check::Model;

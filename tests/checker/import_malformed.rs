@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use quorate::lin::external::{self, SpecName};
 use quorate::lin::import::{import, Format};
-use quorate::verdict::Budget;
+use quorate::verdict::{Budget, Verdict};
 
 const FORMATS: [Format; 3] = [Format::Edn, Format::JepsenLog, Format::PorcupineKv];
 
@@ -135,15 +135,44 @@ fn edn_like() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
 }
 
+/// Imports `bytes` in every format and checks what loads against every model, asserting what
+/// can be asserted of any input: an import error names a place inside the bytes (or none) and
+/// keeps its message short; a result's verdict agrees with what it carries (a counterexample
+/// exactly when invalid, a reason exactly when unknown).
 fn import_and_check_never_panic(bytes: &[u8]) {
     let budget = Budget {
         time: Some(std::time::Duration::from_millis(50)),
         memory: Some(50_000_000),
     };
     for format in FORMATS {
-        if let Ok(history) = import(bytes, format) {
-            for model in SpecName::ALL {
-                let _ = external::check(&history, model, None, &budget);
+        match import(bytes, format) {
+            Err(error) => {
+                let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+                assert!(error.line <= lines.len(), "{format:?}: {error}");
+                if error.line > 0 {
+                    let line = lines[error.line - 1];
+                    assert!(error.column <= line.len() + 1, "{format:?}: {error}");
+                } else {
+                    assert_eq!(error.column, 0, "{format:?}: {error}");
+                }
+                assert!(error.message.len() <= 1000, "{format:?}: {error}");
+                assert!(!error.message.is_empty(), "{format:?}");
+            }
+            Ok(history) => {
+                for model in SpecName::ALL {
+                    if let Ok(result) = external::check(&history, model, None, &budget) {
+                        assert_eq!(
+                            result.verdict == Verdict::Invalid,
+                            result.counterexample.is_some(),
+                            "{format:?} {model:?}: {result:?}"
+                        );
+                        assert_eq!(
+                            result.verdict == Verdict::Unknown,
+                            result.unknown_reason.is_some(),
+                            "{format:?} {model:?}: {result:?}"
+                        );
+                    }
+                }
             }
         }
     }
