@@ -72,6 +72,8 @@ pub mod gen;
 pub mod history;
 pub mod lin;
 pub mod minimize;
+#[cfg(unix)]
+pub mod process;
 pub mod regressions;
 pub mod render;
 pub mod sim;

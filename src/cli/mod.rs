@@ -26,6 +26,7 @@ mod check;
 mod exhaust;
 mod explore;
 mod fuzz_artifact;
+mod maelstrom;
 mod minimize;
 mod regression_output;
 mod render;
@@ -193,6 +194,12 @@ enum Command {
     /// Draw a history as a self-contained HTML timeline (one lane per client, per key).
     #[command(after_help = "Exit codes: 0 the page was written, 2 bad usage or input.")]
     Render(render::Args),
+    /// Run a node binary as real processes under quorate's network, faults and clients
+    /// (Maelstrom's protocol), and judge the history.
+    #[command(
+        after_help = "Exit codes: 0 linearizable, 1 not linearizable (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
+    )]
+    Maelstrom(maelstrom::Args),
     /// Delta-debug a failing scenario and its history into a regression case (exit 0, or 2).
     #[command(
         after_help = "Exit codes: 0 the regression case was written, 2 bad usage or input (including a history whose failure does not reproduce)."
@@ -231,6 +238,7 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim::run(&args),
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
+        Command::Maelstrom(args) => maelstrom::run(&args),
         Command::Minimize(args) => minimize::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
@@ -253,6 +261,7 @@ impl Command {
             Command::Sim(_) => "sim",
             Command::Staleness(_) => "staleness",
             Command::Render(_) => "render",
+            Command::Maelstrom(_) => "maelstrom",
             Command::Minimize(_) => "minimize",
             Command::Replay(_) => "replay",
             Command::FuzzArtifact(_) => "fuzz-artifact",

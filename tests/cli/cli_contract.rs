@@ -68,6 +68,10 @@ fn every_error_starts_with_the_command() {
             "exhaust",
             vec!["exhaust", "--config", "dynamo", "--clients", "0"],
         ),
+        (
+            "maelstrom",
+            vec!["maelstrom", "-w", "lin-kv", "--bin", missing],
+        ),
     ];
     let mut seen: Vec<&str> = Vec::new();
     for (command, args) in &cases {

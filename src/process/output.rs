@@ -1,0 +1,117 @@
+//! What a run leaves behind: `messages.log` (bounded), and at the end `history.edn`,
+//! `faults.json` and `run.json` under `--out`, and the verdict of the history as written.
+//!
+//! The verdict is always that of the file: the history is judged from the EDN text that was
+//! written, through the same importer `quorate check` uses. What it must never do: judge anything
+//! other than what it wrote, or fail a run because a log line could not be written.
+
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::Path;
+
+use serde_json::json;
+
+use super::lin_kv;
+use super::{Counts, Options, Outcome, ProcessError};
+use crate::history::FaultRecord;
+use crate::verdict::{Budget, MIB};
+
+/// How many lines `messages.log` takes at most; a flood would otherwise fill the disk.
+pub(super) const LOG_LINES: u64 = 1_000_000;
+
+/// `messages.log`: one line per routed message and per fault, up to [`LOG_LINES`].
+pub(super) struct MessageLog {
+    out: BufWriter<File>,
+    lines: u64,
+}
+
+impl MessageLog {
+    pub(super) fn new(file: File) -> MessageLog {
+        MessageLog {
+            out: BufWriter::new(file),
+            lines: 0,
+        }
+    }
+
+    pub(super) fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        self.lines += 1;
+        // A full disk or a failed write loses log lines, never the run.
+        if self.lines < LOG_LINES {
+            let _ = writeln!(self.out, "{args}");
+        } else if self.lines == LOG_LINES {
+            let _ = writeln!(self.out, "(the log stops here: {LOG_LINES} lines)");
+        }
+    }
+
+    pub(super) fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+/// An error writing `path`.
+pub(super) fn io(path: &Path, error: std::io::Error) -> ProcessError {
+    ProcessError::Io {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    }
+}
+
+/// Writes the history, the faults and the summary, and judges the history (unless the run
+/// stopped with `error`).
+pub(super) fn write_and_judge(
+    options: &Options,
+    edn: &str,
+    faults: Vec<FaultRecord>,
+    counts: Counts,
+    error: Option<ProcessError>,
+) -> Result<Outcome, ProcessError> {
+    let history_path = options.out.join("history.edn");
+    std::fs::write(&history_path, edn).map_err(|error| io(&history_path, error))?;
+    let faults_path = options.out.join("faults.json");
+    let faults_json = serde_json::to_string_pretty(&faults).expect("fault records serialize");
+    std::fs::write(&faults_path, faults_json).map_err(|error| io(&faults_path, error))?;
+    let result = match error {
+        Some(_) => None,
+        None => {
+            let budget = Budget {
+                time: Some(options.check_budget),
+                memory: Some(1024 * MIB),
+            };
+            Some(
+                lin_kv::check(edn, &budget).map_err(|reason| ProcessError::Io {
+                    path: history_path.display().to_string(),
+                    reason: format!("the recorded history does not load: {reason}"),
+                })?,
+            )
+        }
+    };
+    let run_path = options.out.join("run.json");
+    let summary = json!({
+        "workload": "lin-kv",
+        "bin": options.bin.display().to_string(),
+        "args": options.args,
+        "seed": options.seed,
+        "node_count": options.node_count,
+        "concurrency": options.concurrency,
+        "time_limit_s": options.time_limit.as_secs_f64(),
+        "rate": options.rate,
+        "latency_ms": options.latency.as_millis() as u64,
+        "timeout_ms": options.timeout.as_millis() as u64,
+        "nemesis": options.nemesis.iter().map(|kind| kind.cli_name()).collect::<Vec<_>>(),
+        "nemesis_interval_s": options.nemesis_interval.as_secs_f64(),
+        "counts": counts,
+        "faults": faults,
+        "error": error.as_ref().map(ToString::to_string),
+        "verdict": result.as_ref().map(|result| crate::lin::verdict_words(result.verdict)),
+        "check_command": format!("quorate check {} --model {}", history_path.display(), lin_kv::MODEL),
+    });
+    let text = serde_json::to_string_pretty(&summary).expect("the summary serializes");
+    std::fs::write(&run_path, text).map_err(|error| io(&run_path, error))?;
+    Ok(Outcome {
+        result,
+        error,
+        faults,
+        counts,
+        history_path,
+    })
+}

@@ -1,0 +1,637 @@
+//! `quorate maelstrom`: real node processes (the Python examples and small fixture nodes written
+//! here) under quorate's router, faults and clients. Each run is short (a few seconds of real
+//! time); the tests run in parallel, so the whole file takes about as long as its longest run.
+//! They need `python3` on PATH (`.ci/run` makes sure of it).
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const QUORATE: &str = env!("CARGO_BIN_EXE_quorate");
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/maelstrom")
+        .join(name)
+}
+
+fn maelstrom(bin: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut command = Command::new(QUORATE);
+    command
+        .args(["maelstrom", "-w", "lin-kv", "--bin"])
+        .arg(bin)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    command.output().expect("quorate runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A fixture node: a Python program written into `dir`, made executable.
+fn fixture(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    let program = format!(
+        "#!/usr/bin/env python3\nimport json, os, sys\nprint('pid', os.getpid(), file=sys.stderr, flush=True)\n{body}"
+    );
+    std::fs::write(&path, program).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The pids the nodes of a run wrote on their stderr (`pid N`, one per start), from `out`.
+fn node_pids(out: &Path) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "stderr") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let pid: Option<u32> = line
+                    .split("pid ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|digits| digits.parse().ok());
+                pids.extend(pid);
+            }
+        }
+    }
+    pids
+}
+
+/// Every node process of the run is gone (reaped: not even a zombie is left).
+fn assert_reaped(out: &Path, expected_at_least: usize) {
+    let pids = node_pids(out);
+    assert!(
+        pids.len() >= expected_at_least,
+        "expected {expected_at_least} node pids in {}, found {pids:?}",
+        out.display()
+    );
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "node process {pid} is still there after the run"
+        );
+    }
+}
+
+#[test]
+fn the_correct_example_passes_under_partitions() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "3",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "0.5",
+            "--timeout",
+            "0.4",
+            "--seed",
+            "3",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(": linearizable under the cas-register model"),
+        "{stdout}"
+    );
+    // The faults happened and are in the history's fault list, in the shared vocabulary.
+    let faults: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("faults.json")).unwrap())
+            .unwrap();
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 2, "{faults:?}");
+    assert!(
+        faults
+            .iter()
+            .all(|fault| ["partition", "partition_one_way"]
+                .contains(&fault["kind"].as_str().unwrap()))
+    );
+    // The history is judged the same by `quorate check`.
+    let history = out.path().join("history.edn");
+    let check = Command::new(QUORATE)
+        .args(["check", "--model", "etcd"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
+    assert!(std::fs::read_to_string(&history)
+        .unwrap()
+        .contains(":process :nemesis"));
+    assert_reaped(out.path(), 3);
+}
+
+#[test]
+fn the_naive_example_is_rejected_under_partitions_with_a_named_anomaly() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_naive.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "3",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "0.5",
+            "--latency",
+            "5",
+            "--seed",
+            "3",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("not linearizable"), "{stdout}");
+    // The naive node's anomaly is usually a read of an old value (named a stale read); it may
+    // also be a cas that succeeded on an old value (named a non-linearizable operation).
+    assert!(
+        stdout.contains("anomaly: a stale read on key")
+            || stdout.contains("anomaly: a non-linearizable operation on key"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("seed 3"), "{stderr}");
+    // `quorate check` reaches the same verdict from the file alone.
+    let check = Command::new(QUORATE)
+        .args(["check", "--model", "etcd"])
+        .arg(out.path().join("history.edn"))
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check).0);
+    assert_reaped(out.path(), 0);
+}
+
+#[test]
+fn a_missing_or_non_executable_bin_is_bad_usage_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-node");
+    let started = Instant::now();
+    let output = maelstrom(&missing, &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, stderr) = text(&output);
+    assert!(
+        stderr.contains("no-such-node") && stderr.contains("not found"),
+        "{stderr}"
+    );
+    let plain = dir.path().join("plain.py");
+    std::fs::write(&plain, "print('hi')\n").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = maelstrom(&plain, &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).1.contains("not executable"),
+        "{}",
+        text(&output).1
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+const ANSWER_INIT: &str = "
+def send(src, dest, body):
+    print(json.dumps({'src': src, 'dest': dest, 'body': body}), flush=True)
+for line in sys.stdin:
+    message = json.loads(line)
+    body = message['body']
+    if body['type'] == 'init':
+        me = body['node_id']
+        send(me, message['src'], {'type': 'init_ok', 'in_reply_to': body['msg_id']})
+";
+
+#[test]
+fn a_node_that_prints_garbage_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = format!(
+        "{ANSWER_INIT}    elif me == 'n1':\n        print('hello, not json', flush=True)\n"
+    );
+    let bin = fixture(dir.path(), "garbage.py", &garbage);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--time-limit", "2"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("node n1 broke the protocol at line 2 of its stdout: not a JSON message"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hello, not json"), "{stderr}");
+    // The history so far is written, and every node reaped.
+    assert!(out.join("history.edn").exists());
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn a_node_that_dies_at_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "line = sys.stdin.readline()\nprint('giving up', file=sys.stderr, flush=True)\nsys.exit(3)\n";
+    let bin = fixture(dir.path(), "dies.py", body);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--node-count", "2"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("exited during the init"), "{stderr}");
+    assert!(stderr.contains("exit status: 3"), "{stderr}");
+    assert!(stderr.contains("giving up"), "{stderr}");
+    assert_reaped(&out, 1);
+}
+
+#[test]
+fn a_node_that_never_answers_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture(
+        dir.path(),
+        "silent.py",
+        "for line in sys.stdin:\n    pass\n",
+    );
+    let out = dir.path().join("out");
+    // Long enough for three Python interpreters to start (and log their pids) on a busy machine.
+    let output = maelstrom(&bin, &out, &["--init-timeout", "3"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("node n0 did not answer init with init_ok within 3 s"),
+        "{stderr}"
+    );
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn ctrl_c_reaps_every_node_and_keeps_the_history_so_far() {
+    use std::io::BufRead;
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(QUORATE)
+        .args(["maelstrom", "-w", "lin-kv", "--time-limit", "60", "--bin"])
+        .arg(example("lin_kv_leader.py"))
+        .arg("--out")
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for a progress line of the workload with acknowledged operations in it.
+    let (lines, receiver) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = lines.send(line);
+        }
+    });
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    loop {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a progress line within 30 s");
+        let working = line.contains("workload]") && !line.contains(" (0 ok");
+        seen.push(line);
+        if working {
+            break;
+        }
+    }
+    let pids = node_pids(out.path());
+    assert_eq!(pids.len(), 3, "{seen:?}");
+    for pid in &pids {
+        assert!(Path::new(&format!("/proc/{pid}")).exists());
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    seen.extend(receiver.try_iter());
+    let stderr = seen.join("\n");
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(50));
+    let history = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    assert!(history.contains(":type :ok"), "{history}");
+    assert_reaped(out.path(), 3);
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The kill schedule of seed 11 over 3 s: n0 (the leader) is killed three times.
+const KILL_RUN: [&str; 10] = [
+    "--time-limit",
+    "3",
+    "--nemesis",
+    "kill",
+    "--nemesis-interval",
+    "0.4",
+    "--timeout",
+    "0.3",
+    "--seed",
+    "11",
+];
+
+fn killed_nodes(out: &Path) -> Vec<u64> {
+    let faults = read_json(&out.join("faults.json"));
+    faults
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fault| fault["nodes"][0].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn kill_restarts_the_node_with_a_fresh_init_and_its_disk_keeps_acknowledged_writes() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(&example("lin_kv_leader.py"), out.path(), &KILL_RUN);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    // The leader, which holds every value, was among the nodes killed.
+    assert!(killed_nodes(out.path()).contains(&0));
+    let faults = read_json(&out.path().join("faults.json"));
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 3, "{faults:?}");
+    assert!(faults.iter().all(|fault| fault["kind"] == "crash"));
+    let run = read_json(&out.path().join("run.json"));
+    assert_eq!(
+        run["counts"]["restarts"].as_u64().unwrap(),
+        faults.len() as u64
+    );
+    // Each killed node started again (a new pid) and answered a fresh init (it logs its pid in
+    // its init handler).
+    for fault in faults {
+        let node = fault["nodes"][0].as_u64().unwrap();
+        let log = std::fs::read_to_string(out.path().join(format!("n{node}.stderr"))).unwrap();
+        assert!(log.matches(": pid ").count() >= 2, "n{node}: {log}");
+    }
+    let history = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    assert!(history.contains(":f :start-crash"), "{history}");
+    assert_reaped(out.path(), 3 + faults.len());
+}
+
+#[test]
+fn kill_catches_a_node_that_keeps_nothing_on_disk() {
+    // The same leader with its save turned off: a killed leader comes back empty, and a read
+    // after the restart misses an acknowledged write.
+    let dir = tempfile::tempdir().unwrap();
+    let program = std::fs::read_to_string(example("lin_kv_leader.py")).unwrap();
+    let forgetful = program.replace("def save():\n", "def save():\n    return\n");
+    assert_ne!(program, forgetful);
+    let bin = dir.path().join("forgetful.py");
+    std::fs::write(&bin, forgetful).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &KILL_RUN);
+    let (stdout, stderr) = text(&output);
+    assert!(killed_nodes(&out).contains(&0));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("not linearizable"), "{stdout}");
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn pause_stops_a_node_and_continues_it() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &[
+            "--time-limit",
+            "2.5",
+            "--nemesis",
+            "pause",
+            "--nemesis-interval",
+            "0.5",
+            "--timeout",
+            "0.3",
+            "--seed",
+            "5",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let faults = read_json(&out.path().join("faults.json"));
+    let faults = faults.as_array().unwrap();
+    assert!(faults.len() >= 2, "{faults:?}");
+    assert!(faults.iter().all(|fault| fault["kind"] == "pause"));
+    let run = read_json(&out.path().join("run.json"));
+    // A stopped node answers nothing while stopped: its clients time out (info) ...
+    assert!(run["counts"]["info"].as_u64().unwrap() >= 1, "{run}");
+    // ... and it is continued, not restarted: every node started exactly once.
+    assert_eq!(run["counts"]["restarts"], 0);
+    assert_eq!(node_pids(out.path()).len(), 3);
+    assert_reaped(out.path(), 3);
+}
+
+#[test]
+fn replies_twice_and_messages_to_nobody_are_counted_not_trusted() {
+    // Every request is answered twice with a definite error, and every node also writes to a
+    // node that does not exist: no operation succeeds, the history is valid, and both are counted.
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{ANSWER_INIT}    else:\n        reply = {{'type': 'error', 'code': 11, 'in_reply_to': body['msg_id']}}\n        send(me, message['src'], reply)\n        send(me, message['src'], reply)\n        send(me, 'n99', {{'type': 'hello'}})\n"
+    );
+    let bin = fixture(dir.path(), "twice.py", &body);
+    let out = dir.path().join("out");
+    let output = maelstrom(&bin, &out, &["--time-limit", "1", "--rate", "50"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let run = read_json(&out.join("run.json"));
+    let counts = &run["counts"];
+    let invoked = counts["invoked"].as_u64().unwrap();
+    assert!(invoked >= 10, "{run}");
+    assert_eq!(counts["fail"].as_u64().unwrap(), invoked, "{run}");
+    assert_eq!(counts["late_or_duplicate_replies"], counts["fail"], "{run}");
+    assert_eq!(counts["unknown_destination"], counts["fail"], "{run}");
+    assert_reaped(&out, 3);
+}
+
+#[test]
+fn a_node_that_floods_the_network_is_held_back_and_the_run_ends() {
+    // Each node answers init, then writes to its neighbour forever and never reads again: its
+    // clients time out (info), the router keeps up or holds the node back, and the run ends on
+    // time with every node reaped.
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{ANSWER_INIT}        other = 'n1' if me == 'n0' else 'n0'\n        spam = json.dumps({{'src': me, 'dest': other, 'body': {{'type': 'spam'}}}}) + '\\n'\n        while True:\n            sys.stdout.write(spam)\n"
+    );
+    let bin = fixture(dir.path(), "flood.py", &body);
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let output = maelstrom(
+        &bin,
+        &out,
+        &["--node-count", "2", "--time-limit", "1", "--timeout", "0.3"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let run = read_json(&out.join("run.json"));
+    let counts = &run["counts"];
+    assert!(counts["routed"].as_u64().unwrap() > 10_000, "{run}");
+    assert_eq!(counts["ok"], 0, "{run}");
+    assert!(counts["backlog_lost"].as_u64().unwrap() > 0, "{run}");
+    assert_reaped(&out, 2);
+}
+
+#[test]
+fn a_run_that_invokes_nothing_proves_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let output = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0"],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("an empty history proves nothing"),
+        "{stderr}"
+    );
+    assert_reaped(out.path(), 3);
+    // The folder now holds a run: it is not replaced without --force.
+    let written = std::fs::read_to_string(out.path().join("history.edn")).unwrap();
+    let again = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0"],
+    );
+    let (_, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("quorate maelstrom: --out"), "{stderr}");
+    assert!(stderr.contains("pass --force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("history.edn")).unwrap(),
+        written
+    );
+    let forced = maelstrom(
+        &example("lin_kv_leader.py"),
+        out.path(),
+        &["--time-limit", "0", "--force"],
+    );
+    assert!(text(&forced).1.contains("an empty history proves nothing"));
+}
+
+#[test]
+fn bad_flags_are_bad_usage_naming_the_flag() {
+    let out = tempfile::tempdir().unwrap();
+    let leader = example("lin_kv_leader.py");
+    for (flags, expected) in [
+        (&["--nemesis", "skew"][..], "not available in process mode"),
+        (&["--nemesis", "earthquake"][..], "unknown fault"),
+        (&["--concurrency", "lots"][..], "--concurrency lots"),
+        (&["--node-count", "0"][..], "--node-count"),
+        (&["--time-limit=-1"][..], "--time-limit"),
+    ] {
+        let output = maelstrom(&leader, out.path(), flags);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+    }
+    let output = Command::new(QUORATE)
+        .args(["maelstrom", "-w", "g-set", "--bin"])
+        .arg(&leader)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).1.contains("unknown workload \"g-set\""),
+        "{}",
+        text(&output).1
+    );
+}
+
+#[test]
+fn the_fault_schedule_is_the_seeds() {
+    // Real time differs between runs; the faults quorate decides do not.
+    let schedule = |out: &Path| {
+        let output = maelstrom(
+            &example("lin_kv_leader.py"),
+            out,
+            &[
+                "--time-limit",
+                "2",
+                "--nemesis",
+                "partition,pause,kill",
+                "--nemesis-interval",
+                "0.3",
+                "--timeout",
+                "0.2",
+                "--seed",
+                "9",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+        let faults = read_json(&out.join("faults.json"));
+        faults
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|fault| {
+                (
+                    fault["kind"].clone(),
+                    fault["nodes"].clone(),
+                    fault["description"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let one = schedule(first.path());
+    assert!(one.len() >= 3, "{one:?}");
+    assert_eq!(one, schedule(second.path()));
+}
+
+#[test]
+fn a_restarted_node_that_never_answers_its_fresh_init_is_named() {
+    // The node answers init only on its first start (it leaves a mark in its node directory):
+    // after a kill it comes back silent.
+    let dir = tempfile::tempdir().unwrap();
+    let body = "mark = os.path.join(os.environ['QUORATE_NODE_DIR'], 'started')
+if os.path.exists(mark):
+    for line in sys.stdin:
+        pass
+open(mark, 'w').close()
+for line in sys.stdin:
+    message = json.loads(line)
+    body = message['body']
+    if body['type'] == 'init':
+        reply = {'type': 'init_ok', 'in_reply_to': body['msg_id']}
+        print(json.dumps({'src': body['node_id'], 'dest': message['src'], 'body': reply}), flush=True)
+";
+    let bin = fixture(dir.path(), "once.py", body);
+    let out = dir.path().join("out");
+    let output = maelstrom(
+        &bin,
+        &out,
+        &[
+            "--time-limit",
+            "1",
+            "--nemesis",
+            "kill",
+            "--nemesis-interval",
+            "0.2",
+            "--timeout",
+            "0.2",
+            "--init-timeout",
+            "3",
+        ],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("did not answer init after its restart with init_ok within 3 s"),
+        "{stderr}"
+    );
+    // The first three starts, and the restart if it got as far as logging its pid.
+    assert_reaped(&out, 3);
+}
