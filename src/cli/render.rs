@@ -35,6 +35,21 @@ pub(super) struct Args {
 /// history, its model), or a plain history's (the model its configuration promises).
 fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
+    // The external formats `check` reads are not drawn yet: say which format it is and what
+    // render takes, rather than a JSON error about a file that was never JSON.
+    if let crate::lin::import::Detected::External(format) =
+        crate::lin::import::detect(text.as_bytes())
+    {
+        return Err(format!(
+            "this looks like {} history; render draws quorate histories and regression cases \
+             (histories/README.md). `quorate check` judges it",
+            match format {
+                crate::lin::import::Format::Edn => "a Knossos/Jepsen EDN",
+                crate::lin::import::Format::JepsenLog => "a Jepsen log",
+                crate::lin::import::Format::PorcupineKv => "a Porcupine key-value",
+            }
+        ));
+    }
     // A file that says it is a regression case is read as one, and its errors are its own.
     if let Some(case) = Regression::from_json(&text).map_err(|error| error.to_string())? {
         let model = case.model().map_err(|error| error.to_string())?;

@@ -55,3 +55,27 @@ fn a_missing_key_or_operation_is_named() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no operation #77"), "{stderr}");
 }
+
+#[test]
+fn render_names_an_external_format_instead_of_a_json_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    for (file, format) in [
+        (
+            "tests/corpora/porcupine-kv/c01-ok.txt",
+            "a Porcupine key-value history",
+        ),
+        (
+            "tests/corpora/jepsen-etcd/etcd_000.log",
+            "a Jepsen log history",
+        ),
+    ] {
+        let (code, stdout, stderr) =
+            crate::common::quorate(&["render", file, "--out", page.to_str().unwrap()]);
+        assert_eq!(code, 2, "{file}: {stdout}");
+        assert!(stderr.starts_with("quorate render: "), "{stderr}");
+        assert!(stderr.contains(format), "{file}: {stderr}");
+        assert!(stderr.contains("quorate check"), "{stderr}");
+        assert!(!page.exists());
+    }
+}
