@@ -1,15 +1,17 @@
 //! `quorate validate FILE`: load a history and report whether it is well formed. quorate's own
 //! histories get every rule of the format (histories/README.md) and the checker's precondition;
 //! a Knossos/Jepsen EDN, Jepsen log or Porcupine history (detected as `check` detects it, or named
-//! with `--format`) is well formed when its importer reads it.
+//! with `--format`) is well formed when its importer reads it; a regression case is well formed
+//! when it reads as one and its history is.
 
 use std::path::PathBuf;
 
 use crate::check;
 use crate::history::History;
 use crate::lin::import::{self, Format as ImportFormat};
+use crate::regressions::Regression;
 
-use super::check::{strip_utf8_bom, Format};
+use super::check::{opens_with_format, strip_utf8_bom, Format};
 use super::Exit;
 
 #[derive(Debug, clap::Args)]
@@ -49,10 +51,26 @@ fn validate(args: &Args) -> Result<String, String> {
     // The well-formed contexts of docs/DESIGN.md §4 are a precondition of every check, so
     // validation rejects what `check` would reject as input (the test lives with the checker,
     // which owns causality).
-    let history = History::from_slice(&bytes).map_err(|error| error.to_string())?;
+    // A regression case (as `check`, `render` and `replay` read one): its history is validated.
+    let case = if opens_with_format(&bytes) {
+        let text = std::str::from_utf8(&bytes).map_err(|error| format!("not UTF-8: {error}"))?;
+        Regression::from_json(text).map_err(|error| error.to_string())?
+    } else {
+        None
+    };
+    let what = if case.is_some() {
+        "valid regression case; its history has"
+    } else {
+        "valid history,"
+    };
+    let history = match case {
+        Some(case) => case.history,
+        None => History::from_slice(&bytes).map_err(|error| error.to_string())?,
+    };
+    history.validate().map_err(|error| error.to_string())?;
     check::check_precondition(&history).map_err(|error| error.to_string())?;
     Ok(format!(
-        "valid history, {} operations, {} faults, {} replica snapshots",
+        "{what} {} operations, {} faults, {} replica snapshots",
         history.operations.len(),
         history.faults.len(),
         history.replicas.as_ref().map_or(0, Vec::len)

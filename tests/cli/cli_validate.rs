@@ -130,3 +130,29 @@ fn validate_reads_the_external_formats_check_reads() {
     assert_eq!(code, 2);
     assert!(stderr.starts_with("quorate validate: "), "{stderr}");
 }
+
+#[test]
+fn validate_reads_a_regression_case_as_check_does() {
+    let file = "histories/reaping/late-copy-after-delayed-reap.json";
+    let (code, stdout, stderr) = quorate(&["validate", file]);
+    assert_eq!(code, 0, "{stderr}");
+    let case = quorate::regressions::Regression::from_json(&std::fs::read_to_string(file).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "{file}: valid regression case; its history has {} operations, {} faults, {} replica snapshots",
+            case.history.operations.len(),
+            case.history.faults.len(),
+            case.history.replicas.as_ref().map_or(0, Vec::len)
+        )
+    );
+    // A case without its history is named as such.
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("case.json");
+    std::fs::write(&broken, r#"{"format": "quorate-case-1", "title": "x"}"#).unwrap();
+    let (code, _, stderr) = quorate(&["validate", broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("scenario"), "{stderr}");
+}

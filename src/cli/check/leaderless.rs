@@ -37,7 +37,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
     // history, against its own model unless --model says otherwise.
-    let (history, model, from_case) = if opens_with_format(&bytes) {
+    let (history, model, from_case) = if super::opens_with_format(&bytes) {
         let case = std::str::from_utf8(&bytes)
             .map_err(|error| format!("not UTF-8: {error}"))
             .and_then(|text| Regression::from_json(text).map_err(|error| error.to_string()));
@@ -112,14 +112,4 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     std::mem::forget(catalog);
     std::mem::forget(history);
     report.verdict.into()
-}
-
-/// Whether a JSON document's first key is `"format"`, as a regression case's is (a history's
-/// never is). Only the start is read, so a large history is not parsed twice.
-fn opens_with_format(bytes: &[u8]) -> bool {
-    let start = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
-    start
-        .trim_start()
-        .strip_prefix('{')
-        .is_some_and(|rest| rest.trim_start().starts_with("\"format\""))
 }

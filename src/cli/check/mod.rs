@@ -151,6 +151,16 @@ fn budget(args: &Args, default: Budget) -> Result<Budget, String> {
     Ok(Budget { time, memory })
 }
 
+/// Whether a JSON document's first key is `"format"`, as a regression case's is (a history's
+/// never is). Only the start is read, so a large history is not parsed twice.
+pub(super) fn opens_with_format(bytes: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
+    start
+        .trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"format\""))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
