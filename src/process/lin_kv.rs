@@ -24,7 +24,7 @@ use serde_json::{json, Value as Json};
 use super::net::Draws;
 use super::Counts;
 use crate::lin::external::{self, SpecName};
-use crate::lin::import::{import, Format};
+use crate::lin::import::{import, Format, ImportError};
 use crate::lin::CheckResult;
 use crate::verdict::Budget;
 
@@ -405,11 +405,22 @@ fn write_edn(text: &mut String, value: &Json) {
 /// The model a `lin-kv` history is judged under, as `quorate check --model` names it.
 pub const MODEL: SpecName = SpecName::Etcd;
 
+/// Why a recorded history could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryCheckError {
+    /// The EDN the run wrote does not read as a history.
+    #[error("{0}")]
+    Import(#[from] ImportError),
+    /// The model refused the history.
+    #[error("{0}")]
+    Model(#[from] external::ModelError),
+}
+
 /// Judges an EDN history of this workload: per key, linearizable as a compare-and-set register
 /// that starts absent (the model `etcd` of `quorate check`).
-pub fn check(edn: &str, budget: &Budget) -> Result<CheckResult, String> {
-    let history = import(edn.as_bytes(), Format::Edn).map_err(|error| error.to_string())?;
-    external::check(&history, MODEL, None, budget).map_err(|error| error.to_string())
+pub fn check(edn: &str, budget: &Budget) -> Result<CheckResult, HistoryCheckError> {
+    let history = import(edn.as_bytes(), Format::Edn)?;
+    Ok(external::check(&history, MODEL, None, budget)?)
 }
 
 /// A short account of the counts, for progress lines.
