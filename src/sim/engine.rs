@@ -764,27 +764,7 @@ impl<'a, S: Store> World<'a, S> {
             }
             return;
         };
-        let operation = &mut self.operations[open.history];
-        operation.time_ms_complete = Some(self.now_ms);
-        let (outcome, meta, read) = match reply {
-            Reply::Read {
-                versions,
-                context,
-                meta,
-            } => (Outcome::Ok, meta, Some((versions, context))),
-            Reply::Written { meta } => (Outcome::Ok, meta, None),
-            Reply::Failed { meta } => (Outcome::Fail, meta, None),
-        };
-        operation.outcome = outcome;
-        if let (Action::Get { values, context }, Some((versions, _))) =
-            (&mut operation.action, &read)
-        {
-            *values = versions.clone();
-            *context = meta.context_vv.as_ref().map(|vv| vv.to_string());
-        }
-        if meta != StoreMeta::default() {
-            operation.meta = Some(Box::new(meta));
-        }
+        let read = super::record_reply(&mut self.operations[open.history], reply, self.now_ms);
         match (open.reading, read) {
             (true, Some((versions, context))) => {
                 let kind = self.scenario.clients[client as usize].ops[open.step].kind;

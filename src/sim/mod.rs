@@ -29,13 +29,43 @@ mod rng;
 mod scenario;
 mod trace;
 
-use crate::history::History;
-use crate::store::{Dynamo, Store};
+use crate::history::{Action, History, Operation, Outcome, ReadValue, StoreMeta};
+use crate::store::{Dynamo, Reply, Store};
 
 pub use scenario::{
     Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind, Latency, Network,
     Scenario, ScenarioError, CLIENTS_MAX, NODES_MAX,
 };
+
+/// Records a store's `reply` into the client's open `operation`, completed at `time_ms`: its
+/// outcome, a get's values and context, and the store's metadata. Returns what a get read (its
+/// versions, and the context to write with next) for the client's next step. The simulator and
+/// the exhaustive explorer (`crate::exhaust`) both record replies through it.
+pub(crate) fn record_reply<C>(
+    operation: &mut Operation,
+    reply: Reply<C>,
+    time_ms: u64,
+) -> Option<(Vec<ReadValue>, C)> {
+    operation.time_ms_complete = Some(time_ms);
+    let (outcome, meta, read) = match reply {
+        Reply::Read {
+            versions,
+            context,
+            meta,
+        } => (Outcome::Ok, meta, Some((versions, context))),
+        Reply::Written { meta } => (Outcome::Ok, meta, None),
+        Reply::Failed { meta } => (Outcome::Fail, meta, None),
+    };
+    operation.outcome = outcome;
+    if let (Action::Get { values, context }, Some((versions, _))) = (&mut operation.action, &read) {
+        *values = versions.clone();
+        *context = meta.context_vv.as_ref().map(|vv| vv.to_string());
+    }
+    if meta != StoreMeta::default() {
+        operation.meta = Some(Box::new(meta));
+    }
+    read
+}
 
 /// Counters of a run, for the command line's summary and the benchmarks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -137,27 +137,8 @@ impl<S: Store> World<'_, S> {
         };
         self.drop_timeout(client, request);
         let time_ms_complete = self.tick();
-        let operation = &mut self.operations[open.history];
-        operation.time_ms_complete = Some(time_ms_complete);
-        let (outcome, meta, read) = match reply {
-            Reply::Read {
-                versions,
-                context,
-                meta,
-            } => (Outcome::Ok, meta, Some((versions, context))),
-            Reply::Written { meta } => (Outcome::Ok, meta, None),
-            Reply::Failed { meta } => (Outcome::Fail, meta, None),
-        };
-        operation.outcome = outcome;
-        if let (Action::Get { values, context }, Some((versions, _))) =
-            (&mut operation.action, &read)
-        {
-            *values = versions.clone();
-            *context = meta.context_vv.as_ref().map(|vv| vv.to_string());
-        }
-        if meta != StoreMeta::default() {
-            operation.meta = Some(Box::new(meta));
-        }
+        let read =
+            crate::sim::record_reply(&mut self.operations[open.history], reply, time_ms_complete);
         if let (true, Some((versions, context))) = (open.reading, read) {
             let kind = self.scenario.clients[client as usize].ops[open.step].kind;
             let value = Value::from(format!("c{client}.{}", open.step));
