@@ -185,13 +185,16 @@ impl Reads<'_, '_> {
     /// Whether the reaped tombstone of `delete` (invoked by the time `get` completed) may stand
     /// in `get`'s answer: the delete does not follow the read in real time, and, when reaping
     /// waits for every primary, it overwrote no value the read returned (that value could be
-    /// back only by resurrection).
+    /// back only by resurrection). Under LWW the delete overwrote every write forced before it,
+    /// not only its past.
     fn reaped_may_stand_for(&self, get: usize, delete: usize) -> bool {
         let follows_the_read = precedes(&self.key.get_timing[get], &self.key.write_timing[delete]);
+        let overwrote = |value: usize| {
+            bits::contains(self.key.past.row(delete), value)
+                || (self.resolution == Resolution::Lww && self.forced_before(value, delete))
+        };
         let resurrected = matches!(self.reaping, Reaping::AfterMs(_))
-            && self.key.returned[get]
-                .iter()
-                .any(|&value| bits::contains(self.key.past.row(delete), value));
+            && self.key.returned[get].iter().any(|&value| overwrote(value));
         !follows_the_read && !resurrected
     }
 
@@ -199,9 +202,10 @@ impl Reads<'_, '_> {
     ///
     /// With siblings a delete overwrites what its context covers (its past). Under LWW it
     /// overwrites, like any write, every write that may come before it in the register's order:
-    /// a reaped tombstone that stands for delete `d` in the answer excuses a missing write `w`
-    /// unless `w` must come after `d` (as [`Reads::lww_must_have_seen`] excuses a write the
-    /// returned value may have overwritten).
+    /// a reaped tombstone that stands for delete `d` excuses a missing write `w` unless `w` must
+    /// come after `d` (as [`Reads::lww_must_have_seen`] excuses a write the returned value may
+    /// have overwritten). Which deletes may stand is [`Reads::reaped_may_stand_for`]'s rule: with
+    /// reaping after a delay, none that overwrote a value the read returned.
     fn excuse_reaped(&self, get: usize, missing: &mut Vec<usize>) {
         if missing.is_empty() {
             return;

@@ -448,6 +448,13 @@ fn reaped_lww_tombstones() {
         &format!("config atomic reaping=after_ms\n{later}"),
         None,
         "invalid: stale_read* not_linearizable",
+    ); // An answer that holds a value is that value, not a reaped tombstone: v1 back after its
+       // delete was reaped (a resurrection that reaping after a delay must prevent) misses v2.
+    let resurrected = format!("{base}4 c1 get k [v1] 20-21 ok");
+    check(
+        &format!("config atomic reaping=after_ms\n{resurrected}"),
+        None,
+        "invalid: stale_read* non_monotonic_read* not_linearizable",
     );
 }
 
