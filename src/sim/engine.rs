@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, BinaryHeap};
 use crate::causality::NodeId;
 use crate::history::{
     Action, ClientId, FaultRecord, History, Key, OpId, Operation, Outcome, ReplicaSnapshot,
-    RunSummary, StoreMeta, Value, Write, FORMAT_VERSION,
+    RunSummary, Value, Write, FORMAT_VERSION,
 };
 use crate::store::{Effects, Reply, Request, RequestAction, RequestId, Store, StoreEffects};
 
@@ -755,12 +755,7 @@ impl<'a, S: Store> World<'a, S> {
             // The client gave up on this request already: its outcome stays `info`, but what
             // the store says it did (a write's dot or timestamp) is still white-box evidence.
             if let Some(index) = self.abandoned.remove(&request) {
-                let (Reply::Written { meta } | Reply::Failed { meta }) = reply else {
-                    return;
-                };
-                if meta != StoreMeta::default() {
-                    self.operations[index].meta = Some(Box::new(meta));
-                }
+                super::record_abandoned_reply(&mut self.operations[index], reply);
             }
             return;
         };
@@ -768,21 +763,8 @@ impl<'a, S: Store> World<'a, S> {
         match (open.reading, read) {
             (true, Some((versions, context))) => {
                 let kind = self.scenario.clients[client as usize].ops[open.step].kind;
-                let value = Value::from(format!("c{client}.{}", open.step));
-                let read_values: BTreeSet<Value> =
-                    versions.into_iter().map(|read| read.value).collect();
-                let write = Write {
-                    value: value.clone(),
-                    context: read_values.into_iter().collect(),
-                };
-                let (action, recorded) = if kind == ClientOpKind::Delete {
-                    (
-                        RequestAction::Delete { value, context },
-                        Action::Delete(write),
-                    )
-                } else {
-                    (RequestAction::Put { value, context }, Action::Put(write))
-                };
+                let (action, recorded) =
+                    super::write_after_read(client, open.step, kind, versions, context);
                 self.invoke(client, open.step, action, recorded, false);
             }
             _ => self.schedule_next(client),

@@ -29,8 +29,8 @@ mod rng;
 mod scenario;
 mod trace;
 
-use crate::history::{Action, History, Operation, Outcome, ReadValue, StoreMeta};
-use crate::store::{Dynamo, Reply, Store};
+use crate::history::{Action, History, Operation, Outcome, ReadValue, StoreMeta, Value, Write};
+use crate::store::{Dynamo, Reply, RequestAction, Store};
 
 pub use scenario::{
     Bounds, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind, Latency, Network,
@@ -65,6 +65,44 @@ pub(crate) fn record_reply<C>(
         operation.meta = Some(Box::new(meta));
     }
     read
+}
+
+/// The write a client's update or delete step sends after its read answered: value
+/// `c{client}.{step}`, the store's `context` from the read, and the history's record of it (its
+/// context the values the read returned). Shared with the exhaustive explorer, as
+/// [`record_reply`] is.
+pub(crate) fn write_after_read<C>(
+    client: u32,
+    step: usize,
+    kind: ClientOpKind,
+    versions: Vec<ReadValue>,
+    context: C,
+) -> (RequestAction<C>, Action) {
+    let value = Value::from(format!("c{client}.{step}"));
+    let read_values: std::collections::BTreeSet<Value> =
+        versions.into_iter().map(|read| read.value).collect();
+    let write = Write {
+        value: value.clone(),
+        context: read_values.into_iter().collect(),
+    };
+    if kind == ClientOpKind::Delete {
+        (
+            RequestAction::Delete { value, context },
+            Action::Delete(write),
+        )
+    } else {
+        (RequestAction::Put { value, context }, Action::Put(write))
+    }
+}
+
+/// A reply to a request its client gave up on: the operation stays `info`, but what the store
+/// says a write did (its dot or timestamp) is still white-box evidence, kept in `operation`.
+pub(crate) fn record_abandoned_reply<C>(operation: &mut Operation, reply: Reply<C>) {
+    if let Reply::Written { meta } | Reply::Failed { meta } = reply {
+        if meta != StoreMeta::default() {
+            operation.meta = Some(Box::new(meta));
+        }
+    }
 }
 
 /// Counters of a run, for the command line's summary and the benchmarks.

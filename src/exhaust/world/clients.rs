@@ -1,10 +1,8 @@
 //! The clients of the controllable world: a step's invocation, its request and timeout, the
 //! reply (and the write half of a read-modify-write or delete), the timeout's `info`.
 
-use std::collections::BTreeSet;
-
 use crate::history::Key;
-use crate::history::{Action, ClientId, OpId, OpKind, Operation, Outcome, StoreMeta, Value, Write};
+use crate::history::{Action, ClientId, OpId, OpKind, Operation, Outcome, Value, Write};
 use crate::sim::ClientOpKind;
 use crate::stable_hash::splitmix64 as mix;
 use crate::store::{Reply, Request, RequestAction, RequestId, Store};
@@ -127,11 +125,7 @@ impl<S: Store> World<'_, S> {
         let slot = &mut self.clients[client as usize];
         let Some(open) = slot.open.take_if(|open| open.request == request) else {
             if let Some(index) = self.abandoned.remove(&request) {
-                if let Reply::Written { meta } | Reply::Failed { meta } = reply {
-                    if meta != StoreMeta::default() {
-                        self.operations[index].meta = Some(Box::new(meta));
-                    }
-                }
+                crate::sim::record_abandoned_reply(&mut self.operations[index], reply);
             }
             return;
         };
@@ -141,21 +135,8 @@ impl<S: Store> World<'_, S> {
             crate::sim::record_reply(&mut self.operations[open.history], reply, time_ms_complete);
         if let (true, Some((versions, context))) = (open.reading, read) {
             let kind = self.scenario.clients[client as usize].ops[open.step].kind;
-            let value = Value::from(format!("c{client}.{}", open.step));
-            let read_values: BTreeSet<Value> =
-                versions.into_iter().map(|read| read.value).collect();
-            let write = Write {
-                value: value.clone(),
-                context: read_values.into_iter().collect(),
-            };
-            let (action, recorded) = if kind == ClientOpKind::Delete {
-                (
-                    RequestAction::Delete { value, context },
-                    Action::Delete(write),
-                )
-            } else {
-                (RequestAction::Put { value, context }, Action::Put(write))
-            };
+            let (action, recorded) =
+                crate::sim::write_after_read(client, open.step, kind, versions, context);
             self.invoke(client, open.step, open.coordinator, action, recorded, false);
         }
     }
