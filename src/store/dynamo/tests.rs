@@ -123,3 +123,414 @@ fn every_store_timing_must_be_at_least_one() {
         assert!(error.to_string().contains("at least 1"), "{error}");
     }
 }
+
+// A cluster's handlers, one event at a time: what a whole simulation cannot pin for certain —
+// what a quorum counts, which probe a path hits, which timer a handler sets, when a node is quiet.
+
+mod handlers {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use crate::causality::{NodeId, VersionVector};
+    use crate::config::{Config, Durability};
+    use crate::history::Key;
+    use crate::store::dynamo::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, DynamoTimer, Out};
+    use crate::store::{
+        stable_hash, Effects, Object, Reply, Request, RequestAction, RequestId, Store,
+    };
+
+    use super::put;
+
+    /// `nodes` nodes, n = min(nodes, 3), hinted handoff on, anti-entropy off.
+    fn cluster(nodes: u32, r: u32, w: u32, sloppy_quorum: bool) -> Dynamo {
+        Dynamo::new(Config {
+            nodes,
+            n: nodes.min(3),
+            r,
+            w,
+            hinted_handoff: true,
+            sloppy_quorum,
+            anti_entropy_period_ms: None,
+            ..Config::default()
+        })
+        .unwrap()
+    }
+
+    fn key(name: &str) -> Key {
+        Key(name.into())
+    }
+
+    fn get(name: &str) -> Request<VersionVector> {
+        Request {
+            id: RequestId(1),
+            key: key(name),
+            action: RequestAction::Get,
+        }
+    }
+
+    fn put_to(name: &str, value: &str, context: VersionVector) -> Request<VersionVector> {
+        Request {
+            id: RequestId(1),
+            key: key(name),
+            action: put(value, context),
+        }
+    }
+
+    fn request(store: &Dynamo, node: &mut DynamoNode, request: Request<VersionVector>) -> Out {
+        let mut out = Effects::new(node.id, 10);
+        store.on_request(node, &mut out, request);
+        out
+    }
+
+    fn message(store: &Dynamo, node: &mut DynamoNode, from: NodeId, message: DynamoMessage) -> Out {
+        let mut out = Effects::new(node.id, 10);
+        store.on_message(node, &mut out, from, message);
+        out
+    }
+
+    fn timer(store: &Dynamo, node: &mut DynamoNode, timer: DynamoTimer) -> Out {
+        let mut out = Effects::new(node.id, 10);
+        store.on_timer(node, &mut out, timer);
+        out
+    }
+
+    /// The coordinator's number for the request a handler started (named by its timeout).
+    fn local_request(out: &Out) -> u64 {
+        out.timers
+            .iter()
+            .find_map(|(_, timer)| match timer {
+                DynamoTimer::Timeout(local) => Some(*local),
+                _ => None,
+            })
+            .expect("every coordinated request sets a timeout")
+    }
+
+    fn hit(out: &Out, probe: DynamoProbe) -> bool {
+        out.probed().contains(&(probe as usize))
+    }
+
+    fn sets(out: &Out, wanted: DynamoTimer) -> bool {
+        out.timers
+            .iter()
+            .any(|(_, timer)| std::mem::discriminant(timer) == std::mem::discriminant(&wanted))
+    }
+
+    /// The object a coordinator sent to replicate a put.
+    fn replicated(out: &Out) -> Arc<Object> {
+        out.sent()
+            .iter()
+            .find_map(|(_, message)| match message {
+                DynamoMessage::Store { object, .. } => Some(Arc::clone(object)),
+                _ => None,
+            })
+            .expect("the coordinator replicates the put")
+    }
+
+    #[test]
+    fn the_store_reports_every_probe_it_has() {
+        let store = cluster(1, 1, 1, false);
+        assert_eq!(
+            store.probes().len(),
+            DynamoProbe::RestartAfterDiskLoss as usize + 1
+        );
+        assert_eq!(store.probes(), Dynamo::probe_list());
+    }
+
+    #[test]
+    fn a_node_is_quiet_only_with_no_request_hint_or_tombstone_due() {
+        let store = cluster(4, 2, 2, false);
+        let (home, fallbacks) = store.placement(&key("k"));
+        assert!(store.is_quiet(&store.boot(home[0])));
+
+        // Each kind of work, alone, keeps a node busy.
+        let mut coordinating = store.boot(home[0]);
+        let out = request(
+            &store,
+            &mut coordinating,
+            put_to("k", "a", VersionVector::new()),
+        );
+        assert!(!coordinating.pending.is_empty() && coordinating.stored.hints.is_empty());
+        assert!(!store.is_quiet(&coordinating), "a request in flight");
+
+        let mut holding = store.boot(fallbacks[0]);
+        let hint = DynamoMessage::Store {
+            key: key("k"),
+            object: replicated(&out),
+            ack: None,
+            hint_for: Some(home[1]),
+            replace: false,
+        };
+        message(&store, &mut holding, home[0], hint);
+        assert!(holding.pending.is_empty() && !holding.stored.hints.is_empty());
+        assert!(!store.is_quiet(&holding), "a hint to hand back");
+
+        let mut reaping = store.boot(home[0]);
+        reaping.reap_due.insert(key("k"), 100);
+        assert!(reaping.pending.is_empty() && reaping.stored.hints.is_empty());
+        assert!(!store.is_quiet(&reaping), "a tombstone due for reaping");
+    }
+
+    #[test]
+    fn every_change_to_a_replica_is_counted_and_a_read_changes_nothing() {
+        let store = cluster(1, 1, 1, false);
+        let mut node = store.boot(NodeId(0));
+        let mut counts = vec![store.changes(&node)];
+        request(&store, &mut node, put_to("k", "a", VersionVector::new()));
+        counts.push(store.changes(&node));
+        request(&store, &mut node, put_to("k", "b", VersionVector::new()));
+        counts.push(store.changes(&node));
+        request(&store, &mut node, get("k"));
+        counts.push(store.changes(&node));
+        assert!(counts[0] < counts[1] && counts[1] < counts[2], "{counts:?}");
+        assert_eq!(counts[2], counts[3], "{counts:?}");
+    }
+
+    #[test]
+    fn only_a_sloppy_quorum_counts_a_fallbacks_acknowledgement_toward_w() {
+        for sloppy_quorum in [false, true] {
+            let store = cluster(4, 2, 2, sloppy_quorum);
+            let (home, fallbacks) = store.placement(&key("k"));
+            let mut coordinator = store.boot(home[0]);
+            let out = request(
+                &store,
+                &mut coordinator,
+                put_to("k", "a", VersionVector::new()),
+            );
+            let local = local_request(&out);
+            assert!(
+                out.replied().is_empty(),
+                "w = 2: the coordinator's own copy is 1"
+            );
+            let out = timer(&store, &mut coordinator, DynamoTimer::Handoff(local));
+            let hinted = out.sent().iter().any(|(to, message)| {
+                *to == fallbacks[0]
+                    && matches!(
+                        message,
+                        DynamoMessage::Store {
+                            hint_for: Some(_),
+                            ..
+                        }
+                    )
+            });
+            assert!(hinted, "the silent home nodes get a fallback");
+            let ack = DynamoMessage::StoreAck {
+                ack: local,
+                hint_for: Some(home[1]),
+            };
+            let out = message(&store, &mut coordinator, fallbacks[0], ack);
+            let written = matches!(out.replied(), [(_, Reply::Written { .. })]);
+            assert_eq!(written, sloppy_quorum, "sloppy quorum: {sloppy_quorum}");
+        }
+    }
+
+    #[test]
+    fn only_a_sloppy_quorum_counts_a_fallbacks_reply_toward_r() {
+        for sloppy_quorum in [false, true] {
+            let store = cluster(4, 2, 2, sloppy_quorum);
+            let (home, fallbacks) = store.placement(&key("k"));
+            let mut coordinator = store.boot(home[0]);
+            let out = request(&store, &mut coordinator, get("k"));
+            let local = local_request(&out);
+            assert!(
+                out.replied().is_empty(),
+                "r = 2: the coordinator's own copy is 1"
+            );
+            let reply = DynamoMessage::ReadReply {
+                request: local,
+                object: None,
+                reaped_timestamp: 0,
+                fallback: true,
+            };
+            let out = message(&store, &mut coordinator, fallbacks[0], reply);
+            let answered = matches!(out.replied(), [(_, Reply::Read { .. })]);
+            assert_eq!(answered, sloppy_quorum, "sloppy quorum: {sloppy_quorum}");
+        }
+    }
+
+    #[test]
+    fn a_read_asks_fallbacks_only_when_the_key_has_some() {
+        // n = 3 of 3 nodes: no fallbacks; of 4: one.
+        for (nodes, asks) in [(3, false), (4, true)] {
+            let store = cluster(nodes, 3, 1, true);
+            let home = store.placement(&key("k")).0;
+            let mut coordinator = store.boot(home[0]);
+            let local = local_request(&request(&store, &mut coordinator, get("k")));
+            let out = timer(&store, &mut coordinator, DynamoTimer::Handoff(local));
+            assert_eq!(
+                hit(&out, DynamoProbe::ReadAskedFallbacks),
+                asks,
+                "{nodes} nodes"
+            );
+            assert_eq!(out.sent().len(), usize::from(asks), "{nodes} nodes");
+        }
+    }
+
+    #[test]
+    fn a_read_times_out_only_when_it_was_not_answered() {
+        // r = 1: the coordinator's own copy answers at once; r = 3: the others never reply.
+        for (r, times_out) in [(1, false), (3, true)] {
+            let store = cluster(3, r, 1, false);
+            let home = store.placement(&key("k")).0;
+            let mut coordinator = store.boot(home[0]);
+            let out = request(&store, &mut coordinator, get("k"));
+            assert_eq!(out.replied().is_empty(), times_out, "r = {r}");
+            let out = timer(
+                &store,
+                &mut coordinator,
+                DynamoTimer::Timeout(local_request(&out)),
+            );
+            assert_eq!(hit(&out, DynamoProbe::ReadTimedOut), times_out, "r = {r}");
+            assert!(
+                coordinator.pending.is_empty(),
+                "r = {r}: the timeout forgets the read"
+            );
+        }
+    }
+
+    #[test]
+    fn a_volatile_node_syncs_on_its_timer_and_a_crash_goes_back_to_the_last_sync() {
+        let store = Dynamo::new(Config {
+            durability: Durability::Volatile,
+            ..cluster(1, 1, 1, false).config().clone()
+        })
+        .unwrap();
+        let mut node = store.boot(NodeId(0));
+        let mut out = Effects::new(NodeId(0), 10);
+        store.on_start(&mut node, &mut out);
+        assert!(
+            sets(&out, DynamoTimer::Sync),
+            "a volatile node starts syncing"
+        );
+        request(&store, &mut node, put_to("k", "a", VersionVector::new()));
+        let out = timer(&store, &mut node, DynamoTimer::Sync);
+        assert!(
+            sets(&out, DynamoTimer::Sync),
+            "and syncs again a period later"
+        );
+        request(&store, &mut node, put_to("k", "b", VersionVector::new()));
+        assert_eq!(store.snapshot(&node, &key("k")).values.len(), 2);
+        assert!(store.on_crash(&mut node), "b was not synced");
+        let kept = store.snapshot(&node, &key("k")).values;
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].0, "a", "{kept:?}");
+    }
+
+    #[test]
+    fn a_single_node_runs_no_exchange_but_keeps_its_timer() {
+        let store = Dynamo::new(Config {
+            anti_entropy_period_ms: Some(100),
+            ..cluster(1, 1, 1, false).config().clone()
+        })
+        .unwrap();
+        let mut node = store.boot(NodeId(0));
+        let out = timer(&store, &mut node, DynamoTimer::AntiEntropy);
+        assert!(out.sent().is_empty());
+        assert!(sets(&out, DynamoTimer::AntiEntropy));
+    }
+
+    /// A node of 3 (n = 3, so every node is home to every key) that coordinated a put of each of
+    /// `keys`.
+    fn holding(store: &Dynamo, keys: &[String]) -> DynamoNode {
+        let mut node = store.boot(NodeId(0));
+        for name in keys {
+            request(store, &mut node, put_to(name, "v", VersionVector::new()));
+        }
+        node
+    }
+
+    #[test]
+    fn an_exchange_sends_exactly_the_keys_of_the_buckets_that_differ() {
+        let store = cluster(3, 2, 2, false);
+        let buckets = u64::from(store.tuning().merkle_buckets);
+        let keys: Vec<String> = (0..8).map(|i| format!("k{i}")).collect();
+        let bucket_of = |name: &str| stable_hash(name.as_bytes()) % buckets;
+        let mut node = holding(&store, &keys);
+        let peer = NodeId(1);
+
+        // The node's leaves, as it sends them when the roots differ.
+        let out = message(
+            &store,
+            &mut node,
+            peer,
+            DynamoMessage::MerkleRoot { root: 0 },
+        );
+        let [(_, DynamoMessage::MerkleBuckets { buckets: leaves })] = out.sent() else {
+            panic!("roots differ: {:?}", out.sent());
+        };
+        let differing = bucket_of(&keys[0]);
+        let mut peer_leaves = leaves.clone();
+        peer_leaves[differing as usize] ^= 1;
+
+        let out = message(
+            &store,
+            &mut node,
+            peer,
+            DynamoMessage::MerkleBuckets {
+                buckets: peer_leaves,
+            },
+        );
+        let [(
+            to,
+            DynamoMessage::MerkleObjects {
+                objects,
+                buckets: sent_buckets,
+                answer: true,
+            },
+        )] = out.sent()
+        else {
+            panic!("one leaf differs: {:?}", out.sent());
+        };
+        assert_eq!(*to, peer);
+        assert_eq!(sent_buckets, &[differing as u32]);
+        let sent: BTreeSet<&str> = objects.iter().map(|(key, _)| key.0.as_str()).collect();
+        let expected: BTreeSet<&str> = keys
+            .iter()
+            .map(String::as_str)
+            .filter(|name| bucket_of(name) == differing)
+            .collect();
+        assert_eq!(sent, expected);
+        assert!(
+            expected.len() < keys.len(),
+            "some keys are in other buckets"
+        );
+        assert!(hit(&out, DynamoProbe::AntiEntropyBucketsDiffer));
+    }
+
+    #[test]
+    fn an_exchange_counts_a_key_as_moved_only_to_a_replica_that_lacked_it() {
+        let store = cluster(3, 2, 2, false);
+        let mut giver = store.boot(NodeId(0));
+        let first = replicated(&request(
+            &store,
+            &mut giver,
+            put_to("k", "a", VersionVector::new()),
+        ));
+        let context = first
+            .context()
+            .expect("a sibling set has a context")
+            .clone();
+        let newer = replicated(&request(&store, &mut giver, put_to("k", "b", context)));
+
+        let mut taker = store.boot(NodeId(1));
+        let objects = |object: &Arc<Object>| DynamoMessage::MerkleObjects {
+            objects: vec![(key("k"), Arc::clone(object))],
+            buckets: Vec::new(),
+            answer: false,
+        };
+        let out = message(&store, &mut taker, NodeId(0), objects(&first));
+        assert!(
+            hit(&out, DynamoProbe::AntiEntropyMovedMissingKey),
+            "it lacked the key"
+        );
+        let out = message(&store, &mut taker, NodeId(0), objects(&newer));
+        assert_eq!(
+            store.snapshot(&taker, &key("k")).values.len(),
+            1,
+            "b replaced a"
+        );
+        assert!(
+            !hit(&out, DynamoProbe::AntiEntropyMovedMissingKey),
+            "it held an older copy"
+        );
+    }
+}
