@@ -533,4 +533,139 @@ mod handlers {
             "it held an older copy"
         );
     }
+
+    /// A put of `value` on key k coordinated by `coordinator` (blind, or after `context`), as the
+    /// object it replicates.
+    fn put_object(
+        store: &Dynamo,
+        coordinator: &mut DynamoNode,
+        value: &str,
+        context: VersionVector,
+    ) -> Arc<Object> {
+        replicated(&request(store, coordinator, put_to("k", value, context)))
+    }
+
+    fn hint(object: &Arc<Object>, home: NodeId) -> DynamoMessage {
+        DynamoMessage::Store {
+            key: key("k"),
+            object: Arc::clone(object),
+            ack: None,
+            hint_for: Some(home),
+            replace: false,
+        }
+    }
+
+    fn context_of(object: &Arc<Object>) -> VersionVector {
+        object
+            .context()
+            .expect("a sibling set has a context")
+            .clone()
+    }
+
+    #[test]
+    fn a_fallback_counts_a_hint_that_is_new_or_changed_and_not_one_it_has() {
+        let store = cluster(4, 2, 2, false);
+        let (home, fallbacks) = store.placement(&key("k"));
+        let mut coordinator = store.boot(home[0]);
+        let first = put_object(&store, &mut coordinator, "a", VersionVector::new());
+        let newer = put_object(&store, &mut coordinator, "b", context_of(&first));
+        let mut fallback = store.boot(fallbacks[0]);
+        let mut counts = vec![store.changes(&fallback)];
+        for object in [&first, &first, &newer] {
+            message(&store, &mut fallback, home[0], hint(object, home[1]));
+            counts.push(store.changes(&fallback));
+        }
+        assert_eq!(
+            fallback.stored.hints.len(),
+            1,
+            "one hint per home node and key"
+        );
+        assert!(counts[0] < counts[1], "a new hint: {counts:?}");
+        assert_eq!(counts[1], counts[2], "the same hint again: {counts:?}");
+        assert!(counts[2] < counts[3], "a newer hint: {counts:?}");
+    }
+
+    #[test]
+    fn an_acknowledgement_of_a_hint_that_changed_since_its_offer_keeps_it() {
+        let store = cluster(4, 2, 2, false);
+        let (home, fallbacks) = store.placement(&key("k"));
+        let mut coordinator = store.boot(home[0]);
+        let first = put_object(&store, &mut coordinator, "a", VersionVector::new());
+        let second = put_object(&store, &mut coordinator, "b", context_of(&first));
+        let third = put_object(&store, &mut coordinator, "c", context_of(&second));
+        let mut fallback = store.boot(fallbacks[0]);
+        let offer = |fallback: &mut DynamoNode| -> u64 {
+            let out = timer(&store, fallback, DynamoTimer::Maintenance);
+            out.sent()
+                .iter()
+                .find_map(|(to, message)| match message {
+                    DynamoMessage::Handoff { hint_version, .. } if *to == home[1] => {
+                        Some(*hint_version)
+                    }
+                    _ => None,
+                })
+                .expect("maintenance offers the hint back")
+        };
+        let ack = |hint_version| DynamoMessage::HandoffAck {
+            key: key("k"),
+            hint_version,
+        };
+
+        message(&store, &mut fallback, home[0], hint(&first, home[1]));
+        message(&store, &mut fallback, home[0], hint(&second, home[1]));
+        let offered = offer(&mut fallback);
+        message(&store, &mut fallback, home[0], hint(&third, home[1]));
+        let out = message(&store, &mut fallback, home[1], ack(offered));
+        assert!(hit(&out, DynamoProbe::HintAckOutdated));
+        assert_eq!(fallback.stored.hints.len(), 1, "c was not handed back yet");
+
+        let offered = offer(&mut fallback);
+        let out = message(&store, &mut fallback, home[1], ack(offered));
+        assert!(!hit(&out, DynamoProbe::HintAckOutdated));
+        assert!(fallback.stored.hints.is_empty(), "the home node took c");
+    }
+
+    #[test]
+    fn a_fallback_answers_a_read_with_its_hints_for_the_key_merged() {
+        let store = cluster(5, 2, 2, true);
+        let (home, fallbacks) = store.placement(&key("k"));
+        let a = put_object(&store, &mut store.boot(home[0]), "a", VersionVector::new());
+        let b = put_object(&store, &mut store.boot(home[1]), "b", VersionVector::new());
+        let mut fallback = store.boot(fallbacks[0]);
+        message(&store, &mut fallback, home[0], hint(&a, home[1]));
+        message(&store, &mut fallback, home[1], hint(&b, home[2]));
+        let read = |name: &str| DynamoMessage::Read {
+            request: 7,
+            key: key(name),
+            fallback: true,
+        };
+        let out = message(&store, &mut fallback, home[0], read("k"));
+        let [(
+            _,
+            DynamoMessage::ReadReply {
+                request: 7,
+                object: Some(object),
+                fallback: true,
+                ..
+            },
+        )] = out.sent()
+        else {
+            panic!("the hints: {:?}", out.sent());
+        };
+        let mut values: Vec<&str> = object
+            .versions()
+            .map(|version| version.value.0.as_str())
+            .collect();
+        values.sort_unstable();
+        assert_eq!(values, ["a", "b"], "concurrent hints are siblings");
+        let out = message(&store, &mut fallback, home[0], read("other"));
+        assert!(
+            matches!(
+                out.sent(),
+                [(_, DynamoMessage::ReadReply { object: None, .. })]
+            ),
+            "no hint for that key: {:?}",
+            out.sent()
+        );
+    }
 }
