@@ -668,4 +668,29 @@ mod handlers {
             out.sent()
         );
     }
+
+    #[test]
+    fn a_duplicated_read_reply_counts_once() {
+        let store = cluster(3, 3, 1, false);
+        let home = store.placement(&key("k")).0;
+        let mut coordinator = store.boot(home[0]);
+        let local = local_request(&request(&store, &mut coordinator, get("k")));
+        let reply = || DynamoMessage::ReadReply {
+            request: local,
+            object: None,
+            reaped_timestamp: 0,
+            fallback: false,
+        };
+        let first = message(&store, &mut coordinator, home[1], reply());
+        let again = message(&store, &mut coordinator, home[1], reply());
+        assert!(
+            first.replied().is_empty() && again.replied().is_empty(),
+            "r = 3, two replicas replied"
+        );
+        let last = message(&store, &mut coordinator, home[2], reply());
+        assert!(
+            matches!(last.replied(), [(_, Reply::Read { .. })]),
+            "the third replica completes r"
+        );
+    }
 }
