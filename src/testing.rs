@@ -402,8 +402,7 @@ pub fn check_exhaustive<S: Store>(
         error: Some(error),
     };
     let scenario = crate::exhaust::scenario(config, &options.bounds).map_err(failed)?;
-    let outcome =
-        crate::exhaust::exhaust(store, &scenario, options, &mut |_| {}).map_err(failed)?;
+    let outcome = crate::exhaust::exhaust(store, &scenario, options, &|_| {}).map_err(failed)?;
     if outcome.verdict == Verdict::Valid {
         return Ok(outcome.counts);
     }

@@ -214,7 +214,7 @@ fn histories(bounds: &Bounds, sleep_sets: bool, visited: bool) -> (Vec<u64>, u64
     let config = Config::preset("dynamo").unwrap();
     let scenario = exhaust::scenario(config.clone(), bounds).unwrap();
     let store = quorate::store::Dynamo::new(config).unwrap();
-    let outcome = exhaust::exhaust(&store, &scenario, &options, &mut |_| {}).unwrap();
+    let outcome = exhaust::exhaust(&store, &scenario, &options, &|_| {}).unwrap();
     assert_eq!(outcome.verdict, Verdict::Valid, "{:?}", outcome.unknown);
     (outcome.histories, outcome.counts.transitions)
 }
@@ -279,7 +279,7 @@ fn shards_together_find_exactly_the_histories_of_the_whole_search() {
             shard,
             ..Options::default()
         };
-        let outcome = exhaust::exhaust(&store, &scenario, &options, &mut |_| {}).unwrap();
+        let outcome = exhaust::exhaust(&store, &scenario, &options, &|_| {}).unwrap();
         assert_eq!(outcome.verdict, Verdict::Valid, "{:?}", outcome.unknown);
         outcome.histories
     };
@@ -296,5 +296,72 @@ fn shards_together_find_exactly_the_histories_of_the_whole_search() {
         shard: Some((3, 3)),
         ..Options::default()
     };
-    assert!(exhaust::exhaust(&store, &scenario, &bad, &mut |_| {}).is_err());
+    assert!(exhaust::exhaust(&store, &scenario, &bad, &|_| {}).is_err());
+}
+
+#[test]
+fn threads_find_exactly_the_histories_of_one_thread_and_the_same_counterexample_every_time() {
+    let bounds = Bounds {
+        faults: vec![FaultKind::Drop],
+        max_faults: 1,
+        ..Bounds::default()
+    };
+    let config = Config::preset("dynamo").unwrap();
+    let run = |config: &Config, threads, shard| {
+        let options = Options {
+            bounds: bounds.clone(),
+            threads,
+            shard,
+            ..Options::default()
+        };
+        exhaust::exhaust_reference(config.clone(), &options, &|_| {}).unwrap()
+    };
+    let one = run(&config, 1, None);
+    assert_eq!(one.verdict, Verdict::Valid, "{:?}", one.unknown);
+    for threads in [2, 3] {
+        let many = run(&config, threads, None);
+        assert_eq!(
+            many.verdict,
+            Verdict::Valid,
+            "{threads} threads: {:?}",
+            many.unknown
+        );
+        assert_eq!(many.histories, one.histories, "{threads} threads");
+        assert_eq!(many.counts.histories, one.histories.len() as u64);
+    }
+    // Threads within a shard split that shard: shard 1 of 2 on 2 threads is shard 1 of 2 alone.
+    let shard = run(&config, 1, Some((1, 2)));
+    let shard_threads = run(&config, 2, Some((1, 2)));
+    assert_eq!(shard_threads.histories, shard.histories);
+    assert!(shard.histories.len() < one.histories.len());
+
+    // A bug: the lowest shard's counterexample, the same at every run, and it replays.
+    let mut buggy = config.clone();
+    buggy.bugs.insert(quorate::config::Bug::VnodeClock);
+    let found: Vec<Vec<Choice>> = (0..3)
+        .map(|_| {
+            let outcome = run(&buggy, 2, None);
+            assert_eq!(outcome.verdict, Verdict::Invalid);
+            outcome.counterexample.expect("a counterexample").schedule
+        })
+        .collect();
+    assert!(found.windows(2).all(|pair| pair[0] == pair[1]), "{found:?}");
+    let scenario = exhaust::scenario(buggy.clone(), &bounds).unwrap();
+    let history = exhaust::replay_reference(&scenario, &found[0]).unwrap();
+    let report = quorate::check::check(&history, &quorate::check::CheckOptions::default()).unwrap();
+    assert_eq!(report.verdict, Verdict::Invalid);
+
+    // A search given one store cannot be split; none without a thread.
+    let store = quorate::store::Dynamo::new(config.clone()).unwrap();
+    let options = Options {
+        threads: 2,
+        ..Options::default()
+    };
+    let error = exhaust::exhaust(&store, &scenario, &options, &|_| {}).unwrap_err();
+    assert!(error.to_string().contains("a store each"), "{error}");
+    let none = Options {
+        threads: 0,
+        ..Options::default()
+    };
+    assert!(exhaust::exhaust_reference(config, &none, &|_| {}).is_err());
 }

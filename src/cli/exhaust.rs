@@ -62,6 +62,11 @@ pub(super) struct Args {
     /// (I - 1) mod N.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// Threads that explore parts of the search side by side (each takes an equal share of
+    /// --max-states; the counterexample is the same at every run, though it may differ from one
+    /// thread's; counts are sums).
+    #[arg(long, default_value_t = 1)]
+    threads: u32,
     /// Search by iterative deepening, for a shortest counterexample (counts are totals over
     /// the depths).
     #[arg(long)]
@@ -155,7 +160,9 @@ fn options(args: &Args) -> Result<(Config, Options), String> {
         visited: !args.no_visited,
         shortest: args.bfs,
         shard,
+        threads: args.threads,
     };
+
     // Impossible bounds are bad input before anything runs.
     exhaust::scenario(config.clone(), &options.bounds).map_err(|error| error.to_string())?;
     Ok((config, options))
@@ -207,6 +214,9 @@ fn command_line(args: &Args) -> String {
     if let Some(shard) = &args.shard {
         line += &format!(" --shard {shard}");
     }
+    if args.threads > 1 {
+        line += &format!(" --threads {}", args.threads);
+    }
     line
 }
 
@@ -231,8 +241,8 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let mut progress = |counts: &Counts| eprintln!("quorate exhaust: {}", counts_line(counts));
-    let outcome = match exhaust::exhaust_reference(config, &options, &mut progress) {
+    let progress = |counts: &Counts| eprintln!("quorate exhaust: {}", counts_line(counts));
+    let outcome = match exhaust::exhaust_reference(config, &options, &progress) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("quorate exhaust: {error}");

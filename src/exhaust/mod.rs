@@ -28,11 +28,12 @@
 //!
 //! // Two clients writing one key concurrently, no fault: every order of their messages.
 //! let options = Options::default();
-//! let outcome = exhaust::exhaust_reference(Config::preset("dynamo").unwrap(), &options, &mut |_| {}).unwrap();
+//! let outcome = exhaust::exhaust_reference(Config::preset("dynamo").unwrap(), &options, &|_| {}).unwrap();
 //! assert_eq!(outcome.verdict, Verdict::Valid);
 //! assert!(outcome.counts.schedules > 1);
 //! ```
 
+mod parallel;
 mod search;
 mod world;
 
@@ -228,6 +229,9 @@ pub struct Options {
     /// choices is `i` mod `n` (the others are left to the other shards, and still put to sleep
     /// where they are independent, as the whole search would).
     pub shard: Option<(u32, u32)>,
+    /// Threads that run parts of the search side by side (see [`exhaust_with`]); 1: one search.
+    /// Each thread takes an equal share of the state budget.
+    pub threads: u32,
 }
 
 impl Default for Options {
@@ -240,6 +244,7 @@ impl Default for Options {
             visited: true,
             shortest: false,
             shard: None,
+            threads: 1,
         }
     }
 }
@@ -395,6 +400,9 @@ pub enum ExhaustError {
         /// How many shards.
         count: u32,
     },
+    /// No thread, or threads asked of a search given one store (threads need a store each).
+    #[error("--threads {0}: {reason}", reason = if *.0 == 0 { "a search needs at least one thread" } else { "threads need a store each: give exhaust_with a way to make one" })]
+    Threads(u32),
     /// A stored schedule that cannot be replayed (a choice that is not enabled at its step).
     #[error("schedule step {step}: {reason}")]
     Schedule {
@@ -461,27 +469,85 @@ pub fn scenario(config: Config, bounds: &Bounds) -> Result<Scenario, ExhaustErro
 
 /// Explores every schedule of `scenario` against `store` (with the store's own nodes; the
 /// configuration gives the clients' patience and, unless `options.model` names one, the model).
-/// `progress` is called now and then with the counts so far.
+/// `progress` is called now and then with the counts so far. One thread: `options.threads` must
+/// be 1 (see [`exhaust_with`] for more).
 pub fn exhaust<S: Store>(
     store: &S,
     scenario: &Scenario,
     options: &Options,
-    progress: &mut dyn FnMut(&Counts),
+    progress: &(dyn Fn(&Counts) + Sync),
 ) -> Result<Outcome, ExhaustError> {
     check_store(store, scenario)?;
-    check_shard(options)?;
-    Ok(run_search(store, scenario, options, false, progress))
+    check_options(options)?;
+    if options.threads != 1 {
+        return Err(ExhaustError::Threads(options.threads));
+    }
+    Ok(run_search(
+        Stores::One(store),
+        scenario,
+        options,
+        false,
+        progress,
+    ))
 }
 
-fn run_search<S: Store>(
-    store: &S,
+/// [`exhaust`] on `options.threads` threads, each with a store `make_store` makes: the first
+/// choices are dealt among them as shards are, and the outcomes merged (the counterexample is the
+/// lowest shard's, the same at every run; counts are sums, distinct histories counted once).
+pub fn exhaust_with<S: Store>(
+    make_store: &(dyn Fn() -> S + Sync),
+    scenario: &Scenario,
+    options: &Options,
+    progress: &(dyn Fn(&Counts) + Sync),
+) -> Result<Outcome, ExhaustError> {
+    check_store(&make_store(), scenario)?;
+    check_options(options)?;
+    Ok(run_search(
+        Stores::Each(make_store),
+        scenario,
+        options,
+        false,
+        progress,
+    ))
+}
+
+/// The store a search runs against: one, or one per thread.
+enum Stores<'a, S> {
+    One(&'a S),
+    Each(&'a (dyn Fn() -> S + Sync)),
+}
+
+/// One bounded search (one depth of iterative deepening), on as many threads as asked.
+fn search_once<S: Store>(
+    stores: &Stores<'_, S>,
     scenario: &Scenario,
     options: &Options,
     reference: bool,
-    progress: &mut dyn FnMut(&Counts),
+    progress: &(dyn Fn(&Counts) + Sync),
+) -> Outcome {
+    match stores {
+        Stores::One(store) => search::Search::new(*store, scenario, options, reference)
+            .run(&mut |counts| progress(counts)),
+        Stores::Each(make_store) if options.threads <= 1 => {
+            let store = make_store();
+            search::Search::new(&store, scenario, options, reference)
+                .run(&mut |counts| progress(counts))
+        }
+        Stores::Each(make_store) => {
+            parallel::search_threads(*make_store, scenario, options, reference, progress)
+        }
+    }
+}
+
+fn run_search<S: Store>(
+    stores: Stores<'_, S>,
+    scenario: &Scenario,
+    options: &Options,
+    reference: bool,
+    progress: &(dyn Fn(&Counts) + Sync),
 ) -> Outcome {
     if !options.shortest {
-        return search::Search::new(store, scenario, options, reference).run(progress);
+        return search_once(&stores, scenario, options, reference, progress);
     }
     let started = std::time::Instant::now();
     let mut total = Counts::default();
@@ -494,7 +560,7 @@ fn run_search<S: Store>(
             .budget
             .time
             .map(|time| time.saturating_sub(started.elapsed()));
-        let outcome = search::Search::new(store, scenario, &step, reference).run(progress);
+        let outcome = search_once(&stores, scenario, &step, reference, progress);
         total.add(&outcome.counts);
         let deeper = outcome.verdict == Verdict::Unknown
             && !outcome.budget_spent
@@ -527,15 +593,25 @@ fn run_search<S: Store>(
 pub fn exhaust_reference(
     config: Config,
     options: &Options,
-    progress: &mut dyn FnMut(&Counts),
+    progress: &(dyn Fn(&Counts) + Sync),
 ) -> Result<Outcome, ExhaustError> {
     let scenario = scenario(config, &options.bounds)?;
-    check_shard(options)?;
-    let store = Dynamo::new(scenario.config.clone()).map_err(ScenarioError::from)?;
-    Ok(run_search(&store, &scenario, options, true, progress))
+    check_options(options)?;
+    Dynamo::new(scenario.config.clone()).map_err(ScenarioError::from)?;
+    let make_store = || Dynamo::new(scenario.config.clone()).expect("the configuration was valid");
+    Ok(run_search(
+        Stores::Each(&make_store),
+        &scenario,
+        options,
+        true,
+        progress,
+    ))
 }
 
-fn check_shard(options: &Options) -> Result<(), ExhaustError> {
+fn check_options(options: &Options) -> Result<(), ExhaustError> {
+    if options.threads == 0 {
+        return Err(ExhaustError::Threads(0));
+    }
     match options.shard {
         Some((index, count)) if count == 0 || index >= count => {
             Err(ExhaustError::Shard { index, count })

@@ -8,6 +8,7 @@
 //! Node states cannot be cloned (the `Store` trait does not ask it), so a state is reached again
 //! by replaying its choices from the start: backtracking costs a replay of the prefix.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -42,12 +43,17 @@ pub(super) struct Search<'a, S: Store> {
     histories: FxHashSet<u64>,
     pub(super) counts: Counts,
     started: Instant,
+    /// Running beside other shards (`--threads`): the lowest shard that found a counterexample
+    /// so far, and this one's position among them. A search stops once a lower shard found one.
+    beside: Option<(&'a AtomicU32, u32)>,
 }
 
 enum Stop {
     Anomaly(Box<Counterexample>),
     Budget(String),
     Error(ExhaustError),
+    /// A lower shard running beside this one found a counterexample: this one's is not needed.
+    Overtaken,
 }
 
 impl<'a, S: Store> Search<'a, S> {
@@ -69,7 +75,14 @@ impl<'a, S: Store> Search<'a, S> {
             histories: FxHashSet::default(),
             counts: Counts::default(),
             started: Instant::now(),
+            beside: None,
         }
+    }
+
+    /// Runs as shard `position` beside others that share `lowest_found`.
+    pub(super) fn beside(mut self, lowest_found: &'a AtomicU32, position: u32) -> Search<'a, S> {
+        self.beside = Some((lowest_found, position));
+        self
     }
 
     fn world(&self) -> World<'a, S> {
@@ -103,10 +116,18 @@ impl<'a, S: Store> Search<'a, S> {
         self.counts.seconds = self.started.elapsed().as_secs_f64();
         self.counts.states = self.visited.len() as u64;
         self.counts.histories = self.histories.len() as u64;
+        if let (Some(Stop::Anomaly(_)), Some((lowest, position))) = (&stop, self.beside) {
+            lowest.fetch_min(position, Ordering::Relaxed);
+        }
         let budget_spent = matches!(stop, Some(Stop::Budget(_)));
         let (verdict, counterexample, reason) = match stop {
             Some(Stop::Anomaly(found)) => (Verdict::Invalid, Some(found), None),
             Some(Stop::Budget(reason)) => (Verdict::Unknown, None, Some(reason)),
+            Some(Stop::Overtaken) => (
+                Verdict::Unknown,
+                None,
+                Some("stopped: a lower shard found a counterexample".to_string()),
+            ),
             Some(Stop::Error(error)) => return Outcome::error(self.counts.clone(), error),
             None if self.counts.truncated > 0 => (
                 Verdict::Unknown,
@@ -211,6 +232,11 @@ impl<'a, S: Store> Search<'a, S> {
     }
 
     fn budget(&self) -> Result<(), Stop> {
+        if let Some((lowest, position)) = self.beside {
+            if lowest.load(Ordering::Relaxed) < position {
+                return Err(Stop::Overtaken);
+            }
+        }
         let budget = &self.options.budget;
         if self.visited.len() as u64 >= budget.max_states {
             return Err(Stop::Budget(format!(
