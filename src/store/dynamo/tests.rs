@@ -693,4 +693,32 @@ mod handlers {
             "the third replica completes r"
         );
     }
+
+    #[test]
+    fn the_stale_context_bug_drops_a_dot_only_from_a_read_of_siblings() {
+        let mut config = cluster(3, 1, 1, false).config().clone();
+        config.bugs.insert(crate::config::Bug::StaleContext);
+        let store = Dynamo::new(config).unwrap();
+        let mut node = store.boot(store.placement(&key("k")).0[0]);
+        let context = |node: &mut DynamoNode| {
+            let out = request(&store, node, get("k"));
+            let [(_, Reply::Read { context, .. })] = out.replied() else {
+                panic!("r = 1 answers at once: {:?}", out.replied());
+            };
+            context.clone()
+        };
+        let first = put_object(&store, &mut node, "a", VersionVector::new());
+        assert_eq!(
+            &context(&mut node),
+            first.context().unwrap(),
+            "one value: the whole context"
+        );
+        let both = put_object(&store, &mut node, "b", VersionVector::new());
+        let read = context(&mut node);
+        let whole = both.context().unwrap();
+        assert!(
+            read != *whole && whole.dominates(&read),
+            "two siblings: one dot left out"
+        );
+    }
 }
