@@ -172,12 +172,77 @@ pub struct Located {
 /// Knossos history); otherwise every top-level form in turn (a stream of maps). Forms after a
 /// top-level vector are read too, so a file of several vectors is the concatenation.
 pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
-    let mut reader = Reader::new(text);
     let mut forms = Vec::new();
+    walk(text, false, |form, line, column| {
+        let value = match form {
+            Form::Other(value) => value,
+            Form::Op(_) => unreachable!("asked for whole values only"),
+        };
+        forms.push(Located {
+            value,
+            line,
+            column,
+        });
+        Ok(())
+    })?;
+    Ok(forms)
+}
+
+/// A history's operation map, read without building the map: a `{...}` whose keys are keywords,
+/// with one `:process`, one keyword `:type` and one `:f` (a keyword, symbol or string), and at
+/// most one `:key` and one `:value`; the other entries are read and dropped.
+#[derive(Debug)]
+pub(super) struct OpFields<'t> {
+    pub(super) process: Edn,
+    /// The `:type` keyword's name.
+    pub(super) event_type: &'t str,
+    pub(super) f: String,
+    pub(super) key: Option<Edn>,
+    pub(super) value: Option<Edn>,
+}
+
+/// A form of a document: an operation map's fields, or any other value whole.
+#[derive(Debug)]
+pub(super) enum Form<'t> {
+    Op(OpFields<'t>),
+    Other(Edn),
+}
+
+/// Reads a document as [`read_document`] does, handing each form to `visit` (with its line and
+/// column) as soon as it is read, so that the document is never held whole: an operation map as
+/// its fields ([`Form::Op`]); anything else, and any map the fast reading does not take (a
+/// tagged record, a repeated key, a discarded form inside, a malformed value), whole.
+pub(super) fn for_each_form<'t>(
+    text: &'t str,
+    visit: impl FnMut(Form<'t>, usize, usize) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    walk(text, true, visit)
+}
+
+/// The one walk over a document's forms (see [`read_document`]); `op_maps`: try each form as an
+/// operation map first.
+fn walk<'t>(
+    text: &'t str,
+    op_maps: bool,
+    mut visit: impl FnMut(Form<'t>, usize, usize) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut reader = Reader::new(text);
+    let mut element = |reader: &mut Reader<'t>, depth: usize| -> Result<(), ImportError> {
+        let (line, column) = (reader.line, reader.column);
+        if op_maps {
+            if let Some(fields) = reader.try_op_map(depth) {
+                return visit(Form::Op(fields), line, column);
+            }
+        }
+        match reader.read_form(depth)? {
+            Some(value) => visit(Form::Other(value), line, column),
+            None => Ok(()),
+        }
+    };
     loop {
         reader.skip_whitespace_and_comments()?;
         let Some(byte) = reader.peek() else {
-            return Ok(forms);
+            return Ok(());
         };
         if byte == b'[' || byte == b'(' {
             let close = if byte == b'[' { b']' } else { b')' };
@@ -197,27 +262,11 @@ pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
                         reader.bump();
                         break;
                     }
-                    Some(_) => {
-                        let (line, column) = (reader.line, reader.column);
-                        if let Some(value) = reader.read_form(1)? {
-                            forms.push(Located {
-                                value,
-                                line,
-                                column,
-                            });
-                        }
-                    }
+                    Some(_) => element(&mut reader, 1)?,
                 }
             }
         } else {
-            let (line, column) = (reader.line, reader.column);
-            if let Some(value) = reader.read_form(0)? {
-                forms.push(Located {
-                    value,
-                    line,
-                    column,
-                });
-            }
+            element(&mut reader, 0)?;
         }
     }
 }
@@ -277,6 +326,83 @@ impl<'t> Reader<'t> {
             .ok_or_else(|| self.error("expected a value, found only a discarded form"))
     }
 
+    /// Reads an operation map's fields (see [`OpFields`]); `None`, with the reader back where
+    /// it was, for anything else, which the caller then reads whole (and reports, if malformed).
+    fn try_op_map(&mut self, depth: usize) -> Option<OpFields<'t>> {
+        let saved = (self.position, self.line, self.column);
+        let fields = self.op_map_fields(depth);
+        if fields.is_none() {
+            (self.position, self.line, self.column) = saved;
+        }
+        fields
+    }
+
+    fn op_map_fields(&mut self, depth: usize) -> Option<OpFields<'t>> {
+        if self.peek() != Some(b'{') || depth + 1 > DEPTH_MAX {
+            return None;
+        }
+        self.bump();
+        let (mut process, mut event_type, mut f, mut key, mut value) =
+            (None, None, None, None, None);
+        loop {
+            self.skip_whitespace_and_comments().ok()?;
+            match self.peek()? {
+                b'}' => {
+                    self.bump();
+                    break;
+                }
+                b':' => self.bump(),
+                _ => return None,
+            }
+            let name = self.read_token();
+            self.skip_whitespace_and_comments().ok()?;
+            match name {
+                "type" if event_type.is_none() => {
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.bump();
+                    let type_name = self.read_token();
+                    if type_name.is_empty() {
+                        return None;
+                    }
+                    event_type = Some(type_name);
+                }
+                "f" if f.is_none() => {
+                    f = Some(match self.peek()? {
+                        b':' => {
+                            self.bump();
+                            let f_name = self.read_token();
+                            if f_name.is_empty() {
+                                return None;
+                            }
+                            f_name.to_string()
+                        }
+                        b'"' => self.read_string().ok()?,
+                        _ => match self.read_form(depth + 1).ok()?? {
+                            Edn::Symbol(f_name) => f_name,
+                            _ => return None,
+                        },
+                    });
+                }
+                "process" if process.is_none() => process = Some(self.read_form(depth + 1).ok()??),
+                "key" if key.is_none() => key = Some(self.read_form(depth + 1).ok()??),
+                "value" if value.is_none() => value = Some(self.read_form(depth + 1).ok()??),
+                "" | "type" | "f" | "process" | "key" | "value" => return None,
+                _ => {
+                    self.read_form(depth + 1).ok()??;
+                }
+            }
+        }
+        Some(OpFields {
+            process: process?,
+            event_type: event_type?,
+            f: f?,
+            key,
+            value,
+        })
+    }
+
     fn error(&self, message: impl Into<String>) -> ImportError {
         ImportError::at(self.line, self.column, message)
     }
@@ -324,20 +450,38 @@ impl<'t> Reader<'t> {
 
     fn skip_whitespace_and_comments(&mut self) -> Result<(), ImportError> {
         while let Some(byte) = self.peek() {
-            if byte.is_ascii_whitespace() || byte == b',' {
-                self.bump();
+            if byte == b'\n' {
+                self.position += 1;
+                self.line += 1;
+                self.column = 1;
+            } else if byte.is_ascii_whitespace() || byte == b',' {
+                self.position += 1;
+                self.column += 1;
             } else if byte == b';' {
-                while let Some(byte) = self.peek() {
-                    if byte == b'\n' {
-                        break;
-                    }
-                    self.bump();
-                }
+                // To the end of the line (the newline stays, for the loop to count).
+                let rest = &self.bytes[self.position..];
+                let length = rest
+                    .iter()
+                    .position(|&byte| byte == b'\n')
+                    .unwrap_or(rest.len());
+                self.advance_within_line(length);
             } else {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Moves `length` bytes on, none of them a newline, ending on a character boundary: the
+    /// column counts characters, not bytes.
+    fn advance_within_line(&mut self, length: usize) {
+        let passed = &self.bytes[self.position..self.position + length];
+        let characters = passed
+            .iter()
+            .filter(|&&byte| byte & 0b1100_0000 != 0b1000_0000)
+            .count();
+        self.position += length;
+        self.column += characters;
     }
 
     /// Reads one form; `None` for a `#_` discarded form. `depth` bounds the nesting.
@@ -462,12 +606,14 @@ impl<'t> Reader<'t> {
 
     fn read_token(&mut self) -> &'t str {
         let start = self.position;
-        while let Some(byte) = self.peek() {
-            if is_delimiter(byte) {
-                break;
-            }
-            self.bump();
-        }
+        let rest = &self.bytes[start..];
+        // Delimiters are ASCII (a newline among them), so the token ends on a character
+        // boundary and stays on its line.
+        let length = rest
+            .iter()
+            .position(|&byte| is_delimiter(byte))
+            .unwrap_or(rest.len());
+        self.advance_within_line(length);
         self.text.get(start..self.position).unwrap_or("")
     }
 
@@ -713,6 +859,15 @@ mod tests {
         );
         check("\"abc", "error: line 1, column 1: a string is never closed");
         check("]", "error: line 1, column 1: unexpected ']'");
+        // Columns count characters: after a non-ASCII keyword, symbol and comment.
+        check(
+            "[:é ça ; déjà\n  :ü ^x]",
+            "error: line 2, column 6: metadata (^) is not supported",
+        );
+        check(
+            "[:é, ça ^x]",
+            "error: line 1, column 9: metadata (^) is not supported",
+        );
     }
 
     #[test]

@@ -4,11 +4,11 @@
 //! never looks inside values: what a `:cas` means is a model's business. Values move from the
 //! document's maps into events and from events into operations, and are never copied.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use super::edn::{read_document, Edn, Located};
+use super::edn::{for_each_form, Edn, Form, Located, OpFields};
 use super::{ExternalHistory, ExternalOp, ImportError, Observed, Reading};
 
 /// What an event says about its operation.
@@ -32,17 +32,65 @@ pub(super) struct Event {
     pub(super) value: Edn,
 }
 
-/// The events of an EDN document: a vector of op maps, or a stream of them. Nemesis events
-/// (`:process :nemesis`) are left out.
-pub(super) fn from_edn_document(text: &str) -> Result<Vec<Event>, ImportError> {
-    let forms = read_document(text)?;
-    let mut events = Vec::with_capacity(forms.len());
-    for form in forms {
-        if let Some(event) = event_of_map(form)? {
-            events.push(event);
+/// The history of an EDN document (a vector of op maps, or a stream of them), each map paired
+/// as soon as it is read, so that neither the document's values nor its events are ever held
+/// all at once. Nemesis events (`:process :nemesis`) are left out.
+pub(super) fn import_edn_document(
+    text: &str,
+    reading: Reading,
+) -> Result<ExternalHistory, ImportError> {
+    let mut pairing = Pairing::new(reading);
+    for_each_form(text, |form, line, column| {
+        let event = match form {
+            Form::Op(fields) => event_of_fields(fields, line, column)?,
+            Form::Other(value) => event_of_map(Located {
+                value,
+                line,
+                column,
+            })?,
+        };
+        match event {
+            Some(event) => pairing.push(event),
+            None => Ok(()),
         }
+    })?;
+    Ok(pairing.finish())
+}
+
+/// The event an operation map's fields say: what [`event_of_map`] makes of the same map.
+fn event_of_fields(
+    fields: OpFields<'_>,
+    line: usize,
+    column: usize,
+) -> Result<Option<Event>, ImportError> {
+    if fields.process.as_keyword() == Some("nemesis") {
+        return Ok(None);
     }
-    Ok(events)
+    let event_type = event_type_of_name(fields.event_type).ok_or_else(|| {
+        ImportError::at(
+            line,
+            column,
+            format!(
+                "unknown :type {}; expected :invoke, :ok, :fail or :info",
+                Edn::Keyword(fields.event_type.to_string())
+            ),
+        )
+    })?;
+    Ok(Some(Event {
+        line,
+        column,
+        process: fields.process,
+        event_type,
+        f: fields.f,
+        key: fields.key,
+        value: fields.value.unwrap_or(Edn::Nil),
+    }))
+}
+
+/// [`event_of_map`], for the tests that compare it with the fast reading.
+#[cfg(test)]
+pub(super) fn event_of_map_for_tests(form: Located) -> Result<Option<Event>, ImportError> {
+    event_of_map(form)
 }
 
 /// The event a map says, taking its values out of it.
@@ -91,7 +139,11 @@ fn event_of_map(form: Located) -> Result<Option<Event>, ImportError> {
 }
 
 pub(super) fn event_type_of(value: &Edn) -> Option<EventType> {
-    match value.as_keyword()? {
+    event_type_of_name(value.as_keyword()?)
+}
+
+fn event_type_of_name(name: &str) -> Option<EventType> {
+    match name {
         "invoke" => Some(EventType::Invoke),
         "ok" => Some(EventType::Ok),
         "fail" => Some(EventType::Fail),
@@ -134,27 +186,55 @@ fn abbreviate(value: &Edn) -> String {
 }
 
 /// What a process has in flight: the index of its open operation.
-type Pending = HashMap<Edn, usize>;
+type Pending = FxHashMap<Edn, usize>;
 
 /// Pairs invocations with completions, in file order, under a tool's reading of failures.
+#[cfg(test)]
 pub(super) fn pair(events: Vec<Event>, reading: Reading) -> Result<ExternalHistory, ImportError> {
-    let mut operations: Vec<ExternalOp> = Vec::new();
-    // Operations that did not happen (Knossos' `:fail`, Porcupine's failed reads) are removed at
-    // the end, so that indices into `operations` stay valid while pairing.
-    let mut dropped = vec![];
-    let mut pending: Pending = HashMap::new();
-    for (position, event) in events.into_iter().enumerate() {
-        let time = position as u64;
+    let mut pairing = Pairing::new(reading);
+    for event in events {
+        pairing.push(event)?;
+    }
+    Ok(pairing.finish())
+}
+
+/// Invocations paired with completions so far, one event at a time.
+pub(super) struct Pairing {
+    reading: Reading,
+    operations: Vec<ExternalOp>,
+    /// Operations that did not happen (Knossos' `:fail`, Porcupine's failed reads), removed at
+    /// the end so that indices into `operations` stay valid while pairing.
+    dropped: Vec<bool>,
+    pending: Pending,
+    /// The position of the next event among the file's events.
+    time: u64,
+}
+
+impl Pairing {
+    pub(super) fn new(reading: Reading) -> Pairing {
+        Pairing {
+            reading,
+            operations: Vec::new(),
+            dropped: Vec::new(),
+            pending: FxHashMap::default(),
+            time: 0,
+        }
+    }
+
+    pub(super) fn push(&mut self, event: Event) -> Result<(), ImportError> {
+        let time = self.time;
+        self.time += 1;
         let error = |message: String| ImportError::at(event.line, event.column, message);
+        let operations = &mut self.operations;
         if event.event_type == EventType::Invoke {
-            if let Some(&open) = pending.get(&event.process) {
+            if let Some(&open) = self.pending.get(&event.process) {
                 return Err(error(format!(
                     "process {} invokes {} while its {} from line {} has not completed",
                     event.process, event.f, operations[open].f, operations[open].line
                 )));
             }
-            pending.insert(event.process.clone(), operations.len());
-            dropped.push(false);
+            self.pending.insert(event.process.clone(), operations.len());
+            self.dropped.push(false);
             operations.push(ExternalOp {
                 process: event.process,
                 f: event.f,
@@ -165,9 +245,9 @@ pub(super) fn pair(events: Vec<Event>, reading: Reading) -> Result<ExternalHisto
                 time_complete: None,
                 line: event.line,
             });
-            continue;
+            return Ok(());
         }
-        let Some(index) = pending.remove(&event.process) else {
+        let Some(index) = self.pending.remove(&event.process) else {
             return Err(error(format!(
                 "process {} completes {} without having invoked it",
                 event.process, event.f
@@ -180,28 +260,33 @@ pub(super) fn pair(events: Vec<Event>, reading: Reading) -> Result<ExternalHisto
                 event.process, event.f, operation.f, operation.line
             )));
         }
-        match (event.event_type, reading) {
+        match (event.event_type, self.reading) {
             (EventType::Ok, _) => {
                 operation.observed = Observed::Ok(event.value);
                 operation.time_complete = Some(time);
             }
             (EventType::Info, _) => {}
-            (EventType::Fail, Reading::Knossos) => dropped[index] = true,
+            (EventType::Fail, Reading::Knossos) => self.dropped[index] = true,
             (EventType::Fail, Reading::Porcupine) => match operation.f.as_str() {
                 "cas" => {
                     operation.observed = Observed::Failed(event.value);
                     operation.time_complete = Some(time);
                 }
-                "read" | "get" => dropped[index] = true,
+                "read" | "get" => self.dropped[index] = true,
                 _ => {}
             },
             (EventType::Invoke, _) => {}
         }
+        Ok(())
     }
-    let operations = operations
-        .into_iter()
-        .zip(dropped)
-        .filter_map(|(operation, dropped)| (!dropped).then_some(operation))
-        .collect();
-    Ok(ExternalHistory { operations })
+
+    pub(super) fn finish(self) -> ExternalHistory {
+        let operations = self
+            .operations
+            .into_iter()
+            .zip(self.dropped)
+            .filter_map(|(operation, dropped)| (!dropped).then_some(operation))
+            .collect();
+        ExternalHistory { operations }
+    }
 }

@@ -7,36 +7,60 @@
 //! line whose other fields do not parse is an error naming it. Nemesis lines are ignored.
 
 use super::edn::{read_first_value, read_value, Edn};
-use super::events::{event_type_of, Event};
-use super::ImportError;
+use super::events::{event_type_of, Event, EventType, Pairing};
+use super::{ExternalHistory, ImportError, Reading};
 
 const MARKER: &str = "jepsen.util -";
 
-pub(super) fn events(text: &str) -> Result<Vec<Event>, ImportError> {
-    let mut events = Vec::new();
+/// The history of a Jepsen log, each operation line paired as soon as it is read.
+pub(super) fn import(text: &str, reading: Reading) -> Result<ExternalHistory, ImportError> {
+    let mut pairing = Pairing::new(reading);
     let mut saw_text = false;
+    let mut saw_event = false;
     for (line_index, line) in text.lines().enumerate() {
         let line_number = line_index + 1;
         saw_text |= !line.trim().is_empty();
-        let Some(marker_at) = line.find(MARKER) else {
+        let Some(marker_at) = marker_at(line) else {
             continue;
         };
         let fields_at = marker_at + MARKER.len();
         if let Some(event) = event_of_line(&line[fields_at..], line_number, fields_at + 1)? {
-            events.push(event);
+            saw_event = true;
+            pairing.push(event)?;
         }
     }
-    if events.is_empty() && saw_text {
+    if !saw_event && saw_text {
         return Err(ImportError::at(
             0,
             0,
             "no Jepsen operation lines (`INFO  jepsen.util - <process> :<type> :<f> <value>`) in the file",
         ));
     }
-    Ok(events)
+    Ok(pairing.finish())
 }
 
-/// Splits off the next whitespace-separated field; returns it, its column offset, and the rest.
+/// Where [`MARKER`] starts in the line, if it is there (found by its first byte, without
+/// building a substring searcher for every line).
+fn marker_at(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&byte| byte == b'j') {
+        let at = from + offset;
+        if bytes[at..].starts_with(MARKER.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A process written as plain decimal digits, read without the EDN reader (what it would read).
+fn plain_process(text: &str) -> Option<Edn> {
+    let plain =
+        !text.is_empty() && text.len() <= 18 && text.bytes().all(|byte| byte.is_ascii_digit());
+    plain.then(|| text.parse().ok().map(Edn::Int)).flatten()
+}
+
 fn next_field(text: &str, offset: usize) -> Option<(&str, usize, &str, usize)> {
     let start = text.len() - text.trim_start().len();
     let rest = &text[start..];
@@ -56,13 +80,16 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
     let shape = "expected `<process> :<type> :<f> <value>` after `jepsen.util -`";
     let (process_text, process_column, rest, rest_column) =
         next_field(fields, column).ok_or_else(|| ImportError::at(line, column, shape))?;
-    let process = read_value(process_text).map_err(|_| {
-        ImportError::at(
-            line,
-            process_column,
-            format!("{shape}; the process {process_text:?} is not a value"),
-        )
-    })?;
+    let process = match plain_process(process_text) {
+        Some(process) => process,
+        None => read_value(process_text).map_err(|_| {
+            ImportError::at(
+                line,
+                process_column,
+                format!("{shape}; the process {process_text:?} is not a value"),
+            )
+        })?,
+    };
     if process.as_keyword() == Some("nemesis") {
         return Ok(None);
     }
@@ -75,10 +102,15 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
     }
     let (type_text, type_column, rest, rest_column) =
         next_field(rest, rest_column).ok_or_else(|| ImportError::at(line, rest_column, shape))?;
-    let event_type = read_value(type_text)
-        .ok()
-        .as_ref()
-        .and_then(event_type_of)
+    let plain_type = match type_text {
+        ":invoke" => Some(EventType::Invoke),
+        ":ok" => Some(EventType::Ok),
+        ":fail" => Some(EventType::Fail),
+        ":info" => Some(EventType::Info),
+        _ => None,
+    };
+    let event_type = plain_type
+        .or_else(|| read_value(type_text).ok().as_ref().and_then(event_type_of))
         .ok_or_else(|| {
             ImportError::at(
                 line,
@@ -129,4 +161,31 @@ fn event_of_line(fields: &str, line: usize, column: usize) -> Result<Option<Even
         key: None,
         value,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_readings_agree_with_the_edn_reader() {
+        for text in ["0", "7", "007", "123456789012345678"] {
+            assert_eq!(plain_process(text), read_value(text).ok(), "{text}");
+        }
+        for text in [
+            "",
+            "-1",
+            "+1",
+            "1N",
+            "1.5",
+            "1234567890123456789",
+            ":nemesis",
+            "x",
+        ] {
+            assert_eq!(plain_process(text), None, "{text}");
+        }
+        assert_eq!(marker_at("INFO  jepsen.util - 3 :invoke"), Some(6));
+        assert_eq!(marker_at("jjepsen.util -"), Some(1));
+        assert_eq!(marker_at("INFO  jepsen.core - 3"), None);
+    }
 }

@@ -232,11 +232,10 @@ pub fn detect(bytes: &[u8]) -> Detected {
 /// about twice that, the input included.
 pub fn import(bytes: &[u8], format: Format) -> Result<ExternalHistory, ImportError> {
     let text = utf8(bytes)?;
-    let events = match format {
-        Format::Edn | Format::PorcupineKv => events::from_edn_document(text)?,
-        Format::JepsenLog => jepsen_log::events(text)?,
-    };
-    events::pair(events, format.reading())
+    match format {
+        Format::Edn | Format::PorcupineKv => events::import_edn_document(text, format.reading()),
+        Format::JepsenLog => jepsen_log::import(text, format.reading()),
+    }
 }
 
 /// Imports a whole input of the given format, which it takes and frees once read: the history is

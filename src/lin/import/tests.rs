@@ -52,9 +52,15 @@ fn porcupine_kv_lines_carry_keys() {
 #[test]
 fn malformed_inputs_name_the_place() {
     check(
-        "[{:type :invoke, :f :read}",
+        "[{:type :invoke, :f :read, :process 0}",
         Format::Edn,
         "error: line 1, column 1: the top-level vector is never closed",
+    );
+    // Forms are read and paired one by one: the first error in the file is the one reported.
+    check(
+        "[{:type :invoke, :f :read}",
+        Format::Edn,
+        "error: line 1, column 2: the operation has no :process",
     );
     check(
         "[{:type :ok, :f :read, :process 0}]",
@@ -111,4 +117,65 @@ fn detects_json_by_its_first_key_however_far_the_operations_are() {
         detect(b"[{:type :invoke, :f :read}]"),
         Detected::External(Format::Edn)
     );
+}
+
+/// The history the whole-value reading makes of `text`: the document read whole, each map made
+/// into its event, then paired (how EDN was imported before the fast reading of operation maps).
+fn import_whole(text: &str, reading: Reading) -> Result<ExternalHistory, ImportError> {
+    let mut events_read = Vec::new();
+    for form in edn::read_document(text)? {
+        if let Some(event) = events::event_of_map_for_tests(form)? {
+            events_read.push(event);
+        }
+    }
+    events::pair(events_read, reading)
+}
+
+#[test]
+fn operation_maps_read_fast_import_as_the_whole_values_do() {
+    // Each a one-map document (or two), so that the first error is the same either way: plain
+    // maps, every spelling of :f, extra keys, nemesis events, tagged records, repeated keys,
+    // discarded forms, comments, malformed values and missing fields.
+    let maps = [
+        "{:process 0, :type :invoke, :f :read, :value nil}",
+        "{:type :invoke :process 3 :f :cas :value [1 2] :time 17 :index 4}",
+        "{:process 0, :type :invoke, :f \"write\", :value \"x\"}",
+        "{:process 0, :type :invoke, :f write, :value 1}",
+        "{:process 0, :type :invoke, :f :append, :key \"k\", :value \"x 0 y\"}",
+        "{:process :nemesis, :type :info, :f :start, :value nil}",
+        "{:process :nemesis, :type :bogus, :f :start}",
+        "#jepsen.history.Op{:process 0, :type :invoke, :f :read, :value nil}",
+        "{:process 0, :process 1, :type :invoke, :f :read}",
+        "{:process 0, :type :invoke, :type :ok, :f :read}",
+        "{:process 0, :type :invoke, :f :read, :value 1, :value 2}",
+        "{:process 0, #_ :ignored :type :invoke, :f :read}",
+        "{:process 0 ; a comment\n :type :invoke, :f :read}",
+        "{:process 0, :type :invoke, :f :read, :value [1 2}",
+        "{:process 0, :type :invoke, :f :read, :value}",
+        "{:process 0, :type \"invoke\", :f :read}",
+        "{:process 0, :type :bogus, :f :read}",
+        "{:process 0, :type :invoke, :f nil}",
+        "{:process 0, :type :invoke, :f 3}",
+        "{:type :invoke, :f :read}",
+        "{:process 0, :f :read}",
+        "{:process 0, :type :invoke}",
+        "{\"process\" 0, :type :invoke, :f :read}",
+        "{: 0, :type :invoke, :f :read}",
+        "[1 2 3]",
+        ":keyword",
+    ];
+    let completion = "{:process 0, :type :ok, :f :read, :value 5}";
+    for map in maps {
+        for text in [
+            map.to_string(),
+            format!("[{map}\n {completion}]"),
+            format!("{map}\n{completion}\n"),
+        ] {
+            for reading in [Reading::Knossos, Reading::Porcupine] {
+                let fast = events::import_edn_document(&text, reading);
+                let whole = import_whole(&text, reading);
+                assert_eq!(fast, whole, "{text:?} under {reading:?}");
+            }
+        }
+    }
 }
