@@ -28,6 +28,7 @@ pub mod net;
 pub mod node;
 mod output;
 mod runtime;
+mod serve;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -38,6 +39,7 @@ use crate::history::{FaultRecord, FaultType, UnknownFault};
 use crate::lin::CheckResult;
 
 pub use runtime::Progress;
+pub use serve::{serve, serve_io, Cluster, Persist, ServeError, ServeOptions};
 
 /// The workloads process mode runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
