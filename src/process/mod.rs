@@ -23,7 +23,9 @@
 //! panic on anything a node writes, or decide anything from a source of randomness other than
 //! the seed.
 
+mod clients;
 pub mod lin_kv;
+pub mod mvr_kv;
 pub mod net;
 pub mod node;
 mod output;
@@ -35,6 +37,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::check::{Model, Report};
+use crate::config::Config;
 use crate::history::{FaultRecord, FaultType, UnknownFault};
 use crate::lin::CheckResult;
 
@@ -47,6 +51,10 @@ pub enum Workload {
     /// Maelstrom's `lin-kv`: read, write and cas on keys, each key a linearizable register that
     /// starts absent.
     LinKv,
+    /// quorate's `mvr-kv`: get, put and delete with the store's opaque context, for leaderless
+    /// stores with siblings; judged by the leaderless checker after final reads of every key
+    /// from every node.
+    MvrKv,
 }
 
 impl Workload {
@@ -54,8 +62,9 @@ impl Workload {
     pub fn parse(name: &str) -> Result<Workload, ProcessError> {
         match name {
             "lin-kv" => Ok(Workload::LinKv),
+            "mvr-kv" => Ok(Workload::MvrKv),
             other => Err(ProcessError::Usage(format!(
-                "unknown workload {other:?}; the workloads are: lin-kv"
+                "unknown workload {other:?}; the workloads are: lin-kv, mvr-kv"
             ))),
         }
     }
@@ -102,6 +111,14 @@ pub struct Options {
     pub ops_per_key: usize,
     /// The linearizability search's time budget.
     pub check_budget: Duration,
+    /// `mvr-kv`: what the store under test promises, written as the history's configuration
+    /// for the leaderless checker (n, r, w, resolution, durability, anti-entropy); its `nodes`
+    /// must be `node_count`.
+    pub store_config: Config,
+    /// `mvr-kv`: the model the history is judged against.
+    pub model: Model,
+    /// `mvr-kv`: how long after the heal and the drain the final reads wait (repair time).
+    pub settle: Duration,
 }
 
 impl Options {
@@ -126,6 +143,12 @@ impl Options {
             keys: 3,
             ops_per_key: 120,
             check_budget: Duration::from_secs(30),
+            store_config: Config {
+                nodes: 3,
+                ..Config::default()
+            },
+            model: Model::Eventual,
+            settle: Duration::from_secs(2),
         }
     }
 
@@ -146,6 +169,16 @@ impl Options {
         }
         if self.keys == 0 || self.ops_per_key == 0 {
             return bad("keys and operations per key must be at least 1");
+        }
+        if self.workload == Workload::MvrKv {
+            if self.store_config.nodes as usize != self.node_count {
+                return bad("the store configuration's nodes must be --node-count");
+            }
+            if let Err(error) = self.store_config.validate() {
+                return Err(ProcessError::Usage(format!(
+                    "the store's configuration cannot work: {error}"
+                )));
+            }
         }
         if self.nemesis_interval.is_zero() && !self.nemesis.is_empty() {
             return bad("--nemesis-interval must be > 0");
@@ -263,8 +296,14 @@ pub enum ProcessError {
 /// What a finished (or stopped) run produced. The files are already written.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The check of the history; `None` when the run stopped before it could be judged.
+    /// The check of a `lin-kv` history; `None` when the run stopped before it could be judged
+    /// (or for `mvr-kv`).
     pub result: Option<CheckResult>,
+    /// The leaderless checker's report of an `mvr-kv` history; `None` when the run stopped
+    /// before it could be judged (or for `lin-kv`).
+    pub report: Option<Report>,
+    /// `mvr-kv`'s final reads that got no snapshot, in words.
+    pub missing_snapshots: Vec<String>,
     /// Why the run stopped early, if it did: the history written covers what happened before.
     pub error: Option<ProcessError>,
     /// The faults injected, as the history's fault records.
@@ -280,6 +319,8 @@ pub struct Outcome {
 pub struct Counts {
     /// Operations the clients invoked.
     pub invoked: u64,
+    /// `mvr-kv`'s final reads (one per key and node), not counted among the operations.
+    pub final_reads: u64,
     /// Operations answered `ok`.
     pub ok: u64,
     /// Operations that definitely did not happen (a definite error code).
