@@ -60,6 +60,8 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     }
+    // For whoever reaps the node (quorate maelstrom's logs, tests): which process this is.
+    eprintln!("quorate node: pid {}", std::process::id());
     let name = args.config.clone();
     let build = move |cluster: &Cluster| {
         let mut config = config;

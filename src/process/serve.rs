@@ -549,3 +549,100 @@ fn write_state(path: &Path, text: &str) -> Result<(), ServeError> {
     std::fs::write(&temporary, text).map_err(|e| error(format!("cannot write: {e}")))?;
     std::fs::rename(&temporary, path).map_err(|e| error(format!("cannot replace: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// A one-node reference store on scripted input: what it writes, and what its folder keeps.
+    fn run(lines: &[&str], dir: Option<&Path>) -> (Vec<Json>, String) {
+        let input = std::io::Cursor::new(lines.join("\n").into_bytes());
+        let mut output = Vec::new();
+        let mut log = Vec::new();
+        let build = |cluster: &Cluster| {
+            let config = Config {
+                nodes: cluster.node_ids.len() as u32,
+                n: 1,
+                r: 1,
+                w: 1,
+                anti_entropy_period_ms: None,
+                ..Config::default()
+            };
+            Dynamo::new(config).map_err(|error| error.to_string())
+        };
+        let options = ServeOptions {
+            node_dir: dir.map(Path::to_path_buf),
+        };
+        serve_io(build, &options, input, &mut output, &mut log).unwrap();
+        let messages = String::from_utf8(output)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (messages, String::from_utf8(log).unwrap())
+    }
+
+    const INIT: &str = r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0"]}}"#;
+
+    #[test]
+    fn a_node_answers_mvr_kv_and_skips_what_does_not_read() {
+        let (messages, log) = run(
+            &[
+                INIT,
+                "not json",
+                r#"{"src":"c1","dest":"n0","body":{"type":"put","msg_id":2,"key":"k","value":"a"}}"#,
+                r#"{"src":"c1","dest":"n0","body":{"type":"get","msg_id":3,"key":"k"}}"#,
+                r#"{"src":"c1","dest":"n0","body":{"type":"cas","msg_id":4,"key":"k"}}"#,
+                r#"{"src":"c1","dest":"n0","body":{"type":"put","msg_id":5,"key":"k","value":"b","context":"x"}}"#,
+            ],
+            None,
+        );
+        let bodies: Vec<&Json> = messages.iter().map(|message| &message["body"]).collect();
+        assert_eq!(bodies[0]["type"], "init_ok");
+        assert_eq!(bodies[1], &json!({"type": "put_ok", "in_reply_to": 2}));
+        assert_eq!(bodies[2]["type"], "get_ok");
+        assert_eq!(bodies[2]["values"], json!(["a"]));
+        assert_eq!(bodies[2]["context"], json!({"0": 1}));
+        assert_eq!(
+            (bodies[3]["code"].as_i64(), &bodies[3]["in_reply_to"]),
+            (Some(10), &json!(4))
+        );
+        assert_eq!(bodies[4]["code"], 12, "a context that does not read");
+        assert!(
+            log.contains("line 2 of stdin skipped: not a JSON message"),
+            "{log}"
+        );
+        assert!(messages.iter().all(|message| message["src"] == "n0"));
+    }
+
+    #[test]
+    fn a_durable_node_restarts_with_what_it_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let put =
+            r#"{"src":"c1","dest":"n0","body":{"type":"put","msg_id":2,"key":"k","value":"a"}}"#;
+        let (messages, _) = run(&[INIT, put], Some(dir.path()));
+        assert_eq!(messages[1]["body"]["type"], "put_ok");
+        assert!(dir.path().join("state.json").exists());
+        let get = r#"{"src":"c1","dest":"n0","body":{"type":"get","msg_id":3,"key":"k"}}"#;
+        let (messages, _) = run(&[INIT, get], Some(dir.path()));
+        assert_eq!(messages[1]["body"]["values"], json!(["a"]));
+        // A state file that does not read is an error naming it.
+        std::fs::write(dir.path().join("state.json"), "{").unwrap();
+        let input = std::io::Cursor::new(INIT.as_bytes().to_vec());
+        let error = serve_io(
+            |_: &Cluster| Dynamo::new(Config::default()).map_err(|e| e.to_string()),
+            &ServeOptions {
+                node_dir: Some(dir.path().to_path_buf()),
+            },
+            input,
+            Vec::new(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("state.json: not JSON"),
+            "{error}"
+        );
+    }
+}
