@@ -1,11 +1,12 @@
-//! `quorate maelstrom -w lin-kv --bin PATH [-- ARGS…]`: run a node binary as N real processes
+//! `quorate maelstrom -w lin-kv|mvr-kv --bin PATH [-- ARGS…]`: run a node binary as N real processes
 //! under quorate's network, faults and clients (`crate::process`), then print the verdict like
 //! `quorate check` does. Flag names follow Maelstrom's `test` command.
 //!
 //! This file only parses flags, installs the Ctrl-C handler (which sets the run's stop flag, so
 //! the library reaps every node before quorate exits), prints progress and the verdict, and maps
-//! the outcome to the exit code: 0 linearizable, 1 not, 2 bad usage or a node that broke the
-//! protocol, 3 unknown (the search's budget ran out, or the run was interrupted).
+//! the outcome to the exit code: 0 linearizable (`mvr-kv`: valid against `--model`), 1 not (a
+//! forbidden anomaly), 2 bad usage or a node that broke the protocol, 3 unknown (the search's
+//! budget ran out, or the run was interrupted).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

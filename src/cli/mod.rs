@@ -198,7 +198,7 @@ enum Command {
     /// Run a node binary as real processes under quorate's network, faults and clients
     /// (Maelstrom's protocol), and judge the history.
     #[command(
-        after_help = "Exit codes: 0 linearizable, 1 not linearizable (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
+        after_help = "Exit codes: 0 linearizable (mvr-kv: valid against --model), 1 not linearizable or a forbidden anomaly (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
     )]
     Maelstrom(maelstrom::Args),
     /// Run one node of the reference store as a process speaking Maelstrom's protocol and the

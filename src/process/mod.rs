@@ -9,15 +9,19 @@
 //!
 //! It shares with the simulator only plain data and judges: the fault vocabulary
 //! (`history::FaultType`, `history::FaultRecord`), the histories the importers read (a `lin-kv`
-//! run is written as a Jepsen EDN history, which `quorate check` loads) and the checkers
-//! (`lin`, the WGL search, with the register-that-may-be-absent model). It never touches the
+//! run is written as a Jepsen EDN history, which `quorate check` loads; an `mvr-kv` run as
+//! quorate's own JSON history) and the checkers (`lin`, the WGL search, with the
+//! register-that-may-be-absent model; `check`, the leaderless checker). It never touches the
 //! simulator (`sim`), whose time is simulated and whose runs are deterministic; here time is
 //! the wall clock and only what quorate decides (the workload, the fault schedule, every
 //! delivery's delay, drop and duplication) comes from the seed.
 //!
 //! Files: [`node`] (one process: spawn, its stdin writer and stdout reader threads, signals,
 //! reaping), [`net`] (the seeded draws, the fault schedule and the router's decisions),
-//! [`lin_kv`] (the `lin-kv` clients, the EDN history they record, and its check), `runtime`
+//! [`lin_kv`] (the `lin-kv` clients, the EDN history they record, and its check), [`mvr_kv`]
+//! (the `mvr-kv` clients and final readers, and the quorate JSON history they record, which the
+//! leaderless checker judges), `clients` (either workload's clients behind one face), `serve`
+//! (the other side: one node of any `Store` as a process, [`serve`]), `runtime`
 //! (the event loop that ties them together), `output` (the message log, the files a run leaves
 //! and the verdict of the history as written). What it must never do: leave a process behind,
 //! panic on anything a node writes, or decide anything from a source of randomness other than
