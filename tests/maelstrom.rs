@@ -635,3 +635,181 @@ for line in sys.stdin:
     // The first three starts, and the restart if it got as far as logging its pid.
     assert_reaped(&out, 3);
 }
+
+/// `quorate maelstrom -w mvr-kv --bin quorate -- node ARGS…` for 3 s under `nemesis`, the
+/// history judged against the default model (`eventual`).
+fn mvr_kv(out: &Path, nemesis: &str, seed: &str, node: &[&str]) -> Output {
+    Command::new(QUORATE)
+        .args(["maelstrom", "-w", "mvr-kv", "--bin", QUORATE, "--out"])
+        .arg(out)
+        .args([
+            "--time-limit",
+            "3",
+            "--nemesis",
+            nemesis,
+            "--nemesis-interval",
+            "0.6",
+        ])
+        .args(["--timeout", "0.5", "--settle", "1.5", "--seed", seed, "--"])
+        .arg("node")
+        .args(node)
+        .output()
+        .expect("quorate runs")
+}
+
+#[test]
+fn quorate_node_keeps_its_promise_under_partitions_and_kills() {
+    let out = tempfile::tempdir().unwrap();
+    let output = mvr_kv(out.path(), "partition,kill", "1", &["--config", "dynamo"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("VALID against model eventual"), "{stdout}");
+    // The history is quorate's own format: `quorate check` reads it and judges it the same.
+    let history_path = out.path().join("history.json");
+    let history = quorate::history::History::load(&history_path).unwrap();
+    assert!(
+        history.operations.len() > 50,
+        "{}",
+        history.operations.len()
+    );
+    assert_eq!(history.config.as_ref().map(|config| config.n), Some(3));
+    let kinds: Vec<&str> = history
+        .faults
+        .iter()
+        .map(|f| f.kind.record_name())
+        .collect();
+    assert!(
+        kinds.contains(&"crash") && kinds.contains(&"partition"),
+        "{kinds:?}"
+    );
+    assert!(history.faults.iter().all(|fault| !fault.loses_data));
+    // Every node read every key at the end: one snapshot per node and key.
+    let keys: std::collections::BTreeSet<_> =
+        history.operations.iter().map(|op| op.key.clone()).collect();
+    let run = read_json(&out.path().join("run.json"));
+    assert_eq!(run["missing_snapshots"], serde_json::json!([]), "{run}");
+    assert_eq!(history.replicas.as_ref().unwrap().len(), keys.len() * 3);
+    // A killed node came back with its state (state.json under its node folder).
+    let killed = history
+        .faults
+        .iter()
+        .find(|f| f.kind.record_name() == "crash")
+        .unwrap();
+    let node = killed.nodes[0].0;
+    assert!(out
+        .path()
+        .join(format!("nodes/n{node}/state.json"))
+        .exists());
+    let check = Command::new(QUORATE)
+        .arg("check")
+        .arg(&history_path)
+        .args(["--model", "eventual"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
+    assert_reaped(out.path(), 3 + 1);
+}
+
+#[test]
+fn quorate_node_with_zoo_bugs_is_caught_with_the_anomaly_named() {
+    // vnode-clock: the coordinator's counter instead of a dot, so concurrent puts overwrite
+    // each other (lost writes); ignore-context: a put forgets what its client read, so siblings
+    // it overwrote stay beside it (dominated siblings). Neither needs a simulated clock.
+    for (bug, anomaly) in [
+        ("vnode-clock", "lost_write"),
+        ("ignore-context", "dominated_sibling"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let output = mvr_kv(
+            out.path(),
+            "partition",
+            "2",
+            &["--config", "dynamo", "--bug", bug],
+        );
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{bug}: {stdout}\n{stderr}");
+        assert!(
+            stdout.contains("INVALID against model eventual"),
+            "{stdout}"
+        );
+        let named = stdout
+            .lines()
+            .find(|line| line.starts_with("anomalies: "))
+            .unwrap_or_default();
+        assert!(named.contains(anomaly), "{bug}: {named}\n{stdout}");
+        assert_reaped(out.path(), 3);
+    }
+}
+
+#[test]
+fn a_node_configuration_that_cannot_work_is_bad_usage_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config: serde_json::Value =
+        serde_json::to_value(quorate::config::Config::preset("dynamo").unwrap()).unwrap();
+    config["r"] = serde_json::json!(4);
+    let path = dir.path().join("r4.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    // Alone: refused before it reads anything.
+    let output = Command::new(QUORATE)
+        .args(["node", "--config", path])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "quorate node: --config {path}: r = 4 is larger than n = 3"
+        )),
+        "{stderr}"
+    );
+    // Under quorate maelstrom: the node's exit is named with its stderr.
+    let out = dir.path().join("out");
+    let output = mvr_kv(&out, "none", "1", &["--config", path]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("r = 4 is larger than n = 3"), "{stderr}");
+    // And a cluster the configuration cannot fit is named at init.
+    let output = Command::new(QUORATE)
+        .args(["node", "--config", "dynamo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            let init = r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#;
+            writeln!(child.stdin.take().unwrap(), "{init}")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("quorate node: init: --config dynamo cannot run on the 2 nodes init names: n = 3 is larger than nodes = 2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn mvr_kv_flags_that_cannot_work_are_bad_usage() {
+    let out = tempfile::tempdir().unwrap();
+    for (flags, expected) in [
+        (&["--r", "4"][..], "r = 4 is larger than n = 3"),
+        (&["--model", "strict"][..], "--model: unknown model"),
+        (&["--store-config", "nope"][..], "--store-config nope"),
+    ] {
+        let output = Command::new(QUORATE)
+            .args(["maelstrom", "-w", "mvr-kv", "--bin", QUORATE, "--out"])
+            .arg(out.path())
+            .args(flags)
+            .args(["--", "node", "--config", "dynamo"])
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.starts_with("quorate maelstrom: "), "{stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+    }
+}

@@ -1,17 +1,20 @@
-//! `quorate maelstrom -w lin-kv --bin PATH [-- ARGS…]`: run a node binary as N real processes
+//! `quorate maelstrom -w lin-kv|mvr-kv --bin PATH [-- ARGS…]`: run a node binary as N real processes
 //! under quorate's network, faults and clients (`crate::process`), then print the verdict like
 //! `quorate check` does. Flag names follow Maelstrom's `test` command.
 //!
 //! This file only parses flags, installs the Ctrl-C handler (which sets the run's stop flag, so
 //! the library reaps every node before quorate exits), prints progress and the verdict, and maps
-//! the outcome to the exit code: 0 linearizable, 1 not, 2 bad usage or a node that broke the
-//! protocol, 3 unknown (the search's budget ran out, or the run was interrupted).
+//! the outcome to the exit code: 0 linearizable (`mvr-kv`: valid against `--model`), 1 not (a
+//! forbidden anomaly), 2 bad usage or a node that broke the protocol, 3 unknown (the search's
+//! budget ran out, or the run was interrupted).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::check::Report;
+use crate::config::Config;
 use crate::lin;
 use crate::process::{self, lin_kv, Options, ProcessError, Workload};
 
@@ -19,7 +22,9 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// The workload: lin-kv (Maelstrom's read / write / cas on linearizable keys).
+    /// The workload: lin-kv (Maelstrom's read / write / cas on linearizable keys) or mvr-kv
+    /// (get / put / delete with the store's context, siblings allowed; judged by the leaderless
+    /// checker).
     #[arg(short = 'w', long)]
     workload: String,
     /// The node binary (a path, or a name on PATH); its arguments follow `--`.
@@ -67,6 +72,27 @@ pub(super) struct Args {
     /// The share of reads among the operations.
     #[arg(long, default_value_t = 0.5)]
     read_ratio: f64,
+    /// mvr-kv: what the store under test promises, for the checker: a preset (dynamo, weak,
+    /// sloppy, lww, cassandra, atomic, with +VARIANTs) or a JSON file; its nodes becomes
+    /// --node-count, and --n, --r, --w override it.
+    #[arg(long, default_value = "dynamo")]
+    store_config: String,
+    /// mvr-kv: replicas per key the store promises (default: --store-config's).
+    #[arg(long)]
+    n: Option<u32>,
+    /// mvr-kv: the read quorum the store promises (default: --store-config's).
+    #[arg(long)]
+    r: Option<u32>,
+    /// mvr-kv: the write quorum the store promises (default: --store-config's).
+    #[arg(long)]
+    w: Option<u32>,
+    /// mvr-kv: the model to judge the history against: eventual, quorum, monotonic or atomic.
+    #[arg(long, default_value = "eventual")]
+    model: String,
+    /// mvr-kv: seconds between the heal (and drain) and the final reads of every key from
+    /// every node, for repair to converge the replicas.
+    #[arg(long, default_value_t = 2.0)]
+    settle: f64,
     /// The node's arguments.
     #[arg(last = true)]
     args: Vec<String>,
@@ -85,11 +111,13 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, ProcessError> {
 fn options(args: &Args) -> Result<Options, ProcessError> {
     let out = match &args.out {
         Some(out) => {
-            if out.join("history.edn").exists() && !args.force {
-                return Err(ProcessError::Usage(format!(
-                    "--out {}: it holds a run already (history.edn); pass --force to replace it",
-                    out.display()
-                )));
+            for file in ["history.edn", "history.json"] {
+                if out.join(file).exists() && !args.force {
+                    return Err(ProcessError::Usage(format!(
+                        "--out {}: it holds a run already ({file}); pass --force to replace it",
+                        out.display()
+                    )));
+                }
             }
             out.clone()
         }
@@ -128,6 +156,32 @@ fn options(args: &Args) -> Result<Options, ProcessError> {
     options.timeout = seconds("timeout", args.timeout)?;
     options.read_ratio = args.read_ratio;
     options.init_timeout = seconds("init-timeout", args.init_timeout)?;
+    options.settle = seconds("settle", args.settle)?;
+    options.model = args
+        .model
+        .parse()
+        .map_err(|error| ProcessError::Usage(format!("--model: {error}")))?;
+    let mut config = Config::from_preset_or_file(&args.store_config).map_err(|error| {
+        ProcessError::Usage(format!("--store-config {}: {error}", args.store_config))
+    })?;
+    config.nodes = u32::try_from(args.node_count).unwrap_or(u32::MAX);
+    config.n = args.n.unwrap_or(config.n);
+    config.r = args.r.unwrap_or(config.r);
+    config.w = args.w.unwrap_or(config.w);
+    if options.workload == Workload::MvrKv {
+        config.validate().map_err(|error| {
+            ProcessError::Usage(format!(
+                "--store-config {} with --node-count {}{}: {error}",
+                args.store_config,
+                args.node_count,
+                [("n", args.n), ("r", args.r), ("w", args.w)]
+                    .iter()
+                    .filter_map(|(flag, value)| value.map(|value| format!(" --{flag} {value}")))
+                    .collect::<String>()
+            ))
+        })?;
+    }
+    options.store_config = config;
     Ok(options)
 }
 
@@ -182,11 +236,14 @@ pub(super) fn run(args: &Args) -> Exit {
         }
     };
     let out = options.out.display();
+    let model = match options.workload {
+        Workload::LinKv => lin_kv::MODEL.to_string(),
+        Workload::MvrKv => options.model.to_string(),
+    };
     eprintln!(
-        "wrote {} (check it again with: quorate check {} --model {}), {out}/faults.json, {out}/run.json, {out}/messages.log and each node's stderr ({out}/n0.stderr, …)",
+        "wrote {} (check it again with: quorate check {} --model {model}), {out}/faults.json, {out}/run.json, {out}/messages.log and each node's stderr ({out}/n0.stderr, …)",
         outcome.history_path.display(),
         outcome.history_path.display(),
-        lin_kv::MODEL
     );
     let replay = format!(
         "replay with: quorate maelstrom -w {} --bin {} --seed {} (real time: the same decisions, not the same timings)",
@@ -202,9 +259,6 @@ pub(super) fn run(args: &Args) -> Exit {
             _ => Exit::BadInput,
         };
     }
-    let Some(result) = &outcome.result else {
-        return Exit::Unknown;
-    };
     if outcome.counts.invoked == 0 {
         eprintln!(
             "quorate maelstrom: no operation was invoked (--time-limit {} s, --rate {}): an empty history proves nothing",
@@ -214,6 +268,12 @@ pub(super) fn run(args: &Args) -> Exit {
         return Exit::BadInput;
     }
     say!("{}", lin_kv::summary(&outcome.counts));
+    if let Some(report) = &outcome.report {
+        return mvr_verdict(&outcome, report, &replay, options.seed);
+    }
+    let Some(result) = &outcome.result else {
+        return Exit::Unknown;
+    };
     say_raw!(
         "{}: {} under the cas-register model, key absent to start (`{}`; {} operations in {} key(s), {} configurations, {:.1} ms)\n",
         outcome.history_path.display(),
@@ -241,4 +301,21 @@ pub(super) fn run(args: &Args) -> Exit {
         );
     }
     result.verdict.into()
+}
+
+/// Prints an `mvr-kv` run's report (as `quorate check` prints it) and its exit code.
+fn mvr_verdict(outcome: &process::Outcome, report: &Report, replay: &str, seed: u64) -> Exit {
+    if !outcome.missing_snapshots.is_empty() {
+        say!(
+            "final reads without an answer (no snapshot of that node): {}",
+            outcome.missing_snapshots.join("; ")
+        );
+    }
+    say_raw!("{}: {report}", outcome.history_path.display());
+    if report.verdict == crate::verdict::Verdict::Invalid {
+        let kinds: Vec<String> = report.kinds().iter().map(|kind| kind.to_string()).collect();
+        say!("anomalies: {}", kinds.join(", "));
+        eprintln!("seed {seed}; {replay}");
+    }
+    report.verdict.into()
 }

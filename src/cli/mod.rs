@@ -28,6 +28,7 @@ mod explore;
 mod fuzz_artifact;
 mod maelstrom;
 mod minimize;
+mod node;
 mod regression_output;
 mod render;
 mod replay;
@@ -197,9 +198,15 @@ enum Command {
     /// Run a node binary as real processes under quorate's network, faults and clients
     /// (Maelstrom's protocol), and judge the history.
     #[command(
-        after_help = "Exit codes: 0 linearizable, 1 not linearizable (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
+        after_help = "Exit codes: 0 linearizable (mvr-kv: valid against --model), 1 not linearizable or a forbidden anomaly (the anomaly is named), 2 bad usage or input (a missing --bin, an --out that holds a run without --force, a node that broke the protocol), 3 unknown (the search's budget ran out, or the run was interrupted)."
     )]
     Maelstrom(maelstrom::Args),
+    /// Run one node of the reference store as a process speaking Maelstrom's protocol and the
+    /// mvr-kv workload on stdin and stdout (for quorate maelstrom -w mvr-kv).
+    #[command(
+        after_help = "Exit codes: 0 stdin closed (the node's life is over), 2 bad usage or input (a configuration that cannot work, such as r > n, a cluster from init it cannot run on, or a state file that does not restore)."
+    )]
+    Node(node::Args),
     /// Delta-debug a failing scenario and its history into a regression case (exit 0, or 2).
     #[command(
         after_help = "Exit codes: 0 the regression case was written, 2 bad usage or input (including a history whose failure does not reproduce)."
@@ -239,6 +246,7 @@ pub fn main() -> ExitCode {
         Command::Staleness(args) => staleness::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Maelstrom(args) => maelstrom::run(&args),
+        Command::Node(args) => node::run(&args),
         Command::Minimize(args) => minimize::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::FuzzArtifact(args) => fuzz_artifact::run(&args),
@@ -262,6 +270,7 @@ impl Command {
             Command::Staleness(_) => "staleness",
             Command::Render(_) => "render",
             Command::Maelstrom(_) => "maelstrom",
+            Command::Node(_) => "node",
             Command::Minimize(_) => "minimize",
             Command::Replay(_) => "replay",
             Command::FuzzArtifact(_) => "fuzz-artifact",

@@ -9,35 +9,45 @@
 //!
 //! It shares with the simulator only plain data and judges: the fault vocabulary
 //! (`history::FaultType`, `history::FaultRecord`), the histories the importers read (a `lin-kv`
-//! run is written as a Jepsen EDN history, which `quorate check` loads) and the checkers
-//! (`lin`, the WGL search, with the register-that-may-be-absent model). It never touches the
+//! run is written as a Jepsen EDN history, which `quorate check` loads; an `mvr-kv` run as
+//! quorate's own JSON history) and the checkers (`lin`, the WGL search, with the
+//! register-that-may-be-absent model; `check`, the leaderless checker). It never touches the
 //! simulator (`sim`), whose time is simulated and whose runs are deterministic; here time is
 //! the wall clock and only what quorate decides (the workload, the fault schedule, every
 //! delivery's delay, drop and duplication) comes from the seed.
 //!
 //! Files: [`node`] (one process: spawn, its stdin writer and stdout reader threads, signals,
 //! reaping), [`net`] (the seeded draws, the fault schedule and the router's decisions),
-//! [`lin_kv`] (the `lin-kv` clients, the EDN history they record, and its check), `runtime`
+//! [`lin_kv`] (the `lin-kv` clients, the EDN history they record, and its check), [`mvr_kv`]
+//! (the `mvr-kv` clients and final readers, and the quorate JSON history they record, which the
+//! leaderless checker judges), `clients` (either workload's clients behind one face), `serve`
+//! (the other side: one node of any `Store` as a process, [`serve`]), `runtime`
 //! (the event loop that ties them together), `output` (the message log, the files a run leaves
 //! and the verdict of the history as written). What it must never do: leave a process behind,
 //! panic on anything a node writes, or decide anything from a source of randomness other than
 //! the seed.
 
+mod clients;
 pub mod lin_kv;
+pub mod mvr_kv;
 pub mod net;
 pub mod node;
 mod output;
 mod runtime;
+mod serve;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::check::{Model, Report};
+use crate::config::Config;
 use crate::history::{FaultRecord, FaultType, UnknownFault};
 use crate::lin::CheckResult;
 
 pub use runtime::Progress;
+pub use serve::{serve, serve_io, Cluster, Persist, ServeError, ServeOptions};
 
 /// The workloads process mode runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +55,10 @@ pub enum Workload {
     /// Maelstrom's `lin-kv`: read, write and cas on keys, each key a linearizable register that
     /// starts absent.
     LinKv,
+    /// quorate's `mvr-kv`: get, put and delete with the store's opaque context, for leaderless
+    /// stores with siblings; judged by the leaderless checker after final reads of every key
+    /// from every node.
+    MvrKv,
 }
 
 impl Workload {
@@ -52,8 +66,9 @@ impl Workload {
     pub fn parse(name: &str) -> Result<Workload, ProcessError> {
         match name {
             "lin-kv" => Ok(Workload::LinKv),
+            "mvr-kv" => Ok(Workload::MvrKv),
             other => Err(ProcessError::Usage(format!(
-                "unknown workload {other:?}; the workloads are: lin-kv"
+                "unknown workload {other:?}; the workloads are: lin-kv, mvr-kv"
             ))),
         }
     }
@@ -100,6 +115,14 @@ pub struct Options {
     pub ops_per_key: usize,
     /// The linearizability search's time budget.
     pub check_budget: Duration,
+    /// `mvr-kv`: what the store under test promises, written as the history's configuration
+    /// for the leaderless checker (n, r, w, resolution, durability, anti-entropy); its `nodes`
+    /// must be `node_count`.
+    pub store_config: Config,
+    /// `mvr-kv`: the model the history is judged against.
+    pub model: Model,
+    /// `mvr-kv`: how long after the heal and the drain the final reads wait (repair time).
+    pub settle: Duration,
 }
 
 impl Options {
@@ -124,6 +147,12 @@ impl Options {
             keys: 3,
             ops_per_key: 120,
             check_budget: Duration::from_secs(30),
+            store_config: Config {
+                nodes: 3,
+                ..Config::default()
+            },
+            model: Model::Eventual,
+            settle: Duration::from_secs(2),
         }
     }
 
@@ -144,6 +173,16 @@ impl Options {
         }
         if self.keys == 0 || self.ops_per_key == 0 {
             return bad("keys and operations per key must be at least 1");
+        }
+        if self.workload == Workload::MvrKv {
+            if self.store_config.nodes as usize != self.node_count {
+                return bad("the store configuration's nodes must be --node-count");
+            }
+            if let Err(error) = self.store_config.validate() {
+                return Err(ProcessError::Usage(format!(
+                    "the store's configuration cannot work: {error}"
+                )));
+            }
         }
         if self.nemesis_interval.is_zero() && !self.nemesis.is_empty() {
             return bad("--nemesis-interval must be > 0");
@@ -261,8 +300,14 @@ pub enum ProcessError {
 /// What a finished (or stopped) run produced. The files are already written.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The check of the history; `None` when the run stopped before it could be judged.
+    /// The check of a `lin-kv` history; `None` when the run stopped before it could be judged
+    /// (or for `mvr-kv`).
     pub result: Option<CheckResult>,
+    /// The leaderless checker's report of an `mvr-kv` history; `None` when the run stopped
+    /// before it could be judged (or for `lin-kv`).
+    pub report: Option<Report>,
+    /// `mvr-kv`'s final reads that got no snapshot, in words.
+    pub missing_snapshots: Vec<String>,
     /// Why the run stopped early, if it did: the history written covers what happened before.
     pub error: Option<ProcessError>,
     /// The faults injected, as the history's fault records.
@@ -278,6 +323,8 @@ pub struct Outcome {
 pub struct Counts {
     /// Operations the clients invoked.
     pub invoked: u64,
+    /// `mvr-kv`'s final reads (one per key and node), not counted among the operations.
+    pub final_reads: u64,
     /// Operations answered `ok`.
     pub ok: u64,
     /// Operations that definitely did not happen (a definite error code).

@@ -11,9 +11,11 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::lin_kv;
+use super::{lin_kv, mvr_kv};
 use super::{Counts, Options, Outcome, ProcessError};
-use crate::history::FaultRecord;
+use crate::check::{self, CheckOptions};
+use crate::config::Durability;
+use crate::history::{FaultRecord, FaultType};
 use crate::verdict::{Budget, MIB};
 
 /// How many lines `messages.log` takes at most; a flood would otherwise fill the disk.
@@ -109,6 +111,83 @@ pub(super) fn write_and_judge(
     std::fs::write(&run_path, text).map_err(|error| io(&run_path, error))?;
     Ok(Outcome {
         result,
+        report: None,
+        missing_snapshots: Vec::new(),
+        error,
+        faults,
+        counts,
+        history_path,
+    })
+}
+
+/// `mvr-kv`: writes the history (quorate's JSON, with the store's configuration and the
+/// faults), the faults and the summary, and judges the history as written with the leaderless
+/// checker (unless the run stopped with `error`). A kill is recorded as losing data when the
+/// store's configuration is volatile.
+pub(super) fn write_and_judge_mvr(
+    options: &Options,
+    clients: &mvr_kv::Clients,
+    mut faults: Vec<FaultRecord>,
+    counts: Counts,
+    error: Option<ProcessError>,
+) -> Result<Outcome, ProcessError> {
+    let volatile = options.store_config.durability == Durability::Volatile;
+    for fault in &mut faults {
+        fault.loses_data = volatile && fault.kind == FaultType::Crash;
+    }
+    let mut history = clients.history();
+    history.config = Some(options.store_config.clone());
+    history.faults = faults.clone();
+    let history_path = options.out.join("history.json");
+    let text = history.to_json();
+    std::fs::write(&history_path, &text).map_err(|error| io(&history_path, error))?;
+    let faults_path = options.out.join("faults.json");
+    let faults_json = serde_json::to_string_pretty(&faults).expect("fault records serialize");
+    std::fs::write(&faults_path, faults_json).map_err(|error| io(&faults_path, error))?;
+    let loaded = |reason: String| ProcessError::Io {
+        path: history_path.display().to_string(),
+        reason: format!("the recorded history does not load: {reason}"),
+    };
+    let report = match error {
+        Some(_) => None,
+        None => {
+            // Judged from the text written, through the loader `quorate check` uses.
+            let written = crate::history::History::from_json(&text)
+                .map_err(|error| loaded(error.to_string()))?;
+            let options = CheckOptions::model(Some(options.model));
+            Some(check::check(&written, &options).map_err(|error| loaded(error.to_string()))?)
+        }
+    };
+    let missing = clients.missing().to_vec();
+    let run_path = options.out.join("run.json");
+    let summary = json!({
+        "workload": "mvr-kv",
+        "bin": options.bin.display().to_string(),
+        "args": options.args,
+        "seed": options.seed,
+        "node_count": options.node_count,
+        "concurrency": options.concurrency,
+        "time_limit_s": options.time_limit.as_secs_f64(),
+        "rate": options.rate,
+        "latency_ms": options.latency.as_millis() as u64,
+        "timeout_ms": options.timeout.as_millis() as u64,
+        "settle_s": options.settle.as_secs_f64(),
+        "nemesis": options.nemesis.iter().map(|kind| kind.cli_name()).collect::<Vec<_>>(),
+        "nemesis_interval_s": options.nemesis_interval.as_secs_f64(),
+        "counts": counts,
+        "faults": faults,
+        "missing_snapshots": missing,
+        "error": error.as_ref().map(ToString::to_string),
+        "model": options.model.name(),
+        "verdict": report.as_ref().map(|report| report.verdict.name()),
+        "check_command": format!("quorate check {} --model {}", history_path.display(), options.model),
+    });
+    let text = serde_json::to_string_pretty(&summary).expect("the summary serializes");
+    std::fs::write(&run_path, text).map_err(|error| io(&run_path, error))?;
+    Ok(Outcome {
+        result: None,
+        report,
+        missing_snapshots: missing,
         error,
         faults,
         counts,

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value as Json};
 
-use super::lin_kv::{Clients, Ended};
+use super::clients::Clients;
+use super::lin_kv::Ended;
 use super::net::{self, Decision, Effect, Planned, Router};
 use super::node::{self, Input, NodeProcess};
 use super::output::{self, MessageLog};
@@ -141,14 +142,7 @@ pub(super) fn run(
         due: HashMap::new(),
         timer_seq: 0,
         router: Router::new(options.seed, options.latency),
-        clients: Clients::new(
-            options.concurrency,
-            options.node_count,
-            options.seed,
-            options.read_ratio,
-            options.keys,
-            options.ops_per_key,
-        ),
+        clients: Clients::new(options),
         last_invoke: vec![now; options.concurrency],
         planned: net::schedule(
             &options.nemesis,
@@ -168,13 +162,14 @@ pub(super) fn run(
     let error = runtime.drive(&receiver, stop, progress).err();
     runtime.finish();
     let faults = runtime.records.iter().map(|(_, r)| r.clone()).collect();
-    output::write_and_judge(
-        options,
-        &runtime.clients.edn(),
-        faults,
-        runtime.counts,
-        error,
-    )
+    match &runtime.clients {
+        Clients::LinKv(clients) => {
+            output::write_and_judge(options, &clients.edn(), faults, runtime.counts, error)
+        }
+        Clients::MvrKv(clients) => {
+            output::write_and_judge_mvr(options, clients, faults, runtime.counts, error)
+        }
+    }
 }
 
 impl Runtime<'_> {
@@ -289,6 +284,55 @@ impl Runtime<'_> {
         if let Some(slot) = self.slots.iter().find(|slot| !slot.ready) {
             return Err(self.init_timeout(&slot.name));
         }
+        if let Clients::MvrKv(_) = self.clients {
+            self.final_reads(receiver, stop, progress)?;
+        }
+        Ok(())
+    }
+
+    /// `mvr-kv`'s end: the settle time (messages still routed, no fault), then every node reads
+    /// every key the workload used, one reader per node, each read bounded by `--timeout`.
+    fn final_reads(
+        &mut self,
+        receiver: &Receiver<Input>,
+        stop: &AtomicBool,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(), ProcessError> {
+        self.phase = "settle";
+        progress(&self.progress());
+        let settled = Instant::now() + self.options.settle;
+        while Instant::now() < settled {
+            if stop.load(Ordering::SeqCst) {
+                return Err(ProcessError::Interrupted);
+            }
+            self.step(
+                receiver,
+                settled.min(Instant::now() + Duration::from_millis(50)),
+            )?;
+        }
+        self.phase = "final reads";
+        progress(&self.progress());
+        let Clients::MvrKv(clients) = &mut self.clients else {
+            return Ok(());
+        };
+        clients.start_final_reads();
+        let first = clients.len();
+        for reader in first..first + clients.readers() {
+            self.at(Instant::now(), Timer::Invoke { client: reader });
+        }
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return Err(ProcessError::Interrupted);
+            }
+            let Clients::MvrKv(clients) = &self.clients else {
+                return Ok(());
+            };
+            if !clients.reading() {
+                break;
+            }
+            self.step(receiver, Instant::now() + Duration::from_millis(50))?;
+        }
+        progress(&self.progress());
         Ok(())
     }
 
@@ -349,11 +393,22 @@ impl Runtime<'_> {
         match timer {
             Timer::Deliver { to, text } => self.deliver(to, text),
             Timer::Invoke { client } => {
-                if self.phase == "workload" && !self.clients.busy(client) {
+                // Workload clients invoke during the workload, final readers during the final reads.
+                let reader = client >= self.clients.len();
+                let phase = if reader { "final reads" } else { "workload" };
+                if self.phase == phase && !self.clients.busy(client) {
                     let time = self.now_ns();
-                    let (node, message, msg_id) = self.clients.invoke(client, time);
-                    self.counts.invoked += 1;
-                    self.last_invoke[client] = Instant::now();
+                    let Some((node, message, msg_id)) = self.clients.invoke(client, time) else {
+                        return Ok(());
+                    };
+                    if reader {
+                        self.counts.final_reads += 1;
+                    } else {
+                        self.counts.invoked += 1;
+                    }
+                    if let Some(last) = self.last_invoke.get_mut(client) {
+                        *last = Instant::now();
+                    }
                     self.deliver(node, message);
                     let deadline = Instant::now() + self.options.timeout;
                     self.at(deadline, Timer::Timeout { client, msg_id });
@@ -361,7 +416,9 @@ impl Runtime<'_> {
             }
             Timer::Timeout { client, msg_id } => {
                 if self.clients.time_out(client, msg_id, self.now_ns()) {
-                    self.counts.info += 1;
+                    if client < self.clients.len() {
+                        self.counts.info += 1;
+                    }
                     self.next_invoke(client);
                 }
             }
@@ -378,6 +435,11 @@ impl Runtime<'_> {
     }
 
     fn next_invoke(&mut self, client: usize) {
+        if client >= self.clients.len() {
+            // A final reader reads its next key at once.
+            self.at(Instant::now(), Timer::Invoke { client });
+            return;
+        }
         let when = (self.last_invoke[client] + self.period()).max(Instant::now());
         self.at(when, Timer::Invoke { client });
     }
@@ -572,6 +634,7 @@ impl Runtime<'_> {
         if let Some(client) = self.clients.parse_name(dest) {
             let time = self.now_ns();
             match self.clients.reply(client, body, time)? {
+                Some(_) if client >= self.clients.len() => self.next_invoke(client),
                 Some(ended) => {
                     match ended {
                         Ended::Ok => self.counts.ok += 1,

@@ -1,5 +1,7 @@
 //! What a replica of the reference store keeps for one key: dotted siblings, or one LWW version.
 
+use serde::{Deserialize, Serialize};
+
 use crate::causality::{SiblingSet, VersionVector};
 use crate::history::{ReadValue, Value};
 
@@ -7,7 +9,7 @@ use super::ring::{mix, stable_hash};
 
 /// One written version: a put's value or a delete's tombstone, with its LWW timestamp (0 and
 /// unused under sibling resolution).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Version {
     /// The put's value, or the delete's tombstone name.
     pub value: Value,
@@ -26,7 +28,8 @@ impl Version {
 
 /// A replica's state for one key. Both variants merge, and merging never overwrites: siblings
 /// keep everything concurrent, LWW keeps the greatest version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Object {
     /// Under sibling resolution: every concurrent version, with dots and contexts.
     Siblings(SiblingSet<Version>),

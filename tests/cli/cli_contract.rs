@@ -72,6 +72,7 @@ fn every_error_starts_with_the_command() {
             "maelstrom",
             vec!["maelstrom", "-w", "lin-kv", "--bin", missing],
         ),
+        ("node", vec!["node", "--config", garbage]),
     ];
     let mut seen: Vec<&str> = Vec::new();
     for (command, args) in &cases {

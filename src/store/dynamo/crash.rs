@@ -6,17 +6,47 @@
 //! volatile node's state is restored from its synced copy, its incarnation raised and its
 //! tombstone bookkeeping redone), and disk loss (the node comes back empty as a new actor). Bug hook: `hint-lost-on-restart` (hints kept in memory only).
 //!
+//! Process mode (`quorate node`, `crate::process::serve`) keeps a node on disk through
+//! [`Dynamo::saved_state`] and [`Dynamo::restore_state`]: a durable node's whole stored state
+//! (what a durable crash keeps), a volatile node's incarnation only (it comes back empty, as a
+//! new actor, as after a lost disk).
+//!
 //! Must never: let a node mint a dot it had minted before the crash (a volatile node that loses
 //! its counters must come back as a new actor), keep a coordinator's requests across a crash
 //! (their timers are gone with it), or report a crash as losing nothing when state went back to
 //! an older copy.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
 use crate::causality::NodeId;
 use crate::config::{Bug, Durability};
 use crate::history::Key;
+use crate::store::Object;
 
-use super::{Dynamo, DynamoNode, DynamoProbe, DynamoTimer, Out};
+use super::handoff::Hint;
+use super::reaping::Reaped;
+use super::{Dynamo, DynamoNode, DynamoProbe, DynamoTimer, Out, Stored};
 use crate::store::Store;
+
+/// What a node of the reference store keeps on disk in process mode: its incarnation, and for a
+/// durable node what a durable crash keeps (`Stored`), with the hints as a list (JSON maps
+/// need string keys).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Saved {
+    incarnation: u32,
+    #[serde(default)]
+    data: BTreeMap<Key, Arc<Object>>,
+    #[serde(default)]
+    hints: Vec<(NodeId, Key, Hint)>,
+    #[serde(default)]
+    minted: u64,
+    #[serde(default)]
+    reaped: BTreeMap<Key, Reaped>,
+}
 
 impl Dynamo {
     /// At boot and after every restart: a volatile node starts syncing.
@@ -39,6 +69,66 @@ impl Dynamo {
         *node = self.boot(id);
         node.incarnation = incarnation;
         node.restart_probe = Some(DynamoProbe::RestartAfterDiskLoss);
+    }
+
+    /// What a process keeps on disk of `node` (see the module's docs): under a durable
+    /// configuration everything a durable crash keeps, under a volatile one only the
+    /// incarnation. [`Dynamo::restore_state`] reads it back.
+    pub fn saved_state(&self, node: &DynamoNode) -> serde_json::Value {
+        let saved = match self.config.durability {
+            Durability::Durable => Saved {
+                incarnation: node.incarnation,
+                data: node.stored.data.clone(),
+                hints: (node.stored.hints.iter())
+                    .map(|((home, key), hint)| (*home, key.clone(), hint.clone()))
+                    .collect(),
+                minted: node.stored.minted,
+                reaped: node.stored.reaped.clone(),
+            },
+            Durability::Volatile => Saved {
+                incarnation: node.incarnation,
+                data: BTreeMap::new(),
+                hints: Vec::new(),
+                minted: 0,
+                reaped: BTreeMap::new(),
+            },
+        };
+        serde_json::to_value(saved).expect("a node's state serializes")
+    }
+
+    /// The node `id` of a process that restarts from what [`Dynamo::saved_state`] wrote: a
+    /// durable node with everything it stored (its requests in flight and reap votes are gone,
+    /// as after a crash), a volatile node empty as a new actor (its incarnation raised, as after
+    /// a lost disk). An error names what does not read.
+    pub fn restore_state(
+        &self,
+        id: NodeId,
+        saved: serde_json::Value,
+    ) -> Result<DynamoNode, String> {
+        let saved: Saved = serde_json::from_value(saved).map_err(|error| error.to_string())?;
+        let mut node = self.boot(id);
+        match self.config.durability {
+            Durability::Durable => {
+                node.incarnation = saved.incarnation;
+                node.stored = Stored {
+                    data: saved.data,
+                    hints: (saved.hints.into_iter())
+                        .map(|(home, key, hint)| ((home, key), hint))
+                        .collect(),
+                    minted: saved.minted,
+                    reaped: saved.reaped,
+                };
+                let keys: Vec<Key> = node.stored.data.keys().cloned().collect();
+                for key in keys {
+                    self.after_change(&mut node, &key, 0);
+                }
+            }
+            Durability::Volatile => {
+                node.incarnation = saved.incarnation + 1;
+                node.restart_probe = Some(DynamoProbe::RestartAfterDiskLoss);
+            }
+        }
+        Ok(node)
     }
 
     /// The node crashed: drop what does not survive; returns whether acknowledged data may have

@@ -38,6 +38,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::causality::{NodeId, VersionVector};
 use crate::config::{Config, ConfigError, Durability};
 use crate::history::{Key, ReplicaSnapshot};
@@ -92,8 +94,10 @@ pub struct Dynamo {
     placements: RefCell<HashMap<u64, Arc<[NodeId]>>>,
 }
 
-/// What the reference store's nodes send each other.
-#[derive(Clone, Debug)]
+/// What the reference store's nodes send each other. It serializes (serde's externally tagged
+/// JSON) so that `quorate node` can send it between real processes (`crate::process::serve`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DynamoMessage {
     /// Merge `object` in (replication, read repair); with `hint_for`, keep it as a hint for that
     /// home node. Acknowledged when `ack` names a coordinator's request. `replace` is set only by

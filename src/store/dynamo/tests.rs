@@ -722,3 +722,90 @@ mod handlers {
         );
     }
 }
+
+/// Process mode keeps a node on disk as JSON: a durable node comes back with its values and
+/// its dot counter (so it never mints a dot twice), a volatile one empty as a new actor.
+#[test]
+fn a_saved_node_restores_durable_state_and_a_volatile_one_as_a_new_actor() {
+    let store = single_node();
+    let mut node = store.boot(NodeId(0));
+    ask(
+        &store,
+        &mut node,
+        request(1, put("a", VersionVector::new())),
+    );
+    let saved = store.saved_state(&node);
+    let text = serde_json::to_string(&saved).unwrap();
+    let mut restored = store
+        .restore_state(NodeId(0), serde_json::from_str(&text).unwrap())
+        .unwrap();
+    assert_eq!(
+        store.snapshot(&restored, &Key("k".into())).values,
+        [Value("a".into())]
+    );
+    let Reply::Written { meta } = ask(
+        &store,
+        &mut restored,
+        request(2, put("b", VersionVector::new())),
+    ) else {
+        panic!("w = 1 answers at once");
+    };
+    assert_eq!(
+        meta.dot.unwrap().to_string(),
+        "n0:2",
+        "the counter survived"
+    );
+    assert!(store
+        .restore_state(NodeId(0), serde_json::json!({"incarnation": "x"}))
+        .is_err());
+
+    let volatile = Dynamo::new(Config {
+        durability: Durability::Volatile,
+        ..store.config().clone()
+    })
+    .unwrap();
+    let mut node = volatile.boot(NodeId(0));
+    ask(
+        &volatile,
+        &mut node,
+        request(1, put("a", VersionVector::new())),
+    );
+    let mut restored = volatile
+        .restore_state(NodeId(0), volatile.saved_state(&node))
+        .unwrap();
+    assert!(volatile
+        .snapshot(&restored, &Key("k".into()))
+        .values
+        .is_empty());
+    let Reply::Written { meta } = ask(
+        &volatile,
+        &mut restored,
+        request(2, put("b", VersionVector::new())),
+    ) else {
+        panic!("w = 1 answers at once");
+    };
+    assert_eq!(meta.dot.unwrap().node, NodeId(1000), "a new actor");
+}
+
+/// Messages cross process boundaries as JSON and come back equal.
+#[test]
+fn messages_round_trip_through_json() {
+    let store = single_node();
+    let mut node = store.boot(NodeId(0));
+    ask(
+        &store,
+        &mut node,
+        request(1, put("a", VersionVector::new())),
+    );
+    let object = node.stored.data.values().next().unwrap().clone();
+    let message = super::DynamoMessage::Store {
+        key: Key("k".into()),
+        object,
+        ack: Some(3),
+        hint_for: Some(NodeId(2)),
+        replace: false,
+    };
+    let text = serde_json::to_string(&message).unwrap();
+    let back: super::DynamoMessage = serde_json::from_str(&text).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{message:?}"));
+}
