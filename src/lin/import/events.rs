@@ -39,7 +39,7 @@ pub(super) fn import_edn_document(
     text: &str,
     reading: Reading,
 ) -> Result<ExternalHistory, ImportError> {
-    let mut pairing = Pairing::new(reading);
+    let mut pairing = Pairing::new(reading, lines(text));
     for_each_form(text, |form, line, column| {
         let event = match form {
             Form::Op(fields) => event_of_fields(fields, line, column)?,
@@ -185,13 +185,22 @@ fn abbreviate(value: &Edn) -> String {
     }
 }
 
+/// The lines of a text (its newlines, plus one), counted fast: how the tables are sized.
+pub(super) fn lines(text: &str) -> usize {
+    text.as_bytes()
+        .iter()
+        .filter(|&&byte| byte == b'\n')
+        .count()
+        + 1
+}
+
 /// What a process has in flight: the index of its open operation.
 type Pending = FxHashMap<Edn, usize>;
 
 /// Pairs invocations with completions, in file order, under a tool's reading of failures.
 #[cfg(test)]
 pub(super) fn pair(events: Vec<Event>, reading: Reading) -> Result<ExternalHistory, ImportError> {
-    let mut pairing = Pairing::new(reading);
+    let mut pairing = Pairing::new(reading, events.len());
     for event in events {
         pairing.push(event)?;
     }
@@ -211,11 +220,14 @@ pub(super) struct Pairing {
 }
 
 impl Pairing {
-    pub(super) fn new(reading: Reading) -> Pairing {
+    /// Pairing for a file of about `lines` lines: the tables are sized for one operation in two
+    /// lines (an invocation and its completion), so that they do not double, and for a moment
+    /// hold twice their size, while they fill.
+    pub(super) fn new(reading: Reading, lines: usize) -> Pairing {
         Pairing {
             reading,
-            operations: Vec::new(),
-            dropped: Vec::new(),
+            operations: Vec::with_capacity(lines / 2 + 1),
+            dropped: Vec::with_capacity(lines / 2 + 1),
             pending: FxHashMap::default(),
             time: 0,
         }
@@ -280,13 +292,12 @@ impl Pairing {
         Ok(())
     }
 
+    /// The history: the operations that happened, in place (no second table).
     pub(super) fn finish(self) -> ExternalHistory {
-        let operations = self
-            .operations
-            .into_iter()
-            .zip(self.dropped)
-            .filter_map(|(operation, dropped)| (!dropped).then_some(operation))
-            .collect();
+        let mut operations = self.operations;
+        let mut dropped = self.dropped.into_iter();
+        operations.retain(|_| !dropped.next().unwrap_or(false));
+        operations.shrink_to_fit();
         ExternalHistory { operations }
     }
 }

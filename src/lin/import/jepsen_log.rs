@@ -14,7 +14,7 @@ const MARKER: &str = "jepsen.util -";
 
 /// The history of a Jepsen log, each operation line paired as soon as it is read.
 pub(super) fn import(text: &str, reading: Reading) -> Result<ExternalHistory, ImportError> {
-    let mut pairing = Pairing::new(reading);
+    let mut pairing = Pairing::new(reading, super::events::lines(text));
     let mut saw_text = false;
     let mut saw_event = false;
     for (line_index, line) in text.lines().enumerate() {
