@@ -720,6 +720,161 @@ mod handlers {
             read != *whole && whole.dominates(&read),
             "two siblings: one dot left out"
         );
+        assert!(
+            read.dominates(first.context().unwrap()),
+            "only the last sibling's dot"
+        );
+    }
+
+    #[test]
+    fn a_read_repairs_its_coordinators_own_stale_copy() {
+        let store = cluster(3, 2, 2, false);
+        let home = store.placement(&key("k")).0;
+        let written = put_object(&store, &mut store.boot(home[1]), "a", VersionVector::new());
+        let mut coordinator = store.boot(home[0]);
+        let local = local_request(&request(&store, &mut coordinator, get("k")));
+        for replica in [home[1], home[2]] {
+            let reply = DynamoMessage::ReadReply {
+                request: local,
+                object: Some(Arc::clone(&written)),
+                reaped_timestamp: 0,
+                fallback: false,
+            };
+            message(&store, &mut coordinator, replica, reply);
+        }
+        assert!(coordinator.pending.is_empty(), "every home node replied");
+        let own = store.snapshot(&coordinator, &key("k")).values;
+        assert_eq!(
+            own.len(),
+            1,
+            "the coordinator took the value it lacked: {own:?}"
+        );
+    }
+
+    #[test]
+    fn under_the_repair_overwrites_bug_a_replaced_copy_is_counted_as_a_change() {
+        let mut config = cluster(3, 2, 2, false).config().clone();
+        config.bugs.insert(crate::config::Bug::RepairOverwrites);
+        let store = Dynamo::new(config).unwrap();
+        let home = store.placement(&key("k")).0;
+        let a = put_object(&store, &mut store.boot(home[0]), "a", VersionVector::new());
+        let b = put_object(&store, &mut store.boot(home[1]), "b", VersionVector::new());
+        let mut replica = store.boot(home[2]);
+        let store_message = |object: &Arc<Object>, replace| DynamoMessage::Store {
+            key: key("k"),
+            object: Arc::clone(object),
+            ack: None,
+            hint_for: None,
+            replace,
+        };
+        message(&store, &mut replica, home[0], store_message(&a, false));
+        let before = store.changes(&replica);
+        message(&store, &mut replica, home[1], store_message(&b, true));
+        assert!(store.changes(&replica) > before);
+        let values = store.snapshot(&replica, &key("k")).values;
+        assert_eq!(
+            values.len(),
+            1,
+            "b replaced a instead of joining it: {values:?}"
+        );
+    }
+
+    fn delete(value: &str, context: VersionVector) -> Request<VersionVector> {
+        Request {
+            id: RequestId(2),
+            key: key("k"),
+            action: RequestAction::Delete {
+                value: crate::history::Value(value.into()),
+                context,
+            },
+        }
+    }
+
+    fn late_copy(object: &Arc<Object>) -> DynamoMessage {
+        DynamoMessage::Store {
+            key: key("k"),
+            object: Arc::clone(object),
+            ack: None,
+            hint_for: None,
+            replace: false,
+        }
+    }
+
+    #[test]
+    fn a_reaped_tombstone_keeps_out_what_it_overwrote_and_lets_in_what_it_had_not_seen() {
+        let mut config = cluster(3, 2, 2, false).config().clone();
+        config.reaping = crate::config::Reaping::AfterMs(100);
+        let store = Dynamo::new(config).unwrap();
+        let home = store.placement(&key("k")).0;
+        let mut coordinator = store.boot(home[0]);
+        let a = put_object(&store, &mut coordinator, "a", VersionVector::new());
+        let deleting = request(&store, &mut coordinator, delete("gone", context_of(&a)));
+        let tombstone = replicated(&deleting);
+        let concurrent = put_object(&store, &mut store.boot(home[1]), "c", VersionVector::new());
+
+        // Due at 10 + 100 ms: the maintenance timer at 200 ms asks the other home nodes.
+        let mut out = Effects::new(coordinator.id, 200);
+        store.on_timer(&mut coordinator, &mut out, DynamoTimer::Maintenance);
+        let asked = out
+            .sent()
+            .iter()
+            .filter(|(_, message)| matches!(message, DynamoMessage::ReapQuery { .. }))
+            .count();
+        assert_eq!(asked, 2);
+        let mut reaped = false;
+        for peer in [home[1], home[2]] {
+            let vote = DynamoMessage::ReapReply {
+                key: key("k"),
+                digest: tombstone.digest(),
+                holds: true,
+            };
+            let out = message(&store, &mut coordinator, peer, vote);
+            reaped |= hit(&out, DynamoProbe::TombstoneReaped);
+        }
+        assert!(
+            reaped
+                && store
+                    .snapshot(&coordinator, &key("k"))
+                    .tombstones
+                    .is_empty()
+        );
+
+        message(&store, &mut coordinator, home[1], late_copy(&a));
+        message(&store, &mut coordinator, home[1], late_copy(&tombstone));
+        let snapshot = store.snapshot(&coordinator, &key("k"));
+        assert!(
+            snapshot.values.is_empty() && snapshot.tombstones.is_empty(),
+            "{snapshot:?}"
+        );
+        message(&store, &mut coordinator, home[1], late_copy(&concurrent));
+        let values = store.snapshot(&coordinator, &key("k")).values;
+        assert_eq!(values.len(), 1, "the tombstone had not seen c: {values:?}");
+    }
+
+    #[test]
+    fn an_immediately_reaped_tombstone_is_not_stored_again() {
+        let mut config = cluster(3, 2, 2, false).config().clone();
+        config.reaping = crate::config::Reaping::Immediate;
+        let store = Dynamo::new(config).unwrap();
+        let home = store.placement(&key("k")).0;
+        let mut coordinator = store.boot(home[0]);
+        let a = put_object(&store, &mut coordinator, "a", VersionVector::new());
+        let deleting = request(&store, &mut coordinator, delete("gone", context_of(&a)));
+        let tombstone = replicated(&deleting);
+        let snapshot = store.snapshot(&coordinator, &key("k"));
+        assert!(snapshot.tombstones.is_empty(), "reaped at once");
+        let before = store.changes(&coordinator);
+        message(&store, &mut coordinator, home[1], late_copy(&tombstone));
+        assert_eq!(
+            store.changes(&coordinator),
+            before,
+            "not stored, not reaped again"
+        );
+        let snapshot = store.snapshot(&coordinator, &key("k"));
+        assert!(
+            snapshot.values.is_empty() && snapshot.tombstones.is_empty(),
+            "{snapshot:?}"
+        );
     }
 }
 
