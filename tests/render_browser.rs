@@ -68,8 +68,12 @@ fn timeline_page_in_a_real_browser() {
     // A known history: read #41 misses put v9, acknowledged before the read began.
     let history = History::from_json(include_str!("fixtures/check/stale_read.json")).unwrap();
     let report = check(&history, &CheckOptions::default()).unwrap();
-    let highlights = Highlight::from_report(&report);
+    let mut highlights = Highlight::from_report(&report);
     assert_eq!(highlights.len(), 1);
+    // An allowed anomaly, by hand, on another write: another colour, and said so on hover.
+    let mut allowed = Highlight::new("siblings", "two writes", vec![quorate::history::OpId(7)]);
+    allowed.allowed_under = Some("eventual".to_string());
+    highlights.push(allowed);
     let folder = tempfile::tempdir().unwrap();
     let page = folder.path().join("timeline.html");
     std::fs::write(&page, render_html(&history, &highlights, "stale read")).unwrap();
@@ -81,6 +85,8 @@ document.body.dataset.keys = q.stats().keys;
 document.body.dataset.read = q.opText(41);
 document.body.dataset.write = q.opText(9);
 document.body.dataset.other = q.opText(7);
+const allowed = document.querySelector("li.allowed");
+document.body.dataset.allowed = allowed ? allowed.title + " | " + allowed.textContent : "none";
 </script></body>"#;
     let probed = folder.path().join("probed.html");
     std::fs::write(
@@ -132,6 +138,14 @@ document.body.dataset.other = q.opText(7);
         "{dom}"
     );
     assert!(!attribute("other").contains("stale read"), "{dom}");
+    assert!(
+        attribute("other").contains("siblings: two writes (allowed under eventual)"),
+        "{dom}"
+    );
+    assert_eq!(
+        attribute("allowed"),
+        "allowed under eventual; click to show its operations | siblings (#7): two writes"
+    );
     assert!(dom.contains("class=\"forbidden witness\""), "{dom}");
 
     let screenshot = folder.path().join("timeline.png");

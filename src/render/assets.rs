@@ -60,7 +60,7 @@ const times = new Float64Array(D.times.length);
 const timeOf = (r) => times[Math.max(0, Math.min(times.length - 1, Math.round(r)))];
 
 // The operations, decoded into typed arrays.
-const O = D.ops, N = O.lane.length;
+const O = D.ops, N = O.count;
 const ids = new Float64Array(N), opLane = new Int32Array(N), opKey = new Int32Array(N);
 const kind = new Uint8Array(N), outcome = new Uint8Array(N), open = new Uint8Array(N);
 const ra = new Int32Array(N), rb = new Int32Array(N), refAt = new Int32Array(N + 1);
@@ -68,9 +68,9 @@ const refs = new Int32Array(O.r.length);
 {
   let id = 0, rank = 0, p = 0, seen = 0;
   for (let i = 0; i < N; i++) {
-    id += O.id[i]; ids[i] = id;
-    opLane[i] = O.lane[i]; opKey[i] = O.key[i];
-    const f = O.f[i];
+    if (O.id) { id += O.id[i]; ids[i] = id; } else ids[i] = O.id0 + i;
+    const m = O.m[i], f = m % 18, where = Math.floor(m / 18);
+    opLane[i] = where % C; opKey[i] = Math.floor(where / C);
     kind[i] = f % 3; outcome[i] = Math.floor(f / 3) % 3; open[i] = f >= 9 ? 1 : 0;
     rank += O.a[i]; ra[i] = rank;
     rb[i] = open[i] ? END + 1 : rank + O.d[i];
@@ -496,7 +496,12 @@ function hit(x, y) {
       if (stateLane === lane - C && Math.abs(X(rank) - x) <= 5) return { text: "n" + D.nodes[lane - C] + " holds " + text + " from " + ms + " ms" };
     }
     let best = null, bestDistance = 5;
-    for (const message of trace.messages) {
+    const { messages, most } = trace;
+    const from = R(x - 5) - 1;
+    let lo = 0, hi = messages.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (most[mid] >= from) hi = mid; else lo = mid + 1; }
+    for (let j = lo; j < messages.length; j++) {
+      const message = messages[j];
       const x1 = X(message[0]);
       if (x1 > x + 5) break;
       const y1 = laneMiddle(message[2], top);
@@ -544,7 +549,25 @@ function show(lo, hi, share, closest) {
   clampView();
 }
 
-const items = Array.from(document.querySelectorAll("li[data-anomaly]"));
+// The anomaly list, built from the data (its texts only through textContent).
+const items = [];
+{
+  const list = document.getElementById("anomalies");
+  const all = document.createDocumentFragment();
+  anomalies.forEach((anomaly, index) => {
+    const item = document.createElement("li");
+    item.className = anomaly.m !== null ? "allowed" : anomaly.w ? "forbidden witness" : "forbidden";
+    item.dataset.anomaly = String(index);
+    item.dataset.ops = anomaly.o.join(" ");
+    item.title = (anomaly.m !== null ? "allowed under " + anomaly.m + "; " : "") + "click to show its operations";
+    const title = document.createElement("b");
+    title.textContent = anomaly.t;
+    item.append(title, " (" + anomaly.o.map((id) => "#" + id).join(", ") + "): " + anomaly.x);
+    all.appendChild(item);
+    items.push(item);
+  });
+  if (list) list.appendChild(all);
+}
 let current = -1;
 function focusAnomaly(index) {
   const anomaly = anomalies[index];

@@ -12,13 +12,15 @@
 //! in ms, delta coded):
 //! - `clients` (lane order), `keys`, `nodes` (trace lanes), `strings` (the values' texts, in the
 //!   order the operations first name them);
-//! - `ops`: one entry per operation in every column, in the history's order: `id` (delta from
-//!   the previous id), `lane` (client lane), `key` (index), `f` (kind + 3 × outcome + 9 × open:
-//!   kinds get, put, delete; outcomes ok, fail, info), `a` (invocation rank, delta from the
-//!   previous operation's), `d` (completion rank minus invocation rank), `n` (values a get
-//!   returned, or a write's context length), and `r`, flattened: a write's value then its
-//!   context, a get's values, each a string reference (0 for the next new string, else how far
-//!   back from the strings seen so far), a get's doubled with its tombstone bit;
+//! - `ops`: `count` operations, one entry per operation in every column, in the history's
+//!   order: `id` (delta from the previous id; left out, with `id0` the first id, when the ids
+//!   count up by one), `m` (what and where, packed: `f + 18 × (lane + clients × key)`, where `f`
+//!   is `kind + 3 × outcome + 9 × open`, kinds get, put, delete, outcomes ok, fail, info), `a`
+//!   (invocation rank, delta from the previous operation's), `d` (completion rank minus
+//!   invocation rank), `n` (values a get returned, or a write's context length), and `r`,
+//!   flattened: a write's value then its context, a get's values, each a string reference (0
+//!   for the next new string, else how far back from the strings seen so far), a get's doubled
+//!   with its tombstone bit;
 //! - `faults` (`[start, end, text]`), `nodeFaults` (`[start, end, node lane, text]`), `trace`
 //!   (per key: `[key, messages, states]`, a message `[sent, arrived or -1, from lane, to lane,
 //!   fate, flags, text, label]`, a state `[rank, node lane, siblings, chain]`) and `anomalies`
@@ -257,16 +259,25 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
     out.push_str("],");
 
     let mut strings = Strings::default();
-    let names = ["id", "lane", "key", "f", "a", "d", "n", "r"];
-    let mut columns: [Column; 8] = Default::default();
+    let names = ["id", "m", "a", "d", "n", "r"];
+    let mut columns: [Column; 6] = Default::default();
     let (mut previous_id, mut previous_rank) = (0i64, 0i64);
+    let first_id = history.operations.first().map_or(0, |op| op.id.0 as i64);
+    let counting = history
+        .operations
+        .iter()
+        .zip(first_id..)
+        .all(|(op, expected)| op.id.0 as i64 == expected);
+    let clients = layout.clients.len() as i64;
     for operation in &history.operations {
-        let [id, lane, key, flags, invoke, duration, count, references] = &mut columns;
+        let [id, what, invoke, duration, count, references] = &mut columns;
         let this_id = operation.id.0 as i64;
-        id.push(this_id - previous_id);
+        if !counting {
+            id.push(this_id - previous_id);
+        }
         previous_id = this_id;
-        lane.push(layout.lane_of[&operation.client] as i64);
-        key.push(layout.key_of[&operation.key] as i64);
+        let lane = layout.lane_of[&operation.client] as i64;
+        let key = layout.key_of[&operation.key] as i64;
         let kind = match operation.action {
             Action::Get { .. } => 0,
             Action::Put(_) => 1,
@@ -278,7 +289,7 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
             Outcome::Info => 2,
         };
         let open = i64::from(operation.time_ms_complete.is_none());
-        flags.push(kind + 3 * outcome + 9 * open);
+        what.push(kind + 3 * outcome + 9 * open + 18 * (lane + clients * key));
         let rank = ranks.rank(operation.time_ms_invoke);
         invoke.push(rank - previous_rank);
         previous_rank = rank;
@@ -309,11 +320,16 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
             }
         }
     }
-    out.push_str("\"ops\":{");
-    for (position, (column, name)) in columns.iter().zip(names).enumerate() {
-        if position > 0 {
-            out.push(',');
+    let _ = write!(
+        out,
+        "\"ops\":{{\"id0\":{first_id},\"count\":{}",
+        history.operations.len()
+    );
+    for (column, name) in columns.iter().zip(names) {
+        if name == "id" && counting {
+            continue;
         }
+        out.push(',');
         column.write(&mut out, name);
     }
     out.push_str("},\"strings\":[");

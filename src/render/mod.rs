@@ -188,6 +188,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     if history.trace.is_some() {
         page.push_str(TRACE_LEGEND);
     }
+    page.push_str("<noscript><p>The picture and the anomaly list are drawn by the page's script.</p></noscript>\n");
     page.push_str(VIEW);
     page.push_str("<script type=\"application/json\" id=\"quorate-data\">");
     page.push_str(&encoded);
@@ -197,43 +198,18 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     page
 }
 
+/// The anomaly list's place: the page's script fills it from the data (each anomaly once in the
+/// page, however many there are).
 fn write_anomaly_list(page: &mut String, highlights: &[Highlight]) {
     if highlights.is_empty() {
         page.push_str("<p class=\"clean\">No anomalies highlighted.</p>\n");
         return;
     }
-    page.push_str("<ol class=\"anomalies\">\n");
-    for (index, highlight) in highlights.iter().enumerate() {
-        let ids: Vec<String> = highlight
-            .operations
-            .iter()
-            .map(|id| id.to_string())
-            .collect();
-        let numbers: Vec<String> = highlight
-            .operations
-            .iter()
-            .map(|id| id.0.to_string())
-            .collect();
-        let class = match (&highlight.allowed_under, highlight.witness) {
-            (Some(_), _) => "allowed",
-            (None, true) => "forbidden witness",
-            (None, false) => "forbidden",
-        };
-        let hover = match &highlight.allowed_under {
-            Some(model) => format!("allowed under {model}; click to show its operations"),
-            None => "click to show its operations".to_string(),
-        };
-        let _ = writeln!(
-            page,
-            "<li class=\"{class}\" data-anomaly=\"{index}\" data-ops=\"{}\" title=\"{}\"><b>{}</b> ({}): {}</li>",
-            numbers.join(" "),
-            escape(&hover),
-            escape(&highlight.title),
-            escape(&ids.join(", ")),
-            escape(&highlight.explanation)
-        );
-    }
-    page.push_str("</ol>\n");
+    let _ = writeln!(
+        page,
+        "<ol class=\"anomalies\" id=\"anomalies\" data-count=\"{}\"></ol>",
+        highlights.len()
+    );
 }
 
 #[cfg(test)]

@@ -21,10 +21,15 @@ fn keys(page: &str) -> Vec<String> {
         .collect()
 }
 
-/// The ids of the operations a page draws.
+/// The ids of the operations a page draws (`id` is left out when they count up by one).
 fn operations(page: &str) -> Vec<u64> {
+    let ops = &page_data(page)["ops"];
+    let (first, count) = (ops["id0"].as_u64().unwrap(), ops["count"].as_u64().unwrap());
+    if ops["id"].is_null() {
+        return (first..first + count).collect();
+    }
     let mut id = 0;
-    page_data(page)["ops"]["id"]
+    ops["id"]
         .as_array()
         .unwrap()
         .iter()
