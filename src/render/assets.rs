@@ -420,12 +420,13 @@ function draw() {
     if (top + HEAD > AXIS) {
       fill("#e9edf5", 0, top, width, HEAD);
       ctx.fillStyle = "#123"; ctx.font = "bold 12px system-ui, sans-serif";
-      ctx.fillText("key " + D.keys[k] + "  (" + opsOfKey[k] + " operations)", 4, top + 14);
+      ctx.fillText("key " + D.keys[k] + "  (" + opsOfKey[k] + (opsOfKey[k] === 1 ? " operation)" : " operations)"), 4, top + 14);
       ctx.font = FONT;
     } else if (top + BAND > AXIS + 16) {
       // The heading scrolled away: the key's name stays at the top of its names.
       ctx.fillStyle = "#123"; ctx.font = "bold 11px system-ui, sans-serif";
-      ctx.fillText(("key " + D.keys[k]).slice(0, 14), 4, AXIS + 12);
+      const name = "key " + D.keys[k];
+      ctx.fillText(name.length > 14 ? name.slice(0, 13) + "…" : name, 4, AXIS + 12);
       ctx.font = FONT;
     }
   }
@@ -470,7 +471,11 @@ function hit(x, y) {
   if (k < 0 || k >= K) return null;
   const within = content - k * BAND;
   if (within < HEAD) return { text: "key " + D.keys[k] + ": " + opsOfKey[k] + " operations" };
-  if (x < LW) return null;
+  if (x < LW) {
+    const lane = Math.floor((within - HEAD) / LANE);
+    const name = lane < C ? "client " + D.clients[lane] : "node n" + D.nodes[Math.min(NN - 1, Math.floor((within - HEAD - C * LANE) / NODE))];
+    return { text: "key " + D.keys[k] + ", " + name };
+  }
   const r = R(x), slack = 3 / view.step;
   if (within < HEAD + C * LANE) {
     const c = Math.floor((within - HEAD) / LANE), l = k * C + c;
