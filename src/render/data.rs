@@ -127,7 +127,10 @@ impl<'h> Strings<'h> {
 struct Column(String);
 
 impl Column {
-    fn push(&mut self, number: i64) {
+    /// Appends a number (as wide as the history's ids and times; JSON numbers have no bound,
+    /// though the page's script reads those past 2^53 approximately).
+    fn push(&mut self, number: impl Into<i128>) {
+        let number: i128 = number.into();
         if !self.0.is_empty() {
             self.0.push(',');
         }
@@ -231,7 +234,7 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
     let mut times = Column::default();
     let mut previous = 0;
     for time_ms in &ranks.times_ms {
-        times.push((time_ms - previous) as i64);
+        times.push(i128::from(time_ms - previous));
         previous = *time_ms;
     }
     times.write(&mut out, "times");
@@ -261,17 +264,17 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
     let mut strings = Strings::default();
     let names = ["id", "m", "a", "d", "n", "r"];
     let mut columns: [Column; 6] = Default::default();
-    let (mut previous_id, mut previous_rank) = (0i64, 0i64);
-    let first_id = history.operations.first().map_or(0, |op| op.id.0 as i64);
+    let (mut previous_id, mut previous_rank) = (0i128, 0i64);
+    let first_id = history.operations.first().map_or(0, |op| op.id.0);
     let counting = history
         .operations
         .iter()
-        .zip(first_id..)
-        .all(|(op, expected)| op.id.0 as i64 == expected);
+        .enumerate()
+        .all(|(index, op)| Some(op.id.0) == first_id.checked_add(index as u64));
     let clients = layout.clients.len() as i64;
     for operation in &history.operations {
         let [id, what, invoke, duration, count, references] = &mut columns;
-        let this_id = operation.id.0 as i64;
+        let this_id = i128::from(operation.id.0);
         if !counting {
             id.push(this_id - previous_id);
         }

@@ -317,3 +317,60 @@ fn from_report_marks_allowed_findings_with_the_model() {
     }
     assert!(highlights.iter().any(|h| h.allowed_under.is_some()));
 }
+
+/// `--keys` and `--around` narrow the history before it is drawn: the page's data holds only
+/// what they keep.
+#[test]
+fn a_narrowed_history_draws_only_what_is_kept() {
+    let history = example();
+    let cart = |op: &Decoded| op.key == "cart";
+    let keys = narrow(
+        &history,
+        &Narrow {
+            keys: vec![crate::history::Key::from("cart")],
+            ..Narrow::default()
+        },
+    )
+    .unwrap();
+    let data = data_of(&render_html(&keys, &[], "t"));
+    assert_eq!(data["keys"], serde_json::json!(["cart"]));
+    let decoded = decode(&data);
+    assert!(decoded.iter().all(cart));
+    let on_cart = history
+        .operations
+        .iter()
+        .filter(|op| op.key.as_str() == "cart")
+        .count();
+    assert_eq!(decoded.len(), on_cart);
+    let around = narrow(
+        &history,
+        &Narrow {
+            around: Some(OpId(4)),
+            context: 0,
+            ..Narrow::default()
+        },
+    )
+    .unwrap();
+    let decoded = decode(&data_of(&render_html(&around, &[], "t")));
+    assert!(decoded.iter().any(|op| op.id == 4));
+    assert!(decoded.len() < history.operations.len());
+}
+
+/// Ids and times as large as the format allows make a page, not a panic (the page's script
+/// shows those past 2^53 approximately).
+#[test]
+fn the_largest_ids_and_times_make_a_page() {
+    let history = History::from_json(
+        r#"{"version": 1, "operations": [
+          {"id": 18446744073709551615, "client": 4294967295, "key": "k", "kind": "put", "value": "a",
+           "time_ms_invoke": 0, "time_ms_complete": 18446744073709551615, "outcome": "ok"},
+          {"id": 0, "client": 0, "key": "k", "kind": "get", "values": ["a"],
+           "time_ms_invoke": 18446744073709551614, "time_ms_complete": 18446744073709551615, "outcome": "ok"}
+        ]}"#,
+    )
+    .unwrap();
+    let page = render_html(&history, &[], "t");
+    let data = data_of(&page);
+    assert_eq!(data["ops"]["count"], 2);
+    assert!(data["ops"]["id"].is_array());
+}
