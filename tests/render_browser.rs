@@ -426,8 +426,9 @@ document.body.dataset.arrows = window.quorate.stats().arrows;
 }
 
 /// A history of some twenty thousand operations on twenty keys: the page draws only what is in
-/// view (a bounded number of bars, the rest folded into runs), zooms with the keyboard, fits
-/// with `0`, and an anomaly far away in time and keys is brought into view and highlighted.
+/// view (a bounded number of bars, the rest folded into runs), zooms with the keyboard and
+/// Ctrl+wheel, pans with Shift+wheel, fits with `0`, goes to a key or an operation, and an
+/// anomaly far away in time and keys is brought into view and highlighted.
 #[test]
 #[ignore = "needs chromium; .ci/run runs it with --include-ignored"]
 fn a_large_history_draws_what_is_in_view_and_jumps_to_an_anomaly() {
@@ -469,12 +470,22 @@ document.body.dataset.zoomed = q.view.step > fitted ? "yes" : "no";
 document.dispatchEvent(new KeyboardEvent("keydown", {{ key: "0" }}));
 q.draw();
 document.body.dataset.fitted = Math.abs(q.view.step - fitted) < 1e-9 ? "yes" : "no";
+const view = document.getElementById("view");
+view.dispatchEvent(new WheelEvent("wheel", {{ deltaY: -200, ctrlKey: true, clientX: 600, clientY: 500, bubbles: true, cancelable: true }}));
+document.body.dataset.wheelZoom = q.view.step > fitted ? "yes" : "no";
+const left = q.view.r0;
+view.dispatchEvent(new WheelEvent("wheel", {{ deltaY: 300, shiftKey: true, bubbles: true, cancelable: true }}));
+document.body.dataset.wheelPan = q.view.r0 > left ? "yes" : "no";
+document.body.dataset.gotoOperation = q.goTo("{hash}{c}") && q.inView({c}) ? "yes" : "no";
+document.body.dataset.gotoKey = q.goTo("k1") ? "yes" : "no";
+document.body.dataset.gotoNothing = q.goTo("no such key") ? "yes" : "no";
 document.querySelector("li[data-ops]").click();
 document.body.dataset.after = q.inView({a}) && q.inView({b}) ? "visible" : "hidden";
 document.body.dataset.detail = document.getElementById("detail").textContent.includes("{hash}{a} by client") ? "yes" : "no";
 </script></body>"##,
         a = pair[0].0,
         b = pair[1].0,
+        c = history.operations[history.operations.len() / 2].id.0,
         hash = '#'
     );
     let page = folder.path().join("large.html");
@@ -512,6 +523,11 @@ document.body.dataset.detail = document.getElementById("detail").textContent.inc
     assert_eq!(attribute("before"), "hidden");
     assert_eq!(attribute("zoomed"), "yes");
     assert_eq!(attribute("fitted"), "yes");
+    assert_eq!(attribute("wheel-zoom"), "yes");
+    assert_eq!(attribute("wheel-pan"), "yes");
+    assert_eq!(attribute("goto-operation"), "yes");
+    assert_eq!(attribute("goto-key"), "yes");
+    assert_eq!(attribute("goto-nothing"), "no");
     assert_eq!(attribute("after"), "visible");
     let focused = format!("{} {}", pair[0].0, pair[1].0);
     assert_eq!(attribute("focused"), focused);

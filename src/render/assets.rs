@@ -21,6 +21,7 @@ h1 { font-size: 18px; }
 .controls { margin: 6px 0; }
 .controls button { font: 13px ui-monospace, monospace; min-width: 2.4em; }
 .controls .help { color: #666; margin-left: 8px; }
+.controls input { font: 13px ui-monospace, monospace; }
 .view { position: relative; overflow-y: auto; overflow-x: hidden; border: 1px solid #ccc; outline: none; }
 .view:focus { border-color: #6a8fd0; }
 .view canvas { position: sticky; top: 0; display: block; width: 100%; cursor: grab; }
@@ -32,7 +33,7 @@ h1 { font-size: 18px; }
 "#;
 
 /// The controls, the view the canvas is drawn in, the hover box and the detail panel.
-pub(super) const VIEW: &str = r#"<div class="controls"><button type="button" data-act="out" title="zoom out (-)">−</button><button type="button" data-act="in" title="zoom in (+)">+</button><button type="button" data-act="fit" title="the whole history (0)">fit</button><button type="button" data-act="left" title="pan left (←)">◀</button><button type="button" data-act="right" title="pan right (→)">▶</button><button type="button" data-act="prev" title="previous anomaly (p)">prev anomaly</button><button type="button" data-act="next" title="next anomaly (n)">next anomaly</button><span class="help">Drag to pan; Ctrl+wheel or + − to zoom; Shift+wheel or ← → to pan; wheel or ↑ ↓ to scroll keys; 0 fits; n / p walk the anomalies. Hover over anything for its details, or click it.</span></div>
+pub(super) const VIEW: &str = r#"<div class="controls"><button type="button" data-act="out" title="zoom out (-)">−</button><button type="button" data-act="in" title="zoom in (+)">+</button><button type="button" data-act="fit" title="the whole history (0)">fit</button><button type="button" data-act="left" title="pan left (←)">◀</button><button type="button" data-act="right" title="pan right (→)">▶</button><button type="button" data-act="prev" title="previous anomaly (p)">prev anomaly</button><button type="button" data-act="next" title="next anomaly (n)">next anomaly</button> <input id="goto" type="search" size="22" placeholder="go to: key, or #op id" title="a key's name (or the start of it), or # and an operation's id; Enter"><span class="help">Drag to pan; Ctrl+wheel or + − to zoom; Shift+wheel or ← → to pan; wheel or ↑ ↓ to scroll keys; 0 fits; n / p walk the anomalies; the box goes to a key or an operation. Hover over anything for its details, or click it.</span></div>
 <div id="view" class="view" tabindex="0"><canvas id="timeline"></canvas><div id="spacer"></div></div>
 <div id="tip" class="tip" hidden></div>
 <div id="detail" class="detail">Click a bar or an anomaly for its whole description.</div>
@@ -555,6 +556,22 @@ function show(lo, hi, share, closest) {
 }
 
 // The anomaly list, built from the data (its texts only through textContent).
+// Zooms and scrolls so that these operations are in view, the first one's key in the middle.
+function bringIntoView(found) {
+  if (found.length === 0) return;
+  let lo = Infinity, hi = -Infinity;
+  for (const i of found) { lo = Math.min(lo, ra[i]); hi = Math.max(hi, rb[i]); }
+  show(lo, hi, 0.6, 48);
+  const k = opKey[found[0]];
+  let top = Infinity, bottom = -Infinity;
+  for (const i of found) {
+    if (opKey[i] !== k) continue;
+    const y = AXIS + k * BAND + HEAD + opLane[i] * LANE;
+    top = Math.min(top, y); bottom = Math.max(bottom, y + LANE);
+  }
+  setScrollY((top + bottom) / 2 - AXIS - (height - AXIS) / 2);
+}
+
 const items = [];
 {
   const list = document.getElementById("anomalies");
@@ -586,25 +603,35 @@ function focusAnomaly(index) {
   }
   for (const item of items) item.classList.toggle("current", Number(item.dataset.anomaly) === index);
   document.body.dataset.focused = found.map((i) => ids[i]).join(" ");
-  if (found.length > 0) {
-    let lo = Infinity, hi = -Infinity;
-    for (const i of found) { lo = Math.min(lo, ra[i]); hi = Math.max(hi, rb[i]); }
-    show(lo, hi, 0.6, 48);
-    const k = opKey[found[0]];
-    let top = Infinity, bottom = -Infinity;
-    for (const i of found) {
-      if (opKey[i] !== k) continue;
-      const y = AXIS + k * BAND + HEAD + opLane[i] * LANE;
-      top = Math.min(top, y); bottom = Math.max(bottom, y + LANE);
-    }
-    setScrollY((top + bottom) / 2 - AXIS - (height - AXIS) / 2);
-  }
+  bringIntoView(found);
   describe(anomaly.t + " (" + anomaly.o.map((id) => "#" + id).join(", ") + "): " + anomaly.x +
     (anomaly.m !== null ? " (allowed under " + anomaly.m + ")" : ""), found.map(opText));
   viewEl.scrollIntoView({ block: "nearest" });
   draw();
 }
 for (const item of items) item.addEventListener("click", () => focusAnomaly(Number(item.dataset.anomaly)));
+// Go to a key (its name, or the first that starts so) or to an operation (# and its id).
+const goto = document.getElementById("goto");
+function goTo(text) {
+  text = text.trim();
+  const id = /^#\d+$/.test(text) ? text.slice(1) : null;
+  if (id !== null) {
+    const i = indexOf(id);
+    if (i < 0) { describe("no operation #" + id + " in this picture", []); return false; }
+    focus.clear(); focus.add(i);
+    bringIntoView([i]);
+    describe("operation", [opText(i)]);
+  } else {
+    let k = D.keys.indexOf(text);
+    if (k < 0) k = D.keys.findIndex((key) => key.startsWith(text));
+    if (k < 0) { describe("no key " + JSON.stringify(text) + " in this picture", []); return false; }
+    setScrollY(k * BAND);
+  }
+  viewEl.scrollIntoView({ block: "nearest" });
+  draw();
+  return true;
+}
+goto.addEventListener("keydown", (event) => { if (event.key === "Enter") goTo(goto.value); });
 const step = (delta) => { if (anomalies.length > 0) focusAnomaly(((current + delta) % anomalies.length + anomalies.length) % anomalies.length); };
 
 // Where an operation's bar is on the screen, for tests: null when it is not drawn in view.
@@ -725,7 +752,7 @@ clampView();
   }
 }
 draw();
-window.quorate = { view, draw, fit, zoomAt, pan, focusAnomaly, opRect, inView, hit, label: (id) => label(indexOf(id)), opText: (id) => opText(indexOf(id)), stats: () => stats, data: D };
+window.quorate = { view, draw, fit, zoomAt, pan, focusAnomaly, goTo, opRect, inView, hit, label: (id) => label(indexOf(id)), opText: (id) => opText(indexOf(id)), stats: () => stats, data: D };
 document.body.dataset.drawnMs = String(Math.round(performance.now()));
 document.body.dataset.ready = "yes";
 })();
