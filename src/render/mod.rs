@@ -12,8 +12,9 @@
 //!
 //! The time axis is ordinal (one step per distinct time at which something happened), so short
 //! operations stay readable beside long ones and real-time order is kept exactly. The page's
-//! size is linear in the history (some twenty bytes an operation) and its drawing costs what is
-//! in view, so a million operations render and open in seconds.
+//! size is linear in the history (about 24 bytes an operation of a simulated history) and its
+//! drawing costs what is in view, so a million operations render and open in seconds
+//! (`benches/render.rs`).
 //!
 //! When the history carries a trace (`history::Trace`), each key's picture also shows the inside
 //! of the store under the client lanes (`trace.rs`: node lanes, message arrows, faults on nodes,
