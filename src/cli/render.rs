@@ -32,14 +32,15 @@ pub(super) struct Args {
 }
 
 /// The history to draw and the model to check it against: a regression case's own (its
-/// history, its model), or a plain history's (the model its configuration promises).
+/// history, its model), or a plain history's (the model its configuration promises). A plain
+/// history is parsed once, straight from the file's bytes (a large one is never held twice), and
+/// validated by the caller, whose catalogue the checker then uses.
 fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
-    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
+    let mut bytes = std::fs::read(path).map_err(|error| format!("cannot read: {error}"))?;
+    super::check::strip_utf8_bom(&mut bytes);
     // The external formats `check` reads are not drawn yet: say which format it is and what
     // render takes, rather than a JSON error about a file that was never JSON.
-    if let crate::lin::import::Detected::External(format) =
-        crate::lin::import::detect(text.as_bytes())
-    {
+    if let crate::lin::import::Detected::External(format) = crate::lin::import::detect(&bytes) {
         return Err(format!(
             "this looks like {} history; render draws quorate histories and regression cases \
              (histories/README.md). `quorate check` judges it",
@@ -51,11 +52,38 @@ fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
         ));
     }
     // A file that says it is a regression case is read as one, and its errors are its own.
-    if let Some(case) = Regression::from_json(&text).map_err(|error| error.to_string())? {
-        let model = case.model().map_err(|error| error.to_string())?;
-        return Ok((case.history, model, case.title));
+    if super::check::opens_with_format(&bytes) {
+        let text = std::str::from_utf8(&bytes).map_err(|error| format!("not UTF-8: {error}"))?;
+        return match Regression::from_json(text).map_err(|error| error.to_string())? {
+            Some(case) => {
+                let model = case.model().map_err(|error| error.to_string())?;
+                Ok((case.history, model, case.title))
+            }
+            None => Err(format!(
+                "a \"format\" field but not \"{}\": neither a history nor a regression case",
+                crate::regressions::FORMAT
+            )),
+        };
     }
-    let history = History::from_json(&text).map_err(|error| error.to_string())?;
+    let history = match History::parse(&bytes) {
+        Ok(history) => history,
+        // A case whose "format" is not its first field: read as one, with its own errors.
+        Err(error) => {
+            let text = std::str::from_utf8(&bytes).map_err(|_| error.to_string())?;
+            return match Regression::from_json(text) {
+                Ok(Some(case)) => {
+                    let model = case.model().map_err(|error| error.to_string())?;
+                    Ok((case.history, model, case.title))
+                }
+                Err(case_error)
+                    if text.contains(&format!("\"{}\"", crate::regressions::FORMAT)) =>
+                {
+                    Err(case_error.to_string())
+                }
+                _ => Err(error.to_string()),
+            };
+        }
+    };
     let title = path.file_name().map_or_else(
         || "history".to_string(),
         |name| name.to_string_lossy().into_owned(),
@@ -75,7 +103,16 @@ pub(super) fn run(args: &Args) -> Exit {
         eprintln!("quorate render: {error}");
         return Exit::BadInput;
     }
-    let highlights = match check::check(&history, &CheckOptions::model(model)) {
+    let catalog = match history.validated() {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            eprintln!("quorate render: {}: {error}", args.file.display());
+            return Exit::BadInput;
+        }
+    };
+    let checked = check::check_catalog(&catalog, &CheckOptions::model(model));
+    drop(catalog);
+    let highlights = match checked {
         Ok(report) => Highlight::from_report(&report),
         Err(error) => {
             eprintln!(

@@ -2,19 +2,15 @@
 //! per node, each message an arrow from its sender's lane to its receiver's (a Lamport diagram;
 //! a dropped message ends in a cross, a duplicated one is drawn twice, the copy dashed), faults
 //! as bands on the node lanes they hit, and a node's siblings written on its lane where they
-//! change. This file owns reading the trace into per-key pictures and drawing them; it never
-//! decides what is wrong (the checker's highlights and `explain.rs` do) and writes every text
-//! through `escape`.
+//! change. This file owns reading the trace into per-key pictures (which `data.rs` encodes for
+//! the page's script to draw, windowed like the operations) and the words of a message's hover
+//! text; it never decides what is wrong (the checker's highlights and `explain.rs` do) and never
+//! writes markup.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use crate::history::{ClientId, DropReason, Endpoint, History, Key, OpId, TraceEvent, Value};
-
-use super::{escape, Scale, AXIS_HEIGHT_PX, LANE_HEIGHT_PX};
-
-/// The height of one node lane.
-pub(super) const NODE_LANE_PX: f64 = 30.0;
+use crate::history::{DropReason, Endpoint, History, Key, OpId, TraceEvent, Value};
 
 /// What became of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,38 +215,6 @@ pub(super) fn set_text(values: &[Value], tombstones: &[Value]) -> String {
     format!("{{{}}}", all.join(","))
 }
 
-/// Where the lanes are: clients' from the page, nodes' below them.
-pub(super) struct Lanes<'a> {
-    pub clients: &'a HashMap<ClientId, usize>,
-    pub nodes: &'a [u32],
-}
-
-impl Lanes<'_> {
-    pub(super) fn node_top(&self, node: u32) -> Option<f64> {
-        let position = self.nodes.iter().position(|n| *n == node)?;
-        Some(
-            AXIS_HEIGHT_PX
-                + self.clients.len() as f64 * LANE_HEIGHT_PX
-                + position as f64 * NODE_LANE_PX,
-        )
-    }
-
-    fn middle(&self, end: Endpoint) -> Option<f64> {
-        match end {
-            Endpoint::Node(node) => Some(self.node_top(node.0)? + NODE_LANE_PX / 2.0),
-            Endpoint::Client(client) => Some(
-                AXIS_HEIGHT_PX
-                    + *self.clients.get(&client)? as f64 * LANE_HEIGHT_PX
-                    + LANE_HEIGHT_PX / 2.0,
-            ),
-        }
-    }
-
-    pub(super) fn height(&self) -> f64 {
-        self.nodes.len() as f64 * NODE_LANE_PX
-    }
-}
-
 fn end_name(end: Endpoint) -> String {
     match end {
         Endpoint::Node(node) => format!("n{}", node.0),
@@ -286,139 +250,6 @@ pub(super) fn message_text(message: &Message<'_>) -> String {
     text
 }
 
-/// Draws the node lanes, fault bands, messages and states of one key.
-pub(super) fn write_node_lanes(
-    page: &mut String,
-    history: &History,
-    key: &Key,
-    inside: &super::Inside<'_>,
-    scale: &Scale,
-    svg_width_px: f64,
-) {
-    let (view, lanes, chain) = (inside.view, inside.lanes, inside.chain);
-    let key_trace = view.keys.get(key);
-    for &node in lanes.nodes {
-        let Some(y) = lanes.node_top(node) else {
-            continue;
-        };
-        let _ = writeln!(
-            page,
-            "<g class=\"node-lane\" data-node=\"{node}\"><rect class=\"node-bg\" x=\"0\" y=\"{y:.1}\" width=\"{svg_width_px:.0}\" height=\"{NODE_LANE_PX}\"/><text class=\"lane-label\" x=\"4\" y=\"{:.1}\">node n{node}</text></g>",
-            y + 19.0
-        );
-    }
-    for (index, fault) in history.faults.iter().enumerate() {
-        let (start, end) = view
-            .fault_spans
-            .get(&index)
-            .copied()
-            .unwrap_or((fault.time_ms_start, fault.time_ms_end));
-        let x_start = scale.x(start);
-        let x_end = scale.x(end.unwrap_or(start)).max(x_start + 3.0);
-        for node in &fault.nodes {
-            let Some(y) = lanes.node_top(node.0) else {
-                continue;
-            };
-            let _ = writeln!(
-                page,
-                "<rect class=\"node-fault\" x=\"{x_start:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{NODE_LANE_PX}\"><title>{} on n{} from {start} ms{}: {}</title></rect>",
-                x_end - x_start,
-                escape(fault.kind.record_name()),
-                node.0,
-                end.map(|end| format!(" to {end} ms")).unwrap_or_default(),
-                escape(&fault.description)
-            );
-        }
-    }
-    let Some(key_trace) = key_trace else {
-        return;
-    };
-    let present: BTreeSet<OpId> = history.operations.iter().map(|op| op.id).collect();
-    for message in &key_trace.messages {
-        let (Some(y1), Some(y2)) = (lanes.middle(message.from), lanes.middle(message.to)) else {
-            continue;
-        };
-        let x1 = scale.x(message.time_ms);
-        let mut classes = String::from("msg");
-        if message.copy_of.is_some() {
-            classes.push_str(" dup");
-        }
-        let in_chain = chain.messages.contains(&message.number);
-        if in_chain {
-            classes.push_str(" chain");
-        }
-        // Messages of operations a minimized history dropped stay, faint: they are how the
-        // replicas came to hold what they held.
-        if message.op.is_some_and(|op| !present.contains(&op)) {
-            classes.push_str(" gone");
-        }
-        let (x2, y2, tail) = match message.fate {
-            Fate::Delivered(time_ms) => (scale.x(time_ms).max(x1 + 4.0), y2, String::new()),
-            Fate::Dropped(time_ms, _) => {
-                classes.push_str(" dropped");
-                // A dropped message stops halfway, at a cross.
-                let x = scale.x(time_ms).max(x1 + 8.0);
-                let y = (y1 + y2) / 2.0;
-                let cross = format!(
-                    "<path class=\"cross\" d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\"/>",
-                    x - 4.0,
-                    y - 4.0
-                );
-                (x, y, cross)
-            }
-            Fate::Lost => {
-                classes.push_str(" dropped");
-                (x1 + scale.step_px, (y1 + y2) / 2.0, String::new())
-            }
-        };
-        let marker = if tail.is_empty() {
-            " marker-end=\"url(#arrow)\""
-        } else {
-            ""
-        };
-        // The chain's messages say what they carry without hovering.
-        let label = if in_chain {
-            format!(
-                "<text class=\"chain-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                (x1 + x2) / 2.0 + 4.0,
-                (y1 + y2) / 2.0 - 3.0,
-                escape(message.summary)
-            )
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            page,
-            "<g class=\"{classes}\" data-msg=\"{}\"><title>{}</title><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"{marker}/>{tail}{label}</g>",
-            message.number,
-            escape(&message_text(message))
-        );
-    }
-    for state in &key_trace.states {
-        let Some(y) = lanes.node_top(state.node) else {
-            continue;
-        };
-        let x = scale.x(state.time_ms);
-        let text = set_text(state.values, state.tombstones);
-        let class = if chain.states.contains(&state.index) {
-            "state chain"
-        } else {
-            "state"
-        };
-        let _ = writeln!(
-            page,
-            "<g class=\"{class}\"><title>n{} holds {} from {} ms</title><circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
-            state.node,
-            escape(&text),
-            state.time_ms,
-            y + NODE_LANE_PX / 2.0,
-            x + 4.0,
-            y + 10.0,
-            escape(&text)
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +278,7 @@ mod tests {
         for seed in 0..30 {
             let history = traced(seed);
             let page = super::super::render_html(&history, &[], "t");
+            let data = super::super::tests::data_of(&page);
             let events = &history.trace.as_ref().unwrap().events;
             let keyed: BTreeSet<u64> = events
                 .iter()
@@ -468,42 +300,44 @@ mod tests {
                 .filter(|event| matches!(event, TraceEvent::Drop { message, .. } if keyed.contains(message)))
                 .count();
             // Keyed messages only: op-less ones (anti-entropy) name no key of this history.
-            let arrows = page.matches("data-msg=").count();
-            assert!(
-                arrows >= keyed.len() + copies,
-                "seed {seed}: {arrows} arrows"
-            );
-            assert!(page.matches("\"msg dup").count() >= copies, "seed {seed}");
-            assert!(
-                page.matches("class=\"cross\"").count() >= drops,
-                "seed {seed}"
-            );
-            let keys = history
-                .operations
+            let messages: Vec<&serde_json::Value> = data["trace"]
+                .as_array()
+                .unwrap()
                 .iter()
-                .map(|op| &op.key)
-                .collect::<BTreeSet<_>>()
-                .len();
-            // Every node whose siblings the trace records has a lane in every key's picture.
-            let nodes: BTreeSet<u32> = events
+                .flat_map(|key| key[1].as_array().unwrap())
+                .collect();
+            assert!(
+                messages.len() >= keyed.len() + copies,
+                "seed {seed}: {} arrows",
+                messages.len()
+            );
+            let flag = |message: &serde_json::Value, bit: u64| message[5].as_u64().unwrap() & bit;
+            let doubled = messages.iter().filter(|m| flag(m, 1) != 0).count();
+            assert!(doubled >= copies, "seed {seed}");
+            let dropped = messages.iter().filter(|m| m[4] == 1).count();
+            assert!(dropped >= drops, "seed {seed}");
+            // Every node whose siblings the trace records has a lane (in every key's picture).
+            let nodes: BTreeSet<u64> = events
                 .iter()
                 .filter_map(|event| match event {
-                    TraceEvent::State { node, .. } => Some(node.0),
+                    TraceEvent::State { node, .. } => Some(u64::from(node.0)),
                     _ => None,
                 })
                 .collect();
-            for node in &nodes {
-                let lanes = page
-                    .matches(&format!("class=\"node-lane\" data-node=\"{node}\""))
-                    .count();
-                assert_eq!(lanes, keys, "seed {seed}: n{node}");
-            }
-            assert_eq!(
-                page.matches("class=\"node-lane\"").count() % keys,
-                0,
-                "seed {seed}"
-            );
-            assert!(page.contains("class=\"state\""), "seed {seed}");
+            let lanes: BTreeSet<u64> = data["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|node| node.as_u64().unwrap())
+                .collect();
+            assert!(nodes.is_subset(&lanes), "seed {seed}: {nodes:?} {lanes:?}");
+            let states = data["trace"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|key| key[2].as_array().unwrap().len())
+                .sum::<usize>();
+            assert!(states > 0, "seed {seed}");
             seen_drop |= drops > 0;
             seen_copy |= copies > 0;
         }
@@ -519,12 +353,17 @@ mod tests {
         let trace = history.trace.as_mut().unwrap();
         for event in &mut trace.events {
             if let TraceEvent::Send { summary, .. } = event {
-                *summary = "<script>alert(1)</script>".to_string();
+                *summary = "</script><script>alert(1)</script>".to_string();
             }
         }
         let page = super::super::render_html(&history, &[], "t");
         assert!(!page.contains("<script>alert"));
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(page.contains(", delivered at "));
+        let data = super::super::tests::data_of(&page);
+        let text = data["trace"][0][1][0][6].as_str().unwrap();
+        assert!(
+            text.contains("</script><script>alert(1)</script>"),
+            "{text}"
+        );
+        assert!(text.contains(", delivered at ") || text.contains(", dropped at "));
     }
 }

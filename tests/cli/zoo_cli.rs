@@ -127,7 +127,12 @@ fn explore_saves_the_case_with_its_trace_and_its_timeline_and_never_overwrites_t
     let history = quorate::history::History::load(&case).unwrap();
     assert!(history.trace.is_some(), "the case has no trace");
     let html = std::fs::read_to_string(&page).expect("the timeline beside the case");
-    assert!(html.contains("class=\"node-lane\""), "no node lanes");
+    let data = crate::render_cli::page_data(&html);
+    assert!(
+        !data["nodes"].as_array().unwrap().is_empty(),
+        "no node lanes"
+    );
+    assert!(!data["trace"].as_array().unwrap().is_empty(), "no messages");
     // The page alone is enough to refuse: --force replaces both.
     std::fs::remove_file(&case).unwrap();
     let (code, _, stderr) = quorate(&["explore", "--bug", "ignore-context", "--out", out]);
