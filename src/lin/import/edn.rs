@@ -32,6 +32,10 @@ use std::sync::Arc;
 
 use super::ImportError;
 
+mod op_map;
+
+pub(super) use op_map::{Form, OpFields};
+
 /// How deep collections may nest before the reader gives up (no history needs more).
 const DEPTH_MAX: usize = 128;
 
@@ -188,26 +192,6 @@ pub fn read_document(text: &str) -> Result<Vec<Located>, ImportError> {
     Ok(forms)
 }
 
-/// A history's operation map, read without building the map: a `{...}` whose keys are keywords,
-/// with one `:process`, one keyword `:type` and one `:f` (a keyword, symbol or string), and at
-/// most one `:key` and one `:value`; the other entries are read and dropped.
-#[derive(Debug)]
-pub(super) struct OpFields<'t> {
-    pub(super) process: Edn,
-    /// The `:type` keyword's name.
-    pub(super) event_type: &'t str,
-    pub(super) f: String,
-    pub(super) key: Option<Edn>,
-    pub(super) value: Option<Edn>,
-}
-
-/// A form of a document: an operation map's fields, or any other value whole.
-#[derive(Debug)]
-pub(super) enum Form<'t> {
-    Op(OpFields<'t>),
-    Other(Edn),
-}
-
 /// Reads a document as [`read_document`] does, handing each form to `visit` (with its line and
 /// column) as soon as it is read, so that the document is never held whole: an operation map as
 /// its fields ([`Form::Op`]); anything else, and any map the fast reading does not take (a
@@ -324,83 +308,6 @@ impl<'t> Reader<'t> {
         }
         self.read_form(0)?
             .ok_or_else(|| self.error("expected a value, found only a discarded form"))
-    }
-
-    /// Reads an operation map's fields (see [`OpFields`]); `None`, with the reader back where
-    /// it was, for anything else, which the caller then reads whole (and reports, if malformed).
-    fn try_op_map(&mut self, depth: usize) -> Option<OpFields<'t>> {
-        let saved = (self.position, self.line, self.column);
-        let fields = self.op_map_fields(depth);
-        if fields.is_none() {
-            (self.position, self.line, self.column) = saved;
-        }
-        fields
-    }
-
-    fn op_map_fields(&mut self, depth: usize) -> Option<OpFields<'t>> {
-        if self.peek() != Some(b'{') || depth + 1 > DEPTH_MAX {
-            return None;
-        }
-        self.bump();
-        let (mut process, mut event_type, mut f, mut key, mut value) =
-            (None, None, None, None, None);
-        loop {
-            self.skip_whitespace_and_comments().ok()?;
-            match self.peek()? {
-                b'}' => {
-                    self.bump();
-                    break;
-                }
-                b':' => self.bump(),
-                _ => return None,
-            }
-            let name = self.read_token();
-            self.skip_whitespace_and_comments().ok()?;
-            match name {
-                "type" if event_type.is_none() => {
-                    if self.peek()? != b':' {
-                        return None;
-                    }
-                    self.bump();
-                    let type_name = self.read_token();
-                    if type_name.is_empty() {
-                        return None;
-                    }
-                    event_type = Some(type_name);
-                }
-                "f" if f.is_none() => {
-                    f = Some(match self.peek()? {
-                        b':' => {
-                            self.bump();
-                            let f_name = self.read_token();
-                            if f_name.is_empty() {
-                                return None;
-                            }
-                            f_name.to_string()
-                        }
-                        b'"' => self.read_string().ok()?,
-                        _ => match self.read_form(depth + 1).ok()?? {
-                            Edn::Symbol(f_name) => f_name,
-                            _ => return None,
-                        },
-                    });
-                }
-                "process" if process.is_none() => process = Some(self.read_form(depth + 1).ok()??),
-                "key" if key.is_none() => key = Some(self.read_form(depth + 1).ok()??),
-                "value" if value.is_none() => value = Some(self.read_form(depth + 1).ok()??),
-                "" | "type" | "f" | "process" | "key" | "value" => return None,
-                _ => {
-                    self.read_form(depth + 1).ok()??;
-                }
-            }
-        }
-        Some(OpFields {
-            process: process?,
-            event_type: event_type?,
-            f: f?,
-            key,
-            value,
-        })
     }
 
     fn error(&self, message: impl Into<String>) -> ImportError {
@@ -810,69 +717,4 @@ fn parse_number(token: &str) -> Option<Edn> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(text: &str, expected: &str) {
-        let shown = match read_value(text) {
-            Ok(value) => value.to_string(),
-            Err(error) => format!("error: {error}"),
-        };
-        assert_eq!(shown, expected, "reading {text:?}");
-    }
-
-    #[test]
-    fn reads_values() {
-        check("nil", "nil");
-        check(" 42 ", "42");
-        check("-7", "-7");
-        check("12N", "12");
-        check("1.5", "1.5");
-        check("\"a\\nb\"", "\"a\\nb\"");
-        check(":timed-out", ":timed-out");
-        check("[1 2 (3 4)]", "[1 2 [3 4]]");
-        check("{:y 0, :x 1}", "{:x 1, :y 0}");
-        check("#{3 1 2}", "#{1 2 3}");
-        check("[1 #_ 2 3] ; done", "[1 3]");
-        check("#inst \"2020\"", "#inst \"2020\"");
-        check("\\a", "\\a");
-    }
-
-    #[test]
-    fn names_line_and_column_of_errors() {
-        check("[1 2", "error: line 1, column 1: '[' is never closed");
-        check(
-            "{:a}",
-            "error: line 1, column 1: a map needs an even number of forms (a value for every key)",
-        );
-        check(
-            "\n  ^{:a 1} x",
-            "error: line 2, column 3: metadata (^) is not supported",
-        );
-        check(
-            "#\"re\"",
-            "error: line 1, column 1: regular expressions (#\"...\") are not supported",
-        );
-        check(
-            "1 2",
-            "error: line 1, column 3: unexpected text after the value",
-        );
-        check("\"abc", "error: line 1, column 1: a string is never closed");
-        check("]", "error: line 1, column 1: unexpected ']'");
-        // Columns count characters: after a non-ASCII keyword, symbol and comment.
-        check(
-            "[:é ça ; déjà\n  :ü ^x]",
-            "error: line 2, column 6: metadata (^) is not supported",
-        );
-        check(
-            "[:é, ça ^x]",
-            "error: line 1, column 9: metadata (^) is not supported",
-        );
-    }
-
-    #[test]
-    fn bounds_nesting() {
-        let deep = "[".repeat(10_000);
-        assert!(read_value(&deep).is_err());
-    }
-}
+mod tests;
