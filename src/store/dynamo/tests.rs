@@ -127,6 +127,7 @@ fn every_store_timing_must_be_at_least_one() {
 /// A cluster's handlers, one event at a time: what a whole simulation cannot pin for certain —
 /// what a quorum counts, which probe a path hits, which timer a handler sets, when a node is quiet.
 mod handlers;
+mod reaping;
 
 /// Process mode keeps a node on disk as JSON: a durable node comes back with its values and
 /// its dot counter (so it never mints a dot twice), a volatile one empty as a new actor.

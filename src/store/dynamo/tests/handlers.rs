@@ -10,7 +10,7 @@ use crate::store::{stable_hash, Effects, Object, Reply, Request, RequestAction, 
 use super::put;
 
 /// `nodes` nodes, n = min(nodes, 3), hinted handoff on, anti-entropy off.
-fn cluster(nodes: u32, r: u32, w: u32, sloppy_quorum: bool) -> Dynamo {
+pub(super) fn cluster(nodes: u32, r: u32, w: u32, sloppy_quorum: bool) -> Dynamo {
     Dynamo::new(Config {
         nodes,
         n: nodes.min(3),
@@ -24,11 +24,11 @@ fn cluster(nodes: u32, r: u32, w: u32, sloppy_quorum: bool) -> Dynamo {
     .unwrap()
 }
 
-fn key(name: &str) -> Key {
+pub(super) fn key(name: &str) -> Key {
     Key(name.into())
 }
 
-fn get(name: &str) -> Request<VersionVector> {
+pub(super) fn get(name: &str) -> Request<VersionVector> {
     Request {
         id: RequestId(1),
         key: key(name),
@@ -36,7 +36,7 @@ fn get(name: &str) -> Request<VersionVector> {
     }
 }
 
-fn put_to(name: &str, value: &str, context: VersionVector) -> Request<VersionVector> {
+pub(super) fn put_to(name: &str, value: &str, context: VersionVector) -> Request<VersionVector> {
     Request {
         id: RequestId(1),
         key: key(name),
@@ -44,26 +44,35 @@ fn put_to(name: &str, value: &str, context: VersionVector) -> Request<VersionVec
     }
 }
 
-fn request(store: &Dynamo, node: &mut DynamoNode, request: Request<VersionVector>) -> Out {
+pub(super) fn request(
+    store: &Dynamo,
+    node: &mut DynamoNode,
+    request: Request<VersionVector>,
+) -> Out {
     let mut out = Effects::new(node.id, 10);
     store.on_request(node, &mut out, request);
     out
 }
 
-fn message(store: &Dynamo, node: &mut DynamoNode, from: NodeId, message: DynamoMessage) -> Out {
+pub(super) fn message(
+    store: &Dynamo,
+    node: &mut DynamoNode,
+    from: NodeId,
+    message: DynamoMessage,
+) -> Out {
     let mut out = Effects::new(node.id, 10);
     store.on_message(node, &mut out, from, message);
     out
 }
 
-fn timer(store: &Dynamo, node: &mut DynamoNode, timer: DynamoTimer) -> Out {
+pub(super) fn timer(store: &Dynamo, node: &mut DynamoNode, timer: DynamoTimer) -> Out {
     let mut out = Effects::new(node.id, 10);
     store.on_timer(node, &mut out, timer);
     out
 }
 
 /// The coordinator's number for the request a handler started (named by its timeout).
-fn local_request(out: &Out) -> u64 {
+pub(super) fn local_request(out: &Out) -> u64 {
     out.timers
         .iter()
         .find_map(|(_, timer)| match timer {
@@ -73,18 +82,18 @@ fn local_request(out: &Out) -> u64 {
         .expect("every coordinated request sets a timeout")
 }
 
-fn hit(out: &Out, probe: DynamoProbe) -> bool {
+pub(super) fn hit(out: &Out, probe: DynamoProbe) -> bool {
     out.probed().contains(&(probe as usize))
 }
 
-fn sets(out: &Out, wanted: DynamoTimer) -> bool {
+pub(super) fn sets(out: &Out, wanted: DynamoTimer) -> bool {
     out.timers
         .iter()
         .any(|(_, timer)| std::mem::discriminant(timer) == std::mem::discriminant(&wanted))
 }
 
 /// The object a coordinator sent to replicate a put.
-fn replicated(out: &Out) -> Arc<Object> {
+pub(super) fn replicated(out: &Out) -> Arc<Object> {
     out.sent()
         .iter()
         .find_map(|(_, message)| match message {
@@ -404,7 +413,7 @@ fn an_exchange_counts_a_key_as_moved_only_to_a_replica_that_lacked_it() {
 
 /// A put of `value` on key k coordinated by `coordinator` (blind, or after `context`), as the
 /// object it replicates.
-fn put_object(
+pub(super) fn put_object(
     store: &Dynamo,
     coordinator: &mut DynamoNode,
     value: &str,
@@ -413,7 +422,7 @@ fn put_object(
     replicated(&request(store, coordinator, put_to("k", value, context)))
 }
 
-fn hint(object: &Arc<Object>, home: NodeId) -> DynamoMessage {
+pub(super) fn hint(object: &Arc<Object>, home: NodeId) -> DynamoMessage {
     DynamoMessage::Store {
         key: key("k"),
         object: Arc::clone(object),
@@ -423,7 +432,7 @@ fn hint(object: &Arc<Object>, home: NodeId) -> DynamoMessage {
     }
 }
 
-fn context_of(object: &Arc<Object>) -> VersionVector {
+pub(super) fn context_of(object: &Arc<Object>) -> VersionVector {
     object
         .context()
         .expect("a sibling set has a context")
@@ -644,103 +653,5 @@ fn under_the_repair_overwrites_bug_a_replaced_copy_is_counted_as_a_change() {
         values.len(),
         1,
         "b replaced a instead of joining it: {values:?}"
-    );
-}
-
-fn delete(value: &str, context: VersionVector) -> Request<VersionVector> {
-    Request {
-        id: RequestId(2),
-        key: key("k"),
-        action: RequestAction::Delete {
-            value: crate::history::Value(value.into()),
-            context,
-        },
-    }
-}
-
-fn late_copy(object: &Arc<Object>) -> DynamoMessage {
-    DynamoMessage::Store {
-        key: key("k"),
-        object: Arc::clone(object),
-        ack: None,
-        hint_for: None,
-        replace: false,
-    }
-}
-
-#[test]
-fn a_reaped_tombstone_keeps_out_what_it_overwrote_and_lets_in_what_it_had_not_seen() {
-    let mut config = cluster(3, 2, 2, false).config().clone();
-    config.reaping = crate::config::Reaping::AfterMs(100);
-    let store = Dynamo::new(config).unwrap();
-    let home = store.placement(&key("k")).0;
-    let mut coordinator = store.boot(home[0]);
-    let a = put_object(&store, &mut coordinator, "a", VersionVector::new());
-    let deleting = request(&store, &mut coordinator, delete("gone", context_of(&a)));
-    let tombstone = replicated(&deleting);
-    let concurrent = put_object(&store, &mut store.boot(home[1]), "c", VersionVector::new());
-
-    // Due at 10 + 100 ms: the maintenance timer at 200 ms asks the other home nodes.
-    let mut out = Effects::new(coordinator.id, 200);
-    store.on_timer(&mut coordinator, &mut out, DynamoTimer::Maintenance);
-    let asked = out
-        .sent()
-        .iter()
-        .filter(|(_, message)| matches!(message, DynamoMessage::ReapQuery { .. }))
-        .count();
-    assert_eq!(asked, 2);
-    let mut reaped = false;
-    for peer in [home[1], home[2]] {
-        let vote = DynamoMessage::ReapReply {
-            key: key("k"),
-            digest: tombstone.digest(),
-            holds: true,
-        };
-        let out = message(&store, &mut coordinator, peer, vote);
-        reaped |= hit(&out, DynamoProbe::TombstoneReaped);
-    }
-    assert!(
-        reaped
-            && store
-                .snapshot(&coordinator, &key("k"))
-                .tombstones
-                .is_empty()
-    );
-
-    message(&store, &mut coordinator, home[1], late_copy(&a));
-    message(&store, &mut coordinator, home[1], late_copy(&tombstone));
-    let snapshot = store.snapshot(&coordinator, &key("k"));
-    assert!(
-        snapshot.values.is_empty() && snapshot.tombstones.is_empty(),
-        "{snapshot:?}"
-    );
-    message(&store, &mut coordinator, home[1], late_copy(&concurrent));
-    let values = store.snapshot(&coordinator, &key("k")).values;
-    assert_eq!(values.len(), 1, "the tombstone had not seen c: {values:?}");
-}
-
-#[test]
-fn an_immediately_reaped_tombstone_is_not_stored_again() {
-    let mut config = cluster(3, 2, 2, false).config().clone();
-    config.reaping = crate::config::Reaping::Immediate;
-    let store = Dynamo::new(config).unwrap();
-    let home = store.placement(&key("k")).0;
-    let mut coordinator = store.boot(home[0]);
-    let a = put_object(&store, &mut coordinator, "a", VersionVector::new());
-    let deleting = request(&store, &mut coordinator, delete("gone", context_of(&a)));
-    let tombstone = replicated(&deleting);
-    let snapshot = store.snapshot(&coordinator, &key("k"));
-    assert!(snapshot.tombstones.is_empty(), "reaped at once");
-    let before = store.changes(&coordinator);
-    message(&store, &mut coordinator, home[1], late_copy(&tombstone));
-    assert_eq!(
-        store.changes(&coordinator),
-        before,
-        "not stored, not reaped again"
-    );
-    let snapshot = store.snapshot(&coordinator, &key("k"));
-    assert!(
-        snapshot.values.is_empty() && snapshot.tombstones.is_empty(),
-        "{snapshot:?}"
     );
 }
