@@ -655,3 +655,19 @@ fn under_the_repair_overwrites_bug_a_replaced_copy_is_counted_as_a_change() {
         "b replaced a instead of joining it: {values:?}"
     );
 }
+
+#[test]
+fn a_replica_counts_what_a_store_message_changed_and_takes_a_hint_for_itself_as_its_copy() {
+    let store = cluster(4, 2, 2, false);
+    let home = store.placement(&key("k")).0;
+    let a = put_object(&store, &mut store.boot(home[0]), "a", VersionVector::new());
+    let mut replica = store.boot(home[1]);
+    let before = store.changes(&replica);
+    message(&store, &mut replica, home[0], hint(&a, home[1]));
+    assert!(store.changes(&replica) > before, "the copy changed");
+    assert!(
+        replica.stored.hints.is_empty(),
+        "a hint for itself is its own copy"
+    );
+    assert_eq!(store.snapshot(&replica, &key("k")).values.len(), 1);
+}
