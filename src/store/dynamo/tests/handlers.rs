@@ -671,3 +671,46 @@ fn a_replica_counts_what_a_store_message_changed_and_takes_a_hint_for_itself_as_
     );
     assert_eq!(store.snapshot(&replica, &key("k")).values.len(), 1);
 }
+
+#[test]
+fn a_timestamp_read_counts_each_home_node_once_and_no_fallback() {
+    // atomic: LWW with quorum timestamps, so a put first reads the highest timestamp from r.
+    let store = Dynamo::new(Config {
+        r: 3,
+        ..Config::preset("atomic").unwrap()
+    })
+    .unwrap();
+    let (home, fallbacks) = store.placement(&key("k"));
+    let stamp_reply = |local, fallback| DynamoMessage::ReadReply {
+        request: local,
+        object: None,
+        reaped_timestamp: 0,
+        fallback,
+    };
+    let writes = |out: &Out| {
+        out.sent()
+            .iter()
+            .any(|(_, message)| matches!(message, DynamoMessage::Store { .. }))
+    };
+    for (second, fallback) in [(home[1], false), (fallbacks[0], true)] {
+        let mut coordinator = store.boot(home[0]);
+        let out = request(
+            &store,
+            &mut coordinator,
+            put_to("k", "a", VersionVector::new()),
+        );
+        let local = local_request(&out);
+        assert!(!writes(&out), "r = 3: the coordinator's own timestamp is 1");
+        let out = message(&store, &mut coordinator, home[1], stamp_reply(local, false));
+        assert!(!writes(&out), "2 of 3");
+        let out = message(
+            &store,
+            &mut coordinator,
+            second,
+            stamp_reply(local, fallback),
+        );
+        assert!(!writes(&out), "a duplicate or a fallback is not the third");
+        let out = message(&store, &mut coordinator, home[2], stamp_reply(local, false));
+        assert!(writes(&out), "the third home node completes r");
+    }
+}
