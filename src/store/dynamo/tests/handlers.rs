@@ -197,6 +197,11 @@ fn only_a_sloppy_quorum_counts_a_fallbacks_acknowledgement_toward_w() {
         let out = message(&store, &mut coordinator, fallbacks[0], ack);
         let written = matches!(out.replied(), [(_, Reply::Written { .. })]);
         assert_eq!(written, sloppy_quorum, "sloppy quorum: {sloppy_quorum}");
+        assert_eq!(
+            hit(&out, DynamoProbe::FallbackCountedTowardW),
+            sloppy_quorum,
+            "sloppy quorum: {sloppy_quorum}"
+        );
     }
 }
 
@@ -713,4 +718,23 @@ fn a_timestamp_read_counts_each_home_node_once_and_no_fallback() {
         let out = message(&store, &mut coordinator, home[2], stamp_reply(local, false));
         assert!(writes(&out), "the third home node completes r");
     }
+}
+
+#[test]
+fn a_write_that_home_nodes_acknowledge_counts_no_fallback() {
+    let store = cluster(4, 2, 2, true);
+    let home = store.placement(&key("k")).0;
+    let mut coordinator = store.boot(home[0]);
+    let out = request(
+        &store,
+        &mut coordinator,
+        put_to("k", "a", VersionVector::new()),
+    );
+    let ack = DynamoMessage::StoreAck {
+        ack: local_request(&out),
+        hint_for: None,
+    };
+    let out = message(&store, &mut coordinator, home[1], ack);
+    assert!(matches!(out.replied(), [(_, Reply::Written { .. })]));
+    assert!(!hit(&out, DynamoProbe::FallbackCountedTowardW));
 }
