@@ -279,7 +279,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Adds another search's counts (iterative deepening's total; the deepest depth is kept).
+    /// Adds another search's counts (every count summed, the deepest depth kept): the total of
+    /// iterative deepening's depths, or of shards run side by side.
     fn add(&mut self, other: &Counts) {
         self.states += other.states;
         self.states_unhashed += other.states_unhashed;
@@ -289,7 +290,7 @@ impl Counts {
         self.pruned_sleep += other.pruned_sleep;
         self.pruned_visited += other.pruned_visited;
         self.histories += other.histories;
-        self.truncated = other.truncated;
+        self.truncated += other.truncated;
         self.undecided += other.undecided;
         self.depth_max = self.depth_max.max(other.depth_max);
         self.seconds += other.seconds;
@@ -562,6 +563,8 @@ fn run_search<S: Store>(
             .map(|time| time.saturating_sub(started.elapsed()));
         let outcome = search_once(&stores, scenario, &step, reference, progress);
         total.add(&outcome.counts);
+        // Only the last depth's cut schedules are left unexplored.
+        total.truncated = outcome.counts.truncated;
         let deeper = outcome.verdict == Verdict::Unknown
             && !outcome.budget_spent
             && outcome.error.is_none()

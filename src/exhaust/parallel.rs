@@ -73,17 +73,7 @@ pub(super) fn search_threads<S: Store>(
 fn total(parts: &[Counts], seconds: f64) -> Counts {
     let mut sum = Counts::default();
     for part in parts {
-        sum.states += part.states;
-        sum.states_unhashed += part.states_unhashed;
-        sum.transitions += part.transitions;
-        sum.replayed += part.replayed;
-        sum.schedules += part.schedules;
-        sum.pruned_sleep += part.pruned_sleep;
-        sum.pruned_visited += part.pruned_visited;
-        sum.histories += part.histories;
-        sum.truncated += part.truncated;
-        sum.undecided += part.undecided;
-        sum.depth_max = sum.depth_max.max(part.depth_max);
+        sum.add(part);
     }
     sum.seconds = seconds;
     sum
