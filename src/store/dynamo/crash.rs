@@ -66,8 +66,13 @@ impl Dynamo {
     /// replaced node a new identity; here the incarnation, kept outside the lost disk, is raised).
     pub(super) fn lose_disk(&self, id: NodeId, node: &mut DynamoNode) {
         let incarnation = node.incarnation + 1;
+        // Request numbers are never used twice either: a reply still in flight to a request
+        // from before the loss would otherwise be taken for the new request of that number (a
+        // read of one key answered with another key's values).
+        let next_request = node.next_request;
         *node = self.boot(id);
         node.incarnation = incarnation;
+        node.next_request = next_request;
         node.restart_probe = Some(DynamoProbe::RestartAfterDiskLoss);
     }
 
