@@ -126,6 +126,7 @@ fn every_store_timing_must_be_at_least_one() {
 
 /// A cluster's handlers, one event at a time: what a whole simulation cannot pin for certain —
 /// what a quorum counts, which probe a path hits, which timer a handler sets, when a node is quiet.
+mod crash;
 mod handlers;
 mod reaping;
 
