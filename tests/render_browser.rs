@@ -197,6 +197,65 @@ fn edge_case_timeline_shows_its_anomaly() {
     assert!(dom.contains("class=\"forbidden witness\""), "{dom}");
 }
 
+/// An external history (a Porcupine log that is not linearizable) opens with the linearizability
+/// checker's result: the operation that cannot be linearized is the forbidden witness, and
+/// clicking it brings it into view and shows its label (the operation and its line) and the
+/// counterexample in the detail panel; the prefix's operations carry their place in the
+/// linearization and the model's state after them; times are the file's events.
+#[test]
+#[ignore = "needs chromium; .ci/run runs it with --include-ignored"]
+fn an_external_history_shows_the_operation_that_cannot_be_linearized() {
+    let browser = chromium_or_fail();
+    let folder = tempfile::tempdir().unwrap();
+    let page = folder.path().join("external.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_quorate"))
+        .args(["render", "tests/corpora/porcupine-kv/c01-bad.txt", "--out"])
+        .arg(&page)
+        .status()
+        .expect("run quorate render");
+    assert!(status.success());
+    let probe = r#"<script>
+const q = window.quorate;
+const witness = q.data.anomalies[0].o[0];
+const first = q.data.anomalies[1].o[0];
+document.querySelector("li[data-ops]").click();
+document.body.dataset.witness = q.inView(witness) ? "visible" : "hidden";
+document.body.dataset.label = q.label(witness);
+document.body.dataset.first = q.label(first);
+document.body.dataset.text = q.opText(witness);
+</script></body>"#;
+    let text = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("</body>", probe);
+    std::fs::write(&page, text).unwrap();
+    let (dom, log) = run_chromium(
+        &browser,
+        &page,
+        &folder.path().join("profile"),
+        &["--dump-dom"],
+    );
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(dom.contains("data-ready=\"yes\""), "{dom}");
+    assert!(dom.contains("data-witness=\"visible\""), "{dom}");
+    assert!(dom.contains("data-label=\"get → "), "{dom}");
+    assert!(dom.contains("(line 59)"), "the witness's line: {dom}");
+    assert!(
+        dom.contains("data-first=\"1. "),
+        "the prefix's first operation: {dom}"
+    );
+    assert!(
+        dom.contains(" ⇒ the key holds"),
+        "the state after it: {dom}"
+    );
+    assert!(dom.contains("invoked at event "), "{dom}");
+    assert!(dom.contains("not linearizable (forbidden)"), "{dom}");
+    assert!(dom.contains("Not linearizable under the kv model"), "{dom}");
+}
+
 /// Clicking an anomaly in the list brings its operations into view, highlights them and shows
 /// their whole descriptions in the detail panel. The stale read sits on key `cart`, drawn after
 /// forty other keys, so it starts far below the view; a script appended by the test (not the

@@ -6,7 +6,15 @@ use crate::check::{self, CheckOptions, Model};
 use crate::history::History;
 use crate::history::{Key, OpId};
 use crate::regressions::Regression;
-use crate::render::{narrow, render_html, Highlight, Narrow};
+use std::time::Duration;
+
+use crate::lin::{
+    self,
+    external::SpecName,
+    import::{self, edn, Detected, Format as ImportFormat},
+};
+use crate::render::{external, narrow, render_html_with, Extras, Highlight, Narrow};
+use crate::verdict::{Budget, MIB};
 
 use super::Exit;
 
@@ -29,28 +37,27 @@ pub(super) struct Args {
     /// With --around: how many operations invoked before and after it the window spans.
     #[arg(long, default_value_t = 10, requires = "around")]
     context: usize,
+    /// External histories (EDN, Jepsen logs, Porcupine): the model to check them against, as
+    /// `quorate check --model` names it (default: the one `check` picks for the format).
+    #[arg(long)]
+    model: Option<String>,
+    /// External histories: the model's initial state, as an EDN value.
+    #[arg(long)]
+    initial: Option<String>,
+    /// External histories: give up the linearizability search after this many seconds and draw
+    /// the history with the verdict unknown.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
 }
+
+/// What is drawn: a history, its highlights, the page's extras and its title.
+type Picture = (History, Vec<Highlight>, Extras, String);
 
 /// The history to draw and the model to check it against: a regression case's own (its
 /// history, its model), or a plain history's (the model its configuration promises). A plain
 /// history is parsed once, straight from the file's bytes (a large one is never held twice), and
 /// validated by the caller, whose catalogue the checker then uses.
-fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
-    let mut bytes = std::fs::read(path).map_err(|error| format!("cannot read: {error}"))?;
-    super::check::strip_utf8_bom(&mut bytes);
-    // The external formats `check` reads are not drawn yet: say which format it is and what
-    // render takes, rather than a JSON error about a file that was never JSON.
-    if let crate::lin::import::Detected::External(format) = crate::lin::import::detect(&bytes) {
-        return Err(format!(
-            "this looks like {} history; render draws quorate histories and regression cases \
-             (histories/README.md). `quorate check` judges it",
-            match format {
-                crate::lin::import::Format::Edn => "a Knossos/Jepsen EDN",
-                crate::lin::import::Format::JepsenLog => "a Jepsen log",
-                crate::lin::import::Format::PorcupineKv => "a Porcupine key-value",
-            }
-        ));
-    }
+fn load(bytes: Vec<u8>, path: &Path) -> Result<(History, Option<Model>, String), String> {
     // A file that says it is a regression case is read as one, and its errors are its own.
     if super::check::opens_with_format(&bytes) {
         let text = std::str::from_utf8(&bytes).map_err(|error| format!("not UTF-8: {error}"))?;
@@ -84,32 +91,33 @@ fn load(path: &Path) -> Result<(History, Option<Model>, String), String> {
             };
         }
     };
-    let title = path.file_name().map_or_else(
-        || "history".to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    Ok((history, None, title))
+    Ok((history, None, file_title(path)))
 }
 
-pub(super) fn run(args: &Args) -> Exit {
-    let (history, model, title) = match load(&args.file) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("quorate render: {}: {error}", args.file.display());
-            return Exit::BadInput;
-        }
-    };
-    if let Err(error) = super::refuse_overwrite("--out", &args.out, args.force) {
-        eprintln!("quorate render: {error}");
-        return Exit::BadInput;
+/// The page's title for a plain file: its name.
+fn file_title(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || "history".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// A quorate history or regression case, checked by the leaderless checker.
+fn quorate_picture(args: &Args, bytes: Vec<u8>) -> Result<Picture, String> {
+    if args.initial.is_some() {
+        return Err(
+            "--initial applies to external histories (EDN, Jepsen logs, Porcupine) only".into(),
+        );
     }
-    let catalog = match history.validated() {
-        Ok(catalog) => catalog,
-        Err(error) => {
-            eprintln!("quorate render: {}: {error}", args.file.display());
-            return Exit::BadInput;
-        }
+    let (history, model, title) = load(bytes, &args.file)?;
+    let model = match (&args.model, model) {
+        (Some(name), _) => Some(
+            name.parse::<Model>()
+                .map_err(|error| format!("--model: {error}"))?,
+        ),
+        (None, model) => model,
     };
+    let catalog = history.validated().map_err(|error| error.to_string())?;
     let checked = check::check_catalog(&catalog, &CheckOptions::model(model));
     drop(catalog);
     let highlights = match checked {
@@ -120,6 +128,84 @@ pub(super) fn run(args: &Args) -> Exit {
                 args.file.display()
             );
             Vec::new()
+        }
+    };
+    Ok((history, highlights, Extras::default(), title))
+}
+
+/// An external history (EDN, a Jepsen log, Porcupine), checked by the linearizability checker
+/// under `--model` (or the one `quorate check` picks) within `--timeout`.
+fn external_picture(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Result<Picture, String> {
+    let history = import::import_owned(bytes, format).map_err(|error| error.to_string())?;
+    let model = match &args.model {
+        Some(name) => SpecName::parse(name).map_err(|error| format!("--model: {error}"))?,
+        None => super::check::default_model(format, &history),
+    };
+    let initial = match &args.initial {
+        Some(text) => {
+            Some(edn::read_value(text).map_err(|error| format!("--initial {text:?}: {error}"))?)
+        }
+        None => None,
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(format!(
+            "--timeout {}: must be a positive number of seconds",
+            args.timeout
+        ));
+    }
+    let budget = Budget {
+        time: Some(Duration::from_secs_f64(args.timeout)),
+        memory: Some(1_024 * MIB),
+    };
+    let result = lin::external::check(&history, model, initial.as_ref(), &budget)
+        .map_err(|error| error.to_string())?;
+    let prefix: Vec<u64> = result
+        .counterexample
+        .iter()
+        .flat_map(|counterexample| counterexample.prefix.iter().map(|op| op.id))
+        .collect();
+    let states = lin::external::states_along(&history, model, initial.as_ref(), &prefix)
+        .map_err(|error| error.to_string())?;
+    say!(
+        "{}: {} under the {} model",
+        args.file.display(),
+        lin::verdict_words(result.verdict),
+        result.model
+    );
+    let picture = external::picture(&history, &result, &states);
+    Ok((
+        picture.history,
+        picture.highlights,
+        picture.extras,
+        file_title(&args.file),
+    ))
+}
+
+pub(super) fn run(args: &Args) -> Exit {
+    let mut bytes = match std::fs::read(&args.file) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!(
+                "quorate render: {}: cannot read: {error}",
+                args.file.display()
+            );
+            return Exit::BadInput;
+        }
+    };
+    super::check::strip_utf8_bom(&mut bytes);
+    if let Err(error) = super::refuse_overwrite("--out", &args.out, args.force) {
+        eprintln!("quorate render: {error}");
+        return Exit::BadInput;
+    }
+    let picture = match import::detect(&bytes) {
+        Detected::External(format) => external_picture(args, bytes, format),
+        Detected::QuorateJson => quorate_picture(args, bytes),
+    };
+    let (history, highlights, extras, title) = match picture {
+        Ok(picture) => picture,
+        Err(error) => {
+            eprintln!("quorate render: {}: {error}", args.file.display());
+            return Exit::BadInput;
         }
     };
     let narrowing = Narrow {
@@ -150,7 +236,7 @@ pub(super) fn run(args: &Args) -> Exit {
             .collect();
         (narrowed, highlights)
     };
-    let page = render_html(&history, &highlights, &title);
+    let page = render_html_with(&history, &highlights, &title, &extras);
     if let Err(error) = std::fs::write(&args.out, page) {
         eprintln!(
             "quorate render: cannot write {}: {error}",

@@ -186,6 +186,65 @@ pub fn check(
     }
 }
 
+/// The model's state, in words, after each operation of `order` (indices into
+/// `history.operations`) taken one after another from `initial`: the states a counterexample's
+/// linearizable prefix passes through, which the timeline writes beside each operation (as
+/// Porcupine's visualizer shows a partial linearization). A step the model refuses (which the
+/// prefix the search found never has) ends the list there; an operation the model cannot read
+/// is the error `check` would give.
+pub fn states_along(
+    history: &ExternalHistory,
+    model: SpecName,
+    initial: Option<&Edn>,
+    order: &[u64],
+) -> Result<Vec<String>, ModelError> {
+    match model {
+        SpecName::Register => walk(
+            &KnossosRegister { with_cas: false },
+            history,
+            initial,
+            order,
+        ),
+        SpecName::CasRegister => walk(&KnossosRegister { with_cas: true }, history, initial, order),
+        SpecName::Mutex => walk(&Mutex, history, initial, order),
+        SpecName::MultiRegister => walk(&MultiRegister, history, initial, order),
+        SpecName::Etcd => walk(&Etcd, history, initial, order),
+        SpecName::Kv => walk(&Kv, history, initial, order),
+        SpecName::Mvr => walk(&Mvr, history, initial, order),
+    }
+}
+
+fn walk<M: External>(
+    model: &M,
+    history: &ExternalHistory,
+    initial: Option<&Edn>,
+    order: &[u64],
+) -> Result<Vec<String>, ModelError> {
+    let mut state = model.initial(initial).map_err(|message| ModelError {
+        line: 0,
+        message: format!("--initial: {message}"),
+    })?;
+    let mut states = Vec::with_capacity(order.len());
+    for index in order {
+        let Some(external) = usize::try_from(*index)
+            .ok()
+            .and_then(|index| history.operations.get(index))
+        else {
+            break;
+        };
+        let op = model.op(external).map_err(|message| ModelError {
+            line: external.line,
+            message,
+        })?;
+        match model.step(&state, &op).apply(&state) {
+            Some(next) => state = next,
+            None => break,
+        }
+        states.push(model.describe_state(&state));
+    }
+    Ok(states)
+}
+
 fn run<M: External>(
     model: &M,
     history: &ExternalHistory,

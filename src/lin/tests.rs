@@ -363,3 +363,36 @@ fn descriptions_keep_their_words() {
         "the siblings are {}"
     );
 }
+
+/// The states a counterexample's prefix passes through, one per operation in the prefix's order,
+/// as the timeline writes them; the walk stops at a step the model refuses, and an operation the
+/// model cannot read is the error `check` would give.
+#[test]
+fn states_along_a_prefix_follow_the_model() {
+    use super::external::{self, SpecName};
+    use super::import::{import, Format};
+    let text = "[{:type :invoke, :f :write, :value 1, :process 0}
+                 {:type :ok, :f :write, :value 1, :process 0}
+                 {:type :invoke, :f :cas, :value [1 2], :process 1}
+                 {:type :ok, :f :cas, :value [1 2], :process 1}
+                 {:type :invoke, :f :read, :value nil, :process 0}
+                 {:type :ok, :f :read, :value 1, :process 0}]";
+    let history = import(text.as_bytes(), Format::Edn).unwrap();
+    let result =
+        external::check(&history, SpecName::CasRegister, None, &Budget::unlimited()).unwrap();
+    let counterexample = result
+        .counterexample
+        .expect("the read of 1 after the cas to 2");
+    let order: Vec<u64> = counterexample.prefix.iter().map(|op| op.id).collect();
+    assert_eq!(order, [0, 1]);
+    let states = external::states_along(&history, SpecName::CasRegister, None, &order).unwrap();
+    assert_eq!(states, ["the register holds 1", "the register holds 2"]);
+    assert_eq!(counterexample.state, states[1]);
+    // The read of 1 after the cas to 2 is refused: the walk stops before it.
+    let stopped =
+        external::states_along(&history, SpecName::CasRegister, None, &[0, 1, 2]).unwrap();
+    assert_eq!(stopped.len(), 2, "{stopped:?}");
+    // The mutex model cannot read a write: the error names its line.
+    let error = external::states_along(&history, SpecName::Mutex, None, &[0]).unwrap_err();
+    assert_eq!(error.line, 1, "{error}");
+}

@@ -21,6 +21,9 @@
 //!   flattened: a write's value then its context, a get's values, each a string reference (0
 //!   for the next new string, else how far back from the strings seen so far), a get's doubled
 //!   with its tombstone bit;
+//! - optionally `unit` (`"event"` when times are a file's event positions rather than ms) and
+//!   `labels` (one per operation, in the history's order: its label, or `null` for the usual
+//!   one made from its values);
 //! - `faults` (`[start, end, text]`), `nodeFaults` (`[start, end, node lane, text]`), `trace`
 //!   (per key: `[key, messages, states]`, a message `[sent, arrived or -1, from lane, to lane,
 //!   fate, flags, text, label]`, a state `[rank, node lane, siblings, chain]`) and `anomalies`
@@ -35,7 +38,7 @@ use crate::history::{Action, ClientId, Endpoint, History, Key, OpId, Outcome};
 
 use super::explain::Chain;
 use super::trace::{message_text, set_text, Fate, TraceView};
-use super::Highlight;
+use super::{Extras, Highlight, TimeUnit};
 
 /// The name of the data's format, which the page's script checks.
 pub(super) const FORMAT: &str = "quorate-timeline-1";
@@ -211,6 +214,7 @@ pub(super) struct Input<'a, 'h> {
     pub chain: &'a Chain,
     pub layout: &'a Layout<'h>,
     pub ranks: &'a Ranks,
+    pub extras: &'a Extras,
 }
 
 /// The page's data as one JSON object, safe to place inside a `<script>` element.
@@ -222,6 +226,7 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
         chain,
         layout,
         ranks,
+        extras,
     } = input;
     let end_ms = ranks.end_ms();
     let end = ranks.rank(end_ms);
@@ -343,12 +348,35 @@ pub(super) fn encode(input: &Input<'_, '_>) -> String {
         json_string(&mut out, text);
     }
     out.push_str("],");
+    write_labels(&mut out, history, extras);
 
     write_faults(&mut out, history, view, layout, ranks);
     write_trace(&mut out, history, view, chain, layout, ranks);
     write_anomalies(&mut out, highlights);
     out.push('}');
     out
+}
+
+/// The caller's labels, when there are any: `"unit"` and `"labels"`, one entry per operation in
+/// the history's order (`null` for one drawn with its usual label).
+fn write_labels(out: &mut String, history: &History, extras: &Extras) {
+    if extras.unit == TimeUnit::Event {
+        out.push_str("\"unit\":\"event\",");
+    }
+    if extras.labels.is_empty() {
+        return;
+    }
+    out.push_str("\"labels\":[");
+    for (position, operation) in history.operations.iter().enumerate() {
+        if position > 0 {
+            out.push(',');
+        }
+        match extras.labels.get(&operation.id) {
+            Some(label) => json_string(out, label),
+            None => out.push_str("null"),
+        }
+    }
+    out.push_str("],");
 }
 
 fn write_faults(

@@ -22,6 +22,11 @@
 //! from the trace, say why the smallest forbidden anomaly happened, with that chain of events
 //! highlighted and in view as the page opens (`explain.rs`).
 //!
+//! An external history (Knossos / Jepsen EDN, a Jepsen log, a Porcupine log) is drawn the same
+//! way with the linearizability checker's result on it (`external.rs`): the operation that cannot
+//! be linearized, and the longest linearizable prefix numbered in its order with the model's state
+//! after each step, in the caller's labels ([`Extras`]).
+//!
 //! It never runs the checker itself: the caller passes [`Highlight`]s (made from a checker's
 //! report by [`Highlight::from_report`], or by hand), so the picture can show anything a caller
 //! wants to point at. It never loads anything from the network and never lets a text of the
@@ -41,6 +46,7 @@
 mod assets;
 mod data;
 mod explain;
+pub mod external;
 mod narrow;
 mod trace;
 
@@ -48,6 +54,7 @@ pub use narrow::{narrow, Narrow, NarrowError};
 
 use assets::{LEGEND, SCRIPT, STYLE, TRACE_LEGEND, VIEW};
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::check::{explain, Report};
@@ -136,9 +143,42 @@ fn escape(text: &str) -> String {
     escaped
 }
 
+/// What the page's times count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Milliseconds, simulated or recorded (quorate's histories).
+    #[default]
+    Milliseconds,
+    /// Positions among a file's events (external histories, which record no clock).
+    Event,
+}
+
+/// What a page may carry besides a history and its highlights.
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// Operations' labels, drawn instead of the ones made from their values (an external
+    /// history's `cas [1 2] ✗`); an operation without one gets its usual label.
+    pub labels: HashMap<OpId, String>,
+    /// What the history's times count.
+    pub unit: TimeUnit,
+    /// The sentence above the picture, when the trace gives none.
+    pub sentence: Option<String>,
+}
+
 /// Renders the whole page: the history as data for the page's script, which draws what is in
 /// view (see the module's documentation).
 pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> String {
+    render_html_with(history, highlights, title, &Extras::default())
+}
+
+/// [`render_html`], with labels, a time unit or a sentence of the caller's (an external
+/// history's picture: `external::picture`).
+pub fn render_html_with(
+    history: &History,
+    highlights: &[Highlight],
+    title: &str,
+    extras: &Extras,
+) -> String {
     let view = trace::TraceView::of(history);
     let layout = data::Layout::of(history, &view);
     let ranks = data::Ranks::new(history, view.times_ms());
@@ -160,6 +200,7 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
         chain: &chain,
         layout: &layout,
         ranks: &ranks,
+        extras,
     });
 
     let mut page = String::with_capacity(encoded.len() + 64 * highlights.len() + 16_384);
@@ -168,16 +209,25 @@ pub fn render_html(history: &History, highlights: &[Highlight], title: &str) -> 
     page.push_str(STYLE);
     page.push_str("</head><body>\n");
     let _ = writeln!(page, "<h1>{}</h1>", escape(title));
+    let span = match extras.unit {
+        TimeUnit::Milliseconds => format!(
+            "{} faults; the picture spans 0 to {} ms (the last answer, fault end or traced event)",
+            history.faults.len(),
+            ranks.end_ms()
+        ),
+        TimeUnit::Event => format!(
+            "the picture spans the file's events 0 to {}",
+            ranks.end_ms()
+        ),
+    };
     let _ = writeln!(
         page,
-        "<p class=\"summary\">{} operations by {} clients on {} keys, {} faults; the picture spans 0 to {} ms (the last answer, fault end or traced event), all keys on one time axis.</p>",
+        "<p class=\"summary\">{} operations by {} clients on {} keys, {span}, all keys on one time axis.</p>",
         history.operations.len(),
         layout.clients.len(),
         layout.keys.len(),
-        history.faults.len(),
-        ranks.end_ms()
     );
-    if let Some(sentence) = &chain.sentence {
+    if let Some(sentence) = chain.sentence.as_ref().or(extras.sentence.as_ref()) {
         let _ = writeln!(
             page,
             "<p class=\"why\"><b>Why:</b> {}</p>",

@@ -113,7 +113,12 @@ for (const [key, messages, states] of D.trace) {
 }
 const nodeFaults = D.nodeFaults;
 
+// The caller's labels (an external history's), and what the times count.
+const LABELS = D.labels || null;
+const at = D.unit === "event" ? (t) => "event " + t : (t) => t + " ms";
+
 function label(i) {
+  if (LABELS !== null && LABELS[i] !== null && LABELS[i] !== undefined) return LABELS[i];
   const p = refAt[i], q = refAt[i + 1];
   if (kind[i] === 0) {
     if (outcome[i] !== 0) return "get";
@@ -131,8 +136,8 @@ function label(i) {
 
 function opText(i) {
   let text = "#" + ids[i] + " by client " + D.clients[opLane[i]] + " on key " + D.keys[opKey[i]] +
-    ": " + label(i) + " — " + OUTCOME[outcome[i]] + ", invoked at " + timeOf(ra[i]) + " ms, " +
-    (open[i] ? "never answered" : "answered at " + timeOf(rb[i]) + " ms");
+    ": " + label(i) + " — " + OUTCOME[outcome[i]] + ", invoked at " + at(timeOf(ra[i])) + ", " +
+    (open[i] ? "never answered" : "answered at " + at(timeOf(rb[i])));
   for (const index of marksOf.get(i) || []) {
     const anomaly = anomalies[index];
     text += "\n" + anomaly.t + ": " + anomaly.x;
@@ -399,10 +404,10 @@ function draw() {
     const x = X(r);
     if (x < LW) continue;
     fill("#ccc", x, 16, 1, AXIS - 16);
-    ctx.fillStyle = "#888"; ctx.fillText(times[r] + " ms", x + 2, 13);
+    ctx.fillStyle = "#888"; ctx.fillText(at(times[r]), x + 2, 13);
   }
   if (view.cursorX >= LW) {
-    const text = timeOf(R(view.cursorX)) + " ms";
+    const text = at(timeOf(R(view.cursorX)));
     const w = ctx.measureText(text).width + 6;
     fill("#333", view.cursorX, 0, w, AXIS - 2);
     ctx.fillStyle = "#fff"; ctx.fillText(text, view.cursorX + 3, 14);

@@ -87,27 +87,110 @@ fn a_missing_key_or_operation_is_named() {
     assert!(stderr.contains("no operation #77"), "{stderr}");
 }
 
+/// An external history is drawn with the linearizability checker's result: a bad one's page
+/// marks the operation that cannot be linearized as the forbidden witness, numbers the longest
+/// linearizable prefix in its labels with the model's state after each, and says it above the
+/// picture; a good one's page has no anomaly and says it is linearizable.
 #[test]
-fn render_names_an_external_format_instead_of_a_json_error() {
+fn render_draws_an_external_history_with_the_linearizability_result() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, model, bad) in [
+        ("tests/corpora/porcupine-kv/c01-bad.txt", "kv", true),
+        ("tests/corpora/porcupine-kv/c01-ok.txt", "kv", false),
+        ("tests/corpora/jepsen-etcd/etcd_000.log", "etcd", true),
+    ] {
+        let page = dir.path().join(format!("{}.html", bad));
+        let (code, stdout, stderr) =
+            crate::common::quorate(&["render", file, "--out", page.to_str().unwrap(), "--force"]);
+        assert_eq!(code, 0, "{file}: {stdout} {stderr}");
+        let verdict = if bad {
+            "not linearizable"
+        } else {
+            "linearizable"
+        };
+        assert!(
+            stdout.contains(&format!("{verdict} under the {model} model")),
+            "{file}: {stdout}"
+        );
+        let html = std::fs::read_to_string(&page).unwrap();
+        let data = page_data(&html);
+        assert_eq!(data["unit"], "event", "{file}");
+        let labels: Vec<&str> = data["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|label| label.as_str().unwrap())
+            .collect();
+        assert_eq!(labels.len() as u64, data["ops"]["count"].as_u64().unwrap());
+        assert!(
+            labels.iter().all(|label| label.contains("(line ")),
+            "{labels:?}"
+        );
+        let anomalies = data["anomalies"].as_array().unwrap();
+        if !bad {
+            assert!(anomalies.is_empty(), "{file}: {anomalies:?}");
+            assert!(html.contains("Linearizable under the kv model"), "{file}");
+            continue;
+        }
+        // The witness: one operation, forbidden.
+        let witness = &anomalies[0];
+        assert_eq!(witness["w"], 1);
+        assert!(witness["m"].is_null());
+        assert_eq!(witness["o"].as_array().unwrap().len(), 1);
+        assert!(html.contains("Not linearizable under the"), "{file}");
+        // The prefix: numbered 1, 2, … in its order, each with the state after it.
+        if let Some(prefix) = anomalies.get(1) {
+            assert_eq!(prefix["m"], model);
+            let ids = prefix["o"].as_array().unwrap();
+            for (place, id) in ids.iter().enumerate() {
+                let label = labels[id.as_u64().unwrap() as usize];
+                assert!(
+                    label.starts_with(&format!("{}. ", place + 1)) && label.contains(" ⇒ "),
+                    "{file}: {label}"
+                );
+            }
+        }
+        // No operation outside the prefix carries a number.
+        let numbered = labels.iter().filter(|label| label.contains(" ⇒ ")).count();
+        let prefix_length = anomalies
+            .get(1)
+            .map_or(0, |prefix| prefix["o"].as_array().unwrap().len());
+        assert_eq!(numbered, prefix_length, "{file}");
+    }
+}
+
+/// An external history's model and initial state are the user's to name; a wrong one is bad
+/// input that names it, and `--initial` on a quorate history is refused.
+#[test]
+fn render_names_a_bad_model_or_initial_state() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
-    for (file, format) in [
+    let out = page.to_str().unwrap();
+    let porcupine = "tests/corpora/porcupine-kv/c01-ok.txt";
+    for (args, reason) in [
         (
-            "tests/corpora/porcupine-kv/c01-ok.txt",
-            "a Porcupine key-value history",
+            vec![porcupine, "--model", "nonsense"],
+            "unknown model \"nonsense\"",
+        ),
+        (vec![porcupine, "--initial", "[unclosed"], "--initial"),
+        (vec![porcupine, "--timeout", "0"], "--timeout"),
+        (
+            vec!["histories/example.json", "--initial", "1"],
+            "external histories",
         ),
         (
-            "tests/corpora/jepsen-etcd/etcd_000.log",
-            "a Jepsen log history",
+            vec!["histories/example.json", "--model", "cas-register"],
+            "--model",
         ),
     ] {
-        let (code, stdout, stderr) =
-            crate::common::quorate(&["render", file, "--out", page.to_str().unwrap()]);
-        assert_eq!(code, 2, "{file}: {stdout}");
+        let mut full = vec!["render"];
+        full.extend(&args);
+        full.extend(["--out", out]);
+        let (code, stdout, stderr) = crate::common::quorate(&full);
+        assert_eq!(code, 2, "{args:?}: {stdout}");
         assert!(stderr.starts_with("quorate render: "), "{stderr}");
-        assert!(stderr.contains(format), "{file}: {stderr}");
-        assert!(stderr.contains("quorate check"), "{stderr}");
-        assert!(!page.exists());
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+        assert!(!page.exists(), "{args:?}");
     }
 }
 

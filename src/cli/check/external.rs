@@ -53,7 +53,10 @@ fn check_bytes(args: &Args, bytes: Vec<u8>, format: ImportFormat) -> Result<Chec
     external::check(&history, model, initial.as_ref(), &budget).map_err(|error| error.to_string())
 }
 
-fn default_model(format: ImportFormat, history: &import::ExternalHistory) -> SpecName {
+pub(in crate::cli) fn default_model(
+    format: ImportFormat,
+    history: &import::ExternalHistory,
+) -> SpecName {
     match format {
         ImportFormat::JepsenLog => SpecName::Etcd,
         ImportFormat::PorcupineKv => SpecName::Kv,

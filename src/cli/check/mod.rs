@@ -15,6 +15,8 @@
 mod external;
 mod leaderless;
 
+pub(super) use external::default_model;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
