@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod causality;
+mod cause;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;

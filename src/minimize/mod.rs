@@ -16,9 +16,12 @@
 //! assert_eq!(small.operations.len(), 2);
 //! ```
 
+use std::collections::BTreeSet;
+
+use crate::cause;
 use crate::check::{check, AnomalyKind, CheckError, CheckOptions, Model, Report};
 use crate::gen::smaller;
-use crate::history::History;
+use crate::history::{History, OpId};
 use crate::sim;
 use crate::sim::Scenario;
 
@@ -170,7 +173,9 @@ pub type HistoryKeeps<'a> = &'a dyn Fn(&History, &Report, &Report) -> bool;
 /// [`minimize_scenario`], since only the property can run that store.) First the smallest
 /// scenario for which `scenario_keeps` holds (the given scenario must satisfy it), then, when
 /// `history_keeps` is given, the smallest history of that scenario's run that keeps it, each
-/// candidate checked against `model`. Every search stops after `attempts_max` candidates.
+/// candidate checked against `model`; a history candidate also keeps the operations the
+/// timeline's explanation of the run's anomaly names (`crate::cause`), so the minimized witness
+/// still shows why. Every search stops after `attempts_max` candidates.
 pub fn minimize_failure(
     scenario: &Scenario,
     model: Option<Model>,
@@ -190,11 +195,25 @@ pub fn minimize_failure(
             report: run_report,
         });
     };
+    // The timeline's explanation of the run's forbidden anomaly names operations (a write whose message
+    // made a replica lose another, the read that then missed it): a candidate keeps them, so the
+    // minimized witness still shows its cause.
+    let forbidden: Vec<Vec<OpId>> = run_report
+        .anomalies
+        .iter()
+        .filter(|finding| finding.forbidden)
+        .map(|finding| finding.anomaly.operations())
+        .collect();
+    let forbidden: Vec<&[OpId]> = forbidden.iter().map(Vec::as_slice).collect();
+    let cause = cause::anomaly_to_explain(&forbidden)
+        .map(|witness| cause::needed_operations(&history, witness))
+        .unwrap_or_default();
     let history = minimize_history_ops(
         &history,
         |candidate| {
-            check(candidate, &options)
-                .is_ok_and(|report| history_keeps(candidate, &report, &run_report))
+            keeps_operations(candidate, &cause)
+                && check(candidate, &options)
+                    .is_ok_and(|report| history_keeps(candidate, &report, &run_report))
         },
         attempts_max,
     );
@@ -204,6 +223,17 @@ pub fn minimize_failure(
         history,
         report,
     })
+}
+
+/// Whether `history` still has every operation of `needed`.
+fn keeps_operations(history: &History, needed: &BTreeSet<OpId>) -> bool {
+    needed.is_empty()
+        || history
+            .operations
+            .iter()
+            .filter(|op| needed.contains(&op.id))
+            .count()
+            == needed.len()
 }
 
 /// The scenario, then its history, minimized for `target`. The history keeps exactly the

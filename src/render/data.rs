@@ -36,9 +36,9 @@ use rustc_hash::FxHashMap;
 
 use crate::history::{Action, ClientId, Endpoint, History, Key, OpId, Outcome};
 
-use super::explain::Chain;
-use super::trace::{message_text, set_text, Fate, TraceView};
 use super::{Extras, Highlight, TimeUnit};
+use crate::cause::view::{message_text, set_text, Fate, TraceView};
+use crate::cause::Chain;
 
 /// The name of the data's format, which the page's script checks.
 pub(super) const FORMAT: &str = "quorate-timeline-1";

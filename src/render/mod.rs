@@ -17,10 +17,11 @@
 //! (`benches/render.rs`).
 //!
 //! When the history carries a trace (`history::Trace`), each key's picture also shows the inside
-//! of the store under the client lanes (`trace.rs`: node lanes, message arrows, faults on nodes,
-//! sibling sets), windowed the same way, and above the picture one or two sentences, generated
-//! from the trace, say why the smallest forbidden anomaly happened, with that chain of events
-//! highlighted and in view as the page opens (`explain.rs`).
+//! of the store under the client lanes (node lanes, message arrows, faults on nodes, sibling
+//! sets, read from the trace by `crate::cause::view`), windowed the same way, and above the
+//! picture one or two sentences, generated from the trace, say why the smallest forbidden anomaly
+//! happened, with that chain of events highlighted and in view as the page opens
+//! (`crate::cause`).
 //!
 //! An external history (Knossos / Jepsen EDN, a Jepsen log, a Porcupine log) is drawn the same
 //! way with the linearizability checker's result on it (`external.rs`): the operation that cannot
@@ -45,10 +46,8 @@
 
 mod assets;
 mod data;
-mod explain;
 pub mod external;
 mod narrow;
-mod trace;
 
 pub use narrow::{narrow, Narrow, NarrowError};
 
@@ -57,6 +56,7 @@ use assets::{LEGEND, SCRIPT, STYLE, TRACE_LEGEND, VIEW};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::cause::{self, view::TraceView};
 use crate::check::{explain, Report};
 use crate::history::{History, OpId};
 
@@ -179,7 +179,7 @@ pub fn render_html_with(
     title: &str,
     extras: &Extras,
 ) -> String {
-    let view = trace::TraceView::of(history);
+    let view = TraceView::of(history);
     let layout = data::Layout::of(history, &view);
     let ranks = data::Ranks::new(history, view.times_ms());
     // The anomaly to explain: the witness, or (when it names no operation, as divergence does)
@@ -192,7 +192,19 @@ pub fn render_html_with(
                 highlight.allowed_under.is_none() && !highlight.operations.is_empty()
             })
         });
-    let chain = explain::explain(history, &view, to_explain);
+    // An anomaly that names no operation (replicas that disagree at the end, or keep an
+    // overwritten sibling) is explained by the writes they end with, when nothing forbidden
+    // names any.
+    let chain = match to_explain {
+        Some(highlight) => cause::explain(history, &view, &highlight.operations),
+        None if highlights
+            .iter()
+            .any(|highlight| highlight.allowed_under.is_none()) =>
+        {
+            cause::explain_replicas(history, &view)
+        }
+        None => cause::Chain::default(),
+    };
     let encoded = data::encode(&data::Input {
         history,
         highlights,

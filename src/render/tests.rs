@@ -1,8 +1,12 @@
 //! Tests of the page without a browser: the data it embeds (decoded here as the page's script
 //! decodes it), its escaping, its size, highlights and the anomaly list.
 
+use std::collections::BTreeSet;
+
 use super::*;
-use crate::history::{Action, Outcome};
+use crate::config::Config;
+use crate::gen::{self, WorkloadOptions};
+use crate::history::{Action, FaultType, Outcome, TraceEvent};
 
 fn example() -> History {
     History::from_json(include_str!("../../histories/example.json")).unwrap()
@@ -373,4 +377,116 @@ fn the_largest_ids_and_times_make_a_page() {
     let data = data_of(&page);
     assert_eq!(data["ops"]["count"], 2);
     assert!(data["ops"]["id"].is_array());
+}
+
+// The trace drawn: node lanes, arrows and their words (the view is `crate::cause::view`).
+
+/// A traced run with partitions, duplication and loss, so some messages are dropped and
+/// some doubled.
+fn traced(seed: u64) -> History {
+    let options = WorkloadOptions {
+        ops: 16,
+        clients: 2,
+        keys: 2,
+        faults: vec![FaultType::Partition, FaultType::Duplicate, FaultType::Loss],
+        faults_per_kind: 1,
+    };
+    let scenario = gen::workload(Config::preset("dynamo").unwrap(), seed, &options).unwrap();
+    crate::sim::run_traced(&scenario).unwrap().history
+}
+
+#[test]
+fn every_message_of_a_key_is_an_arrow_dropped_ones_end_in_a_cross_copies_are_doubled() {
+    let mut seen_drop = false;
+    let mut seen_copy = false;
+    for seed in 0..30 {
+        let history = traced(seed);
+        let page = render_html(&history, &[], "t");
+        let data = data_of(&page);
+        let events = &history.trace.as_ref().unwrap().events;
+        let keyed: BTreeSet<u64> = events
+            .iter()
+            .filter_map(|event| match event {
+                TraceEvent::Send {
+                    message,
+                    key: Some(_),
+                    ..
+                } => Some(*message),
+                _ => None,
+            })
+            .collect();
+        let copies = events
+            .iter()
+            .filter(|event| matches!(event, TraceEvent::Duplicate { message, .. } if keyed.contains(message)))
+            .count();
+        let drops = events
+            .iter()
+            .filter(|event| matches!(event, TraceEvent::Drop { message, .. } if keyed.contains(message)))
+            .count();
+        // Keyed messages only: op-less ones (anti-entropy) name no key of this history.
+        let messages: Vec<&serde_json::Value> = data["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|key| key[1].as_array().unwrap())
+            .collect();
+        assert!(
+            messages.len() >= keyed.len() + copies,
+            "seed {seed}: {} arrows",
+            messages.len()
+        );
+        let flag = |message: &serde_json::Value, bit: u64| message[5].as_u64().unwrap() & bit;
+        let doubled = messages.iter().filter(|m| flag(m, 1) != 0).count();
+        assert!(doubled >= copies, "seed {seed}");
+        let dropped = messages.iter().filter(|m| m[4] == 1).count();
+        assert!(dropped >= drops, "seed {seed}");
+        // Every node whose siblings the trace records has a lane (in every key's picture).
+        let nodes: BTreeSet<u64> = events
+            .iter()
+            .filter_map(|event| match event {
+                TraceEvent::State { node, .. } => Some(u64::from(node.0)),
+                _ => None,
+            })
+            .collect();
+        let lanes: BTreeSet<u64> = data["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| node.as_u64().unwrap())
+            .collect();
+        assert!(nodes.is_subset(&lanes), "seed {seed}: {nodes:?} {lanes:?}");
+        let states = data["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| key[2].as_array().unwrap().len())
+            .sum::<usize>();
+        assert!(states > 0, "seed {seed}");
+        seen_drop |= drops > 0;
+        seen_copy |= copies > 0;
+    }
+    assert!(
+        seen_drop && seen_copy,
+        "the seeds never dropped or never copied a message"
+    );
+}
+
+#[test]
+fn summaries_are_escaped_and_say_where_a_message_went() {
+    let mut history = traced(1);
+    let trace = history.trace.as_mut().unwrap();
+    for event in &mut trace.events {
+        if let TraceEvent::Send { summary, .. } = event {
+            *summary = "</script><script>alert(1)</script>".to_string();
+        }
+    }
+    let page = render_html(&history, &[], "t");
+    assert!(!page.contains("<script>alert"));
+    let data = data_of(&page);
+    let text = data["trace"][0][1][0][6].as_str().unwrap();
+    assert!(
+        text.contains("</script><script>alert(1)</script>"),
+        "{text}"
+    );
+    assert!(text.contains(", delivered at ") || text.contains(", dropped at "));
 }

@@ -1,11 +1,56 @@
 //! The bug zoo (docs/DESIGN.md §7): every deliberate store bug is found by its focused search
 //! within its case budget (2,000 cases, more for a rare scenario, with the reason in `zoo.rs`)
 //! and minimized to at most 12 operations with the expected anomaly kind, which the minimized
-//! scenario no longer shows with the bug off; with the bug off, the same search over the same
+//! scenario no longer shows with the bug off, whose timeline page says why from the trace with
+//! every operation and value it names kept; with the bug off, the same search over the same
 //! cases finds nothing.
 
 use quorate::config::Bug;
+use quorate::render::{render_html, Highlight};
 use quorate::zoo::{search, Hunt};
+
+/// The sentence above a timeline page's picture, unescaped, if it has one.
+fn why_sentence(page: &str) -> Option<String> {
+    let start = page.find("<p class=\"why\"><b>Why:</b> ")? + "<p class=\"why\"><b>Why:</b> ".len();
+    let end = start + page[start..].find("</p>")?;
+    Some(
+        page[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// The digits after each `marker` in `text` (`#12` → `12`).
+fn words_after(text: &str, marker: char) -> Vec<String> {
+    text.split(marker)
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .filter(|digits: &String| !digits.is_empty())
+        .collect()
+}
+
+/// The values the reference store's writes are named by that `text` names (`c0.1`).
+fn written_values(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .map(|word| word.trim_end_matches('.'))
+        .filter(|word| {
+            word.strip_prefix('c')
+                .and_then(|rest| rest.split_once('.'))
+                .is_some_and(|(client, index)| {
+                    !client.is_empty()
+                        && !index.is_empty()
+                        && client
+                            .chars()
+                            .chain(index.chars())
+                            .all(|c| c.is_ascii_digit())
+                })
+        })
+        .map(str::to_string)
+        .collect()
+}
 
 /// The most operations a minimized history may keep.
 const MINIMIZED_OPS_MAX: usize = 12;
@@ -40,6 +85,42 @@ fn hunt_finds_and_minimizes(bug: Bug) {
         "{bug}: minimized to {operations} operations, more than {MINIMIZED_OPS_MAX}; replay: {replay}\n{}",
         found.minimized_history.to_json()
     );
+    // The witness keeps its cause: its page says why from the trace, and every operation and
+    // written value that sentence names is still in the minimized history.
+    let history = &found.minimized_history;
+    let page = render_html(
+        history,
+        &Highlight::from_report(&found.minimized_report),
+        "witness",
+    );
+    let why = why_sentence(&page)
+        .unwrap_or_else(|| panic!("{bug}: the witness's page says no why; replay: {replay}"));
+    for (named, kept) in [
+        (
+            words_after(&why, '#'),
+            history
+                .operations
+                .iter()
+                .map(|op| op.id.0.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            written_values(&why),
+            history
+                .operations
+                .iter()
+                .filter_map(|op| op.action.write())
+                .map(|write| write.value.to_string())
+                .collect(),
+        ),
+    ] {
+        for word in named {
+            assert!(
+                kept.contains(&word),
+                "{bug}: the why names {word}, which minimization dropped: {why}; replay: {replay}"
+            );
+        }
+    }
     // The same cases with the bug off: nothing forbidden, so the finding is the bug's.
     let cases = found.cases;
     if let Some(clean) = search(&hunt, false, cases) {

@@ -1,11 +1,9 @@
-//! The inside of the store, drawn under a key's client lanes from the history's `trace`: one lane
-//! per node, each message an arrow from its sender's lane to its receiver's (a Lamport diagram;
-//! a dropped message ends in a cross, a duplicated one is drawn twice, the copy dashed), faults
-//! as bands on the node lanes they hit, and a node's siblings written on its lane where they
-//! change. This file owns reading the trace into per-key pictures (which `data.rs` encodes for
-//! the page's script to draw, windowed like the operations) and the words of a message's hover
-//! text; it never decides what is wrong (the checker's highlights and `explain.rs` do) and never
-//! writes markup.
+//! The trace of a simulated run read once, per key: its messages with their fates (delivered,
+//! dropped and why, still in flight), the network's copies, each node's siblings after each
+//! change, the nodes and the faults' spans; and the words of a message and of a sibling set. The
+//! timeline draws this view (`render`: a lane per node, messages as arrows, faults as bands on
+//! nodes, siblings where they change) and the explanation reads it (`cause`). It never decides
+//! what is wrong and never writes markup.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -14,7 +12,7 @@ use crate::history::{DropReason, Endpoint, History, Key, OpId, TraceEvent, Value
 
 /// What became of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Fate {
+pub(crate) enum Fate {
     Delivered(u64),
     Dropped(u64, DropReason),
     /// Still in flight when the run ended.
@@ -23,7 +21,7 @@ pub(super) enum Fate {
 
 /// One message of the trace, with its fate.
 #[derive(Clone, Debug)]
-pub(super) struct Message<'h> {
+pub(crate) struct Message<'h> {
     pub number: u64,
     pub time_ms: u64,
     pub from: Endpoint,
@@ -37,7 +35,7 @@ pub(super) struct Message<'h> {
 
 /// A node's siblings for a key after a change.
 #[derive(Clone, Debug)]
-pub(super) struct State<'h> {
+pub(crate) struct State<'h> {
     /// Its position in the trace's events.
     pub index: usize,
     pub time_ms: u64,
@@ -48,14 +46,14 @@ pub(super) struct State<'h> {
 
 /// The trace of one key: the messages about it and its nodes' states.
 #[derive(Debug, Default)]
-pub(super) struct KeyTrace<'h> {
+pub(crate) struct KeyTrace<'h> {
     pub messages: Vec<Message<'h>>,
     pub states: Vec<State<'h>>,
 }
 
 /// The whole trace, read once: per key, and the nodes and fault spans.
 #[derive(Debug, Default)]
-pub(super) struct TraceView<'h> {
+pub(crate) struct TraceView<'h> {
     pub keys: BTreeMap<&'h Key, KeyTrace<'h>>,
     pub nodes: BTreeSet<u32>,
     /// Per recorded fault: when the trace says it started and ended.
@@ -71,7 +69,7 @@ fn names_key(summary: &str, key: &str) -> bool {
 }
 
 impl<'h> TraceView<'h> {
-    pub(super) fn of(history: &'h History) -> TraceView<'h> {
+    pub(crate) fn of(history: &'h History) -> TraceView<'h> {
         let mut view = TraceView::default();
         let Some(trace) = &history.trace else {
             return view;
@@ -184,7 +182,7 @@ impl<'h> TraceView<'h> {
     }
 
     /// Every time the picture draws something at, for the time scale.
-    pub(super) fn times_ms(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn times_ms(&self) -> impl Iterator<Item = u64> + '_ {
         let spans = self
             .fault_spans
             .values()
@@ -206,7 +204,7 @@ impl<'h> TraceView<'h> {
 }
 
 /// `{a,b,†t}`.
-pub(super) fn set_text(values: &[Value], tombstones: &[Value]) -> String {
+pub(crate) fn set_text(values: &[Value], tombstones: &[Value]) -> String {
     let all: Vec<String> = values
         .iter()
         .map(|value| value.to_string())
@@ -223,7 +221,7 @@ fn end_name(end: Endpoint) -> String {
 }
 
 /// The hover text of a message.
-pub(super) fn message_text(message: &Message<'_>) -> String {
+pub(crate) fn message_text(message: &Message<'_>) -> String {
     let mut text = format!(
         "message {}: {} → {} at {} ms: {}",
         message.number,
@@ -248,122 +246,4 @@ pub(super) fn message_text(message: &Message<'_>) -> String {
         Fate::Lost => text.push_str(", still in flight when the run ended"),
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Config;
-    use crate::gen::{self, WorkloadOptions};
-    use crate::history::FaultType;
-
-    /// A traced run with partitions, duplication and loss, so some messages are dropped and
-    /// some doubled.
-    fn traced(seed: u64) -> History {
-        let options = WorkloadOptions {
-            ops: 16,
-            clients: 2,
-            keys: 2,
-            faults: vec![FaultType::Partition, FaultType::Duplicate, FaultType::Loss],
-            faults_per_kind: 1,
-        };
-        let scenario = gen::workload(Config::preset("dynamo").unwrap(), seed, &options).unwrap();
-        crate::sim::run_traced(&scenario).unwrap().history
-    }
-
-    #[test]
-    fn every_message_of_a_key_is_an_arrow_dropped_ones_end_in_a_cross_copies_are_doubled() {
-        let mut seen_drop = false;
-        let mut seen_copy = false;
-        for seed in 0..30 {
-            let history = traced(seed);
-            let page = super::super::render_html(&history, &[], "t");
-            let data = super::super::tests::data_of(&page);
-            let events = &history.trace.as_ref().unwrap().events;
-            let keyed: BTreeSet<u64> = events
-                .iter()
-                .filter_map(|event| match event {
-                    TraceEvent::Send {
-                        message,
-                        key: Some(_),
-                        ..
-                    } => Some(*message),
-                    _ => None,
-                })
-                .collect();
-            let copies = events
-                .iter()
-                .filter(|event| matches!(event, TraceEvent::Duplicate { message, .. } if keyed.contains(message)))
-                .count();
-            let drops = events
-                .iter()
-                .filter(|event| matches!(event, TraceEvent::Drop { message, .. } if keyed.contains(message)))
-                .count();
-            // Keyed messages only: op-less ones (anti-entropy) name no key of this history.
-            let messages: Vec<&serde_json::Value> = data["trace"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|key| key[1].as_array().unwrap())
-                .collect();
-            assert!(
-                messages.len() >= keyed.len() + copies,
-                "seed {seed}: {} arrows",
-                messages.len()
-            );
-            let flag = |message: &serde_json::Value, bit: u64| message[5].as_u64().unwrap() & bit;
-            let doubled = messages.iter().filter(|m| flag(m, 1) != 0).count();
-            assert!(doubled >= copies, "seed {seed}");
-            let dropped = messages.iter().filter(|m| m[4] == 1).count();
-            assert!(dropped >= drops, "seed {seed}");
-            // Every node whose siblings the trace records has a lane (in every key's picture).
-            let nodes: BTreeSet<u64> = events
-                .iter()
-                .filter_map(|event| match event {
-                    TraceEvent::State { node, .. } => Some(u64::from(node.0)),
-                    _ => None,
-                })
-                .collect();
-            let lanes: BTreeSet<u64> = data["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|node| node.as_u64().unwrap())
-                .collect();
-            assert!(nodes.is_subset(&lanes), "seed {seed}: {nodes:?} {lanes:?}");
-            let states = data["trace"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|key| key[2].as_array().unwrap().len())
-                .sum::<usize>();
-            assert!(states > 0, "seed {seed}");
-            seen_drop |= drops > 0;
-            seen_copy |= copies > 0;
-        }
-        assert!(
-            seen_drop && seen_copy,
-            "the seeds never dropped or never copied a message"
-        );
-    }
-
-    #[test]
-    fn summaries_are_escaped_and_say_where_a_message_went() {
-        let mut history = traced(1);
-        let trace = history.trace.as_mut().unwrap();
-        for event in &mut trace.events {
-            if let TraceEvent::Send { summary, .. } = event {
-                *summary = "</script><script>alert(1)</script>".to_string();
-            }
-        }
-        let page = super::super::render_html(&history, &[], "t");
-        assert!(!page.contains("<script>alert"));
-        let data = super::super::tests::data_of(&page);
-        let text = data["trace"][0][1][0][6].as_str().unwrap();
-        assert!(
-            text.contains("</script><script>alert(1)</script>"),
-            "{text}"
-        );
-        assert!(text.contains(", delivered at ") || text.contains(", dropped at "));
-    }
 }
