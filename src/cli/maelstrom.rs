@@ -47,7 +47,10 @@ pub(super) struct Args {
     #[arg(long, default_value_t = 0)]
     latency: u64,
     /// Faults, comma separated: partition (halves, one node, or one-way), kill (SIGKILL, then a
-    /// restart with a fresh init), pause (SIGSTOP / SIGCONT), drop, duplicate; or none.
+    /// restart with a fresh init), pause (SIGSTOP / SIGCONT), drop (30 % loss), duplicate (30 %),
+    /// delay (every node-to-node message held back 1 to 2 × max(10 × latency, 200 ms) more),
+    /// reorder (each held back 0 to max(4 × latency, 50 ms) more, so they overtake each other);
+    /// or none.
     #[arg(long, default_value = "none")]
     nemesis: String,
     /// Seconds each fault lasts, and between faults.
