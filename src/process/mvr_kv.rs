@@ -21,7 +21,9 @@
 //! the closest honest equivalent of the simulator's snapshots, and differs from them: a
 //! snapshot here is what a get coordinated by that node returned (a read of r replicas, merged),
 //! not the node's own copy, so a diverged replica a quorum read outvotes goes unseen; a node
-//! that does not answer in time has no snapshot of the key (`run.json` lists them).
+//! that does not answer in time has no snapshot of the key (`run.json` lists them); with more
+//! nodes than n, every node records a snapshot of every key, including keys it does not
+//! replicate.
 //!
 //! What it must never do: trust a reply it cannot match to the request in flight, write a value
 //! twice on a key, or send a context the client did not get from a read of that key.
