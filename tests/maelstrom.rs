@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use quorate::history::FaultType;
+use quorate::process::net;
+
 const QUORATE: &str = env!("CARGO_BIN_EXE_quorate");
 
 fn example(name: &str) -> PathBuf {
@@ -531,6 +534,10 @@ fn bad_flags_are_bad_usage_naming_the_flag() {
         (&["--concurrency", "lots"][..], "--concurrency lots"),
         (&["--node-count", "0"][..], "--node-count"),
         (&["--time-limit=-1"][..], "--time-limit"),
+        (
+            &["--seed", "1", "--", "x", "--seed=2"][..],
+            "--seed is given both before the node's arguments and after them",
+        ),
     ] {
         let output = maelstrom(&leader, out.path(), flags);
         let (_, stderr) = text(&output);
@@ -636,23 +643,18 @@ for line in sys.stdin:
     assert_reaped(&out, 3);
 }
 
-/// `quorate maelstrom -w mvr-kv --bin quorate -- node ARGS…` for 3 s under `nemesis`, the
-/// history judged against the default model (`eventual`).
+/// `quorate maelstrom -w mvr-kv --bin quorate -- node ARGS… --nemesis NEMESIS` for 3 s (the run
+/// flags before the `--` and, as in issue #14's command, `--nemesis` after the node's
+/// arguments), the history judged against the default model (`eventual`).
 fn mvr_kv(out: &Path, nemesis: &str, seed: &str, node: &[&str]) -> Output {
     Command::new(QUORATE)
         .args(["maelstrom", "-w", "mvr-kv", "--bin", QUORATE, "--out"])
         .arg(out)
-        .args([
-            "--time-limit",
-            "3",
-            "--nemesis",
-            nemesis,
-            "--nemesis-interval",
-            "0.6",
-        ])
+        .args(["--time-limit", "3", "--nemesis-interval", "0.6"])
         .args(["--timeout", "0.5", "--settle", "1.5", "--seed", seed, "--"])
         .arg("node")
         .args(node)
+        .args(["--nemesis", nemesis])
         .output()
         .expect("quorate runs")
 }
@@ -708,6 +710,59 @@ fn quorate_node_keeps_its_promise_under_partitions_and_kills() {
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
     assert_reaped(out.path(), 3 + 1);
+}
+
+#[test]
+fn quorate_node_keeps_its_promise_under_delay_and_reorder_given_after_its_arguments() {
+    // A seed whose faults (one at 0.6 s, 1.8 s, …) are of both kinds; the flags as the CLI
+    // reads them.
+    let kinds = [FaultType::Delay, FaultType::Reorder];
+    let (limit, interval) = (Duration::from_secs_f64(3.0), Duration::from_secs_f64(0.6));
+    let plan = |seed: u64| net::schedule(&kinds, 3, limit, interval, Duration::ZERO, seed);
+    let seed = (0..100)
+        .find(|seed| {
+            let planned = plan(*seed);
+            kinds
+                .iter()
+                .all(|kind| planned.iter().any(|fault| fault.kind == *kind))
+        })
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // The issue's shape: `--nemesis` after the node's arguments (`quorate node` would refuse
+    // it, so the node got only its own).
+    let output = mvr_kv(
+        out.path(),
+        "delay,reorder",
+        &seed.to_string(),
+        &["--config", "dynamo"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("VALID against model eventual"), "{stdout}");
+    let history = quorate::history::History::load(&out.path().join("history.json")).unwrap();
+    let recorded: Vec<(FaultType, &str)> = history
+        .faults
+        .iter()
+        .map(|fault| (fault.kind, fault.description.as_str()))
+        .collect();
+    let planned: Vec<FaultType> = plan(seed).iter().map(|fault| fault.kind).collect();
+    assert_eq!(
+        recorded.iter().map(|(kind, _)| *kind).collect::<Vec<_>>(),
+        planned
+    );
+    assert!(
+        recorded
+            .iter()
+            .any(|(kind, what)| *kind == FaultType::Delay && what.contains("200 to 400 ms more")),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded
+            .iter()
+            .any(|(kind, what)| *kind == FaultType::Reorder && what.contains("0 to 50 ms more")),
+        "{recorded:?}"
+    );
+    assert_reaped(out.path(), 3);
 }
 
 #[test]

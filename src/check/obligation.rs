@@ -307,7 +307,9 @@ fn exposes(fault: &FaultRecord, start: u64, end: Option<u64>) -> bool {
         FaultType::ClientPartition
         | FaultType::Pause
         | FaultType::ClockSkew
-        | FaultType::Duplicate => false,
+        | FaultType::Duplicate
+        | FaultType::Delay
+        | FaultType::Reorder => false,
     };
     drops_messages && overlaps(fault, start, end)
 }

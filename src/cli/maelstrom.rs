@@ -2,12 +2,21 @@
 //! under quorate's network, faults and clients (`crate::process`), then print the verdict like
 //! `quorate check` does. Flag names follow Maelstrom's `test` command.
 //!
+//! Run flags may also follow the node's arguments (`--bin quorate -- node --config dynamo
+//! --nemesis partition,kill`, Maelstrom's order): [`hoist_run_flags`] moves them before the `--`
+//! before clap reads the line. In the words after the first `--`, the node's arguments end at
+//! the last `--` among them if there is one (dropped; what follows are run flags), else at the
+//! first word that is one of this command's long flags (`--nemesis`, or `--nemesis=…`). A node
+//! argument spelled like a run flag is passed by ending the node's arguments with `--`. A run
+//! flag given on both sides is bad usage naming it.
+//!
 //! This file only parses flags, installs the Ctrl-C handler (which sets the run's stop flag, so
 //! the library reaps every node before quorate exits), prints progress and the verdict, and maps
 //! the outcome to the exit code: 0 linearizable (`mvr-kv`: valid against `--model`), 1 not (a
 //! forbidden anomaly), 2 bad usage or a node that broke the protocol, 3 unknown (the search's
 //! budget ran out, or the run was interrupted).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -47,7 +56,10 @@ pub(super) struct Args {
     #[arg(long, default_value_t = 0)]
     latency: u64,
     /// Faults, comma separated: partition (halves, one node, or one-way), kill (SIGKILL, then a
-    /// restart with a fresh init), pause (SIGSTOP / SIGCONT), drop, duplicate; or none.
+    /// restart with a fresh init), pause (SIGSTOP / SIGCONT), drop (30 % loss), duplicate (30 %),
+    /// delay (every node-to-node message held back 1 to 2 × max(10 × latency, 200 ms) more),
+    /// reorder (each held back 0 to max(4 × latency, 50 ms) more, so they overtake each other);
+    /// or none.
     #[arg(long, default_value = "none")]
     nemesis: String,
     /// Seconds each fault lasts, and between faults.
@@ -93,9 +105,79 @@ pub(super) struct Args {
     /// every node, for repair to converge the replicas.
     #[arg(long, default_value_t = 2.0)]
     settle: f64,
-    /// The node's arguments.
+    /// The node's arguments, after `--`. Run flags may follow them: the node's arguments end at
+    /// the first of quorate maelstrom's own long flags (`-- node --config dynamo --nemesis
+    /// kill`), or at a second `--` (`-- my-node --seed 3 -- --seed 5` gives the node `--seed 3`
+    /// and the run `--seed 5`).
     #[arg(last = true)]
     args: Vec<String>,
+}
+
+/// `quorate maelstrom`'s long flags (`nemesis`, `time-limit`, …), as clap knows them.
+fn run_flag_names() -> Vec<String> {
+    <Args as clap::Args>::augment_args(clap::Command::new("maelstrom"))
+        .get_arguments()
+        .filter_map(|arg| arg.get_long().map(str::to_string))
+        .collect()
+}
+
+/// The run flag a word names in its long form: `--nemesis` and `--nemesis=kill` name `nemesis`.
+fn flag_named<'a>(word: &'a str, names: &[String]) -> Option<&'a str> {
+    let name = word.strip_prefix("--")?;
+    let name = name.split_once('=').map_or(name, |(name, _)| name);
+    names.iter().any(|known| known == name).then_some(name)
+}
+
+/// The command line with the run flags that follow a `quorate maelstrom`'s node arguments moved
+/// before its `--` (the rule is the module's); any other command line unchanged. A run flag
+/// given both before the `--` and after the node's arguments is an error naming it.
+pub(super) fn hoist_run_flags(argv: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> {
+    if argv.get(1).and_then(|word| word.to_str()) != Some("maelstrom") {
+        return Ok(argv);
+    }
+    let Some(separator) = argv.iter().skip(2).position(|word| word == "--") else {
+        return Ok(argv);
+    };
+    let separator = separator + 2;
+    let names = run_flag_names();
+    let text = |word: &OsString| word.to_str().map(str::to_string);
+    let tail = &argv[separator + 1..];
+    let (node, run) = match tail.iter().rposition(|word| word == "--") {
+        Some(end) => (&tail[..end], &tail[end + 1..]),
+        None => {
+            let start = tail
+                .iter()
+                .position(|word| text(word).is_some_and(|word| flag_named(&word, &names).is_some()))
+                .unwrap_or(tail.len());
+            (&tail[..start], &tail[start..])
+        }
+    };
+    // `-w` (and `-wlin-kv`) before the `--` is `--workload`; after it, a short flag is the node's.
+    let given_before: Vec<String> = argv[2..separator]
+        .iter()
+        .filter_map(text)
+        .filter_map(|word| match word.strip_prefix("-w") {
+            Some(_) => Some("workload".to_string()),
+            None => flag_named(&word, &names).map(str::to_string),
+        })
+        .collect();
+    for word in run.iter().filter_map(text) {
+        if let Some(name) = flag_named(&word, &names) {
+            if given_before.iter().any(|before| before == name) {
+                let message = format!(
+                    "--{name} is given both before the node's arguments and after them; give it once\n"
+                );
+                return Err(clap::Command::new("maelstrom")
+                    .bin_name("quorate maelstrom")
+                    .error(clap::error::ErrorKind::ArgumentConflict, message));
+            }
+        }
+    }
+    let mut hoisted = argv[..separator].to_vec();
+    hoisted.extend_from_slice(run);
+    hoisted.push("--".into());
+    hoisted.extend_from_slice(node);
+    Ok(hoisted)
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, ProcessError> {
@@ -318,4 +400,96 @@ fn mvr_verdict(outcome: &process::Outcome, report: &Report, replay: &str, seed: 
         eprintln!("seed {seed}; {replay}");
     }
     report.verdict.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn words(line: &str) -> Vec<OsString> {
+        line.split_whitespace().map(OsString::from).collect()
+    }
+
+    fn hoisted(line: &str) -> String {
+        let argv = hoist_run_flags(words(line)).unwrap();
+        let argv: Vec<&str> = argv.iter().map(|word| word.to_str().unwrap()).collect();
+        argv.join(" ")
+    }
+
+    fn parsed(line: &str) -> Args {
+        let argv = hoist_run_flags(words(line)).unwrap();
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Maelstrom(args) => args,
+            other => panic!("not maelstrom: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_flags_after_the_node_arguments_are_the_runs_and_the_node_keeps_its_own() {
+        let acceptance = "quorate maelstrom -w mvr-kv --bin target/release/quorate -- node \
+            --config dynamo --nemesis partition,kill";
+        assert_eq!(
+            hoisted(acceptance),
+            "quorate maelstrom -w mvr-kv --bin target/release/quorate --nemesis partition,kill \
+             -- node --config dynamo"
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let args = parsed(acceptance);
+        assert_eq!(args.args, ["node", "--config", "dynamo"]);
+        assert_eq!(args.nemesis, "partition,kill");
+        assert_eq!(args.workload, "mvr-kv");
+        // Every run flag counts, with its value apart or after `=`.
+        let args = parsed("quorate maelstrom -w lin-kv --bin n -- a -x --time-limit=3 --seed 4");
+        assert_eq!(args.args, ["a", "-x"]);
+        assert_eq!((args.time_limit, args.seed), (3.0, 4));
+        // A second `--` ends the node's arguments, which may then look like run flags.
+        let args = parsed("quorate maelstrom -w lin-kv --bin n -- a --seed 3 -- --seed 5");
+        assert_eq!(args.args, ["a", "--seed", "3"]);
+        assert_eq!(args.seed, 5);
+        let args = parsed("quorate maelstrom -w lin-kv --bin n -- a --seed 3 --");
+        assert_eq!(args.args, ["a", "--seed", "3"]);
+        assert_eq!(args.seed, 0);
+    }
+
+    #[test]
+    fn other_command_lines_are_left_as_they_are() {
+        for line in [
+            "quorate maelstrom -w lin-kv --bin n -- --its-own-flag -w x",
+            "quorate maelstrom -w lin-kv --bin n --nemesis kill",
+            "quorate sim --config dynamo -- --nemesis kill",
+            "quorate",
+        ] {
+            assert_eq!(hoisted(line), line);
+        }
+    }
+
+    #[test]
+    fn a_run_flag_given_before_and_after_the_node_arguments_is_named() {
+        for (line, flag) in [
+            (
+                "quorate maelstrom -w lin-kv --bin n --nemesis kill -- a --nemesis=pause",
+                "--nemesis",
+            ),
+            (
+                "quorate maelstrom -w lin-kv --bin n -- a -- --workload mvr-kv",
+                "--workload",
+            ),
+            (
+                "quorate maelstrom --seed=1 -w lin-kv --bin n -- a --seed 2",
+                "--seed",
+            ),
+        ] {
+            let error = hoist_run_flags(words(line)).unwrap_err();
+            assert_eq!(error.kind(), clap::error::ErrorKind::ArgumentConflict);
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("{flag} is given both before")),
+                "{line}: {text}"
+            );
+        }
+    }
 }

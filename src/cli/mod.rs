@@ -224,7 +224,8 @@ enum Command {
 
 /// Runs the command line with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv = maelstrom::hoist_run_flags(std::env::args_os().collect());
+    let cli = match argv.and_then(Cli::try_parse_from) {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help and version to stdout with exit 0, usage errors to stderr.

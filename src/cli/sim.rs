@@ -29,7 +29,8 @@ pub(super) struct Args {
     #[arg(long, default_value_t = 3)]
     keys: usize,
     /// Fault kinds to inject, comma separated: partition, one-way, client-partition, crash,
-    /// pause, skew, loss, duplicate, disk-loss; or none.
+    /// pause, skew, loss, duplicate, disk-loss, delay (latencies 2 to 10 times as long),
+    /// reorder (up to 10 to 100 ms more per message); or none.
     #[arg(long, default_value = "partition,crash")]
     faults: String,
     /// Network latency: constant:MS, uniform:MIN:MAX, exponential:MEAN or table:MS,MS,...

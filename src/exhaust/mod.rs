@@ -138,6 +138,9 @@ impl FromStr for FaultKind {
     type Err = ExhaustError;
 
     fn from_str(name: &str) -> Result<FaultKind, ExhaustError> {
+        if ["delay", "reorder"].contains(&name.trim()) {
+            return Err(ExhaustError::TimingFault(name.trim().to_string()));
+        }
         FaultKind::ALL
             .into_iter()
             .find(|kind| kind.name() == name.trim())
@@ -377,6 +380,11 @@ pub enum ExhaustError {
     /// A fault kind the explorer does not know.
     #[error("unknown fault kind {0:?}: the explorer injects crash, partition, drop and duplicate")]
     UnknownFault(String),
+    /// A fault of the shared vocabulary that only shifts when messages arrive.
+    #[error(
+        "--faults {0}: the explorer already tries every order of message deliveries and due timers (a message delivered late or out of order is one of them), so it has no {0} fault; it injects crash, partition, drop and duplicate"
+    )]
+    TimingFault(String),
     /// A partition asked of a one-node store.
     #[error("partition: a store of {0} node cannot be cut in two")]
     PartitionOneNode(u32),

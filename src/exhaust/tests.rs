@@ -19,6 +19,16 @@ fn impossible_bounds_are_refused_with_the_reason() {
             .collect::<Result<Vec<_>, _>>(),
         Err(ExhaustError::UnknownFault(" lightning".into()))
     );
+    for timing in ["delay", "reorder"] {
+        let error = timing.parse::<FaultKind>().unwrap_err();
+        assert_eq!(error, ExhaustError::TimingFault(timing.into()));
+        assert!(
+            error
+                .to_string()
+                .contains("every order of message deliveries"),
+            "{error}"
+        );
+    }
 }
 
 /// The reference store's world after `schedule`.

@@ -20,6 +20,8 @@ pub(super) struct FaultDraw {
     pub(super) client: u32,
     pub(super) inbound: bool,
     pub(super) skew_ms: i64,
+    /// A loss or duplication rate; a delay's factor (2 to 10) and a reorder's jitter (10 to 100
+    /// ms) are taken from it too.
     pub(super) per_million: u32,
 }
 
@@ -66,6 +68,13 @@ pub(super) fn fault_from_draw(draw: &FaultDraw, nodes: u32, clients: usize) -> F
         },
         FaultType::Duplicate => FaultKind::Duplicate {
             per_million: draw.per_million,
+        },
+        // Delay and reorder reuse the rate's draw, so that no generator draws more for them.
+        FaultType::Delay => FaultKind::Delay {
+            factor: 2 + draw.per_million % 9,
+        },
+        FaultType::Reorder => FaultKind::Reorder {
+            jitter_ms: 10 + u64::from(draw.per_million % 91),
         },
     };
     Fault {

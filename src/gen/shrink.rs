@@ -89,7 +89,10 @@ fn with_nodes(scenario: &Scenario, nodes: u32) -> Scenario {
         | FaultKind::DiskLoss { node }
         | FaultKind::Pause { node }
         | FaultKind::ClockSkew { node, .. } => *node < nodes,
-        FaultKind::Loss { .. } | FaultKind::Duplicate { .. } => true,
+        FaultKind::Loss { .. }
+        | FaultKind::Duplicate { .. }
+        | FaultKind::Delay { .. }
+        | FaultKind::Reorder { .. } => true,
     });
     candidate
 }

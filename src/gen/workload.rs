@@ -145,7 +145,7 @@ fn fault_draw(
         FaultType::ClientPartition => draw.client = draws.below(clients as u64) as u32,
         FaultType::Crash | FaultType::Pause | FaultType::DiskLoss => {}
         FaultType::ClockSkew => draw.skew_ms = draws.below(2_001) as i64 - 1_000,
-        FaultType::Loss | FaultType::Duplicate => {
+        FaultType::Loss | FaultType::Duplicate | FaultType::Delay | FaultType::Reorder => {
             draw.per_million = 50_000 + draws.below(150_000) as u32;
         }
     }

@@ -36,11 +36,33 @@ pub enum FaultType {
     /// A node loses its disk: it stops, and at the heal it comes back empty under a new identity
     /// (the operator's "replace a node"), to be filled again by repair.
     DiskLoss,
+    /// Messages are held back far longer than the network's latency (a latency spike): requests
+    /// time out and replies arrive late.
+    Delay,
+    /// Messages between two endpoints arrive out of the order they were sent in.
+    Reorder,
 }
 
 impl FaultType {
     /// Every kind, in the order the command line lists them.
-    pub const ALL: [FaultType; 9] = [
+    pub const ALL: [FaultType; 11] = [
+        FaultType::Partition,
+        FaultType::OneWay,
+        FaultType::ClientPartition,
+        FaultType::Crash,
+        FaultType::Pause,
+        FaultType::ClockSkew,
+        FaultType::Loss,
+        FaultType::Duplicate,
+        FaultType::DiskLoss,
+        FaultType::Delay,
+        FaultType::Reorder,
+    ];
+
+    /// The kinds the scenario generators (`gen`) draw from by default: every kind but `delay`
+    /// and `reorder`, which came later; drawing them too would change every generated scenario
+    /// of every seed. A generator asked for them by name draws them.
+    pub const DRAWN_BY_DEFAULT: [FaultType; 9] = [
         FaultType::Partition,
         FaultType::OneWay,
         FaultType::ClientPartition,
@@ -64,6 +86,8 @@ impl FaultType {
             FaultType::Loss => "loss",
             FaultType::Duplicate => "duplicate",
             FaultType::DiskLoss => "disk-loss",
+            FaultType::Delay => "delay",
+            FaultType::Reorder => "reorder",
         }
     }
 
@@ -79,6 +103,8 @@ impl FaultType {
             FaultType::Loss => "loss",
             FaultType::Duplicate => "duplicate",
             FaultType::DiskLoss => "disk_loss",
+            FaultType::Delay => "delay",
+            FaultType::Reorder => "reorder",
         }
     }
 
@@ -154,6 +180,12 @@ mod tests {
         assert_eq!(
             FaultType::list_text(&[FaultType::OneWay, FaultType::ClockSkew], ", "),
             "one-way, skew"
+        );
+        // The generators' default is every kind before delay and reorder, in order.
+        assert_eq!(FaultType::DRAWN_BY_DEFAULT[..], FaultType::ALL[..9]);
+        assert_eq!(
+            FaultType::parse_list("delay,reorder"),
+            Ok(vec![FaultType::Delay, FaultType::Reorder])
         );
         let error = FaultType::parse_list("partition,flood").unwrap_err();
         assert!(

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value as Json};
 
-use super::net::Draws;
+use super::clients::{self, Drawn, Generator};
 use super::Counts;
 use crate::lin::external::{self, SpecName};
 use crate::lin::import::{import, Format, ImportError};
@@ -122,14 +122,9 @@ pub enum Ended {
 #[derive(Debug)]
 pub struct Clients {
     clients: Vec<Client>,
-    draws: Draws,
-    read_ratio: f64,
-    keys: u64,
-    ops_per_key: u64,
-    invocations: u64,
+    generator: Generator,
     /// The last value invoked on each key (a cas tries to replace it).
     last_value: HashMap<u64, i64>,
-    next_value: i64,
     events: Vec<String>,
 }
 
@@ -152,13 +147,8 @@ impl Clients {
                     next_msg_id: 1,
                 })
                 .collect(),
-            draws: Draws::new(seed, 3),
-            read_ratio,
-            keys: keys as u64,
-            ops_per_key: ops_per_key as u64,
-            invocations: 0,
+            generator: Generator::new(clients::LIN_KV, seed, read_ratio, keys, ops_per_key),
             last_value: HashMap::new(),
-            next_value: 1,
             events: Vec::new(),
         }
     }
@@ -199,22 +189,21 @@ impl Clients {
     /// Draws the client's next operation, records its invocation at `time_ns` and returns the
     /// node to send it to, the message and its `msg_id`.
     pub fn invoke(&mut self, client: usize, time_ns: u64) -> (usize, String, u64) {
-        let group = self.invocations / (self.ops_per_key * self.keys);
-        let key = group * self.keys + self.draws.below(self.keys);
-        self.invocations += 1;
-        let op = if self.draws.chance(self.read_ratio) {
-            Op::Read { key }
-        } else {
-            let value = self.next_value;
-            self.next_value += 1;
-            let previous = self.last_value.insert(key, value);
-            match previous {
-                Some(from) if self.draws.chance(0.5) => Op::Cas {
-                    key,
-                    from,
-                    to: value,
-                },
-                _ => Op::Write { key, value },
+        let last_value = &self.last_value;
+        let (key, drawn) = self.generator.next(|key| last_value.contains_key(&key));
+        let op = match drawn {
+            Drawn::Read => Op::Read { key },
+            Drawn::Write(value) | Drawn::OtherWrite(value) => {
+                let value = value as i64;
+                let previous = self.last_value.insert(key, value);
+                match (drawn, previous) {
+                    (Drawn::OtherWrite(_), Some(from)) => Op::Cas {
+                        key,
+                        from,
+                        to: value,
+                    },
+                    _ => Op::Write { key, value },
+                }
             }
         };
         let state = &mut self.clients[client];
@@ -476,7 +465,7 @@ mod tests {
                 1_000,
             );
             assert_eq!(ended, Some(Ended::Ok));
-            clients.read_ratio = 1.0;
+            clients.generator.read_ratio = 1.0;
             let (_, _, read) = clients.invoke(1, 2_000);
             let reply = if fresh {
                 json!({"type": "read_ok", "value": 1, "in_reply_to": read})

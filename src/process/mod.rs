@@ -4,8 +4,9 @@
 //! This module owns the real-time world: it starts N processes of a user's binary, talks to each
 //! over its standard streams (one JSON message a line), answers nothing itself but owns every
 //! node-to-node message (the router decides whether, when and how often each arrives), injects
-//! faults (partitions, loss, duplication, kill and restart, pause), drives quorate's own clients,
-//! records what they invoked and observed, and reaps every process it started, on every path.
+//! faults (partitions, loss, duplication, latency spikes, reordering, kill and restart, pause),
+//! drives quorate's own clients, records what they invoked and observed, and reaps every process
+//! it started, on every path.
 //!
 //! It shares with the simulator only plain data and judges: the fault vocabulary
 //! (`history::FaultType`, `history::FaultRecord`), the histories the importers read (a `lin-kv`
@@ -200,17 +201,19 @@ impl Options {
 }
 
 /// The faults process mode injects, in the shared vocabulary.
-pub const NEMESES: [FaultType; 6] = [
+pub const NEMESES: [FaultType; 8] = [
     FaultType::Partition,
     FaultType::OneWay,
     FaultType::Crash,
     FaultType::Pause,
     FaultType::Loss,
     FaultType::Duplicate,
+    FaultType::Delay,
+    FaultType::Reorder,
 ];
 
 fn nemesis_names() -> String {
-    "partition, one-way, kill (crash), pause, drop (loss), duplicate".to_string()
+    "partition, one-way, kill (crash), pause, drop (loss), duplicate, delay, reorder".to_string()
 }
 
 /// Parses `--nemesis`: Maelstrom's names (`partition`, `kill`, `pause`) and quorate's (`drop`
@@ -372,13 +375,15 @@ mod tests {
     #[test]
     fn nemesis_names_are_maelstroms_and_quorates() {
         assert_eq!(
-            parse_nemesis("partition,kill,pause,drop,duplicate").unwrap(),
+            parse_nemesis("partition,kill,pause,drop,duplicate,delay,reorder").unwrap(),
             vec![
                 FaultType::Partition,
                 FaultType::Crash,
                 FaultType::Pause,
                 FaultType::Loss,
-                FaultType::Duplicate
+                FaultType::Duplicate,
+                FaultType::Delay,
+                FaultType::Reorder
             ]
         );
         assert_eq!(parse_nemesis("none").unwrap(), vec![]);
@@ -394,6 +399,16 @@ mod tests {
         skew.nemesis = vec![FaultType::ClockSkew];
         let error = skew.validate().unwrap_err().to_string();
         assert!(error.contains("skew"), "{error}");
+        let mut spike = base.clone();
+        spike.nemesis = vec![FaultType::Delay, FaultType::Reorder];
+        assert!(spike.validate().is_ok());
+        let mut disk = base.clone();
+        disk.nemesis = vec![FaultType::DiskLoss];
+        let error = disk.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("disk-loss") && error.contains("reorder"),
+            "{error}"
+        );
         let mut none = base.clone();
         none.node_count = 0;
         assert!(none.validate().is_err());

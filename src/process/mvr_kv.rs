@@ -21,7 +21,9 @@
 //! the closest honest equivalent of the simulator's snapshots, and differs from them: a
 //! snapshot here is what a get coordinated by that node returned (a read of r replicas, merged),
 //! not the node's own copy, so a diverged replica a quorum read outvotes goes unseen; a node
-//! that does not answer in time has no snapshot of the key (`run.json` lists them).
+//! that does not answer in time has no snapshot of the key (`run.json` lists them); with more
+//! nodes than n, every node records a snapshot of every key, including keys it does not
+//! replicate.
 //!
 //! What it must never do: trust a reply it cannot match to the request in flight, write a value
 //! twice on a key, or send a context the client did not get from a read of that key.
@@ -30,8 +32,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Value as Json};
 
+use super::clients::{self, Drawn, Generator};
 use super::lin_kv::{Ended, DEFINITE_CODES};
-use super::net::Draws;
 use super::Counts;
 use crate::causality::NodeId;
 use crate::history::{
@@ -77,12 +79,7 @@ struct Reader {
 pub struct Clients {
     clients: Vec<Client>,
     readers: Vec<Reader>,
-    draws: Draws,
-    read_ratio: f64,
-    keys: u64,
-    ops_per_key: u64,
-    invocations: u64,
-    next_value: u64,
+    generator: Generator,
     operations: Vec<Operation>,
     snapshots: Vec<ReplicaSnapshot>,
     used_keys: BTreeSet<Key>,
@@ -120,12 +117,7 @@ impl Clients {
                     next_msg_id: 1,
                 })
                 .collect(),
-            draws: Draws::new(seed, 4),
-            read_ratio,
-            keys: keys as u64,
-            ops_per_key: ops_per_key as u64,
-            invocations: 0,
-            next_value: 1,
+            generator: Generator::new(clients::MVR_KV, seed, read_ratio, keys, ops_per_key),
             operations: Vec::new(),
             snapshots: Vec::new(),
             used_keys: BTreeSet::new(),
@@ -200,32 +192,19 @@ impl Clients {
             reader.pending = Some((msg_id, key));
             return Some((reader.node, message.to_string(), msg_id));
         }
-        let group = self.invocations / (self.ops_per_key * self.keys);
-        let key = Key::from(format!(
-            "k{}",
-            group * self.keys + self.draws.below(self.keys)
-        ));
-        self.invocations += 1;
-        self.used_keys.insert(key.clone());
         let state = &mut self.clients[client];
-        let read = self.draws.chance(self.read_ratio);
+        // A write with a context overwrites what its client read; some are deletes.
+        let seen_keys = &state.seen;
+        let (number, drawn) = self
+            .generator
+            .next(|number| seen_keys.contains_key(&key_name(number)));
+        let key = key_name(number);
+        self.used_keys.insert(key.clone());
         let seen = state.seen.get(&key);
-        // A write with a context overwrites what its client read; one in five is a delete.
-        let delete = !read && seen.is_some() && self.draws.chance(0.2);
         let mut body = json!({"key": key.as_str()});
-        let action = if read {
-            body["type"] = json!("get");
-            Action::Get {
-                values: Vec::new(),
-                context: None,
-            }
-        } else {
-            let value = Value::from(format!(
-                "{}{}",
-                if delete { "d" } else { "v" },
-                self.next_value
-            ));
-            self.next_value += 1;
+        let action = if let Drawn::Write(value) | Drawn::OtherWrite(value) = drawn {
+            let delete = matches!(drawn, Drawn::OtherWrite(_));
+            let value = Value::from(format!("{}{value}", if delete { "d" } else { "v" }));
             body["type"] = json!(if delete { "delete" } else { "put" });
             body["value"] = json!(value.as_str());
             let context = match seen {
@@ -240,6 +219,12 @@ impl Clients {
                 Action::Delete(write)
             } else {
                 Action::Put(write)
+            }
+        } else {
+            body["type"] = json!("get");
+            Action::Get {
+                values: Vec::new(),
+                context: None,
             }
         };
         let msg_id = state.next_msg_id;
@@ -441,6 +426,11 @@ pub fn wire_name(client: usize) -> String {
     format!("c{}", client + 1)
 }
 
+/// A key's name from its number: `k0`, `k1`, ….
+fn key_name(number: u64) -> Key {
+    Key::from(format!("k{number}"))
+}
+
 /// The versions of a `get_ok`: its `values`, then its `tombstones` (flagged).
 fn versions_of(body: &Json) -> Result<Vec<ReadValue>, String> {
     let list = |field: &str, required: bool| -> Result<Vec<ReadValue>, String> {
@@ -535,7 +525,7 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(ended, Some(Ended::Ok));
-            clients.read_ratio = 1.0;
+            clients.generator.read_ratio = 1.0;
             let get = invoke_until(&mut clients, 1, "get", &mut time);
             let reply = json!({"type": "get_ok", "values": [], "tombstones": [], "context": {},
                 "in_reply_to": get["msg_id"]});
@@ -560,7 +550,7 @@ mod tests {
         let reply = json!({"type": "get_ok", "values": ["x", "y"], "tombstones": ["d0"],
             "context": {"n0": 4}, "in_reply_to": get["msg_id"]});
         clients.reply(0, &reply, time + 1).unwrap();
-        clients.read_ratio = 0.0;
+        clients.generator.read_ratio = 0.0;
         let write = invoke_until(&mut clients, 0, "put", &mut time);
         assert_eq!(write["context"], json!({"n0": 4}));
         let operation = clients.operations.last().unwrap();

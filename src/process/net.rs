@@ -1,6 +1,13 @@
 //! The seeded draws of process mode, the fault schedule, and the router's decision for each
 //! node-to-node message (dropped by a partition or by loss, delayed, duplicated).
 //!
+//! Without a fault a message waits a draw uniform in `[0, 2 × latency]`. A `delay` fault (a
+//! latency spike) adds to every message a draw uniform in `[spike, 2 × spike]`, the spike being
+//! 10 × latency and at least 200 ms ([`delay_spike`]), so that requests time out and replies
+//! arrive late. A `reorder` fault adds a draw uniform in `[0, jitter]`, the jitter being 4 ×
+//! latency and at least 50 ms ([`reorder_jitter`]), so that messages between two nodes sent
+//! within the jitter of each other overtake each other, even at a latency of 0.
+//!
 //! Everything here is a function of the seed and of the order in which the runtime asks: the
 //! schedule is drawn whole before the run starts, so two runs with one seed inject the same
 //! faults at the same offsets. What it must never do: read the wall clock or any other
@@ -77,6 +84,26 @@ pub enum Effect {
         /// The duplication rate, in percent.
         percent: u32,
     },
+    /// Each node-to-node message waits an extra delay uniform in `[spike, 2 × spike]`.
+    Delay {
+        /// The shortest extra delay.
+        spike: Duration,
+    },
+    /// Each node-to-node message waits an extra delay uniform in `[0, jitter]`.
+    Reorder {
+        /// The longest extra delay.
+        jitter: Duration,
+    },
+}
+
+/// The shortest extra delay of a `delay` fault: 10 × the latency, at least 200 ms.
+pub fn delay_spike(latency: Duration) -> Duration {
+    (latency * 10).max(Duration::from_millis(200))
+}
+
+/// The longest extra delay of a `reorder` fault: 4 × the latency, at least 50 ms.
+pub fn reorder_jitter(latency: Duration) -> Duration {
+    (latency * 4).max(Duration::from_millis(50))
 }
 
 /// One fault of the schedule: when it starts and heals (offsets from the workload's start).
@@ -118,6 +145,21 @@ impl Planned {
                 vec![],
                 format!("{percent} % of node-to-node messages delivered twice"),
             ),
+            Effect::Delay { spike } => (
+                vec![],
+                format!(
+                    "node-to-node messages held back {} to {} ms more (a latency spike)",
+                    spike.as_millis(),
+                    (*spike * 2).as_millis()
+                ),
+            ),
+            Effect::Reorder { jitter } => (
+                vec![],
+                format!(
+                    "node-to-node messages held back 0 to {} ms more each, out of order",
+                    jitter.as_millis()
+                ),
+            ),
         };
         FaultRecord {
             kind: self.kind,
@@ -141,12 +183,15 @@ pub fn names(group: &[usize]) -> String {
 
 /// The fault schedule: one fault at a time, each lasting `interval`, separated by `interval` of
 /// calm, until `time_limit`; each fault's kind and parameters drawn from `seed`. A `partition`
-/// draws among random halves, one isolated node and a one-way cut (recorded as `one-way`).
+/// draws among random halves, one isolated node and a one-way cut (recorded as `one-way`);
+/// `delay` and `reorder` are sized from `latency`. A kind process mode does not inject
+/// (`Options::validate` refuses it) leaves its turn calm.
 pub fn schedule(
     kinds: &[FaultType],
     node_count: usize,
     time_limit: Duration,
     interval: Duration,
+    latency: Duration,
     seed: u64,
 ) -> Vec<Planned> {
     let mut draws = Draws::new(seed, 1);
@@ -181,14 +226,30 @@ pub fn schedule(
                     group: half(&mut draws, node_count),
                 },
             ),
-            FaultType::Partition | FaultType::OneWay => {
-                start = end + interval;
-                continue;
-            }
             FaultType::Crash => (kind, Effect::Kill { node }),
             FaultType::Pause => (kind, Effect::Pause { node }),
             FaultType::Loss => (kind, Effect::Loss { percent: 30 }),
-            _ => (kind, Effect::Duplicate { percent: 30 }),
+            FaultType::Duplicate => (kind, Effect::Duplicate { percent: 30 }),
+            FaultType::Delay => (
+                kind,
+                Effect::Delay {
+                    spike: delay_spike(latency),
+                },
+            ),
+            FaultType::Reorder => (
+                kind,
+                Effect::Reorder {
+                    jitter: reorder_jitter(latency),
+                },
+            ),
+            FaultType::Partition
+            | FaultType::OneWay
+            | FaultType::ClientPartition
+            | FaultType::ClockSkew
+            | FaultType::DiskLoss => {
+                start = end + interval;
+                continue;
+            }
         };
         planned.push(Planned {
             kind,
@@ -273,10 +334,13 @@ impl Router {
             return Decision::Drop("partition");
         }
         let (mut loss, mut duplicate) = (0, 0);
+        let (mut spike, mut jitter) = (Duration::ZERO, Duration::ZERO);
         for effect in &self.active {
             match effect {
                 Effect::Loss { percent } => loss = loss.max(*percent),
                 Effect::Duplicate { percent } => duplicate = duplicate.max(*percent),
+                Effect::Delay { spike: more } => spike = spike.max(*more),
+                Effect::Reorder { jitter: more } => jitter = jitter.max(*more),
                 _ => {}
             }
         }
@@ -288,10 +352,21 @@ impl Router {
         } else {
             1
         };
-        let delays = (0..copies)
-            .map(|_| Duration::from_secs_f64(self.draws.unit() * 2.0 * self.latency_ms / 1000.0))
-            .collect();
+        let delays = (0..copies).map(|_| self.delay(spike, jitter)).collect();
         Decision::Deliver(delays)
+    }
+
+    /// One delivery's delay: the network's draw, plus a spike's and a jitter's when they are in
+    /// force (drawn only then, so that a run without them draws what it drew before they existed).
+    fn delay(&mut self, spike: Duration, jitter: Duration) -> Duration {
+        let mut delay = Duration::from_secs_f64(self.draws.unit() * 2.0 * self.latency_ms / 1000.0);
+        if !spike.is_zero() {
+            delay += spike + spike.mul_f64(self.draws.unit());
+        }
+        if !jitter.is_zero() {
+            delay += jitter.mul_f64(self.draws.unit());
+        }
+        delay
     }
 }
 
@@ -303,9 +378,15 @@ mod tests {
     fn the_schedule_is_a_function_of_the_seed() {
         let kinds = [FaultType::Partition, FaultType::Crash, FaultType::Pause];
         let second = Duration::from_secs(1);
-        let a = schedule(&kinds, 5, 20 * second, second, 7);
-        assert_eq!(a, schedule(&kinds, 5, 20 * second, second, 7));
-        assert_ne!(a, schedule(&kinds, 5, 20 * second, second, 8));
+        let a = schedule(&kinds, 5, 20 * second, second, Duration::ZERO, 7);
+        assert_eq!(
+            a,
+            schedule(&kinds, 5, 20 * second, second, Duration::ZERO, 7)
+        );
+        assert_ne!(
+            a,
+            schedule(&kinds, 5, 20 * second, second, Duration::ZERO, 8)
+        );
         assert_eq!(a.len(), 10);
         for fault in &a {
             assert_eq!(fault.end - fault.start, second);
@@ -359,7 +440,14 @@ mod tests {
     #[test]
     fn records_use_the_shared_vocabulary() {
         let second = Duration::from_secs(1);
-        let planned = schedule(&[FaultType::Crash], 3, 4 * second, second, 1);
+        let planned = schedule(
+            &[FaultType::Crash],
+            3,
+            4 * second,
+            second,
+            Duration::ZERO,
+            1,
+        );
         let record = planned[0].record();
         assert_eq!(record.kind, FaultType::Crash);
         assert_eq!(record.time_ms_start, 1000);
@@ -370,5 +458,94 @@ mod tests {
             "{}",
             record.description
         );
+    }
+
+    #[test]
+    fn delay_and_reorder_are_scheduled_sized_from_the_latency_and_recorded() {
+        let second = Duration::from_secs(1);
+        let latency = Duration::from_millis(30);
+        let kinds = [FaultType::Delay, FaultType::Reorder];
+        let planned = schedule(&kinds, 3, 20 * second, second, latency, 4);
+        assert_eq!(planned.len(), 10);
+        let spike = Duration::from_millis(300);
+        let jitter = Duration::from_millis(120);
+        for fault in &planned {
+            let record = fault.record();
+            assert_eq!(record.kind, fault.kind);
+            assert!(record.nodes.is_empty());
+            match fault.kind {
+                FaultType::Delay => {
+                    assert_eq!(fault.effect, Effect::Delay { spike });
+                    assert!(record.description.contains("300 to 600 ms"), "{record:?}");
+                }
+                FaultType::Reorder => {
+                    assert_eq!(fault.effect, Effect::Reorder { jitter });
+                    assert!(record.description.contains("out of order"), "{record:?}");
+                }
+                other => panic!("{other} was not asked for"),
+            }
+        }
+        assert!(planned.iter().any(|fault| fault.kind == FaultType::Delay));
+        assert!(planned.iter().any(|fault| fault.kind == FaultType::Reorder));
+        // Without latency, the floors hold.
+        assert_eq!(delay_spike(Duration::ZERO), Duration::from_millis(200));
+        assert_eq!(reorder_jitter(Duration::ZERO), Duration::from_millis(50));
+    }
+
+    #[test]
+    fn under_delay_every_message_waits_longer_than_the_latency_allows() {
+        let latency = Duration::from_millis(10);
+        let spike = delay_spike(latency);
+        let mut router = Router::new(5, latency);
+        router.start(Effect::Delay { spike });
+        for _ in 0..1_000 {
+            let Decision::Deliver(delays) = router.decide(0, 1) else {
+                panic!("a delay drops nothing");
+            };
+            for delay in delays {
+                assert!(delay >= spike && delay > 2 * latency, "{delay:?}");
+                assert!(delay <= 2 * spike + 2 * latency, "{delay:?}");
+            }
+        }
+        router.heal(&Effect::Delay { spike });
+        let Decision::Deliver(delays) = router.decide(0, 1) else {
+            panic!("nothing drops a message");
+        };
+        assert!(delays[0] <= 2 * latency, "{delays:?}");
+    }
+
+    /// When each of `count` messages, sent 1 ms apart from `from` to `to`, arrives.
+    fn arrivals(router: &mut Router, count: u64) -> Vec<Duration> {
+        (0..count)
+            .map(|sent| match router.decide(0, 1) {
+                Decision::Deliver(delays) => Duration::from_millis(sent) + delays[0],
+                Decision::Drop(why) => panic!("dropped ({why})"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn under_reorder_later_messages_overtake_earlier_ones_between_one_pair() {
+        // At a latency of 0 the network alone keeps every pair's messages in order.
+        let mut router = Router::new(6, Duration::ZERO);
+        let calm = arrivals(&mut router, 100);
+        assert!(calm.windows(2).all(|pair| pair[0] < pair[1]), "{calm:?}");
+        let jitter = reorder_jitter(Duration::ZERO);
+        router.start(Effect::Reorder { jitter });
+        let reordered = arrivals(&mut router, 100);
+        let overtaken = reordered
+            .windows(2)
+            .filter(|pair| pair[1] < pair[0])
+            .count();
+        assert!(overtaken >= 20, "{overtaken} of 99: {reordered:?}");
+        for (sent, arrival) in reordered.iter().enumerate() {
+            let sent = Duration::from_millis(sent as u64);
+            assert!(*arrival >= sent && *arrival <= sent + jitter, "{arrival:?}");
+        }
+        // The same seed, the same order: the decisions are draws, not the clock.
+        let mut again = Router::new(6, Duration::ZERO);
+        arrivals(&mut again, 100);
+        again.start(Effect::Reorder { jitter });
+        assert_eq!(arrivals(&mut again, 100), reordered);
     }
 }

@@ -149,6 +149,7 @@ pub(super) fn run(
             options.node_count,
             options.time_limit,
             options.nemesis_interval,
+            options.latency,
             options.seed,
         ),
         records: Vec::new(),

@@ -125,6 +125,10 @@ pub(super) struct World<'a, S: Store> {
     fault_records: Vec<FaultRecord>,
     loss_per_million: u32,
     duplicate_per_million: u32,
+    /// What a delay fault in force multiplies every latency by (1: none).
+    delay_factor: u64,
+    /// The longest extra delay a reorder fault in force adds to a message (0: none).
+    jitter_ms: u64,
     operations: Vec<Operation>,
     /// Writes whose clients gave up, by request: a late reply still tells the store's metadata.
     abandoned: std::collections::BTreeMap<RequestId, usize>,
@@ -182,6 +186,8 @@ impl<'a, S: Store> World<'a, S> {
             fault_records: Vec::new(),
             loss_per_million: 0,
             duplicate_per_million: 0,
+            delay_factor: 1,
+            jitter_ms: 0,
             operations: Vec::new(),
             abandoned: std::collections::BTreeMap::new(),
             effects: Effects::new(NodeId(0), 0),
@@ -562,6 +568,24 @@ impl<'a, S: Store> World<'a, S> {
         }
     }
 
+    /// The latency of a message (`stream` and `key` name the network's draw for it; `jitter_key`
+    /// names the message, a copy having a name of its own) under the delay and reorder faults in
+    /// force. Without them only the network's draw is made, so runs without these faults are
+    /// what they were before the faults existed.
+    fn message_latency_ms(&self, stream: Stream, key: u64, jitter_key: u64) -> u64 {
+        let seed = self.scenario.seed;
+        let latency = self
+            .latency_ms(draw(seed, stream, key))
+            .saturating_mul(self.delay_factor);
+        if self.jitter_ms == 0 {
+            return latency;
+        }
+        latency.saturating_add(below(
+            draw(seed, Stream::Reorder, jitter_key),
+            self.jitter_ms + 1,
+        ))
+    }
+
     fn send(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         self.stats.messages_sent += 1;
         if self.trace.is_some() {
@@ -588,9 +612,9 @@ impl<'a, S: Store> World<'a, S> {
             }
             return;
         }
-        let time_ms = self
-            .now_ms
-            .saturating_add(self.latency_ms(draw(seed, Stream::Latency, key)));
+        let time_ms =
+            self.now_ms
+                .saturating_add(self.message_latency_ms(Stream::Latency, key, key));
         // Clients talk to nodes over connections that never duplicate a request.
         if let Payload::Message(message) = &payload {
             if self.duplicate_per_million > 0
@@ -598,11 +622,11 @@ impl<'a, S: Store> World<'a, S> {
                     < u64::from(self.duplicate_per_million)
             {
                 let copy = Payload::Message(message.clone());
-                let time_ms_copy = self.now_ms.saturating_add(self.latency_ms(draw(
-                    seed,
+                let time_ms_copy = self.now_ms.saturating_add(self.message_latency_ms(
                     Stream::DuplicateLatency,
                     key,
-                )));
+                    mix(key ^ 0xd0b1e),
+                ));
                 self.stats.messages_duplicated += 1;
                 self.in_flight += 1;
                 if let Some(trace) = self.trace.as_mut() {
@@ -861,6 +885,13 @@ impl<'a, S: Store> World<'a, S> {
             FaultKind::Duplicate { per_million } => {
                 description = format!("{per_million} messages in a million duplicated");
             }
+            FaultKind::Delay { factor } => {
+                description = format!("every message's latency {factor} times as long");
+            }
+            FaultKind::Reorder { jitter_ms } => {
+                description =
+                    format!("every message delayed by up to {jitter_ms} ms more, out of order");
+            }
         }
         if let Some(trace) = self.trace.as_mut() {
             trace.fault(self.fault_records.len(), self.now_ms, true);
@@ -925,6 +956,8 @@ impl<'a, S: Store> World<'a, S> {
         self.cut.iter_mut().for_each(|cut| *cut = false);
         self.loss_per_million = 0;
         self.duplicate_per_million = 0;
+        self.delay_factor = 1;
+        self.jitter_ms = 0;
         for slot in &mut self.nodes {
             slot.skew_ms = 0;
         }
@@ -969,6 +1002,12 @@ impl<'a, S: Store> World<'a, S> {
                 }
                 FaultKind::Duplicate { per_million } => {
                     self.duplicate_per_million = self.duplicate_per_million.max(*per_million);
+                }
+                FaultKind::Delay { factor } => {
+                    self.delay_factor = self.delay_factor.max(u64::from(*factor));
+                }
+                FaultKind::Reorder { jitter_ms } => {
+                    self.jitter_ms = self.jitter_ms.max(*jitter_ms);
                 }
                 FaultKind::Crash { .. } | FaultKind::DiskLoss { .. } | FaultKind::Pause { .. } => {}
             }

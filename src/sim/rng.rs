@@ -13,6 +13,7 @@ pub(crate) enum Stream {
     Duplicate = 3,
     DuplicateLatency = 4,
     Route = 5,
+    Reorder = 6,
 }
 
 /// The draw for `stream` about the thing named `key`, under `seed`.

@@ -212,6 +212,17 @@ pub enum FaultKind {
         /// The node that loses its disk.
         node: u32,
     },
+    /// A latency spike: every message takes `factor` times the latency the network draws for it.
+    Delay {
+        /// The multiplier (1 to 1000).
+        factor: u32,
+    },
+    /// Every message takes an extra delay drawn uniformly in `0..=jitter_ms`, so messages between
+    /// two endpoints overtake each other far more than the latency's own variance makes them.
+    Reorder {
+        /// The longest extra delay, in milliseconds (below 2^40).
+        jitter_ms: u64,
+    },
 }
 
 impl FaultKind {
@@ -230,6 +241,8 @@ impl FaultKind {
             FaultKind::Loss { .. } => FaultType::Loss,
             FaultKind::Duplicate { .. } => FaultType::Duplicate,
             FaultKind::DiskLoss { .. } => FaultType::DiskLoss,
+            FaultKind::Delay { .. } => FaultType::Delay,
+            FaultKind::Reorder { .. } => FaultType::Reorder,
         }
     }
 }
@@ -300,6 +313,22 @@ pub enum ScenarioError {
         /// Its `per_million`.
         value: u32,
     },
+    /// A delay fault's factor of 0 or above [`DELAY_FACTOR_MAX`].
+    #[error("fault {index}: factor = {factor} is not between 1 and {DELAY_FACTOR_MAX}")]
+    DelayFactor {
+        /// The fault's position in the scenario's `faults`.
+        index: usize,
+        /// Its `factor`.
+        factor: u32,
+    },
+    /// A reorder fault's jitter at or beyond the simulator's time limit.
+    #[error("fault {index}: jitter_ms = {jitter_ms} reaches 2^40 ms")]
+    Jitter {
+        /// The fault's position in the scenario's `faults`.
+        index: usize,
+        /// Its `jitter_ms`.
+        jitter_ms: u64,
+    },
     /// A uniform latency whose minimum exceeds its maximum, or whose maximum reaches 2^40 ms.
     #[error("latency: latency_ms_min = {min} and latency_ms_max = {max} are not a range of at most 2^40 ms")]
     LatencyRange {
@@ -360,6 +389,9 @@ pub enum ScenarioError {
 
 /// Simulated time stays below 2^40 ms (about 34 years); `time_ms_max` must be below it.
 pub(crate) const TIME_MS_LIMIT: u64 = 1 << 40;
+
+/// The largest factor a delay fault multiplies latencies by.
+pub(crate) const DELAY_FACTOR_MAX: u32 = 1_000;
 
 /// The most nodes a scenario may have: the configuration's own bound.
 pub use crate::config::NODES_MAX;
@@ -512,6 +544,16 @@ impl Scenario {
                             index,
                             value: *per_million,
                         });
+                    }
+                }
+                &FaultKind::Delay { factor } => {
+                    if !(1..=DELAY_FACTOR_MAX).contains(&factor) {
+                        return Err(ScenarioError::DelayFactor { index, factor });
+                    }
+                }
+                &FaultKind::Reorder { jitter_ms } => {
+                    if jitter_ms >= TIME_MS_LIMIT {
+                        return Err(ScenarioError::Jitter { index, jitter_ms });
                     }
                 }
             }

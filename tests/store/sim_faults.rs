@@ -2,7 +2,7 @@
 //! store with every repair mechanism off (so that only the fault explains what happens).
 
 use quorate::config::{Config, ReadRepair};
-use quorate::history::{History, Key, OpKind, Outcome};
+use quorate::history::{FaultType, History, Key, OpKind, Outcome};
 use quorate::sim::{
     self, ClientOp, ClientOpKind, ClientProgram, Direction, Fault, FaultKind, Latency, Scenario,
 };
@@ -189,4 +189,50 @@ fn duplicated_messages_are_applied_once() {
             .unwrap();
         assert_eq!(snapshot.values.len(), 1);
     }
+}
+
+#[test]
+fn a_delay_makes_a_put_time_out_and_is_recorded() {
+    let delay = |factor| Fault {
+        time_ms_start: 0,
+        time_ms_end: None,
+        kind: FaultKind::Delay { factor },
+    };
+    // 5 ms × 60 per hop: the client's 500 ms run out before the coordinator hears back.
+    let history = put_then_wait(config(), vec![delay(60)], FIVE_MS);
+    assert_eq!(history.operations[0].outcome, Outcome::Info);
+    assert_eq!(history.faults[0].kind, FaultType::Delay);
+    assert!(
+        history.faults[0].description.contains("60 times"),
+        "{:?}",
+        history.faults[0]
+    );
+    // A factor of 1 changes nothing.
+    let calm = put_then_wait(config(), vec![delay(1)], FIVE_MS);
+    let plain = put_then_wait(config(), Vec::new(), FIVE_MS);
+    assert_eq!(calm.operations, plain.operations);
+}
+
+#[test]
+fn a_reorder_adds_jitter_to_every_message_and_is_recorded() {
+    let reorder = Fault {
+        time_ms_start: 0,
+        time_ms_end: None,
+        kind: FaultKind::Reorder { jitter_ms: 40 },
+    };
+    let history = put_then_wait(config(), vec![reorder], FIVE_MS);
+    let put = &history.operations[0];
+    assert_eq!(put.outcome, Outcome::Ok);
+    // Four hops of 5 ms each without the fault.
+    let took = put.time_ms_complete.unwrap() - put.time_ms_invoke;
+    assert!(took > 20, "{took} ms");
+    assert_eq!(history.faults[0].kind, FaultType::Reorder);
+    let mut wrong = Scenario::new(config(), 3, Vec::new());
+    wrong.faults = vec![Fault {
+        time_ms_start: 0,
+        time_ms_end: None,
+        kind: FaultKind::Delay { factor: 0 },
+    }];
+    let error = wrong.validate().unwrap_err().to_string();
+    assert!(error.contains("fault 0: factor = 0"), "{error}");
 }
