@@ -16,7 +16,8 @@ fn options(ops: usize, clients: usize, keys: usize) -> WorkloadOptions {
         ops,
         clients,
         keys,
-        faults: FaultType::ALL.to_vec(),
+        // The kinds the README's figures were measured with (delay and reorder came later).
+        faults: FaultType::DRAWN_BY_DEFAULT.to_vec(),
         faults_per_kind: 2,
     }
 }
