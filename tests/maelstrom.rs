@@ -710,6 +710,34 @@ fn quorate_node_keeps_its_promise_under_partitions_and_kills() {
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check).0);
     assert_reaped(out.path(), 3 + 1);
+    // The same run again into the same folder (--force): its nodes start empty, not from the
+    // state the first run's nodes left (whose values, of the same names, would be read before
+    // they were written).
+    let again = Command::new(QUORATE)
+        .args([
+            "maelstrom",
+            "-w",
+            "mvr-kv",
+            "--bin",
+            QUORATE,
+            "--force",
+            "--out",
+        ])
+        .arg(out.path())
+        .args([
+            "--time-limit",
+            "2",
+            "--seed",
+            "1",
+            "--",
+            "node",
+            "--config",
+            "dynamo",
+        ])
+        .output()
+        .expect("quorate runs");
+    let (stdout, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
 }
 
 #[test]
@@ -793,6 +821,77 @@ fn quorate_node_with_zoo_bugs_is_caught_with_the_anomaly_named() {
             .unwrap_or_default();
         assert!(named.contains(anomaly), "{bug}: {named}\n{stdout}");
         assert_reaped(out.path(), 3);
+    }
+}
+
+/// The final snapshots are each replica's own copy (`snapshot`), so bugs that leave one replica
+/// behind are seen in real processes: `lazy-replication` (a put acknowledged before it reached
+/// every home replica, with anti-entropy off to bring it later) is under-replication, and
+/// `aae-skips-bucket` (anti-entropy never compares the last bucket, so a replica a partition left
+/// behind stays so) is divergence. The same runs with the bugs off are valid.
+#[test]
+fn replica_snapshots_catch_a_replica_left_behind() {
+    let run = |out: &Path, node: &[&str], run: &[&str]| {
+        Command::new(QUORATE)
+            .args(["maelstrom", "-w", "mvr-kv", "--bin", QUORATE, "--out"])
+            .arg(out)
+            .args(["--seed", "1", "--"])
+            .arg("node")
+            .args(node)
+            .args(run)
+            .output()
+            .expect("quorate runs")
+    };
+    let lazy = ["--config", "dynamo+no-aae", "--bug", "lazy-replication"];
+    let lazy_run = ["--time-limit", "2", "--store-config", "dynamo+no-aae"];
+    let aae = ["--config", "dynamo", "--bug", "aae-skips-bucket"];
+    let aae_run = [
+        "--time-limit",
+        "4",
+        "--nemesis",
+        "partition,kill",
+        "--nemesis-interval",
+        "1",
+        "--model",
+        "quorum",
+    ];
+    for (node, flags, anomaly) in [
+        (&lazy[..], &lazy_run[..], "under_replicated"),
+        (&aae[..], &aae_run[..], "divergence"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let output = run(out.path(), node, flags);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{node:?}: {stdout}\n{stderr}"
+        );
+        let named = stdout
+            .lines()
+            .find(|line| line.starts_with("anomalies: "))
+            .unwrap_or_default();
+        assert!(named.contains(anomaly), "{node:?}: {named}\n{stdout}");
+        // One snapshot per home replica of each key, not one per node.
+        let history = read_json(&out.path().join("history.json"));
+        let replicas = history["replicas"].as_array().unwrap();
+        let keys: std::collections::BTreeSet<&str> = replicas
+            .iter()
+            .map(|snapshot| snapshot["key"].as_str().unwrap())
+            .collect();
+        assert!(!keys.is_empty());
+        assert!(replicas.len() <= 3 * keys.len(), "{}", replicas.len());
+        assert_reaped(out.path(), 3);
+        // The bug off: valid.
+        let clean: Vec<&str> = node.iter().take(2).copied().collect();
+        let out = tempfile::tempdir().unwrap();
+        let output = run(out.path(), &clean, flags);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{clean:?}: {stdout}\n{stderr}"
+        );
     }
 }
 

@@ -365,6 +365,15 @@ pub fn run(
         path: options.out.display().to_string(),
         reason: format!("cannot create the output folder: {error}"),
     })?;
+    // The nodes' data folders belong to one run: a run that replaces another (`--force`) starts
+    // its nodes empty, never from the state the last run's nodes left.
+    let nodes = options.out.join("nodes");
+    if nodes.exists() {
+        std::fs::remove_dir_all(&nodes).map_err(|error| ProcessError::Io {
+            path: nodes.display().to_string(),
+            reason: format!("cannot clear the last run's node folders: {error}"),
+        })?;
+    }
     runtime::run(options, &stop, progress)
 }
 

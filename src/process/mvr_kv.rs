@@ -16,14 +16,17 @@
 //! with the time the client gave up, after which the client goes on (as the simulator's do); a
 //! request still open when the run ends is `info` without a completion time.
 //!
-//! After the heal and a settle time, one reader per node gets every key the workload used from
-//! that node, and each answer is recorded as that node's replica snapshot of the key. This is
-//! the closest honest equivalent of the simulator's snapshots, and differs from them: a
-//! snapshot here is what a get coordinated by that node returned (a read of r replicas, merged),
-//! not the node's own copy, so a diverged replica a quorum read outvotes goes unseen; a node
-//! that does not answer in time has no snapshot of the key (`run.json` lists them); with more
-//! nodes than n, every node records a snapshot of every key, including keys it does not
-//! replicate.
+//! After the heal and a settle time, one reader per node asks that node for its own copy of
+//! every key the workload used: `snapshot {key}` → `snapshot_ok {values, tombstones, replica}`
+//! (an extension of the protocol that `quorate node` answers; `replica: false` from a node that
+//! is not one of the key's home replicas, which then records no snapshot of it). Each copy is
+//! that node's replica snapshot of the key, as the simulator takes them, so a diverged replica
+//! or one a write never reached is seen. A node that answers `snapshot` with error 10 (not
+//! supported) is read with `get` instead, and each answer recorded as its snapshot: what a get
+//! coordinated by that node returned (r replicas, merged), not the node's own copy, so a
+//! diverged replica a quorum read outvotes goes unseen, and every such node records a snapshot
+//! of every key, including keys it does not replicate. A node that does not answer in time has
+//! no snapshot of the key (`run.json` lists them).
 //!
 //! What it must never do: trust a reply it cannot match to the request in flight, write a value
 //! twice on a key, or send a context the client did not get from a read of that key.
@@ -72,6 +75,8 @@ struct Reader {
     keys: Vec<Key>,
     pending: Option<(u64, Key)>,
     next_msg_id: u64,
+    /// The node answered `snapshot` with error 10 (not supported): its snapshots are gets.
+    gets: bool,
 }
 
 /// The clients, the final readers, and the history they record.
@@ -115,6 +120,7 @@ impl Clients {
                     keys: Vec::new(),
                     pending: None,
                     next_msg_id: 1,
+                    gets: false,
                 })
                 .collect(),
             generator: Generator::new(clients::MVR_KV, seed, read_ratio, keys, ops_per_key),
@@ -187,8 +193,9 @@ impl Clients {
             let key = reader.keys.pop()?;
             let msg_id = reader.next_msg_id;
             reader.next_msg_id += 1;
+            let kind = if reader.gets { "get" } else { "snapshot" };
             let message = json!({"src": wire_name(client), "dest": format!("n{}", reader.node),
-                "body": {"type": "get", "key": key.as_str(), "msg_id": msg_id}});
+                "body": {"type": kind, "key": key.as_str(), "msg_id": msg_id}});
             reader.pending = Some((msg_id, key));
             return Some((reader.node, message.to_string(), msg_id));
         }
@@ -325,9 +332,27 @@ impl Clients {
         };
         let node = state.node;
         let kind = body.get("type").and_then(Json::as_str).unwrap_or("");
+        let code = body.get("code").and_then(Json::as_i64);
         let versions = match kind {
+            "snapshot_ok" if state.gets => {
+                return Err("a snapshot_ok reply to a get request".into());
+            }
+            // Not one of the key's home replicas: no snapshot of it from this node.
+            "snapshot_ok" if body.get("replica") == Some(&Json::Bool(false)) => {
+                state.pending = None;
+                return Ok(Some(Ended::Ok));
+            }
+            "snapshot_ok" => versions_of(body)?,
+            "get_ok" if !state.gets => return Err("a get_ok reply to a snapshot request".into()),
             "get_ok" => versions_of(body)?,
-            "error" if body.get("code").and_then(Json::as_i64) == Some(20) => Vec::new(),
+            // A node without `snapshot`: its snapshots are gets it coordinates, from now on.
+            "error" if code == Some(10) && !state.gets => {
+                state.gets = true;
+                state.keys.push(key);
+                state.pending = None;
+                return Ok(Some(Ended::Fail));
+            }
+            "error" if code == Some(20) => Vec::new(),
             "error" => {
                 self.missing.push(format!(
                     "n{node}, key {key}: error {}",
@@ -433,11 +458,12 @@ fn key_name(number: u64) -> Key {
 
 /// The versions of a `get_ok`: its `values`, then its `tombstones` (flagged).
 fn versions_of(body: &Json) -> Result<Vec<ReadValue>, String> {
+    let kind = body.get("type").and_then(Json::as_str).unwrap_or("get_ok");
     let list = |field: &str, required: bool| -> Result<Vec<ReadValue>, String> {
         let items = match body.get(field) {
             Some(Json::Array(items)) => items,
             None | Some(Json::Null) if !required => return Ok(Vec::new()),
-            _ => return Err(format!("get_ok without a list {field:?}")),
+            _ => return Err(format!("{kind} without a list {field:?}")),
         };
         items
             .iter()
@@ -450,7 +476,7 @@ fn versions_of(body: &Json) -> Result<Vec<ReadValue>, String> {
                     value: Value::from(number.to_string()),
                     tombstone: field == "tombstones",
                 }),
-                other => Err(format!("get_ok {field:?} holds {other}, not a string")),
+                other => Err(format!("{kind} {field:?} holds {other}, not a string")),
             })
             .collect()
     };
@@ -600,8 +626,8 @@ mod tests {
             .contains("\"values\""));
     }
 
-    /// The final reads: every used key from every node, each answer a node's snapshot; a node
-    /// that does not answer leaves its snapshot out, named.
+    /// The final reads: every used key from every node, each node's own copy its snapshot; a
+    /// node that does not answer leaves its snapshot out, named.
     #[test]
     fn final_reads_become_snapshots_and_a_lost_write_is_judged() {
         let mut clients = Clients::new(1, 2, 9, 0.0, 1, 1000);
@@ -625,7 +651,9 @@ mod tests {
         assert_eq!(clients.parse_name(&wire_name(first_reader + 2)), None);
         let (node, message, msg_id) = clients.invoke(first_reader, time).unwrap();
         assert_eq!(node, 0);
-        let reply = json!({"type": "get_ok", "values": [], "in_reply_to": msg_id});
+        assert_eq!(body(&message)["type"], "snapshot", "{message}");
+        let reply =
+            json!({"type": "snapshot_ok", "values": [], "replica": true, "in_reply_to": msg_id});
         assert_eq!(
             clients.reply(first_reader, &reply, time).unwrap(),
             Some(Ended::Ok)
@@ -643,5 +671,56 @@ mod tests {
         // The one snapshot kept nothing of the acknowledged put: a lost write.
         let report = check::check(&history, &CheckOptions::model(Some(Model::Eventual))).unwrap();
         assert_eq!(report.verdict, Verdict::Invalid, "{value}: {report}");
+    }
+
+    /// A node that is not a key's home replica records no snapshot of it; a node without
+    /// `snapshot` (error 10) is read with `get` from then on, its answer the snapshot; a reply of
+    /// the other kind is refused.
+    #[test]
+    fn final_reads_skip_non_replicas_and_fall_back_to_get() {
+        // One key at a time, one operation each: every operation has a key of its own.
+        let mut clients = Clients::new(1, 2, 9, 0.0, 1, 1);
+        let mut time = 0;
+        for _ in 0..2 {
+            let put = invoke_until(&mut clients, 0, "put", &mut time);
+            let ok = json!({"type": "put_ok", "in_reply_to": put["msg_id"]});
+            clients.reply(0, &ok, time).unwrap();
+        }
+        clients.start_final_reads();
+        let (first, second) = (clients.len(), clients.len() + 1);
+        // n0 holds none of the keys as a home replica.
+        let mut keys = 0;
+        while let Some((_, message, msg_id)) = clients.invoke(first, time) {
+            assert_eq!(body(&message)["type"], "snapshot");
+            let reply = json!({"type": "snapshot_ok", "values": ["x"], "replica": false, "in_reply_to": msg_id});
+            assert_eq!(clients.reply(first, &reply, time).unwrap(), Some(Ended::Ok));
+            keys += 1;
+        }
+        assert!(keys >= 2, "{keys} keys");
+        // n1 does not know `snapshot`: the same key again, with get, and then the next with get.
+        let (_, message, msg_id) = clients.invoke(second, time).unwrap();
+        let key = body(&message)["key"].clone();
+        let refused = json!({"type": "error", "code": 10, "in_reply_to": msg_id});
+        assert_eq!(
+            clients.reply(second, &refused, time).unwrap(),
+            Some(Ended::Fail)
+        );
+        let (_, message, msg_id) = clients.invoke(second, time).unwrap();
+        assert_eq!(body(&message)["type"], "get");
+        assert_eq!(body(&message)["key"], key);
+        let wrong = json!({"type": "snapshot_ok", "values": [], "in_reply_to": msg_id});
+        assert!(clients.reply(second, &wrong, time).is_err());
+        let reply = json!({"type": "get_ok", "values": ["v"], "in_reply_to": msg_id});
+        assert_eq!(
+            clients.reply(second, &reply, time).unwrap(),
+            Some(Ended::Ok)
+        );
+        let (_, message, _) = clients.invoke(second, time).unwrap();
+        assert_eq!(body(&message)["type"], "get");
+        assert_ne!(body(&message)["key"], key);
+        let replicas = clients.history().replicas.unwrap();
+        assert_eq!(replicas.len(), 1, "{replicas:?}");
+        assert_eq!(replicas[0].node, NodeId(1));
+        assert_eq!(replicas[0].values, [Value::from("v")]);
     }
 }

@@ -12,7 +12,8 @@
 //! Wire forms: a node-to-node message is `{"type": "store", "msg": M}` with `M` the store's
 //! message as serde writes it; a client's `get {key}` is answered `get_ok {values, tombstones,
 //! context}` (the context as serde writes the store's context), `put {key, value, context?}`
-//! `put_ok`, `delete {key, value, context?}` `delete_ok`. A store's failed get is error 11
+//! `put_ok`, `delete {key, value, context?}` `delete_ok`; quorate's final `snapshot {key}` is
+//! answered `snapshot_ok {values, tombstones, replica}` from the node's own copy. A store's failed get is error 11
 //! (temporarily unavailable: definite, a get changes nothing); a failed put or delete is error 0
 //! (timeout: indefinite, since a leaderless write that missed its quorum may still take
 //! effect). A request that does not read is error 12 (malformed) or 10 (not supported).
@@ -309,6 +310,12 @@ where
             };
         }
         let msg_id = body.get("msg_id").cloned().unwrap_or(Json::Null);
+        if kind == "snapshot" {
+            let mut answer = self.snapshot(body);
+            answer["in_reply_to"] = msg_id;
+            self.write(src, answer)?;
+            return Ok(Ok(()));
+        }
         match self.request(body) {
             Ok((key, action, answer)) => {
                 self.next_request += 1;
@@ -332,6 +339,26 @@ where
         }
     }
 
+    /// `snapshot {key}`, quorate's final read of this node's own copy of a key (no quorum, no
+    /// repair): `snapshot_ok {values, tombstones, replica}`, `replica` saying whether the node is
+    /// one of the key's home replicas.
+    fn snapshot(&self, body: &Json) -> Json {
+        let key = match key_of(body, "snapshot") {
+            Ok(key) => key,
+            Err((code, text)) => return json!({"type": "error", "code": code, "text": text}),
+        };
+        let (Some(store), Some(node)) = (&self.store, &self.state) else {
+            return json!({"type": "error", "code": 11, "text": "snapshot before init"});
+        };
+        let copy = store.snapshot(node, &key);
+        json!({
+            "type": "snapshot_ok",
+            "values": copy.values.iter().map(Value::as_str).collect::<Vec<_>>(),
+            "tombstones": copy.tombstones.iter().map(Value::as_str).collect::<Vec<_>>(),
+            "replica": store.replicas(&key).contains(&self.me),
+        })
+    }
+
     /// A client's request as the store's, or the error code and text to answer it with.
     #[allow(clippy::type_complexity)]
     fn request(
@@ -340,11 +367,7 @@ where
     ) -> Result<(Key, RequestAction<S::Context>, &'static str), (u32, String)> {
         let kind = body.get("type").and_then(Json::as_str).unwrap_or("");
         let malformed = |what: &str| (12, format!("{kind}: {what}"));
-        let key = match body.get("key") {
-            Some(Json::String(key)) => Key::from(key.as_str()),
-            Some(Json::Number(key)) => Key::from(key.to_string()),
-            _ => return Err(malformed("\"key\" must be a string or a number")),
-        };
+        let key = key_of(body, kind)?;
         let value = || match body.get("value") {
             Some(Json::String(value)) => Ok(Value::from(value.as_str())),
             Some(Json::Number(value)) => Ok(Value::from(value.to_string())),
@@ -550,6 +573,15 @@ fn write_state(path: &Path, text: &str) -> Result<(), ServeError> {
     std::fs::rename(&temporary, path).map_err(|e| error(format!("cannot replace: {e}")))
 }
 
+/// The `key` of a client's request, or error 12 (malformed) naming the request `kind`.
+fn key_of(body: &Json, kind: &str) -> Result<Key, (u32, String)> {
+    match body.get("key") {
+        Some(Json::String(key)) => Ok(Key::from(key.as_str())),
+        Some(Json::Number(key)) => Ok(Key::from(key.to_string())),
+        _ => Err((12, format!("{kind}: \"key\" must be a string or a number"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,5 +676,39 @@ mod tests {
             error.to_string().contains("state.json: not JSON"),
             "{error}"
         );
+    }
+
+    /// `snapshot` answers the node's own copy, and whether it is one of the key's home
+    /// replicas (with one replica per key of two nodes, exactly one of them is).
+    #[test]
+    fn a_snapshot_is_the_nodes_own_copy_and_says_if_it_is_a_replica() {
+        let init = |node: &str| {
+            format!(
+                r#"{{"src":"c0","dest":"{node}","body":{{"type":"init","msg_id":1,"node_id":"{node}","node_ids":["n0","n1"]}}}}"#
+            )
+        };
+        let snapshot =
+            r#"{"src":"c1","dest":"n0","body":{"type":"snapshot","msg_id":3,"key":"k"}}"#;
+        let (n0, _) = run(&[&init("n0"), snapshot], None);
+        let (n1, _) = run(&[&init("n1"), snapshot], None);
+        let answers = [&n0[1]["body"], &n1[1]["body"]];
+        for answer in answers {
+            assert_eq!(answer["type"], "snapshot_ok", "{answer}");
+            assert_eq!(answer["values"], json!([]));
+            assert_eq!(answer["in_reply_to"], 3);
+        }
+        let replicas = answers
+            .iter()
+            .filter(|answer| answer["replica"] == json!(true))
+            .count();
+        assert_eq!(replicas, 1, "{answers:?}");
+        // On one node, a put's value is in its copy; a snapshot without a key is malformed.
+        let put =
+            r#"{"src":"c1","dest":"n0","body":{"type":"put","msg_id":2,"key":"k","value":"a"}}"#;
+        let keyless = r#"{"src":"c1","dest":"n0","body":{"type":"snapshot","msg_id":4}}"#;
+        let (messages, _) = run(&[INIT, put, snapshot, keyless], None);
+        assert_eq!(messages[2]["body"]["values"], json!(["a"]));
+        assert_eq!(messages[2]["body"]["replica"], true);
+        assert_eq!(messages[3]["body"]["code"], 12);
     }
 }
