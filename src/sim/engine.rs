@@ -843,6 +843,7 @@ impl<'a, S: Store> World<'a, S> {
                     .filter(|event| matches!(event, Event::Deliver { .. }))
                     .count() as u64;
                 self.in_flight -= dropped;
+                self.stats.messages_dropped += dropped;
                 nodes.push(NodeId(node));
                 description = format!("n{node} lost its disk");
             }
@@ -860,6 +861,7 @@ impl<'a, S: Store> World<'a, S> {
                     .filter(|event| matches!(event, Event::Deliver { .. }))
                     .count() as u64;
                 self.in_flight -= dropped;
+                self.stats.messages_dropped += dropped;
                 nodes.push(NodeId(*node));
                 description = format!(
                     "n{node} crashed{}",
