@@ -43,8 +43,13 @@ fn build(args: &Args) -> Result<Regression, String> {
             scenario.seed
         )
     })?;
+    let target = Target {
+        model: None,
+        kind,
+        forbidden: true,
+    };
     let (small, history, report) =
-        minimize(&scenario, Target { model: None, kind }).map_err(|error| error.to_string())?;
+        minimize(&scenario, target).map_err(|error| error.to_string())?;
     let found_by = format!(
         "cargo fuzz run -s none scenario (artifact {}), then quorate fuzz-artifact",
         args.file.display()

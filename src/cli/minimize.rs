@@ -79,24 +79,28 @@ fn relative_to_working_dir(path: &Path) -> PathBuf {
 
 fn build(args: &Args) -> Result<Regression, String> {
     let scenario = load_scenario(&args.file)?;
+    let history = crate::sim::run_history(&scenario).map_err(|error| error.to_string())?;
+    let report =
+        check(&history, &CheckOptions::model(args.model)).map_err(|error| error.to_string())?;
     let kind = match &args.kind {
         Some(name) => parse_kind(name)?,
-        None => {
-            let history = crate::sim::run_history(&scenario).map_err(|error| error.to_string())?;
-            let report = check(&history, &CheckOptions::model(args.model))
-                .map_err(|error| error.to_string())?;
-            first_forbidden(&report).ok_or_else(|| {
-                format!(
-                    "{}: the scenario (seed {}) shows no forbidden anomaly; name one with --kind",
-                    args.file.display(),
-                    scenario.seed
-                )
-            })?
-        }
+        None => first_forbidden(&report).ok_or_else(|| {
+            format!(
+                "{}: the scenario (seed {}) shows no forbidden anomaly; name one with --kind",
+                args.file.display(),
+                scenario.seed
+            )
+        })?,
     };
+    // A kind the run shows forbidden stays forbidden in the minimized case.
+    let forbidden = report
+        .anomalies
+        .iter()
+        .any(|finding| finding.forbidden && finding.anomaly.kind() == kind);
     let target = Target {
         model: args.model,
         kind,
+        forbidden,
     };
     let (small, history, report) =
         minimize(&scenario, target).map_err(|error| error.to_string())?;

@@ -45,7 +45,6 @@ mod witnesses;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use crate::check::AnomalyKind;
 use crate::minimize::MinimizeError;
 
 pub use campaign::{run_case, Campaign, CaseId, CaseOutcome, Configuration, Profile, VARIANT_ROWS};
@@ -54,7 +53,7 @@ pub use summary::{
     CaseError, CaseRef, ConfigSummary, KindTally, ModelKept, Summary, SummaryError, Witness,
 };
 pub use table::{probe_table, table};
-pub use witnesses::{find_witness, wants_witness, witness_targets, FoundWitness};
+pub use witnesses::{find_witness, wants_witness, witness_targets, FoundWitness, WitnessTarget};
 
 /// The value of a summary file's `format` field.
 pub const SUMMARY_FORMAT: &str = "quorate-explore-1";
@@ -113,7 +112,7 @@ pub fn run(
 /// Minimizes every target on `jobs` threads, in the targets' order; `done` counts finished ones.
 pub fn find_witnesses(
     campaign: &Campaign,
-    targets: &[(usize, AnomalyKind, CaseRef)],
+    targets: &[WitnessTarget],
     jobs: usize,
     done: &AtomicU64,
 ) -> Vec<Result<FoundWitness, MinimizeError>> {
@@ -124,8 +123,10 @@ pub fn find_witnesses(
         done,
         Vec::new,
         |found: &mut Vec<(u64, Result<FoundWitness, MinimizeError>)>, position| {
-            let (config, kind, case) = targets[position as usize];
-            found.push((position, find_witness(campaign, config, kind, case.index)));
+            found.push((
+                position,
+                find_witness(campaign, &targets[position as usize]),
+            ));
         },
     );
     let mut found: Vec<(u64, Result<FoundWitness, MinimizeError>)> =
@@ -137,6 +138,7 @@ pub fn find_witnesses(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::AnomalyKind;
 
     #[test]
     fn shards_are_disjoint_and_cover_the_campaign() {
@@ -235,5 +237,43 @@ mod tests {
             error.to_string().contains("unknown model \"strict\""),
             "{error}"
         );
+    }
+
+    /// A kind some case showed forbidden gets its witness from the smallest such case, kept
+    /// forbidden, even when a smaller case showed it allowed; a kind never forbidden, from the
+    /// smallest case.
+    #[test]
+    fn a_forbidden_finding_gets_a_forbidden_witness() {
+        let campaign = Campaign::presets(1, 10);
+        let mut summary = Summary::empty(&campaign, Shard::WHOLE);
+        let outcome = |index: u64, operations: usize, kinds: Vec<(AnomalyKind, bool)>| {
+            let mut outcome = run_case(&campaign, CaseId { config: 0, index });
+            outcome.operations = operations;
+            outcome.kinds = kinds;
+            outcome
+        };
+        let stale = AnomalyKind::StaleRead;
+        let phantom = AnomalyKind::PhantomValue;
+        summary.add(&outcome(0, 3, vec![(stale, false), (phantom, false)]));
+        summary.add(&outcome(6, 9, vec![(stale, true)]));
+        summary.add(&outcome(3, 7, vec![(stale, true)]));
+        let targets = witness_targets(&summary);
+        let of = |kind| targets.iter().find(|target| target.kind == kind).copied();
+        let stale_target = of(stale).expect("a stale-read witness");
+        assert_eq!((stale_target.case.index, stale_target.forbidden), (3, true));
+        let phantom_target = of(phantom).expect("a phantom witness");
+        assert_eq!(
+            (phantom_target.case.index, phantom_target.forbidden),
+            (0, false)
+        );
+        // Shards fold the same way.
+        let mut other = Summary::empty(&campaign, Shard::WHOLE);
+        other.add(&outcome(1, 5, vec![(stale, true)]));
+        summary.configs[0].absorb(&other.configs[0]);
+        let stale_target = witness_targets(&summary)
+            .into_iter()
+            .find(|target| target.kind == stale)
+            .unwrap();
+        assert_eq!(stale_target.case.index, 1);
     }
 }

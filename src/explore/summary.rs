@@ -44,6 +44,10 @@ pub struct KindTally {
     pub forbidden_cases: u64,
     /// The smallest case that showed it.
     pub smallest: CaseRef,
+    /// The smallest case where the configuration's promise forbade it (absent when none did, and
+    /// in summaries written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smallest_forbidden: Option<CaseRef>,
 }
 
 /// Everything the campaign learned about one configuration.
@@ -265,10 +269,15 @@ impl ConfigSummary {
                 cases: 0,
                 forbidden_cases: 0,
                 smallest: here,
+                smallest_forbidden: None,
             });
             tally.cases += 1;
             tally.forbidden_cases += u64::from(forbidden);
             tally.smallest = tally.smallest.min(here);
+            if forbidden {
+                tally.smallest_forbidden =
+                    Some(tally.smallest_forbidden.map_or(here, |s| s.min(here)));
+            }
         }
     }
 
@@ -300,6 +309,11 @@ impl ConfigSummary {
                     ours.cases += theirs.cases;
                     ours.forbidden_cases += theirs.forbidden_cases;
                     ours.smallest = ours.smallest.min(theirs.smallest);
+                    ours.smallest_forbidden =
+                        match (ours.smallest_forbidden, theirs.smallest_forbidden) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
                 }
                 None => {
                     self.kinds.insert(*kind, theirs.clone());

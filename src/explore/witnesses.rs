@@ -16,14 +16,34 @@ pub fn wants_witness(kind: AnomalyKind, tally: &KindTally) -> bool {
     kind != AnomalyKind::FailedWriteVisible || tally.forbidden_cases > 0
 }
 
-/// What to minimize: per configuration and kind worth a witness, the smallest case that showed it.
-pub fn witness_targets(summary: &Summary) -> Vec<(usize, AnomalyKind, CaseRef)> {
+/// One witness to find: a configuration, a kind and the case to minimize.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WitnessTarget {
+    /// The configuration's position in the campaign.
+    pub config: usize,
+    /// The anomaly kind.
+    pub kind: AnomalyKind,
+    /// The case to minimize.
+    pub case: CaseRef,
+    /// Whether the case showed the kind forbidden, which the witness then keeps.
+    pub forbidden: bool,
+}
+
+/// What to minimize: per configuration and kind worth a witness, the smallest case where the
+/// configuration's promise forbade it, or, when none did, the smallest case that showed it. A
+/// forbidden finding's witness stays forbidden (its replay fails as the case did).
+pub fn witness_targets(summary: &Summary) -> Vec<WitnessTarget> {
     let mut targets = Vec::new();
     for (position, config) in summary.configs.iter().enumerate() {
         for kind in AnomalyKind::ALL {
             if let Some(tally) = config.kinds.get(&kind) {
                 if wants_witness(kind, tally) {
-                    targets.push((position, kind, tally.smallest));
+                    targets.push(WitnessTarget {
+                        config: position,
+                        kind,
+                        case: tally.smallest_forbidden.unwrap_or(tally.smallest),
+                        forbidden: tally.smallest_forbidden.is_some(),
+                    });
                 }
             }
         }
@@ -61,19 +81,25 @@ impl FoundWitness {
 }
 
 /// Minimizes the scenario of one case for one kind (against the model its configuration
-/// promises) into a regression case and its timeline.
+/// promises, forbidden if the target says so) into a regression case and its timeline.
 pub fn find_witness(
     campaign: &Campaign,
-    config: usize,
-    kind: AnomalyKind,
-    case_index: u64,
+    target: &WitnessTarget,
 ) -> Result<FoundWitness, MinimizeError> {
+    let WitnessTarget {
+        config, kind, case, ..
+    } = *target;
+    let case_index = case.index;
     let scenario = campaign.scenario(CaseId {
         config,
         index: case_index,
     });
     let seed = scenario.seed;
-    let target = Target { model: None, kind };
+    let target = Target {
+        model: None,
+        kind,
+        forbidden: target.forbidden,
+    };
     let (small, history, report) = minimize(&scenario, target)?;
     let forbidden = report
         .anomalies

@@ -29,12 +29,14 @@ use crate::sim::Scenario;
 #[derive(Debug, thiserror::Error)]
 pub enum MinimizeError {
     /// The given scenario does not show what is to be kept.
-    #[error("the scenario (seed {seed}) does not show {kind} against {model}")]
+    #[error("the scenario (seed {seed}) does not show {kind}{} against {model}", if *forbidden { " forbidden" } else { "" })]
     NotShown {
         /// The scenario's seed.
         seed: u64,
         /// The anomaly kind to keep.
         kind: AnomalyKind,
+        /// Whether it had to be forbidden.
+        forbidden: bool,
         /// The model named, or "its configuration's model".
         model: String,
     },
@@ -49,13 +51,16 @@ pub enum MinimizeError {
 /// How many candidates a search may try before it stops with what it has.
 pub const ATTEMPTS_MAX: usize = 5_000;
 
-/// What a minimization keeps: an anomaly of `kind` when checking against `model`.
+/// What a minimization keeps: an anomaly of `kind` when checking against `model`, one the model
+/// forbids when `forbidden` (a failure stays a failure, not the same kind allowed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Target {
     /// The model to check against; `None`: the one the configuration promises.
     pub model: Option<Model>,
     /// The anomaly kind to keep.
     pub kind: AnomalyKind,
+    /// Whether only a finding of `kind` the model forbids counts.
+    pub forbidden: bool,
 }
 
 impl Target {
@@ -66,8 +71,11 @@ impl Target {
 
     /// Whether the history still shows the anomaly.
     pub fn shown_by_history(&self, history: &History) -> bool {
-        check(history, &CheckOptions::model(self.model))
-            .is_ok_and(|report| report.kinds().contains(&self.kind))
+        check(history, &CheckOptions::model(self.model)).is_ok_and(|report| {
+            report.anomalies.iter().any(|finding| {
+                finding.anomaly.kind() == self.kind && (finding.forbidden || !self.forbidden)
+            })
+        })
     }
 }
 
@@ -246,6 +254,7 @@ pub fn minimize(
         return Err(MinimizeError::NotShown {
             seed: scenario.seed,
             kind: target.kind,
+            forbidden: target.forbidden,
             model: target
                 .model
                 .map_or("its configuration's model".into(), |m| m.to_string()),

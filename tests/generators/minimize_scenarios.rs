@@ -80,3 +80,25 @@ fn history_minimization_keeps_only_what_the_predicate_needs() {
     assert!(small.replicas.is_none());
     assert_eq!(small.validate(), Ok(()));
 }
+
+/// A target that asks for a forbidden finding is not met by the same kind allowed: the weak
+/// preset's stale read (r + w ≤ n) counts for a plain target and not for a forbidden one, and
+/// the same history judged against `quorum` counts for both.
+#[test]
+fn a_forbidden_target_is_not_met_by_the_kind_allowed() {
+    use quorate::check::{AnomalyKind, Model};
+    use quorate::minimize::Target;
+    let case: serde_json::Value = serde_json::from_str(include_str!(
+        "../../histories/edge-cases/06-weak-quorum-stale-without-faults.json"
+    ))
+    .unwrap();
+    let history = History::from_json(&case["history"].to_string()).unwrap();
+    let target = |model, forbidden| Target {
+        model,
+        kind: AnomalyKind::StaleRead,
+        forbidden,
+    };
+    assert!(target(None, false).shown_by_history(&history));
+    assert!(!target(None, true).shown_by_history(&history));
+    assert!(target(Some(Model::Quorum), true).shown_by_history(&history));
+}
