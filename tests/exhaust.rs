@@ -365,3 +365,54 @@ fn threads_find_exactly_the_histories_of_one_thread_and_the_same_counterexample_
     };
     assert!(exhaust::exhaust_reference(config, &none, &|_| {}).is_err());
 }
+
+/// `--all` goes on past the first counterexample: it keeps the one the stopping search finds,
+/// judges every history the bug-free search judges, and counts those that broke the model (the
+/// same on 1 and 2 threads); every failing history is one the stopping search would have
+/// stopped at. Without the bug none fails. With --bfs it is refused.
+#[test]
+fn all_judges_every_schedule_and_counts_the_failing_histories() {
+    let bounds = Bounds {
+        faults: vec![FaultKind::Drop],
+        max_faults: 1,
+        ..Bounds::default()
+    };
+    let run = |config: &Config, all, threads| {
+        let options = Options {
+            bounds: bounds.clone(),
+            all,
+            threads,
+            ..Options::default()
+        };
+        exhaust::exhaust_reference(config.clone(), &options, &|_| {}).unwrap()
+    };
+    let config = Config::preset("dynamo").unwrap();
+    let mut buggy = config.clone();
+    buggy.bugs.insert(quorate::config::Bug::VnodeClock);
+    let first = run(&buggy, false, 1);
+    let all = run(&buggy, true, 1);
+    assert_eq!(all.verdict, Verdict::Invalid);
+    assert_eq!(
+        all.counterexample.as_ref().unwrap().schedule,
+        first.counterexample.as_ref().unwrap().schedule
+    );
+    assert_eq!(first.counts.failing, 1);
+    assert!(all.counts.failing > 1, "{:?}", all.counts);
+    assert_eq!(all.counts.failing, all.failing.len() as u64);
+    assert!(all.counts.histories > first.counts.histories);
+    assert!(all.failing.iter().all(|hash| all.histories.binary_search(hash).is_ok()));
+    let threads = run(&buggy, true, 2);
+    assert_eq!(threads.failing, all.failing);
+    assert_eq!(threads.histories, all.histories);
+    let clean = run(&config, true, 1);
+    assert_eq!(clean.verdict, Verdict::Valid);
+    assert_eq!(clean.counts.failing, 0);
+    let refused = Options {
+        bounds: bounds.clone(),
+        all: true,
+        shortest: true,
+        ..Options::default()
+    };
+    let error = exhaust::exhaust_reference(config, &refused, &|_| {}).unwrap_err();
+    assert!(error.to_string().contains("--all with --bfs"), "{error}");
+}

@@ -71,6 +71,10 @@ pub(super) struct Args {
     /// the depths).
     #[arg(long)]
     bfs: bool,
+    /// Go on after the first schedule that breaks the model: judge every schedule, keep the first
+    /// counterexample, and count the distinct histories that broke the model (not with --bfs).
+    #[arg(long, conflicts_with = "bfs")]
+    all: bool,
     /// Explore without the reduction (sleep sets), to measure it.
     #[arg(long)]
     no_reduction: bool,
@@ -161,6 +165,7 @@ fn options(args: &Args) -> Result<(Config, Options), String> {
         shortest: args.bfs,
         shard,
         threads: args.threads,
+        all: args.all,
     };
 
     // Impossible bounds are bad input before anything runs.
@@ -290,6 +295,19 @@ fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: O
             );
             for (index, step) in found.steps.iter().enumerate() {
                 say!("  {:>3}. {step}", index + 1);
+            }
+            if args.all {
+                say!(
+                    "{} of {} distinct histories broke {} ({}; the first found is shown)",
+                    outcome.counts.failing,
+                    outcome.counts.histories,
+                    outcome.model,
+                    if outcome.budget_spent {
+                        "the budget ran out before every schedule was judged"
+                    } else {
+                        "every schedule within the bounds was judged"
+                    }
+                );
             }
             say!("{}", found.report);
             let title = format!(

@@ -235,6 +235,10 @@ pub struct Options {
     /// Threads that run parts of the search side by side (see [`exhaust_with`]); 1: one search.
     /// Each thread takes an equal share of the state budget.
     pub threads: u32,
+    /// Go on after the first schedule that breaks the model (`--all`): every schedule within the
+    /// bounds is judged, the first counterexample found is kept, and the outcome counts the
+    /// distinct histories that broke the model. Not with `shortest`.
+    pub all: bool,
 }
 
 impl Default for Options {
@@ -248,6 +252,7 @@ impl Default for Options {
             shortest: false,
             shard: None,
             threads: 1,
+            all: false,
         }
     }
 }
@@ -275,6 +280,8 @@ pub struct Counts {
     pub truncated: u64,
     /// Histories the checker could not decide.
     pub undecided: u64,
+    /// Distinct histories that broke the model (more than one only with `Options::all`).
+    pub failing: u64,
     /// The deepest schedule explored, in choices.
     pub depth_max: u64,
     /// Wall time of the search.
@@ -295,6 +302,7 @@ impl Counts {
         self.histories += other.histories;
         self.truncated += other.truncated;
         self.undecided += other.undecided;
+        self.failing += other.failing;
         self.depth_max = self.depth_max.max(other.depth_max);
         self.seconds += other.seconds;
     }
@@ -332,6 +340,8 @@ pub struct Outcome {
     /// The hashes of the distinct histories judged, sorted (the reduction's soundness tests
     /// compare them between searches).
     pub histories: Vec<u64>,
+    /// The hashes of the distinct histories that broke the model, sorted.
+    pub failing: Vec<u64>,
     /// The error that stopped the search, if one did (the verdict is then unknown).
     pub error: Option<ExhaustError>,
 }
@@ -346,6 +356,7 @@ impl Outcome {
             unknown: Some(error.to_string()),
             budget_spent: false,
             histories: Vec::new(),
+            failing: Vec::new(),
             error: Some(error),
         }
     }
@@ -354,6 +365,9 @@ impl Outcome {
 /// Why a search cannot run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExhaustError {
+    /// `--all` with `--bfs`.
+    #[error("--all with --bfs: --bfs stops at a shortest counterexample, --all judges every schedule")]
+    AllAndShortest,
     /// No client.
     #[error("--clients 0: there is nothing to explore without a client")]
     NoClients,
@@ -622,6 +636,9 @@ pub fn exhaust_reference(
 fn check_options(options: &Options) -> Result<(), ExhaustError> {
     if options.threads == 0 {
         return Err(ExhaustError::Threads(0));
+    }
+    if options.all && options.shortest {
+        return Err(ExhaustError::AllAndShortest);
     }
     match options.shard {
         Some((index, count)) if count == 0 || index >= count => {

@@ -93,6 +93,12 @@ pub(super) fn merge(outcomes: Vec<Outcome>, seconds: f64) -> Outcome {
         .collect();
     histories.sort_unstable();
     histories.dedup();
+    let mut failing: Vec<u64> = outcomes
+        .iter()
+        .flat_map(|outcome| outcome.failing.iter().copied())
+        .collect();
+    failing.sort_unstable();
+    failing.dedup();
     let decisive = outcomes
         .iter()
         .position(|outcome| outcome.error.is_some() || outcome.verdict == Verdict::Invalid);
@@ -114,6 +120,8 @@ pub(super) fn merge(outcomes: Vec<Outcome>, seconds: f64) -> Outcome {
     outcome.counts = total(&counts, seconds);
     outcome.counts.histories = histories.len() as u64;
     outcome.histories = histories;
+    outcome.counts.failing = failing.len() as u64;
+    outcome.failing = failing;
     outcome.budget_spent = budget_spent;
     outcome
 }

@@ -46,6 +46,10 @@ pub(super) struct Search<'a, S: Store> {
     /// Running beside other shards (`--threads`): the lowest shard that found a counterexample
     /// so far, and this one's position among them. A search stops once a lower shard found one.
     beside: Option<(&'a AtomicU32, u32)>,
+    /// The distinct histories that broke the model.
+    failing: FxHashSet<u64>,
+    /// With `Options::all`: the first counterexample, kept while the search goes on.
+    first_found: Option<Box<Counterexample>>,
 }
 
 enum Stop {
@@ -76,6 +80,8 @@ impl<'a, S: Store> Search<'a, S> {
             counts: Counts::default(),
             started: Instant::now(),
             beside: None,
+            failing: FxHashSet::default(),
+            first_found: None,
         }
     }
 
@@ -116,10 +122,17 @@ impl<'a, S: Store> Search<'a, S> {
         self.counts.seconds = self.started.elapsed().as_secs_f64();
         self.counts.states = self.visited.len() as u64;
         self.counts.histories = self.histories.len() as u64;
+        self.counts.failing = self.failing.len() as u64;
         if let (Some(Stop::Anomaly(_)), Some((lowest, position))) = (&stop, self.beside) {
             lowest.fetch_min(position, Ordering::Relaxed);
         }
         let budget_spent = matches!(stop, Some(Stop::Budget(_)));
+        // With `all`, the first counterexample found is the answer once the search ends (or its
+        // budget does: what was covered already broke the model).
+        let stop = match (stop, self.first_found.take()) {
+            (None | Some(Stop::Budget(_)), Some(found)) => Some(Stop::Anomaly(found)),
+            (stop, _) => stop,
+        };
         let (verdict, counterexample, reason) = match stop {
             Some(Stop::Anomaly(found)) => (Verdict::Invalid, Some(found), None),
             Some(Stop::Budget(reason)) => (Verdict::Unknown, None, Some(reason)),
@@ -154,6 +167,11 @@ impl<'a, S: Store> Search<'a, S> {
             counterexample,
             unknown: reason,
             budget_spent,
+            failing: {
+                let mut hashes: Vec<u64> = self.failing.into_iter().collect();
+                hashes.sort_unstable();
+                hashes
+            },
             histories: {
                 let mut hashes: Vec<u64> = self.histories.into_iter().collect();
                 hashes.sort_unstable();
@@ -334,18 +352,27 @@ impl<'a, S: Store> Search<'a, S> {
                 Ok(())
             }
             Verdict::Invalid => {
+                self.failing.insert(hash);
+                if self.options.all && self.first_found.is_some() {
+                    return Ok(());
+                }
                 let mut steps = Vec::with_capacity(path.len());
                 let mut world = self.world();
                 for &choice in path {
                     steps.push(world.describe(choice));
                     let _ = world.apply(choice);
                 }
-                Err(Stop::Anomaly(Box::new(Counterexample {
+                let found = Box::new(Counterexample {
                     schedule: path.to_vec(),
                     steps,
                     history,
                     report: Box::new(report),
-                })))
+                });
+                if self.options.all {
+                    self.first_found = Some(found);
+                    return Ok(());
+                }
+                Err(Stop::Anomaly(found))
             }
         }
     }
