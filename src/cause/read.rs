@@ -59,6 +59,16 @@ fn hearing<'v, 'h>(key_trace: &'v KeyTrace<'h>, read: &Operation) -> Option<Hear
     })
 }
 
+/// A read's story: the sentence, the read, and every message that served it.
+fn read_chain(sentence: String, read: &Operation, mine: &[&Message<'_>]) -> Chain {
+    Chain {
+        sentence: Some(sentence),
+        operations: BTreeSet::from([read.id]),
+        messages: mine.iter().map(|message| message.number).collect(),
+        ..Chain::default()
+    }
+}
+
 /// What the coordinator itself held when it answered: ` (its own copy: {…})`, or nothing.
 fn own_copy(key_trace: &KeyTrace<'_>, coordinator: NodeId, answered: u64) -> String {
     key_trace
@@ -131,15 +141,7 @@ pub(super) fn missed_read(
             " {dropped} of its messages were dropped on the way."
         )),
     }
-    let mut chain = Chain {
-        sentence: Some(sentence),
-        operations: BTreeSet::from([read.id]),
-        ..Chain::default()
-    };
-    chain
-        .messages
-        .extend(mine.iter().map(|message| message.number));
-    Some(chain)
+    Some(read_chain(sentence, read, &mine))
 }
 
 /// Cause 5: a read returned one of the anomaly's written values with a context (which the
@@ -192,13 +194,5 @@ pub(super) fn read_context(
         own_copy(key_trace, coordinator, answered),
         set_text(&returned, &[])
     );
-    let mut chain = Chain {
-        sentence: Some(sentence),
-        operations: BTreeSet::from([read.id]),
-        ..Chain::default()
-    };
-    chain
-        .messages
-        .extend(mine.iter().map(|message| message.number));
-    Some(chain)
+    Some(read_chain(sentence, read, &mine))
 }
