@@ -775,6 +775,11 @@ fn trace_records_what_quorate_routed_and_render_draws_it() {
             .count()
     };
     assert!(sends(true) > 20 && sends(false) > 20, "{events:?}");
+    // Replicas' replies name no key; they get their coordinator's request's.
+    let replies_keyed = events.iter().any(|event| {
+        matches!(event, TraceEvent::Send { key: Some(_), summary, .. } if summary.starts_with("store_ack "))
+    });
+    assert!(replies_keyed, "{events:?}");
     // Every client message serves an operation of the history, on its key, by its client.
     for event in events {
         if let TraceEvent::Send {

@@ -4,8 +4,9 @@
 //!
 //! This file owns the [`Recorder`]: it numbers the messages, ties each client request and its
 //! reply to the history's operation, finds the key a node-to-node message names (the reference
-//! store's `{"type": "store", "msg": {"VARIANT": {"key": …}}}`, or any body's top-level `key`),
-//! words each payload in a few words, and stops at [`TRACE_EVENTS`] events, counting what it left
+//! store's `{"type": "store", "msg": {"VARIANT": {"key": …}}}`, or any body's top-level `key`;
+//! a reference store's reply that names none, `read_reply {request}` or `store_ack {ack}`, gets
+//! the key of the coordinator's message that carried that request number), words each payload in a few words, and stops at [`TRACE_EVENTS`] events, counting what it left
 //! out. Times are the runtime's: real milliseconds since the workload began, never decreasing
 //! (the runtime is one event loop; the recorder holds every time at least at the last one).
 //!
@@ -41,6 +42,8 @@ pub(super) struct Recorder {
     last_ms: u64,
     /// A client request's operation and key, by the client and the request's `msg_id`.
     requests: HashMap<(usize, u64), (OpId, Key)>,
+    /// The key of a coordinator's request, by the coordinator and the request's number.
+    coordinated: HashMap<(usize, u64), Key>,
 }
 
 impl Recorder {
@@ -55,12 +58,18 @@ impl Recorder {
             next_message: 0,
             last_ms: 0,
             requests: HashMap::new(),
+            coordinated: HashMap::new(),
         }
     }
 
     /// The workload began: from now on, what is asked is recorded.
     pub(super) fn begin(&mut self) {
         self.recording = self.asked;
+    }
+
+    /// Whether the next event would be recorded.
+    fn room(&self) -> bool {
+        self.recording && self.events.len() < self.limit
     }
 
     /// Records `event` unless the trace is full (or off); whether it did.
@@ -114,8 +123,7 @@ impl Recorder {
         let message: Json = serde_json::from_str(text).unwrap_or_default();
         let body = &message["body"];
         let key = body["key"].as_str().map(Key::from);
-        let room = self.recording && self.events.len() < self.limit;
-        if let (Some(msg_id), Some(key), true) = (body["msg_id"].as_u64(), &key, room) {
+        if let (Some(msg_id), Some(key), true) = (body["msg_id"].as_u64(), &key, self.room()) {
             self.requests.insert((client, msg_id), (op, key.clone()));
         }
         let ends = (client_end(client), node_end(node));
@@ -143,9 +151,21 @@ impl Recorder {
         (from, to): (usize, usize),
         body: &Json,
     ) -> Option<u64> {
-        let (key, summary) = node_message_words(body);
+        let mut words = node_message_words(body);
+        match (&words.key, words.request) {
+            (Some(key), Some(request)) if self.room() => {
+                self.coordinated.insert((from, request), key.clone());
+            }
+            (None, Some(request)) => {
+                if let Some(key) = self.coordinated.get(&(to, request)) {
+                    words.summary = format!("{} {key}", words.summary);
+                    words.key = Some(key.clone());
+                }
+            }
+            _ => {}
+        }
         let ends = (node_end(from), node_end(to));
-        self.send(time_ms, ends, (None, key), summary)
+        self.send(time_ms, ends, (None, words.key), words.summary)
     }
 
     /// The router made a copy of `message`; the copy's number if recorded.
@@ -269,22 +289,39 @@ fn reply_summary(body: &Json) -> String {
     }
 }
 
-/// The key a node-to-node message names and its few words. The reference store's messages are
-/// `{"type": "store", "msg": M}` with `M` its serde message, `{"VARIANT": {fields}}`: its words
-/// are the variant and the key (`read k0`); any other body's are its type and a top-level `key`.
-fn node_message_words(body: &Json) -> (Option<Key>, String) {
+/// What the recorder reads from a node-to-node message.
+#[derive(Debug, PartialEq)]
+struct NodeWords {
+    /// The key it names.
+    key: Option<Key>,
+    /// The coordinator's request number it carries (the reference store's `request` or `ack`).
+    request: Option<u64>,
+    /// Its few words.
+    summary: String,
+}
+
+/// The words of a node-to-node message. The reference store's messages are `{"type": "store",
+/// "msg": M}` with `M` its serde message, `{"VARIANT": {fields}}`: its words are the variant and
+/// the key (`read k0`), and its request number its `request` or `ack`; any other body's are its
+/// type and a top-level `key`.
+fn node_message_words(body: &Json) -> NodeWords {
     let kind = body["type"].as_str().unwrap_or("message");
-    let (name, key) = match (kind, &body["msg"]) {
+    let (name, key, request) = match (kind, &body["msg"]) {
         ("store", Json::Object(variant)) if variant.len() == 1 => {
             let (name, fields) = variant.iter().next().expect("one entry");
-            (name.as_str(), fields["key"].as_str())
+            let request = fields["request"].as_u64().or(fields["ack"].as_u64());
+            (name.as_str(), fields["key"].as_str(), request)
         }
-        ("store", Json::String(name)) => (name.as_str(), None),
-        _ => (kind, body["key"].as_str()),
+        ("store", Json::String(name)) => (name.as_str(), None, None),
+        _ => (kind, body["key"].as_str(), None),
     };
-    match key {
-        Some(key) => (Some(Key::from(key)), format!("{name} {key}")),
-        None => (None, name.to_string()),
+    NodeWords {
+        key: key.map(Key::from),
+        request,
+        summary: match key {
+            Some(key) => format!("{name} {key}"),
+            None => name.to_string(),
+        },
     }
 }
 
@@ -373,7 +410,7 @@ mod tests {
             [
                 (c(0), n(1), Some(OpId(0)), Some("k0"), "put v3 on k0"),
                 (n(1), n(2), None, Some("k0"), "store k0"),
-                (n(2), n(1), None, None, "store_ack"),
+                (n(2), n(1), None, Some("k0"), "store_ack k0"),
                 (n(1), c(0), Some(OpId(0)), Some("k0"), "error 11"),
                 (c(1), n(0), Some(OpId(1)), Some("k1"), "get k1"),
                 (n(0), c(1), Some(OpId(1)), Some("k1"), "ok {v1,v2} ✝{d4}"),
@@ -434,16 +471,46 @@ mod tests {
     #[test]
     fn summaries_are_short_and_name_what_they_can() {
         let long = json!({"type": "a".repeat(100)});
-        let (key, words) = node_message_words(&long);
-        assert_eq!((key, words.chars().count()), (None, 100));
-        assert_eq!(
-            super::super::shorten(&words, SUMMARY_CHARS).chars().count(),
-            SUMMARY_CHARS + 1
-        );
+        assert_eq!(node_message_words(&long).summary.chars().count(), 100);
+        let mut recorder = Recorder::new(true, 10);
+        recorder.begin();
+        recorder.node_message(0, (0, 1), &long);
+        let (trace, _) = recorder.take().unwrap();
+        let TraceEvent::Send { summary, .. } = &trace.events[0] else {
+            panic!("{trace:?}");
+        };
+        assert_eq!(summary.chars().count(), SUMMARY_CHARS + 1);
+        assert!(summary.ends_with('…'), "{summary}");
+        let words = |body: Json| {
+            let words = node_message_words(&body);
+            let key = words.key.map(|key| key.as_str().to_string());
+            (key, words.request, words.summary)
+        };
         let unit = json!({"type": "store", "msg": "tick"});
-        assert_eq!(node_message_words(&unit), (None, "tick".to_string()));
-        let odd = json!({"type": "store", "msg": {"read": {"key": 7}}});
-        assert_eq!(node_message_words(&odd), (None, "read".to_string()));
+        assert_eq!(words(unit), (None, None, "tick".to_string()));
+        let odd = json!({"type": "store", "msg": {"read": {"key": 7, "request": "x"}}});
+        assert_eq!(words(odd), (None, None, "read".to_string()));
+        let read = json!({"type": "store", "msg": {"read": {"key": "k1", "request": 8}}});
+        let expected = (Some("k1".to_string()), Some(8), "read k1".to_string());
+        assert_eq!(words(read), expected);
+        // A reply gets the key of its own coordinator's request only.
+        let mut recorder = Recorder::new(true, 10);
+        recorder.begin();
+        let store = json!({"type": "store", "msg": {"store": {"key": "k5", "ack": 1}}});
+        let ack = json!({"type": "store", "msg": {"store_ack": {"ack": 1}}});
+        recorder.node_message(0, (0, 1), &store);
+        recorder.node_message(1, (1, 2), &ack);
+        recorder.node_message(2, (1, 0), &ack);
+        let (trace, _) = recorder.take().unwrap();
+        let keys: Vec<Option<&str>> = trace
+            .events
+            .iter()
+            .map(|event| match event {
+                TraceEvent::Send { key, .. } => key.as_ref().map(Key::as_str),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys, [Some("k5"), None, Some("k5")]);
         assert_eq!(request_summary(&json!({})), "request");
         assert_eq!(reply_summary(&json!({"type": "get_ok"})), "ok {}");
         assert_eq!(drop_reason("loss"), DropReason::Lost);
