@@ -685,6 +685,8 @@ fn quorate_node_keeps_its_promise_under_partitions_and_kills() {
         "{kinds:?}"
     );
     assert!(history.faults.iter().all(|fault| !fault.loses_data));
+    // Without --trace, no trace.
+    assert!(history.trace.is_none());
     // Every node read every key at the end: one snapshot per node and key.
     let keys: std::collections::BTreeSet<_> =
         history.operations.iter().map(|op| op.key.clone()).collect();
@@ -738,6 +740,126 @@ fn quorate_node_keeps_its_promise_under_partitions_and_kills() {
         .expect("quorate runs");
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
+}
+
+/// `--trace` (issue #19): the history carries what quorate routed: client requests and replies,
+/// node-to-node messages with their fates (some dropped by the partition), the faults' starts
+/// and ends at the times the history's faults record; it validates (`History::load`), and
+/// `quorate render` draws node lanes and arrows from it. `--trace` with lin-kv is bad usage.
+#[test]
+fn trace_records_what_quorate_routed_and_render_draws_it() {
+    use quorate::history::{DropReason, Endpoint, TraceEvent};
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(QUORATE)
+        .args(["maelstrom", "-w", "mvr-kv", "--bin", QUORATE, "--out"])
+        .arg(out.path())
+        .args(["--time-limit", "2", "--nemesis-interval", "0.5", "--trace"])
+        .args(["--", "node", "--config", "dynamo", "--nemesis", "partition"])
+        .output()
+        .expect("quorate runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let history_path = out.path().join("history.json");
+    let history = quorate::history::History::load(&history_path).unwrap();
+    let events = &history.trace.as_ref().expect("a trace").events;
+    let sends = |client: bool| {
+        events
+            .iter()
+            .filter(|event| match event {
+                TraceEvent::Send { from, to, .. } => {
+                    let ends = [from, to];
+                    client == ends.iter().any(|end| matches!(end, Endpoint::Client(_)))
+                }
+                _ => false,
+            })
+            .count()
+    };
+    assert!(sends(true) > 20 && sends(false) > 20, "{events:?}");
+    // Replicas' replies name no key; they get their coordinator's request's.
+    let replies_keyed = events.iter().any(|event| {
+        matches!(event, TraceEvent::Send { key: Some(_), summary, .. } if summary.starts_with("store_ack "))
+    });
+    assert!(replies_keyed, "{events:?}");
+    // Every client message serves an operation of the history, on its key, by its client.
+    for event in events {
+        if let TraceEvent::Send {
+            from,
+            to,
+            op: Some(op),
+            key,
+            ..
+        } = event
+        {
+            let operation = &history.operations[op.0 as usize];
+            assert_eq!(key.as_ref(), Some(&operation.key), "{event:?}");
+            let client = [from, to].into_iter().find_map(|end| match end {
+                Endpoint::Client(client) => Some(*client),
+                Endpoint::Node(_) => None,
+            });
+            assert_eq!(client, Some(operation.client), "{event:?}");
+        }
+    }
+    let partitioned = events.iter().any(|event| {
+        matches!(
+            event,
+            TraceEvent::Drop {
+                reason: DropReason::Partition,
+                ..
+            }
+        )
+    });
+    assert!(
+        partitioned,
+        "no drop under the partition: {:?}",
+        history.faults
+    );
+    assert!(events
+        .iter()
+        .all(|event| !matches!(event, TraceEvent::State { .. })));
+    assert!(!history.faults.is_empty());
+    for (number, fault) in history.faults.iter().enumerate() {
+        let started = TraceEvent::FaultStart {
+            fault: number,
+            time_ms: fault.time_ms_start,
+        };
+        assert!(events.contains(&started), "{fault:?}");
+    }
+    let run = read_json(&out.path().join("run.json"));
+    assert_eq!(run["trace_events_left_out"], 0, "{run}");
+    // The timeline draws node lanes and the messages as arrows.
+    let page = out.path().join("page.html");
+    let render = Command::new(QUORATE)
+        .arg("render")
+        .arg(&history_path)
+        .arg("--out")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(render.status.code(), Some(0), "{}", text(&render).1);
+    let page = std::fs::read_to_string(page).unwrap();
+    let opening = "<script type=\"application/json\" id=\"quorate-data\">";
+    let start = page.find(opening).expect("the page embeds its data") + opening.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert!(
+        !data["nodes"].as_array().unwrap().is_empty(),
+        "{}",
+        data["nodes"]
+    );
+    let arrows: usize = data["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key[1].as_array().unwrap().len())
+        .sum();
+    assert!(arrows > 20, "{arrows} arrows");
+    assert_reaped(out.path(), 3);
+    // lin-kv's EDN history has no place for a trace: refused before anything starts.
+    let refused = maelstrom(Path::new(QUORATE), &out.path().join("lin"), &["--trace"]);
+    let (_, stderr) = text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--trace needs -w mvr-kv"), "{stderr}");
+    assert!(!out.path().join("lin").exists());
 }
 
 #[test]

@@ -105,6 +105,11 @@ pub(super) struct Args {
     /// every node, for repair to converge the replicas.
     #[arg(long, default_value_t = 2.0)]
     settle: f64,
+    /// mvr-kv: also write the history's trace (every client request and reply, every
+    /// node-to-node message with its fate, every fault's start and end), which `quorate render`
+    /// draws; refused for lin-kv, whose EDN history has no place for it.
+    #[arg(long)]
+    trace: bool,
     /// The node's arguments, after `--`. Run flags may follow them: the node's arguments end at
     /// the first of quorate maelstrom's own long flags (`-- node --config dynamo --nemesis
     /// kill`), or at a second `--` (`-- my-node --seed 3 -- --seed 5` gives the node `--seed 3`
@@ -239,6 +244,7 @@ fn options(args: &Args) -> Result<Options, ProcessError> {
     options.read_ratio = args.read_ratio;
     options.init_timeout = seconds("init-timeout", args.init_timeout)?;
     options.settle = seconds("settle", args.settle)?;
+    options.trace = args.trace;
     options.model = args
         .model
         .parse()
@@ -453,6 +459,11 @@ mod tests {
         let args = parsed("quorate maelstrom -w lin-kv --bin n -- a --seed 3 --");
         assert_eq!(args.args, ["a", "--seed", "3"]);
         assert_eq!(args.seed, 0);
+        // `--trace`, a switch, ends the node's arguments too.
+        let args = parsed("quorate maelstrom -w mvr-kv --bin n -- node --config dynamo --trace");
+        assert_eq!(args.args, ["node", "--config", "dynamo"]);
+        assert!(args.trace);
+        assert!(!parsed("quorate maelstrom -w mvr-kv --bin n -- node").trace);
     }
 
     #[test]

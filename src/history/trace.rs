@@ -1,4 +1,5 @@
-//! The optional `trace` of a simulated history: what happened inside the store.
+//! The optional `trace` of a simulated history (what happened inside the store), or of a
+//! real-process `mvr-kv` run (what quorate routed between the processes; `process::trace`).
 //!
 //! This file owns the trace's plain-data shape (documented in `histories/README.md`) and its
 //! validation: every message a node or client sent (from, to, the operation it served, a short
@@ -65,7 +66,7 @@ pub enum TraceEvent {
     Send {
         /// The message's number, unique in the trace.
         message: u64,
-        /// When it was sent, in simulated milliseconds.
+        /// When it was sent, in milliseconds (simulated, or real in a process-mode run).
         time_ms: u64,
         /// Its sender.
         from: Endpoint,
@@ -77,7 +78,8 @@ pub enum TraceEvent {
         /// That operation's key, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<Key>,
-        /// The store's one-line summary of the payload (`Store::describe`).
+        /// A one-line summary of the payload: the store's own (`Store::describe`) in a simulated
+        /// run, its type and key in a process-mode one.
         summary: String,
     },
     /// The network made a second copy of message `message`, numbered `copy`.
@@ -137,7 +139,7 @@ pub enum TraceEvent {
 }
 
 impl TraceEvent {
-    /// When the event happened, in simulated milliseconds.
+    /// When the event happened, in milliseconds (simulated, or real in a process-mode run).
     pub fn time_ms(&self) -> u64 {
         match self {
             TraceEvent::Send { time_ms, .. }

@@ -76,6 +76,15 @@ impl Clients {
         }
     }
 
+    /// How many operations the history holds so far, so the next one's id; `None` for
+    /// `lin-kv`, whose EDN history numbers its operations otherwise.
+    pub(super) fn operation_count(&self) -> Option<usize> {
+        match self {
+            Clients::LinKv(_) => None,
+            Clients::MvrKv(clients) => Some(clients.operation_count()),
+        }
+    }
+
     pub(super) fn reply(
         &mut self,
         client: usize,

@@ -24,7 +24,8 @@
 //! leaderless checker judges), `clients` (either workload's clients behind one face), `serve`
 //! (the other side: one node of any `Store` as a process, [`serve`]), `runtime`
 //! (the event loop that ties them together), `output` (the message log, the files a run leaves
-//! and the verdict of the history as written). What it must never do: leave a process behind,
+//! and the verdict of the history as written), `trace` (an `mvr-kv` history's optional trace:
+//! the messages the runtime routed and the faults, when `--trace` asks). What it must never do: leave a process behind,
 //! panic on anything a node writes, or decide anything from a source of randomness other than
 //! the seed.
 
@@ -36,6 +37,7 @@ pub mod node;
 mod output;
 mod runtime;
 mod serve;
+mod trace;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -124,6 +126,8 @@ pub struct Options {
     pub model: Model,
     /// `mvr-kv`: how long after the heal and the drain the final reads wait (repair time).
     pub settle: Duration,
+    /// `mvr-kv`: record the history's `trace` (the messages quorate routed and the faults).
+    pub trace: bool,
 }
 
 impl Options {
@@ -154,6 +158,7 @@ impl Options {
             },
             model: Model::Eventual,
             settle: Duration::from_secs(2),
+            trace: false,
         }
     }
 
@@ -184,6 +189,11 @@ impl Options {
                     "the store's configuration cannot work: {error}"
                 )));
             }
+        }
+        if self.trace && self.workload == Workload::LinKv {
+            return bad(
+                "--trace needs -w mvr-kv: a lin-kv run writes an EDN history, which has no trace section",
+            );
         }
         if self.nemesis_interval.is_zero() && !self.nemesis.is_empty() {
             return bad("--nemesis-interval must be > 0");
@@ -377,6 +387,15 @@ pub fn run(
     runtime::run(options, &stop, progress)
 }
 
+/// The first `chars` characters of `text`, with `…` when it was longer (for error messages, log
+/// lines and a trace's summaries).
+fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,8 +440,14 @@ mod tests {
         let mut none = base.clone();
         none.node_count = 0;
         assert!(none.validate().is_err());
-        let mut rate = base;
+        let mut rate = base.clone();
         rate.rate = 0.0;
         assert!(rate.validate().is_err());
+        let mut traced = base;
+        traced.trace = true;
+        let error = traced.validate().unwrap_err().to_string();
+        assert!(error.contains("--trace needs -w mvr-kv"), "{error}");
+        traced.workload = Workload::MvrKv;
+        assert!(traced.validate().is_ok());
     }
 }

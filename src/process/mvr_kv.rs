@@ -432,6 +432,11 @@ impl Clients {
             time_ns.map(|time| (time / 1_000_000).max(operation.time_ms_invoke));
     }
 
+    /// How many operations the history holds so far (the next one's id).
+    pub fn operation_count(&self) -> usize {
+        self.operations.len()
+    }
+
     /// The final reads that got no snapshot, in words.
     pub fn missing(&self) -> &[String] {
         &self.missing

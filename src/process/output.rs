@@ -15,7 +15,7 @@ use super::{lin_kv, mvr_kv};
 use super::{Counts, Options, Outcome, ProcessError};
 use crate::check::{self, CheckOptions};
 use crate::config::Durability;
-use crate::history::{FaultRecord, FaultType};
+use crate::history::{FaultRecord, FaultType, Trace};
 use crate::verdict::{Budget, MIB};
 
 /// How many lines `messages.log` takes at most; a flood would otherwise fill the disk.
@@ -120,14 +120,14 @@ pub(super) fn write_and_judge(
     })
 }
 
-/// `mvr-kv`: writes the history (quorate's JSON, with the store's configuration and the
-/// faults), the faults and the summary, and judges the history as written with the leaderless
-/// checker (unless the run stopped with `error`). A kill is recorded as losing data when the
-/// store's configuration is volatile.
+/// `mvr-kv`: writes the history (quorate's JSON, with the store's configuration, the faults and
+/// the trace if one was recorded, with how many events it left out), the faults and the summary,
+/// and judges the history as written with the leaderless checker (unless the run stopped with
+/// `error`). A kill is recorded as losing data when the store's configuration is volatile.
 pub(super) fn write_and_judge_mvr(
     options: &Options,
     clients: &mvr_kv::Clients,
-    mut faults: Vec<FaultRecord>,
+    (mut faults, trace): (Vec<FaultRecord>, Option<(Trace, u64)>),
     counts: Counts,
     error: Option<ProcessError>,
 ) -> Result<Outcome, ProcessError> {
@@ -138,6 +138,8 @@ pub(super) fn write_and_judge_mvr(
     let mut history = clients.history();
     history.config = Some(options.store_config.clone());
     history.faults = faults.clone();
+    let trace_left_out = trace.as_ref().map(|(_, left_out)| *left_out);
+    history.trace = trace.map(|(trace, _)| trace);
     let history_path = options.out.join("history.json");
     let text = history.to_json();
     std::fs::write(&history_path, &text).map_err(|error| io(&history_path, error))?;
@@ -160,7 +162,7 @@ pub(super) fn write_and_judge_mvr(
     };
     let missing = clients.missing().to_vec();
     let run_path = options.out.join("run.json");
-    let summary = json!({
+    let mut summary = json!({
         "workload": "mvr-kv",
         "bin": options.bin.display().to_string(),
         "args": options.args,
@@ -182,6 +184,9 @@ pub(super) fn write_and_judge_mvr(
         "verdict": report.as_ref().map(|report| report.verdict.name()),
         "check_command": format!("quorate check {} --model {}", history_path.display(), options.model),
     });
+    if let Some(left_out) = trace_left_out {
+        summary["trace_events_left_out"] = json!(left_out);
+    }
     let text = serde_json::to_string_pretty(&summary).expect("the summary serializes");
     std::fs::write(&run_path, text).map_err(|error| io(&run_path, error))?;
     Ok(Outcome {

@@ -22,8 +22,9 @@ use super::lin_kv::Ended;
 use super::net::{self, Decision, Effect, Planned, Router};
 use super::node::{self, Input, NodeProcess};
 use super::output::{self, MessageLog};
+use super::trace::{self, Recorder};
 use super::{Counts, Options, Outcome, ProcessError};
-use crate::history::FaultRecord;
+use crate::history::{DropReason, FaultRecord, OpId};
 
 /// How many lines of the nodes' stdout may wait for the router before their readers block.
 const INPUT_BACKLOG: usize = 1 << 14;
@@ -47,6 +48,8 @@ enum Timer {
     Deliver {
         to: usize,
         text: String,
+        /// Its number in the trace, if recorded.
+        message: Option<u64>,
     },
     Invoke {
         client: usize,
@@ -100,6 +103,7 @@ struct Runtime<'a> {
     phase: &'static str,
     counts: Counts,
     log: MessageLog,
+    trace: Recorder,
     next_init_id: u64,
 }
 
@@ -158,6 +162,7 @@ pub(super) fn run(
         phase: "init",
         counts: Counts::default(),
         log: MessageLog::new(log),
+        trace: Recorder::new(options.trace, trace::TRACE_EVENTS),
         next_init_id: 1,
     };
     let error = runtime.drive(&receiver, stop, progress).err();
@@ -168,7 +173,8 @@ pub(super) fn run(
             output::write_and_judge(options, &clients.edn(), faults, runtime.counts, error)
         }
         Clients::MvrKv(clients) => {
-            output::write_and_judge_mvr(options, clients, faults, runtime.counts, error)
+            let trace = runtime.trace.take();
+            output::write_and_judge_mvr(options, clients, (faults, trace), runtime.counts, error)
         }
     }
 }
@@ -245,6 +251,7 @@ impl Runtime<'_> {
         // The workload.
         self.origin = Instant::now();
         self.phase = "workload";
+        self.trace.begin();
         let end = self.origin + self.options.time_limit;
         let period = self.period();
         for client in 0..self.clients.len() {
@@ -392,13 +399,14 @@ impl Runtime<'_> {
 
     fn fire(&mut self, timer: Timer) -> Result<(), ProcessError> {
         match timer {
-            Timer::Deliver { to, text } => self.deliver(to, text),
+            Timer::Deliver { to, text, message } => self.deliver(to, text, message),
             Timer::Invoke { client } => {
                 // Workload clients invoke during the workload, final readers during the final reads.
                 let reader = client >= self.clients.len();
                 let phase = if reader { "final reads" } else { "workload" };
                 if self.phase == phase && !self.clients.busy(client) {
                     let time = self.now_ns();
+                    let op = self.clients.operation_count().filter(|_| !reader);
                     let Some((node, message, msg_id)) = self.clients.invoke(client, time) else {
                         return Ok(());
                     };
@@ -410,7 +418,12 @@ impl Runtime<'_> {
                     if let Some(last) = self.last_invoke.get_mut(client) {
                         *last = Instant::now();
                     }
-                    self.deliver(node, message);
+                    let sent = op.and_then(|op| {
+                        let ends = (client, node);
+                        self.trace
+                            .request(time / 1_000_000, ends, OpId(op as u64), &message)
+                    });
+                    self.deliver(node, message, sent);
                     let deadline = Instant::now() + self.options.timeout;
                     self.at(deadline, Timer::Timeout { client, msg_id });
                 }
@@ -445,13 +458,22 @@ impl Runtime<'_> {
         self.at(when, Timer::Invoke { client });
     }
 
-    /// Hands `text` to node `to`; lost if the node is down or its backlog is full.
-    fn deliver(&mut self, to: usize, text: String) {
+    /// Hands `text` (the trace's `message`, if recorded) to node `to`; lost if the node is down
+    /// or its backlog is full.
+    fn deliver(&mut self, to: usize, text: String, message: Option<u64>) {
+        let millis = self.now_ns() / 1_000_000;
         let slot = &self.slots[to];
-        if let (Some(process), NodeState::Up | NodeState::Paused) = (&slot.process, slot.state) {
-            if !process.send(text) {
-                self.counts.backlog_lost += 1;
+        let lost = match (&slot.process, slot.state) {
+            (Some(process), NodeState::Up | NodeState::Paused) => {
+                let lost = !process.send(text);
+                self.counts.backlog_lost += u64::from(lost);
+                lost.then_some(DropReason::Lost)
             }
+            _ => Some(DropReason::NodeDown),
+        };
+        match lost {
+            Some(reason) => self.trace.lost(message, millis, reason),
+            None => self.trace.arrived(message, millis),
         }
     }
 
@@ -492,6 +514,8 @@ impl Runtime<'_> {
             }
             effect => self.router.start(effect.clone()),
         }
+        self.trace
+            .fault_start(self.records.len(), record.time_ms_start);
         self.records.push((index, record));
         self.active.push(index);
         Ok(())
@@ -528,8 +552,9 @@ impl Runtime<'_> {
         }
         let time = self.now_ns();
         let millis = self.origin.elapsed().as_millis() as u64;
-        if let Some((_, record)) = self.records.iter_mut().find(|(i, _)| *i == index) {
-            record.time_ms_end = Some(millis);
+        if let Some(number) = self.records.iter().position(|(i, _)| *i == index) {
+            self.records[number].1.time_ms_end = Some(millis);
+            self.trace.fault_end(number, millis);
         }
         let description = fault.record().description;
         self.clients.nemesis(
@@ -589,7 +614,7 @@ impl Runtime<'_> {
                     node: format!("n{node}"),
                     line,
                     reason,
-                    text: abbreviate(text),
+                    text: super::shorten(text, 200),
                 };
                 let text = text.map_err(|lossy| protocol("not UTF-8".into(), &lossy))?;
                 self.message(node, &text)
@@ -634,6 +659,10 @@ impl Runtime<'_> {
         }
         if let Some(client) = self.clients.parse_name(dest) {
             let time = self.now_ns();
+            if client < self.clients.len() {
+                let sent = self.trace.reply(time / 1_000_000, (from, client), body);
+                self.trace.arrived(sent, time / 1_000_000);
+            }
             match self.clients.reply(client, body, time)? {
                 Some(_) if client >= self.clients.len() => self.next_invoke(client),
                 Some(ended) => {
@@ -663,8 +692,10 @@ impl Runtime<'_> {
         self.counts.routed += 1;
         let decision = self.router.decide(from, to);
         let millis = self.now_ns() / 1_000_000;
+        let sent = self.trace.node_message(millis, (from, to), body);
         match decision {
             Decision::Drop(why) => {
+                self.trace.lost(sent, millis, trace::drop_reason(why));
                 self.counts.dropped += 1;
                 self.log.line(format_args!(
                     "{millis} {name} -> n{to} dropped ({why}) {text}"
@@ -682,18 +713,16 @@ impl Runtime<'_> {
                     "{millis} {name} -> n{to} {} {text}",
                     shown.join(" ")
                 ));
-                for delay in delays {
+                for (copy, delay) in delays.into_iter().enumerate() {
+                    let message = match copy {
+                        0 => sent,
+                        _ => self.trace.copy(sent, millis),
+                    };
                     if delay.is_zero() {
-                        self.deliver(to, text.to_string());
+                        self.deliver(to, text.to_string(), message);
                     } else {
-                        let when = Instant::now() + delay;
-                        self.at(
-                            when,
-                            Timer::Deliver {
-                                to,
-                                text: text.to_string(),
-                            },
-                        );
+                        let (when, text) = (Instant::now() + delay, text.to_string());
+                        self.at(when, Timer::Deliver { to, text, message });
                     }
                 }
             }
@@ -712,13 +741,5 @@ impl Runtime<'_> {
             slot.state = NodeState::Down;
         }
         self.log.flush();
-    }
-}
-
-/// The first 200 characters of a line, for an error message.
-fn abbreviate(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
     }
 }

@@ -204,16 +204,9 @@ where
             let _ = writeln!(
                 log,
                 "quorate node: line {number} of stdin skipped: {reason}: {}",
-                shorten(&line)
+                super::shorten(&line, 200)
             );
         }
-    }
-}
-
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
     }
 }
 
