@@ -400,7 +400,10 @@ fn all_judges_every_schedule_and_counts_the_failing_histories() {
     assert!(all.counts.failing > 1, "{:?}", all.counts);
     assert_eq!(all.counts.failing, all.failing.len() as u64);
     assert!(all.counts.histories > first.counts.histories);
-    assert!(all.failing.iter().all(|hash| all.histories.binary_search(hash).is_ok()));
+    assert!(all
+        .failing
+        .iter()
+        .all(|hash| all.histories.binary_search(hash).is_ok()));
     let threads = run(&buggy, true, 2);
     assert_eq!(threads.failing, all.failing);
     assert_eq!(threads.histories, all.histories);

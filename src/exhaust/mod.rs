@@ -366,7 +366,9 @@ impl Outcome {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExhaustError {
     /// `--all` with `--bfs`.
-    #[error("--all with --bfs: --bfs stops at a shortest counterexample, --all judges every schedule")]
+    #[error(
+        "--all with --bfs: --bfs stops at a shortest counterexample, --all judges every schedule"
+    )]
     AllAndShortest,
     /// No client.
     #[error("--clients 0: there is nothing to explore without a client")]
