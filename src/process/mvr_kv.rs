@@ -21,8 +21,8 @@
 //! (an extension of the protocol that `quorate node` answers; `replica: false` from a node that
 //! is not one of the key's home replicas, which then records no snapshot of it). Each copy is
 //! that node's replica snapshot of the key, as the simulator takes them, so a diverged replica
-//! or one a write never reached is seen. A node that answers `snapshot` with error 10 (not
-//! supported) is read with `get` instead, and each answer recorded as its snapshot: what a get
+//! or one a write never reached is seen. A node that answers `snapshot` with an error (10, not
+//! supported, as Maelstrom's nodes answer a request they do not know) is read with `get` instead, and each answer recorded as its snapshot: what a get
 //! coordinated by that node returned (r replicas, merged), not the node's own copy, so a
 //! diverged replica a quorum read outvotes goes unseen, and every such node records a snapshot
 //! of every key, including keys it does not replicate. A node that does not answer in time has
@@ -75,7 +75,7 @@ struct Reader {
     keys: Vec<Key>,
     pending: Option<(u64, Key)>,
     next_msg_id: u64,
-    /// The node answered `snapshot` with error 10 (not supported): its snapshots are gets.
+    /// The node answered `snapshot` with an error (it does not know it): its snapshots are gets.
     gets: bool,
 }
 
@@ -345,8 +345,9 @@ impl Clients {
             "snapshot_ok" => versions_of(body)?,
             "get_ok" if !state.gets => return Err("a get_ok reply to a snapshot request".into()),
             "get_ok" => versions_of(body)?,
-            // A node without `snapshot`: its snapshots are gets it coordinates, from now on.
-            "error" if code == Some(10) && !state.gets => {
+            // A node without `snapshot` (error 10, or any error a node that does not know the
+            // request answers): its snapshots are gets it coordinates, from now on.
+            "error" if !state.gets => {
                 state.gets = true;
                 state.keys.push(key);
                 state.pending = None;
