@@ -313,7 +313,7 @@ pub enum ScenarioError {
         /// Its `per_million`.
         value: u32,
     },
-    /// A delay fault's factor of 0 or above [`DELAY_FACTOR_MAX`].
+    /// A delay fault's factor of 0 or above 1,000.
     #[error("fault {index}: factor = {factor} is not between 1 and {DELAY_FACTOR_MAX}")]
     DelayFactor {
         /// The fault's position in the scenario's `faults`.
