@@ -72,8 +72,9 @@ impl Recorder {
         self.recording && self.events.len() < self.limit
     }
 
-    /// Records `event` unless the trace is full (or off); whether it did.
-    fn push(&mut self, mut event: TraceEvent) -> bool {
+    /// Records the event `at` makes of a time no earlier than any recorded (`time_ms`, or the
+    /// last time if it was later), unless the trace is full (or off); whether it did.
+    fn push(&mut self, time_ms: u64, at: impl FnOnce(u64) -> TraceEvent) -> bool {
         if !self.recording {
             return false;
         }
@@ -81,9 +82,8 @@ impl Recorder {
             self.left_out += 1;
             return false;
         }
-        self.last_ms = self.last_ms.max(event.time_ms());
-        set_time(&mut event, self.last_ms);
-        self.events.push(event);
+        self.last_ms = self.last_ms.max(time_ms);
+        self.events.push(at(self.last_ms));
         true
     }
 
@@ -96,16 +96,17 @@ impl Recorder {
         summary: String,
     ) -> Option<u64> {
         let message = self.next_message;
-        let event = TraceEvent::Send {
+        let summary = super::shorten(&summary, SUMMARY_CHARS);
+        let event = |time_ms| TraceEvent::Send {
             message,
             time_ms,
             from,
             to,
             op,
             key,
-            summary: super::shorten(&summary, SUMMARY_CHARS),
+            summary,
         };
-        self.push(event).then(|| {
+        self.push(time_ms, event).then(|| {
             self.next_message += 1;
             message
         })
@@ -172,12 +173,12 @@ impl Recorder {
     pub(super) fn copy(&mut self, message: Option<u64>, time_ms: u64) -> Option<u64> {
         let message = message?;
         let copy = self.next_message;
-        let event = TraceEvent::Duplicate {
+        let event = |time_ms| TraceEvent::Duplicate {
             message,
             copy,
             time_ms,
         };
-        self.push(event).then(|| {
+        self.push(time_ms, event).then(|| {
             self.next_message += 1;
             copy
         })
@@ -186,14 +187,14 @@ impl Recorder {
     /// `message` (if recorded) was written to its destination.
     pub(super) fn arrived(&mut self, message: Option<u64>, time_ms: u64) {
         if let Some(message) = message {
-            self.push(TraceEvent::Deliver { message, time_ms });
+            self.push(time_ms, |time_ms| TraceEvent::Deliver { message, time_ms });
         }
     }
 
     /// `message` (if recorded) never reached its destination, for `reason`.
     pub(super) fn lost(&mut self, message: Option<u64>, time_ms: u64, reason: DropReason) {
         if let Some(message) = message {
-            self.push(TraceEvent::Drop {
+            self.push(time_ms, |time_ms| TraceEvent::Drop {
                 message,
                 time_ms,
                 reason,
@@ -203,12 +204,12 @@ impl Recorder {
 
     /// The history's fault number `fault` began.
     pub(super) fn fault_start(&mut self, fault: usize, time_ms: u64) {
-        self.push(TraceEvent::FaultStart { fault, time_ms });
+        self.push(time_ms, |time_ms| TraceEvent::FaultStart { fault, time_ms });
     }
 
     /// The history's fault number `fault` ended.
     pub(super) fn fault_end(&mut self, fault: usize, time_ms: u64) {
-        self.push(TraceEvent::FaultEnd { fault, time_ms });
+        self.push(time_ms, |time_ms| TraceEvent::FaultEnd { fault, time_ms });
     }
 
     /// The trace recorded, if one was asked for, and how many events it left out once it was
@@ -216,18 +217,6 @@ impl Recorder {
     pub(super) fn take(&mut self) -> Option<(Trace, u64)> {
         let events = std::mem::take(&mut self.events);
         self.asked.then(|| (Trace { events }, self.left_out))
-    }
-}
-
-fn set_time(event: &mut TraceEvent, time: u64) {
-    match event {
-        TraceEvent::Send { time_ms, .. }
-        | TraceEvent::Duplicate { time_ms, .. }
-        | TraceEvent::Deliver { time_ms, .. }
-        | TraceEvent::Drop { time_ms, .. }
-        | TraceEvent::FaultStart { time_ms, .. }
-        | TraceEvent::FaultEnd { time_ms, .. }
-        | TraceEvent::State { time_ms, .. } => *time_ms = time,
     }
 }
 

@@ -30,12 +30,18 @@ fn late_copy(object: &Arc<Object>) -> DynamoMessage {
     }
 }
 
-#[test]
-fn a_reaped_tombstone_keeps_out_what_it_overwrote_and_lets_in_what_it_had_not_seen() {
+/// Three nodes, n = 3, reaping 100 ms after a delete, and the home replicas of `k`.
+fn reaping_after_100_ms() -> (Dynamo, Vec<crate::causality::NodeId>) {
     let mut config = cluster(3, 2, 2, false).config().clone();
     config.reaping = crate::config::Reaping::AfterMs(100);
     let store = Dynamo::new(config).unwrap();
     let home = store.placement(&key("k")).0;
+    (store, home)
+}
+
+#[test]
+fn a_reaped_tombstone_keeps_out_what_it_overwrote_and_lets_in_what_it_had_not_seen() {
+    let (store, home) = reaping_after_100_ms();
     let mut coordinator = store.boot(home[0]);
     let a = put_object(&store, &mut coordinator, "a", VersionVector::new());
     let deleting = request(&store, &mut coordinator, delete("gone", context_of(&a)));
@@ -111,10 +117,7 @@ fn an_immediately_reaped_tombstone_is_not_stored_again() {
 
 #[test]
 fn a_replica_votes_yes_only_for_the_tombstone_it_holds_and_a_no_is_a_refusal() {
-    let mut config = cluster(3, 2, 2, false).config().clone();
-    config.reaping = crate::config::Reaping::AfterMs(100);
-    let store = Dynamo::new(config).unwrap();
-    let home = store.placement(&key("k")).0;
+    let (store, home) = reaping_after_100_ms();
     let mut voter = store.boot(home[1]);
     let a = put_object(&store, &mut voter, "a", VersionVector::new());
     let held = replicated(&request(&store, &mut voter, delete("gone", context_of(&a))));
