@@ -12,6 +12,9 @@
 //! and the serde path parses the whole file and words the error. So it can only agree with
 //! serde_json, which `tests/generators/history_fast_path.rs` checks on generated and mutated histories.
 
+use std::borrow::Cow;
+use std::io::{self, Read};
+
 use serde::de::DeserializeOwned;
 
 use super::wire::{OperationWire, WireContext};
@@ -22,10 +25,213 @@ use super::{
 /// The history in `bytes` if they are in the plain form and valid JSON of a history, as
 /// `serde_json::from_slice` would read it; `None` otherwise.
 pub(super) fn parse(bytes: &[u8]) -> Option<History> {
-    let mut reader = Reader { bytes, at: 0 };
-    let history = reader.history()?;
-    reader.space();
-    (reader.at == bytes.len()).then_some(history)
+    Stream::<io::Empty>::whole(bytes).history()
+}
+
+/// As [`parse`], for the bytes `source` yields, read a chunk at a time: the input is never held
+/// whole, only the operations read from it. `Err` if reading fails.
+pub(super) fn parse_stream(source: impl Read) -> io::Result<Option<History>> {
+    parse_stream_sized(source, LOOKAHEAD_BYTES, CHUNK_BYTES)
+}
+
+fn parse_stream_sized(
+    source: impl Read,
+    lookahead_bytes: usize,
+    chunk_bytes: usize,
+) -> io::Result<Option<History>> {
+    let mut stream = Stream {
+        bytes: Cow::Owned(Vec::new()),
+        at: 0,
+        source: Some(source),
+        error: None,
+        lookahead_bytes,
+        chunk_bytes,
+    };
+    let history = stream.history();
+    match stream.error {
+        Some(error) => Err(error),
+        None => Ok(history),
+    }
+}
+
+/// How many bytes past the reading position a streamed input keeps in memory before each step
+/// (one operation, or one top-level field); a step that needs more is run again with four
+/// times as many.
+const LOOKAHEAD_BYTES: usize = 64 * 1024;
+
+/// How many bytes a streamed input reads at a time.
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// The input of the top level of a history: the whole of it, or a window onto a source that
+/// is read as the window moves. The top level runs the [`Reader`] one step at a time (one
+/// operation, one field), each on the window.
+///
+/// A step is run on the window alone, so it must not be fooled by the window's end. A step
+/// reads forward only, and examines no byte past the position it ends at (it peeks at most at
+/// that byte). So a step that ends before the window's end examined only bytes the whole input
+/// holds too, and read them as a reading of the whole input would; one that fails, or ends at
+/// the window's end, is run again on a window four times as long, until the input is exhausted.
+struct Stream<'b, R> {
+    bytes: Cow<'b, [u8]>,
+    at: usize,
+    /// `None` once the source is exhausted, and for an input given whole.
+    source: Option<R>,
+    /// The error that ended reading the source, if one did.
+    error: Option<io::Error>,
+    lookahead_bytes: usize,
+    chunk_bytes: usize,
+}
+
+/// The fields of a history's top level.
+enum Field {
+    Version,
+    Operations,
+    Config,
+    Scenario,
+    Faults,
+    Replicas,
+    Run,
+    Trace,
+}
+
+impl Field {
+    fn named(name: &[u8]) -> Option<Field> {
+        Some(match name {
+            b"version" => Field::Version,
+            b"operations" => Field::Operations,
+            b"config" => Field::Config,
+            b"scenario" => Field::Scenario,
+            b"faults" => Field::Faults,
+            b"replicas" => Field::Replicas,
+            b"run" => Field::Run,
+            b"trace" => Field::Trace,
+            _ => return None,
+        })
+    }
+}
+
+impl<'b, R: Read> Stream<'b, R> {
+    fn whole(bytes: &'b [u8]) -> Stream<'b, R> {
+        Stream {
+            bytes: Cow::Borrowed(bytes),
+            at: 0,
+            source: None,
+            error: None,
+            lookahead_bytes: 0,
+            chunk_bytes: 0,
+        }
+    }
+
+    /// Runs `step` on the window from the reading position; see [`Stream`].
+    fn step<T>(&mut self, mut step: impl FnMut(&mut Reader<'_>) -> Option<T>) -> Option<T> {
+        let mut lookahead_bytes = self.lookahead_bytes;
+        loop {
+            self.fill(lookahead_bytes);
+            let mut reader = Reader {
+                bytes: &self.bytes,
+                at: self.at,
+            };
+            let read = step(&mut reader);
+            let exhausted = self.source.is_none();
+            match read {
+                Some(value) if exhausted || reader.at < reader.bytes.len() => {
+                    self.at = reader.at;
+                    return Some(value);
+                }
+                None if exhausted => return None,
+                _ => lookahead_bytes = lookahead_bytes.saturating_mul(4).max(1),
+            }
+        }
+    }
+
+    /// Makes the window hold at least `lookahead_bytes` past the reading position, or all the
+    /// source has left. Bytes before the position are dropped first.
+    fn fill(&mut self, lookahead_bytes: usize) {
+        let Some(source) = &mut self.source else {
+            return;
+        };
+        if self.bytes.len() - self.at >= lookahead_bytes {
+            return;
+        }
+        let bytes = self.bytes.to_mut();
+        bytes.drain(..self.at);
+        self.at = 0;
+        let wanted = lookahead_bytes.max(self.chunk_bytes) - bytes.len();
+        let limit = u64::try_from(wanted).unwrap_or(u64::MAX);
+        match source.by_ref().take(limit).read_to_end(bytes) {
+            Ok(read) if read < wanted => self.source = None,
+            Ok(_) => {}
+            Err(error) => {
+                self.error = Some(error);
+                self.source = None;
+            }
+        }
+    }
+
+    fn history(&mut self) -> Option<History> {
+        let (mut version, mut operations) = (None, None);
+        let (mut config, mut scenario, mut faults, mut replicas, mut run, mut trace) =
+            (None, None, None, None, None, None);
+        self.step(|reader| reader.eat(b'{'))?;
+        loop {
+            match self.step(|reader| Field::named(reader.name()?))? {
+                Field::Version => {
+                    let read = self.step(|reader| u32::try_from(reader.number()?).ok())?;
+                    once(&mut version, read)?;
+                }
+                Field::Operations => once(&mut operations, self.operations()?)?,
+                Field::Config => once(&mut config, self.step(|reader| reader.serde())?)?,
+                // serde reads `"scenario": null` as no scenario, not as a JSON null.
+                Field::Scenario => match self.step(|reader| reader.serde())? {
+                    serde_json::Value::Null => return None,
+                    value => once(&mut scenario, value)?,
+                },
+                Field::Faults => once(&mut faults, self.step(|reader| reader.serde())?)?,
+                Field::Replicas => once(&mut replicas, self.step(|reader| reader.serde())?)?,
+                Field::Run => once(&mut run, self.step(|reader| reader.serde())?)?,
+                Field::Trace => once(&mut trace, self.step(|reader| reader.serde())?)?,
+            }
+            if !self.step(|reader| reader.more(b'}'))? {
+                break;
+            }
+        }
+        // Nothing but white space may follow.
+        self.step(|reader| {
+            reader.space();
+            (reader.at == reader.bytes.len()).then_some(())
+        })?;
+        Some(History {
+            version: version?,
+            config,
+            scenario,
+            operations: operations?,
+            faults: faults.unwrap_or_default(),
+            replicas,
+            run,
+            trace,
+        })
+    }
+
+    /// The operations list, an operation per step.
+    fn operations(&mut self) -> Option<Vec<Operation>> {
+        let empty = self.step(|reader| {
+            reader.eat(b'[')?;
+            reader.space();
+            let empty = reader.peek()? == b']';
+            reader.at += usize::from(empty);
+            Some(empty)
+        })?;
+        let mut operations = Vec::new();
+        if empty {
+            return Some(operations);
+        }
+        loop {
+            operations.push(self.step(|reader| reader.operation())?);
+            if !self.step(|reader| reader.more(b']'))? {
+                return Some(operations);
+            }
+        }
+    }
 }
 
 /// How deep a value handed to serde_json may nest; well under serde_json's limit of 128 for
@@ -205,43 +411,6 @@ impl<'b> Reader<'b> {
         Some(())
     }
 
-    fn history(&mut self) -> Option<History> {
-        let (mut version, mut operations) = (None, None);
-        let (mut config, mut scenario, mut faults, mut replicas, mut run, mut trace) =
-            (None, None, None, None, None, None);
-        self.eat(b'{')?;
-        loop {
-            match self.name()? {
-                b"version" => once(&mut version, u32::try_from(self.number()?).ok()?)?,
-                b"operations" => once(&mut operations, self.list(Self::operation)?)?,
-                b"config" => once(&mut config, self.serde()?)?,
-                // serde reads `"scenario": null` as no scenario, not as a JSON null.
-                b"scenario" => match self.serde()? {
-                    serde_json::Value::Null => return None,
-                    value => once(&mut scenario, value)?,
-                },
-                b"faults" => once(&mut faults, self.serde()?)?,
-                b"replicas" => once(&mut replicas, self.serde()?)?,
-                b"run" => once(&mut run, self.serde()?)?,
-                b"trace" => once(&mut trace, self.serde()?)?,
-                _ => return None,
-            }
-            if !self.more(b'}')? {
-                break;
-            }
-        }
-        Some(History {
-            version: version?,
-            config,
-            scenario,
-            operations: operations?,
-            faults: faults.unwrap_or_default(),
-            replicas,
-            run,
-            trace,
-        })
-    }
-
     fn operation(&mut self) -> Option<Operation> {
         let (mut id, mut client, mut key, mut kind) = (None, None, None, None);
         let (mut invoke, mut complete, mut outcome) = (None, None, None);
@@ -372,5 +541,62 @@ mod tests {
         ] {
             assert_eq!(parse(op(fields).as_bytes()), None, "{fields}");
         }
+    }
+
+    /// Reading a stream through windows of any size reads what parsing the whole input reads:
+    /// the histories of `takes_the_histories_quorate_writes`, and what the fast path steps aside
+    /// from, through windows from one byte up.
+    #[test]
+    fn a_stream_read_in_small_windows_reads_what_the_whole_input_reads() {
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("histories");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(directory.join("edge-cases")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let mut document: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if let Some(history) = document.get_mut("history") {
+                document = history.take();
+            }
+            let history: History = serde_json::from_value(document).unwrap();
+            texts.push(serde_json::to_string(&history).unwrap());
+            texts.push(history.to_json());
+        }
+        let plain = texts.len();
+        texts.push(r#"{"version": 1, "operations": []}  "#.to_string());
+        texts.push(r#"{"version": 1, "operations": []} x"#.to_string());
+        texts.push(r#"{"version": 1, "operations": [], "run": 12"#.to_string());
+        texts.push(r#"{"version": 12345678901, "operations": []}"#.to_string());
+        for (index, text) in texts.iter().enumerate() {
+            let whole = parse(text.as_bytes());
+            assert_eq!(whole.is_some(), index <= plain, "{text}");
+            for (lookahead_bytes, chunk_bytes) in [(1, 1), (1, 5), (7, 3), (64, 1), (4096, 4096)] {
+                let streamed = parse_stream_sized(text.as_bytes(), lookahead_bytes, chunk_bytes);
+                assert_eq!(
+                    streamed.unwrap(),
+                    whole,
+                    "{lookahead_bytes}/{chunk_bytes}: {text}"
+                );
+            }
+        }
+    }
+
+    /// A source that fails part way is an error, not a history of what was read before.
+    #[test]
+    fn a_stream_that_fails_to_read_is_an_error() {
+        struct FailsAfter(&'static [u8]);
+        impl Read for FailsAfter {
+            fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::other("the disk went away"));
+                }
+                let read = self.0.len().min(buffer.len());
+                buffer[..read].copy_from_slice(&self.0[..read]);
+                self.0 = &self.0[read..];
+                Ok(read)
+            }
+        }
+        let text = br#"{"version": 1, "operations": []}"#;
+        let error = parse_stream_sized(FailsAfter(text), 4, 4).unwrap_err();
+        assert_eq!(error.to_string(), "the disk went away");
+        assert!(parse_stream_sized(&text[..], 4, 4).unwrap().is_some());
     }
 }

@@ -378,13 +378,19 @@ impl History {
         validate::load(bytes)
     }
 
-    /// Reads, parses and validates a history file.
+    /// Reads, parses and validates a history file (see [`History::parse_file`]).
     pub fn load(path: &std::path::Path) -> Result<History, HistoryError> {
-        let bytes = std::fs::read(path).map_err(|error| HistoryError::Io {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
-        History::from_slice(&bytes)
+        let history = History::parse_file(path)?;
+        history.validate()?;
+        Ok(history)
+    }
+
+    /// Reads and parses a history file without validating it, as [`History::parse`] parses
+    /// bytes, after a UTF-8 byte order mark if the file opens with one. A file in the plain form
+    /// of the format (what quorate writes) is read a chunk at a time, so a large history takes
+    /// the memory of its operations, not also of its file.
+    pub fn parse_file(path: &std::path::Path) -> Result<History, HistoryError> {
+        validate::parse_file(path)
     }
 
     /// Parses a history from bytes without validating it: for a caller that goes on to

@@ -139,6 +139,37 @@ pub(super) fn load(bytes: &[u8]) -> Result<History, HistoryError> {
     Ok(history)
 }
 
+/// Reads a history file without validating it, as [`parse`] reads its bytes, after a UTF-8
+/// byte order mark if the file opens with one. A file in the plain form is read a chunk at a
+/// time and never held whole; any other is read whole and parsed by serde_json.
+pub(super) fn parse_file(path: &std::path::Path) -> Result<History, HistoryError> {
+    use std::io::Read as _;
+    let unreadable = |error: std::io::Error| HistoryError::Io {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut opening = Vec::with_capacity(UTF8_BOM.len());
+    (&mut file)
+        .take(UTF8_BOM.len() as u64)
+        .read_to_end(&mut opening)
+        .map_err(unreadable)?;
+    if opening == UTF8_BOM {
+        opening.clear();
+    }
+    if let Some(history) =
+        super::fast::parse_stream(opening.as_slice().chain(file)).map_err(unreadable)?
+    {
+        return Ok(history);
+    }
+    // Not in the plain form, or not a history: serde_json reads it whole, and words the error.
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    parse(bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes))
+}
+
+/// The byte order mark some editors put at the start of a UTF-8 file.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Parses bytes into a history without validating it: by the fast path when the file is in its
 /// plain form, else by serde_json, which also words any error.
 pub(super) fn parse(bytes: &[u8]) -> Result<History, HistoryError> {

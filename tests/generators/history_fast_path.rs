@@ -7,11 +7,30 @@ use quorate::gen::{scenarios, GenOptions};
 use quorate::history::History;
 use quorate::testing::proptest_config;
 
-/// What serde_json alone reads from the bytes, with the history's own loader beside it.
+/// What serde_json alone reads from the bytes, with the history's own loader beside it. Reading
+/// the bytes from a file, a chunk at a time, must give what parsing them gives, error and all.
 fn both(bytes: &[u8]) -> (Option<History>, Option<History>) {
     let parsed = History::parse(bytes);
     let by_serde = serde_json::from_slice::<History>(bytes);
+    read_as_files(bytes);
     (parsed.ok(), by_serde.ok())
+}
+
+const BYTE_ORDER_MARK: &[u8] = b"\xef\xbb\xbf";
+
+/// `History::parse_file` reads a file as `History::parse` reads its bytes after one byte order
+/// mark, if the file opens with one: the bytes as a file, and with a mark put before them.
+fn read_as_files(bytes: &[u8]) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let read = |contents: &[u8]| {
+        std::fs::write(file.path(), contents).unwrap();
+        History::parse_file(file.path())
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let past_mark = bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(bytes);
+    assert_eq!(read(bytes), History::parse(past_mark), "{text}");
+    let marked = [BYTE_ORDER_MARK, bytes].concat();
+    assert_eq!(read(&marked), History::parse(bytes), "{text}");
 }
 
 /// Bytes that matter to JSON and to the plain form: delimiters, escapes, digits, signs,

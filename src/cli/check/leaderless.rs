@@ -11,7 +11,15 @@ use crate::regressions::Regression;
 
 use super::Args;
 
-pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
+/// What `check` gives this path to read.
+pub(super) enum Input {
+    /// The file's bytes (a regression case is read whole).
+    Bytes(Vec<u8>),
+    /// The file itself, to be read as a history a chunk at a time.
+    File,
+}
+
+pub(super) fn run(args: &Args, input: Input) -> Exit {
     let file = args.file.display();
     let model = match args.model.as_deref().map(str::parse::<Model>).transpose() {
         Ok(model) => model,
@@ -37,7 +45,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
     };
     // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
     // history, against its own model unless --model says otherwise.
-    let (history, model, from_case) = if super::opens_with_format(&bytes) {
+    let (history, model, from_case) = if let Input::Bytes(bytes) = input {
         let case = std::str::from_utf8(&bytes)
             .map_err(|error| format!("not UTF-8: {error}"))
             .and_then(|text| Regression::from_json(text).map_err(|error| error.to_string()));
@@ -66,7 +74,7 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
         }
     } else {
         // Parsed only: validating below also catalogues the history for the checker.
-        match History::parse(&bytes) {
+        match History::parse_file(&args.file) {
             Ok(history) => (history, model, false),
             Err(error) => {
                 eprintln!("quorate check: {file}: {error}");
@@ -74,8 +82,6 @@ pub(super) fn run(args: &Args, bytes: Vec<u8>) -> Exit {
             }
         }
     };
-    // The file can be as large as the history; checking needs only the history.
-    drop(bytes);
     if let Err(error) = super::refuse_empty(args, history.operations.len()) {
         eprintln!("quorate check: {file}: {error}");
         return Exit::BadInput;

@@ -4,9 +4,10 @@
 //! histories go to the leaderless checker (`crate::check`, docs/DESIGN.md §4); Jepsen, Knossos and
 //! Porcupine histories go through the importers to the general linearizability checker.
 //!
-//! This file reads the file once, decides its format and hands the bytes over to one of the two
-//! paths (which free them once read), which print and map the verdict to an exit code (0 valid,
-//! 1 a forbidden anomaly, 2 bad usage or input, 3 unknown):
+//! This file reads the file's opening, decides its format and hands the file over to one of the
+//! two paths, which print and map the verdict to an exit code (0 valid, 1 a forbidden anomaly, 2
+//! bad usage or input, 3 unknown). A quorate history is read as a stream, so that the file is
+//! never held whole; a regression case and an external history are read whole first:
 //! - [`leaderless`]: quorate's own histories and regression cases, to `crate::check`;
 //! - [`external`]: the histories of other tools, through `crate::lin::import` to `crate::lin`.
 //!
@@ -75,21 +76,46 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
+    let cannot_read = |error: std::io::Error| {
+        eprintln!(
+            "quorate check: {}: cannot read: {error}",
+            args.file.display()
+        );
+        Exit::BadInput
+    };
+    // The opening decides the format; a quorate history (the largest files) is then read as a
+    // stream and never held whole.
+    let mut opening = match read_opening(&args.file) {
+        Ok(opening) => opening,
+        Err(error) => return cannot_read(error),
+    };
+    strip_utf8_bom(&mut opening);
+    let format = args.format.external(&opening);
+    if format.is_none() && !opens_with_format(&opening) {
+        return leaderless::run(args, leaderless::Input::File);
+    }
     let mut bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
-        Err(error) => {
-            eprintln!(
-                "quorate check: {}: cannot read: {error}",
-                args.file.display()
-            );
-            return Exit::BadInput;
-        }
+        Err(error) => return cannot_read(error),
     };
     strip_utf8_bom(&mut bytes);
-    match args.format.external(&bytes) {
-        None => leaderless::run(args, bytes),
+    match format {
+        None => leaderless::run(args, leaderless::Input::Bytes(bytes)),
         Some(format) => external::run(args, bytes, format),
     }
+}
+
+/// How much of a file's opening decides its format: what [`import::detect`] reads.
+const OPENING_BYTES: u64 = 64 * 1024;
+
+/// The first [`OPENING_BYTES`] of a file, or all of it if it is shorter.
+fn read_opening(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut opening = Vec::new();
+    std::fs::File::open(path)?
+        .take(OPENING_BYTES)
+        .read_to_end(&mut opening)?;
+    Ok(opening)
 }
 
 impl Format {
