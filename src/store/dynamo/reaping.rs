@@ -24,8 +24,9 @@ use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Reaped {
     /// The digest of the reaped state: the same tombstone coming back (by anti-entropy from a
-    /// primary that has not reaped yet) is not stored again.
-    digest: u64,
+    /// primary that has not reaped yet) is not stored again. `None` once something of the key
+    /// came back (see [`Reaped::floor`]).
+    digest: Option<u64>,
     /// Under siblings, with reaping after a delay (once every primary holds the tombstone), the
     /// tombstone's causal context: a late copy of anything it had overwritten (a message
     /// delayed past the reap) is dropped, not resurrected. Immediate reaping keeps no context:
@@ -37,7 +38,9 @@ pub(super) struct Reaped {
     /// Under LWW, the reaped tombstone's timestamp (0 under siblings). A timestamp read (ABD's
     /// first phase) reports it for the key, so that a write after the reap stamps above the
     /// tombstone: a home node that has not reaped yet still holds it, and a write stamped below
-    /// it would lose to it once they meet (an acknowledged write lost).
+    /// it would lose to it once they meet (an acknowledged write lost). It outlives the reap:
+    /// it is kept when older versions come back (immediate reaping's resurrection), which
+    /// still carry their old, smaller timestamps (see [`Reaped::floor`]).
     timestamp: u64,
 }
 
@@ -47,10 +50,12 @@ impl Reaped {
         self.timestamp
     }
 
-    fn of(object: &Object, reaping: Reaping) -> Reaped {
+    /// What is kept of `object`'s tombstone when it is reaped, over what was kept of the key
+    /// before (its timestamp floor).
+    fn of(object: &Object, reaping: Reaping, before: Option<&Reaped>) -> Reaped {
         Reaped {
-            timestamp: object.timestamp(),
-            digest: object.digest(),
+            timestamp: object.timestamp().max(before.map_or(0, Reaped::timestamp)),
+            digest: Some(object.digest()),
             context: match reaping {
                 Reaping::AfterMs(_) => object.context().cloned(),
                 Reaping::Keep | Reaping::Immediate => None,
@@ -63,13 +68,29 @@ impl Reaped {
     }
 }
 
+impl Reaped {
+    /// What stays of a reaped key once something of it is stored again: only the timestamp, as
+    /// a floor for timestamp reads (nothing under siblings). Without it, a replica holding a
+    /// resurrected version reports that version's old timestamp, a later write stamps below
+    /// the reaped tombstone and below versions written before it, and a resurrected version
+    /// beats the acknowledged later write.
+    pub(super) fn floor(self) -> Option<Reaped> {
+        (self.timestamp > 0).then_some(Reaped {
+            digest: None,
+            context: None,
+            tombstone: None,
+            timestamp: self.timestamp,
+        })
+    }
+}
+
 /// What of `object`, arriving for a key the replica holds nothing of, is to be stored, given
 /// what the replica kept of the key's reaped tombstone: nothing if it is the same tombstone, or
 /// (with reaping after a delay) a version the tombstone beat; only the siblings the tombstone
 /// had not seen.
 pub(super) fn comes_back(reaped: Option<&Reaped>, object: &Arc<Object>) -> Option<Arc<Object>> {
     match (reaped, &**object) {
-        (Some(reaped), _) if reaped.digest == object.digest() => None,
+        (Some(reaped), _) if reaped.digest == Some(object.digest()) => None,
         (
             Some(Reaped {
                 tombstone: Some(tombstone),
@@ -116,7 +137,7 @@ impl Dynamo {
         match self.config.reaping {
             Reaping::Keep => false,
             Reaping::Immediate => {
-                let reaped = Reaped::of(object, self.config.reaping);
+                let reaped = Reaped::of(object, self.config.reaping, node.stored.reaped.get(key));
                 node.stored.data.remove(key);
                 node.stored.reaped.insert(key.clone(), reaped);
                 true
@@ -193,7 +214,7 @@ impl Dynamo {
                 .stored
                 .reaped
                 .get(&key)
-                .is_some_and(|reaped| reaped.digest == digest),
+                .is_some_and(|reaped| reaped.digest == Some(digest)),
         };
         out.send(from, DynamoMessage::ReapReply { key, digest, holds });
     }
@@ -234,9 +255,8 @@ impl Dynamo {
     fn reap(&self, node: &mut DynamoNode, out: &mut Out, key: &Key) {
         Dynamo::hit(out, DynamoProbe::TombstoneReaped);
         if let Some(object) = node.stored.data.remove(key) {
-            node.stored
-                .reaped
-                .insert(key.clone(), Reaped::of(&object, self.config.reaping));
+            let reaped = Reaped::of(&object, self.config.reaping, node.stored.reaped.get(key));
+            node.stored.reaped.insert(key.clone(), reaped);
         }
         node.reap_due.remove(key);
         node.reap_votes.remove(key);

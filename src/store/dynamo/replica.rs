@@ -46,7 +46,15 @@ impl Dynamo {
                     Dynamo::hit(out, DynamoProbe::ReapedCopyDropped);
                     return false;
                 };
-                node.stored.reaped.remove(key);
+                // Of the reaped tombstone only its timestamp stays, a floor for later writes.
+                if let Some(floor) = node
+                    .stored
+                    .reaped
+                    .remove(key)
+                    .and_then(reaping::Reaped::floor)
+                {
+                    node.stored.reaped.insert(key.clone(), floor);
+                }
                 node.stored.data.insert(key.clone(), object);
                 true
             }
