@@ -219,7 +219,7 @@ impl<V> Sibling<V> {
 /// Invariants (checked by [`SiblingSet::check_invariants`], asserted in debug builds):
 /// no two siblings share a dot; no sibling precedes another (an antichain); the context covers
 /// every sibling's dot and past.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(bound(serialize = "V: Serialize", deserialize = "V: Deserialize<'de>"))]
 pub struct SiblingSet<V> {
     siblings: Vec<Sibling<V>>,

@@ -54,6 +54,66 @@ pub(crate) fn splitmix64_next(state: &mut u64) -> u64 {
     splitmix64(*state)
 }
 
+/// A stable hash of a value's `Debug` text (FNV-1a over its bytes, then the SplitMix64
+/// finalizer), without building the string: what the exhaustive explorer takes as a state's
+/// identity when a store offers nothing better (see `Store::node_hash`).
+pub(crate) fn debug_hash(value: &impl std::fmt::Debug) -> u64 {
+    struct Fnv(u64);
+    impl std::fmt::Write for Fnv {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            for &byte in text.as_bytes() {
+                self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+            }
+            Ok(())
+        }
+    }
+    let mut hasher = Fnv(FNV_OFFSET_BASIS);
+    let _ = std::fmt::write(&mut hasher, format_args!("{value:?}"));
+    splitmix64(hasher.0)
+}
+
+/// A stable hash of a value through its `Hash` implementation: every integer the value writes
+/// is folded in with the SplitMix64 finalizer, and bytes eight at a time. Deterministic (no
+/// random state), unlike `std`'s hasher; far faster than [`debug_hash`], which formats.
+pub(crate) fn hash_of(value: &impl std::hash::Hash) -> u64 {
+    let mut hasher = StableHasher(FNV_OFFSET_BASIS);
+    value.hash(&mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
+struct StableHasher(u64);
+
+impl std::hash::Hasher for StableHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            // The chunk's length in the top byte's place, so that "a" and "a\0" differ.
+            self.write_u64(u64::from_le_bytes(word) ^ ((chunk.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = splitmix64(self.0 ^ value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +141,20 @@ mod tests {
         let mut state = 7;
         assert_eq!(splitmix64_next(&mut state), 0x044c_3cd7_f43c_661c);
         assert_eq!(state, 7 + GOLDEN_GAMMA);
+    }
+
+    #[test]
+    fn hash_of_tells_apart_what_differs_and_only_that() {
+        let same = hash_of(&(1u64, "ab", vec![3u32]));
+        assert_eq!(same, hash_of(&(1u64, "ab", vec![3u32])));
+        for other in [
+            hash_of(&(2u64, "ab", vec![3u32])),
+            hash_of(&(1u64, "a", vec![3u32])),
+            hash_of(&(1u64, "ab", vec![3u32, 0])),
+            hash_of(&(1u64, "ab\0", vec![3u32])),
+        ] {
+            assert_ne!(same, other);
+        }
+        assert_ne!(debug_hash(&"ab"), debug_hash(&"ba"));
     }
 }

@@ -175,7 +175,7 @@ pub struct ReadValue {
 
 /// A put or a delete: the unique value it writes (for a delete, the name of its tombstone) and
 /// its context, the values its client had read and so overwrites.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Write {
     /// The unique value written (for a delete, its tombstone's name).
     pub value: Value,
@@ -184,7 +184,7 @@ pub struct Write {
 }
 
 /// What an operation did, with what belongs to its kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     /// A read: the versions returned (empty unless the outcome is `ok`) and the opaque context
     /// the store returned with them, if it exposes one.
@@ -220,7 +220,7 @@ impl Action {
 }
 
 /// What the store says about its own causality for an operation; used only by white-box checks.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct StoreMeta {
     /// For a put or delete: the dot the coordinator minted.
@@ -235,7 +235,7 @@ pub struct StoreMeta {
 }
 
 /// One operation of a history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(into = "wire::OperationWire", try_from = "wire::OperationWire")]
 pub struct Operation {
     /// Unique in the history.
@@ -272,7 +272,7 @@ impl Operation {
 
 /// A fault the simulator (or a test harness) injected, for reports and the checker's choice of
 /// which anomalies a configuration allows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 pub struct FaultRecord {
     /// What kind of fault (its record name: `partition`, `crash`, `clock_skew`, ...).
     pub kind: FaultType,

@@ -197,6 +197,20 @@ pub trait Store {
     /// The opaque causal context a read returns and the next write of the same client sends back.
     type Context: Clone + fmt::Debug + Default;
 
+    /// A hash of everything in `node` that decides what it does next: the exhaustive explorer
+    /// (`crate::exhaust`) takes two nodes with the same hash for the same state and explores
+    /// one of them only. The default hashes the node's `Debug` text, which is right when that
+    /// text shows every such field; a store can give a faster hash of the same fields (the
+    /// reference store hashes its fields' `Hash`). Never called by the simulator.
+    fn node_hash(&self, node: &Self::Node) -> u64 {
+        crate::stable_hash::debug_hash(node)
+    }
+
+    /// As [`Store::node_hash`], for a message in flight.
+    fn message_hash(&self, message: &Self::Message) -> u64 {
+        crate::stable_hash::debug_hash(message)
+    }
+
     /// How many nodes the cluster has (`NodeId(0)` .. `NodeId(nodes - 1)`).
     fn nodes(&self) -> u32;
     /// The state of `node` when the cluster starts.

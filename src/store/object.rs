@@ -28,7 +28,7 @@ impl Version {
 
 /// A replica's state for one key. Both variants merge, and merging never overwrites: siblings
 /// keep everything concurrent, LWW keeps the greatest version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Object {
     /// Under sibling resolution: every concurrent version, with dots and contexts.

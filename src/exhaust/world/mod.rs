@@ -11,17 +11,16 @@
 //! differ only by swapping independent events give byte-identical histories.
 //!
 //! What it must never do: look inside a node's state except through the [`Store`] trait (its
-//! state hash formats the node with `Debug`), read the wall clock, or draw randomness: every
+//! state hash is the store's `node_hash`, by default a hash of the node's `Debug` text), read the wall clock, or draw randomness: every
 //! event is named by its causes (as the simulator names them), so a choice names the same event
 //! in every schedule where it is enabled.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use crate::causality::NodeId;
 use crate::history::{FaultRecord, FaultType, Operation};
 use crate::sim::Scenario;
-use crate::stable_hash::splitmix64 as mix;
+use crate::stable_hash::{debug_hash, hash_of, splitmix64 as mix};
 use crate::store::{Effects, Reply, Request, RequestId, Store, StoreEffects};
 
 use super::{Bounds, Choice, FaultKind};
@@ -36,23 +35,7 @@ fn identity(parts: &[u64]) -> u64 {
         .fold(0x0001_de47_17e5, |name, &part| mix(name ^ mix(part)))
 }
 
-/// Hashes a value's `Debug` text without building the string.
-pub(super) fn debug_hash(value: &impl std::fmt::Debug) -> u64 {
-    struct Hasher(u64);
-    impl std::fmt::Write for Hasher {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            for &byte in text.as_bytes() {
-                self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            }
-            Ok(())
-        }
-    }
-    let mut hasher = Hasher(0xcbf2_9ce4_8422_2325);
-    let _ = write!(hasher, "{value:?}");
-    mix(hasher.0)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Endpoint {
     Node(u32),
     Client(u32),
@@ -445,7 +428,7 @@ impl<'a, S: Store> World<'a, S> {
         slot.up = false;
         slot.boot += 1;
         let loses = self.store.on_crash(&mut slot.state);
-        slot.hash = debug_hash(&slot.state);
+        slot.hash = self.store.node_hash(&slot.state);
         self.timers
             .retain(|timer| !matches!(timer.kind, TimerKind::Node { node: n, .. } if n == node));
         self.faults_used += 1;
@@ -514,11 +497,11 @@ impl<'a, S: Store> World<'a, S> {
 
     fn queue(&mut self, key: u64, from: Endpoint, to: Endpoint, payload: Payload<S>) {
         let body = match &payload {
-            Payload::Message(message) => debug_hash(message),
+            Payload::Message(message) => self.store.message_hash(message),
             Payload::Request(request) => debug_hash(request),
             Payload::Reply(request, reply) => debug_hash(&(request, reply)),
         };
-        let hash = identity(&[key, debug_hash(&(from, to)), body]);
+        let hash = identity(&[key, hash_of(&(from, to)), body]);
         self.messages.push(InFlight {
             key,
             from,
@@ -539,7 +522,7 @@ impl<'a, S: Store> World<'a, S> {
         let slot = &mut self.nodes[node as usize];
         self.effects.reset(NodeId(node), self.now_ms);
         handler(self.store, &mut slot.state, &mut self.effects);
-        slot.hash = debug_hash(&slot.state);
+        slot.hash = self.store.node_hash(&slot.state);
         let boot = slot.boot;
         let from = Endpoint::Node(node);
         let mut rank = 0u64;
@@ -605,9 +588,10 @@ impl<'a, S: Store> World<'a, S> {
             });
             parts.extend([slot.next_step as u64, slot.requests, open]);
         }
-        let history = self.history_hash.get().unwrap_or_else(|| {
-            debug_hash(&(&self.operations, &self.fault_records, &self.abandoned))
-        });
+        let history = self
+            .history_hash
+            .get()
+            .unwrap_or_else(|| hash_of(&(&self.operations, &self.fault_records, &self.abandoned)));
         self.history_hash.set(Some(history));
         parts.push(history);
         identity(&parts)

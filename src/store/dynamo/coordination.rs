@@ -30,7 +30,7 @@ pub(super) struct Replied {
 }
 
 /// A request a coordinator has in flight, by its local number.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub(super) enum Pending {
     Write(WritePending),
     Read(ReadPending),

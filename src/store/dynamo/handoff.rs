@@ -26,7 +26,7 @@ use super::replica::merge_shared;
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 /// A write kept by a fallback for a home node, until that node acknowledges it.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, Hash)]
 pub(super) struct Hint {
     object: Arc<Object>,
     /// Raised whenever the hint changes, so an acknowledgement of an older version of it does

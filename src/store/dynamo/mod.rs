@@ -96,7 +96,7 @@ pub struct Dynamo {
 
 /// What the reference store's nodes send each other. It serializes (serde's externally tagged
 /// JSON) so that `quorate node` can send it between real processes (`crate::process::serve`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DynamoMessage {
     /// Merge `object` in (replication, read repair); with `hint_for`, keep it as a hint for that
@@ -211,7 +211,7 @@ pub enum DynamoTimer {
 }
 
 /// What survives a durable crash; a volatile crash goes back to the last synced copy.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Stored {
     /// Keys this node is a home replica of.
     data: BTreeMap<Key, Arc<Object>>,
@@ -229,7 +229,7 @@ struct Stored {
 }
 
 /// One node of the reference store.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct DynamoNode {
     id: NodeId,
     /// Survives every crash (like Riak's vnode epoch file); raised by each volatile crash.
@@ -433,6 +433,16 @@ impl Store for Dynamo {
     type Message = DynamoMessage;
     type Timer = DynamoTimer;
     type Context = VersionVector;
+
+    /// Every field through its `Hash`: the same fields as the `Debug` text, without formatting
+    /// it (formatting was most of the explorer's time).
+    fn node_hash(&self, node: &DynamoNode) -> u64 {
+        crate::stable_hash::hash_of(node)
+    }
+
+    fn message_hash(&self, message: &DynamoMessage) -> u64 {
+        crate::stable_hash::hash_of(message)
+    }
 
     fn nodes(&self) -> u32 {
         self.config.nodes

@@ -10,7 +10,7 @@ use crate::store::Probe;
 use super::{Dynamo, Out};
 
 /// The probes, in the order of the list `Store::probes` returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DynamoProbe {
     /// `hint-stored`: a fallback kept a write as a hint for a silent home node.
     HintStored,

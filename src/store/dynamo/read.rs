@@ -23,7 +23,7 @@ use super::replica::merge_shared;
 use super::{Dynamo, DynamoNode, DynamoProbe, DynamoTimer, Out};
 
 /// A get in flight at its coordinator.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub(super) struct ReadPending {
     pub(super) client: RequestId,
     pub(super) key: Key,
@@ -38,7 +38,7 @@ pub(super) struct ReadPending {
 }
 
 /// One reply to a get: who sent it, what it holds, and whether it answered as a fallback.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub(super) struct ReadReplyRecord {
     pub(super) node: NodeId,
     pub(super) object: Option<Arc<Object>>,

@@ -21,7 +21,7 @@ use crate::store::{Object, Version};
 use super::{Dynamo, DynamoMessage, DynamoNode, DynamoProbe, Out};
 
 /// What a replica keeps of a key after reaping its tombstone.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, Hash)]
 pub(super) struct Reaped {
     /// The digest of the reaped state: the same tombstone coming back (by anti-entropy from a
     /// primary that has not reaped yet) is not stored again. `None` once something of the key

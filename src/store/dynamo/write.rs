@@ -34,7 +34,7 @@ pub(super) struct WriteOrder {
 }
 
 /// A put or delete in flight at its coordinator.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub(super) struct WritePending {
     pub(super) client: RequestId,
     pub(super) key: Key,
@@ -49,7 +49,7 @@ pub(super) struct WritePending {
 }
 
 /// ABD's first phase in flight: the highest timestamp the home nodes replied with so far.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub(super) struct StampPending {
     pub(super) client: RequestId,
     pub(super) key: Key,
