@@ -419,3 +419,98 @@ fn all_judges_every_schedule_and_counts_the_failing_histories() {
     let error = exhaust::exhaust_reference(config, &refused, &|_| {}).unwrap_err();
     assert!(error.to_string().contains("--all with --bfs"), "{error}");
 }
+
+/// The number before "distinct histories" in the counts line.
+fn distinct_histories(stdout: &str) -> u64 {
+    let (before, _) = stdout
+        .split_once(" distinct histories")
+        .unwrap_or_else(|| panic!("no counts in {stdout}"));
+    before.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn shards_run_apart_merge_into_the_unsharded_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let bound = ["exhaust", "--config", "dynamo", "--faults", "drop"];
+    let (code, whole, stderr) = quorate(&bound);
+    assert_eq!(code, 0, "{whole}{stderr}");
+    let mut summaries = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let summary = dir.path().join(format!("shard-{}.json", &shard[..1]));
+        let summary = summary.to_str().unwrap().to_string();
+        let mut args = bound.to_vec();
+        args.extend(["--shard", shard, "--summary", &summary]);
+        let (code, stdout, stderr) = quorate(&args);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        summaries.push(summary);
+    }
+    let mut merge = vec!["exhaust", "--merge"];
+    merge.extend(summaries.iter().map(String::as_str));
+    let (code, merged, stderr) = quorate(&merge);
+    assert_eq!(code, 0, "{merged}{stderr}");
+    assert!(merged.contains("verified (bounded)"), "{merged}");
+    assert_eq!(distinct_histories(&merged), distinct_histories(&whole));
+
+    // A shard missing, or a shard of another search, is refused.
+    let (code, _, stderr) = quorate(&merge[..4]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("shards missing: [3] of 3"), "{stderr}");
+    let other = dir.path().join("other.json");
+    let other = other.to_str().unwrap();
+    let (code, stdout, stderr) = quorate(&[
+        "exhaust",
+        "--config",
+        "dynamo",
+        "--bug",
+        "vnode-clock",
+        "--shard",
+        "3/3",
+        "--summary",
+        other,
+    ]);
+    // (That search has two first choices, so its third shard has nothing to explore.)
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, _, stderr) = quorate(&[&merge[..4], &[other]].concat());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("of another search"), "{stderr}");
+}
+
+#[test]
+fn a_merged_search_with_an_anomaly_names_its_shard_and_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut merge = vec!["exhaust".to_string(), "--merge".to_string()];
+    for shard in ["1/2", "2/2"] {
+        let summary = dir.path().join(format!("shard-{}.json", &shard[..1]));
+        let case = dir.path().join(format!("case-{}.json", &shard[..1]));
+        let (summary, case) = (summary.to_str().unwrap(), case.to_str().unwrap());
+        let (code, stdout, stderr) = quorate(&[
+            "exhaust",
+            "--config",
+            "dynamo",
+            "--bug",
+            "vnode-clock",
+            "--shard",
+            shard,
+            "--summary",
+            summary,
+            "--out",
+            case,
+        ]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        merge.push(summary.to_string());
+    }
+    let merge: Vec<&str> = merge.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = quorate(&merge);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("anomaly: shard 1/2 breaks quorum: lost_write"),
+        "{stdout}"
+    );
+    let case = dir.path().join("case-1.json");
+    assert!(
+        stdout.contains(&format!("its case: {}", case.display())),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = quorate(&["replay", case.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

@@ -14,11 +14,13 @@ use crate::verdict::Verdict;
 
 use super::Exit;
 
+mod merge;
+
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
     /// A preset (dynamo, weak, sloppy, lww, cassandra, atomic) or a configuration JSON file.
-    #[arg(long)]
-    config: String,
+    #[arg(long, required_unless_present = "merge")]
+    config: Option<String>,
     /// Deliberate store bugs to switch on (the bug zoo), by name: repeat the flag or separate
     /// names by commas.
     #[arg(long = "bug", value_name = "NAME")]
@@ -84,8 +86,15 @@ pub(super) struct Args {
     /// Where to write the counterexample as a regression case.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace the --out file if it exists.
-    #[arg(long, requires = "out")]
+    /// Where to write this run's result (its verdict, counts and distinct histories) for
+    /// --merge: a shard's, with --shard.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Merge the --summary files of every shard of one search into its verdict; nothing is run.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["config", "shard", "out", "summary"])]
+    merge: Vec<PathBuf>,
+    /// Replace the --out or --summary file if it exists.
+    #[arg(long)]
     force: bool,
 }
 
@@ -97,8 +106,8 @@ fn list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<
         .collect()
 }
 
-fn options(args: &Args) -> Result<(Config, Options), String> {
-    let mut config = Config::from_preset_or_file(&args.config).map_err(|e| e.to_string())?;
+fn options(args: &Args, config: &str) -> Result<(Config, Options), String> {
+    let mut config = Config::from_preset_or_file(config).map_err(|e| e.to_string())?;
     for names in &args.bugs {
         config
             .bugs
@@ -189,8 +198,10 @@ fn counts_line(counts: &Counts) -> String {
     )
 }
 
-fn command_line(args: &Args) -> String {
-    let mut line = format!("quorate exhaust --config {}", args.config);
+/// The command line of the search, without its shard, threads and output flags: what the shards
+/// of one search have in common.
+fn search_line(args: &Args, config: &str) -> String {
+    let mut line = format!("quorate exhaust --config {config}");
     for bug in &args.bugs {
         line += &format!(" --bug {bug}");
     }
@@ -216,6 +227,29 @@ fn command_line(args: &Args) -> String {
     if args.bfs {
         line += " --bfs";
     }
+    if args.all {
+        line += " --all";
+    }
+    if args.no_reduction {
+        line += " --no-reduction";
+    }
+    if args.no_visited {
+        line += " --no-visited";
+    }
+    if args.max_depth != 200 {
+        line += &format!(" --max-depth {}", args.max_depth);
+    }
+    if args.max_states != 2_000_000 {
+        line += &format!(" --max-states {}", args.max_states);
+    }
+    if let Some(seconds) = args.time {
+        line += &format!(" --time {seconds}");
+    }
+    line
+}
+
+fn command_line(args: &Args, config: &str) -> String {
+    let mut line = search_line(args, config);
     if let Some(shard) = &args.shard {
         line += &format!(" --shard {shard}");
     }
@@ -226,13 +260,18 @@ fn command_line(args: &Args) -> String {
 }
 
 pub(super) fn run(args: &Args) -> Exit {
-    if let Some(out) = &args.out {
-        if let Err(error) = super::refuse_overwrite("--out", out, args.force) {
-            eprintln!("quorate exhaust: {error}");
-            return Exit::BadInput;
+    let Some(config_name) = args.config.as_deref() else {
+        return merge::run(&args.merge);
+    };
+    for (flag, path) in [("--out", &args.out), ("--summary", &args.summary)] {
+        if let Some(path) = path {
+            if let Err(error) = super::refuse_overwrite(flag, path, args.force) {
+                eprintln!("quorate exhaust: {error}");
+                return Exit::BadInput;
+            }
         }
     }
-    let (config, options) = match options(args) {
+    let (config, options) = match options(args, config_name) {
         Ok(parsed) => parsed,
         Err(error) => {
             eprintln!("quorate exhaust: {error}");
@@ -254,10 +293,30 @@ pub(super) fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let command = command_line(args);
+    let command = command_line(args, config_name);
     say!("{command}");
     say!("{}", counts_line(&outcome.counts));
-    report(args, &command, scenario, outcome)
+    let (shard, shards) = options
+        .shard
+        .map_or((1, 1), |(index, count)| (index + 1, count));
+    let mut result =
+        exhaust::shards::ShardResult::of(&search_line(args, config_name), shard, shards, &outcome);
+    let exit = report(args, &command, scenario, outcome);
+    if let Some(summary) = args.summary.as_ref().filter(|_| exit != Exit::BadInput) {
+        if exit == Exit::Anomaly {
+            result.counterexample = args.out.as_ref().map(|out| out.display().to_string());
+        }
+        let json = serde_json::to_string_pretty(&result).expect("a shard result serializes");
+        if let Err(error) = std::fs::write(summary, json + "\n") {
+            eprintln!(
+                "quorate exhaust: cannot write {}: {error}",
+                summary.display()
+            );
+            return Exit::BadInput;
+        }
+        say!("summary written to {} (for --merge)", summary.display());
+    }
+    exit
 }
 
 fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: Outcome) -> Exit {

@@ -15,9 +15,10 @@
 //! al., POPL 2014) are not implemented.
 //!
 //! It owns the controllable world (`world/`), the search (`search.rs`), the bounds and the
-//! choice vocabulary ([`Choice`], which a regression case stores as its schedule). What it must
-//! never do: change the [`Store`] trait's contract (node states are neither cloned nor compared:
-//! they are hashed through `Debug` and reached again by replay), read the wall clock except for
+//! choice vocabulary ([`Choice`], which a regression case stores as its schedule), and the merge
+//! of shards run as separate processes (`shards.rs`). What it must never do: change the
+//! [`Store`] trait's contract (node states are neither cloned nor compared: they are hashed by
+//! `Store::node_hash`, by default through `Debug`, and reached again by replay), read the wall clock except for
 //! the time budget (which only decides where the search stops, never what a schedule does), or
 //! print (the command line does).
 //!
@@ -35,6 +36,7 @@
 
 mod parallel;
 mod search;
+pub mod shards;
 mod world;
 
 use std::fmt;
@@ -258,7 +260,8 @@ impl Default for Options {
 }
 
 /// What the search did.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Counts {
     /// Distinct states (with the visited set; 0 without).
     pub states: u64,
