@@ -123,6 +123,7 @@ pub struct KnossosRegister {
 impl Spec for KnossosRegister {
     type State = Edn;
     type Op = KnossosRegisterOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         if self.with_cas {
@@ -214,6 +215,7 @@ pub struct Etcd;
 impl Spec for Etcd {
     type State = Option<Edn>;
     type Op = EtcdOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "etcd"
@@ -301,6 +303,7 @@ pub struct Mutex;
 impl Spec for Mutex {
     type State = bool;
     type Op = MutexOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "mutex"
@@ -356,6 +359,7 @@ pub struct MultiRegister;
 impl Spec for MultiRegister {
     type State = BTreeMap<Edn, Edn>;
     type Op = Vec<MicroOp>;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "multi-register"
@@ -432,6 +436,7 @@ pub struct Kv;
 impl Spec for Kv {
     type State = Arc<String>;
     type Op = KvOp;
+    type Observations = KvReads;
 
     fn name(&self) -> &'static str {
         "kv"
@@ -477,6 +482,32 @@ impl Spec for Kv {
             )
     }
 
+    fn observations(&self, ops: &mut dyn Iterator<Item = &KvOp>) -> KvReads {
+        let mut values: Vec<Arc<String>> = ops
+            .filter_map(|op| match op {
+                KvOp::Get(Some(value)) => Some(Arc::clone(value)),
+                _ => None,
+            })
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        KvReads { values }
+    }
+
+    /// A string no get of the partition returned, nor any extension of it: no get is legal in
+    /// it, an append leads to another such string, a put to the put's string (whatever came
+    /// before), so all of them are interchangeable.
+    fn is_unobservable(&self, reads: &KvReads, state: &Arc<String>) -> bool {
+        // The values that start with `state` come first among those not less than it.
+        let first = reads
+            .values
+            .partition_point(|value| value.as_str() < state.as_str());
+        !reads
+            .values
+            .get(first)
+            .is_some_and(|value| value.starts_with(state.as_str()))
+    }
+
     fn describe_op(&self, op: &KvOp) -> String {
         match op {
             KvOp::Get(None) => "get (result unknown)".to_string(),
@@ -493,6 +524,13 @@ impl Spec for Kv {
     fn state_bytes(&self, state: &Arc<String>) -> usize {
         24 + state.len()
     }
+}
+
+/// The strings the gets of one key returned, sorted, each once: what [`Kv`]'s
+/// `is_unobservable` consults.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvReads {
+    values: Vec<Arc<String>>,
 }
 
 /// An operation on a multi-value register.
@@ -519,6 +557,7 @@ pub struct Mvr;
 impl Spec for Mvr {
     type State = BTreeSet<Edn>;
     type Op = MvrOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "mvr"

@@ -396,3 +396,58 @@ fn states_along_a_prefix_follow_the_model() {
     let error = external::states_along(&history, SpecName::Mutex, None, &[0]).unwrap_err();
     assert_eq!(error.line, 1, "{error}");
 }
+
+fn kv_text(text: &str) -> std::sync::Arc<String> {
+    std::sync::Arc::new(text.to_string())
+}
+
+#[test]
+fn kv_strings_no_get_can_read_are_unobservable() {
+    use super::specs::{Kv, KvOp};
+    let ops = [
+        KvOp::Get(Some(kv_text("ab"))),
+        KvOp::Get(Some(kv_text("c"))),
+        KvOp::Get(None),
+        KvOp::Append(kv_text("zz")),
+        KvOp::Put(kv_text("b")),
+    ];
+    let reads = Kv.observations(&mut ops.iter());
+    let unobservable = |text: &str| Kv.is_unobservable(&reads, &kv_text(text));
+    // A prefix of a value read (the empty string too) can still be read after some appends.
+    for observable in ["", "a", "ab", "c"] {
+        assert!(!unobservable(observable), "{observable:?}");
+    }
+    // "b" is put but never read: nothing that starts with it is read either.
+    for hidden in ["abc", "b", "ba", "ca", "zz", "d"] {
+        assert!(unobservable(hidden), "{hidden:?}");
+    }
+    // Without a get, every string is.
+    let reads = Kv.observations(&mut ops[3..].iter());
+    assert!(Kv.is_unobservable(&reads, &kv_text("")));
+}
+
+#[test]
+fn kv_counterexample_names_the_true_unobservable_state() {
+    use super::specs::{Kv, KvOp};
+    // Two appends nobody reads, a put of "c", an append of "z", then a get of "cw": the search
+    // keeps one unobservable state for "x", "xy" and "cz", but the counterexample must show the
+    // string its prefix really leads to.
+    let ops = vec![
+        timed(0, KvOp::Append(kv_text("x")), 0, Some(1)),
+        timed(1, KvOp::Append(kv_text("y")), 2, Some(3)),
+        timed(2, KvOp::Put(kv_text("c")), 4, Some(5)),
+        timed(3, KvOp::Append(kv_text("z")), 6, Some(7)),
+        timed(4, KvOp::Get(Some(kv_text("cw"))), 8, Some(9)),
+    ];
+    let partition = Partition {
+        label: "key".to_string(),
+        ops,
+    };
+    let result = check(&Kv, vec![partition], &kv_text(""), &Budget::unlimited());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    let counterexample = result.counterexample.expect("a counterexample");
+    let prefix: Vec<u64> = counterexample.prefix.iter().map(|op| op.id).collect();
+    assert_eq!(prefix, [0, 1, 2, 3]);
+    assert_eq!(counterexample.state, Kv.describe_state(&kv_text("cz")));
+    assert_eq!(counterexample.blocked.id, 4);
+}
