@@ -114,6 +114,15 @@ pub trait Spec {
         false
     }
 
+    /// Whether `op` is *hidden* in the partition `observations` was prepared from: whenever the
+    /// operations not yet linearized (`op` among them, and `op` free to take effect now) can be
+    /// linearized from an unobservable state, they can be in an order that takes `op` first. The
+    /// search then linearizes `op` in an unobservable state without trying alternatives, as it
+    /// does a legal read. The default, `false`, claims nothing.
+    fn is_hidden(&self, _observations: &Self::Observations, _op: &Self::Op) -> bool {
+        false
+    }
+
     /// The operation in a few words: `cas 1 → 2 (succeeded)`.
     fn describe_op(&self, op: &Self::Op) -> String;
 

@@ -17,7 +17,8 @@
 //!   per linearized set for all of them ([`PartitionSearch::intern`]); a counterexample's state
 //!   is then replayed from its prefix;
 //! - a read-only operation that is legal now is linearized at once, without alternatives
-//!   ([`PartitionSearch::step`] says why that is safe);
+//!   ([`PartitionSearch::step`] says why that is safe), and so is an operation the model calls
+//!   hidden when the state is unobservable (for `kv`, an append no get read any part of);
 //! - a configuration is abandoned as soon as one of the first reads to return can no longer
 //!   become legal, whatever else takes effect before it (the model's `could_become_legal`);
 //! - of several open operations that are equal, only the first not yet linearized is tried
@@ -66,8 +67,9 @@ struct Node {
 struct Frame {
     call_node: u32,
     state_before: u32,
-    /// The operation is read-only and was linearized as soon as it was legal: if the search
-    /// fails after it, it fails before it too (see [`PartitionSearch::step`]).
+    /// The operation is read-only and was linearized as soon as it was legal, or hidden and
+    /// linearized in an unobservable state: if the search fails after it, it fails before it too
+    /// (see [`PartitionSearch::step`]).
     forced: bool,
 }
 
@@ -109,6 +111,8 @@ pub(super) struct PartitionSearch<'m, M: Spec> {
     label: String,
     ops: Vec<TimedOp<M::Op>>,
     read_only: Vec<bool>,
+    /// Whether the model calls the operation hidden (see [`PartitionSearch::step`]).
+    hidden: Vec<bool>,
     nodes: Vec<Node>,
     cursor: u32,
     linearized: Vec<u64>,
@@ -156,6 +160,10 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             .map(|timed| model.is_read_only(&timed.op))
             .collect();
         let observations = model.observations(&mut ops.iter().map(|timed| &timed.op));
+        let hidden = ops
+            .iter()
+            .map(|timed| model.is_hidden(&observations, &timed.op))
+            .collect();
         let words = ops.len().div_ceil(64).max(1);
         let zobrist = (0..ops.len() as u64)
             .map(|index| splitmix64(index ^ 0x5eed_0000_0000))
@@ -165,6 +173,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             label: partition.label,
             ops,
             read_only,
+            hidden,
             nodes,
             cursor: HEAD,
             linearized: vec![0; words],
@@ -229,7 +238,8 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
     /// first (moving it forward keeps every other step legal since it changes no state, and keeps
     /// real time since every operation not yet linearized returns after it was invoked). So when
     /// the search fails after such a read, or finds the configuration after it already failed,
-    /// the configuration before it has failed as well.
+    /// the configuration before it has failed as well. So is an operation the model calls hidden
+    /// (its `is_hidden`) when the state is unobservable, for the reason the model gives.
     fn step(&mut self) -> Progress {
         if self.cursor == NONE {
             // Only calls of open operations are left: every completed operation is linearized.
@@ -245,20 +255,23 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             return Progress::Running;
         }
         let state_before = self.state;
-        let read_only = self.read_only[node.op as usize];
+        let forced = self.read_only[node.op as usize]
+            || (self.state == self.unobservable && self.hidden[node.op as usize]);
         match self.try_linearize(node.op) {
             Attempt::Illegal => self.cursor = node.next,
-            Attempt::Seen if read_only => return self.backtrack(),
+            Attempt::Seen if forced => return self.backtrack(),
             Attempt::Seen => self.cursor = node.next,
             Attempt::New => {
                 self.stack.push(Frame {
                     call_node: self.cursor,
                     state_before,
-                    forced: read_only,
+                    forced,
                 });
                 self.lift(self.cursor);
                 self.cursor = self.node(HEAD).next;
-                if self.state != state_before {
+                // A write that leaves the state as it was still takes itself away from what
+                // may come before the reads.
+                if self.state != state_before || !forced {
                     if let Some(doomed_read) = self.doomed_read() {
                         self.note_blocked(doomed_read);
                         return self.backtrack();

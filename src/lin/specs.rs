@@ -464,8 +464,10 @@ impl Spec for Kv {
         matches!(op, KvOp::Get(_))
     }
 
-    /// A get of `v` can only become legal if the key already holds a prefix of `v` (appends only
-    /// extend it), or some put that may come first writes a prefix of `v`.
+    /// A get of `v` can only become legal if `v` is the key's string now, or is made of the key's
+    /// string or of a put's that may come first, followed by appends that may come first. The
+    /// appends are matched as pieces of `v` from left to right (each piece may be used more than
+    /// once here, which only prunes less).
     fn could_become_legal(
         &self,
         state: &Arc<String>,
@@ -475,11 +477,37 @@ impl Spec for Kv {
         let KvOp::Get(Some(wanted)) = read else {
             return true;
         };
-        wanted.starts_with(state.as_str())
-            || any_op(
-                before,
-                |op| matches!(op, KvOp::Put(value) if wanted.starts_with(value.as_str())),
-            )
+        if wanted == state {
+            return true;
+        }
+        let wanted = wanted.as_bytes();
+        // reachable[i]: the operations `before` can lead the key to `wanted[..i]`.
+        let mut reachable = vec![false; wanted.len() + 1];
+        if wanted.starts_with(state.as_bytes()) {
+            reachable[state.len()] = true;
+        }
+        let mut appends: Vec<&[u8]> = Vec::new();
+        for op in before {
+            match op {
+                KvOp::Put(value) if wanted.starts_with(value.as_bytes()) => {
+                    reachable[value.len()] = true;
+                }
+                KvOp::Append(value) if !value.is_empty() => appends.push(value.as_bytes()),
+                KvOp::Get(_) | KvOp::Put(_) | KvOp::Append(_) => {}
+            }
+        }
+        for position in 0..wanted.len() {
+            if !reachable[position] {
+                continue;
+            }
+            let rest = &wanted[position..];
+            for piece in &appends {
+                if rest.starts_with(piece) {
+                    reachable[position + piece.len()] = true;
+                }
+            }
+        }
+        reachable[wanted.len()]
     }
 
     fn observations(&self, ops: &mut dyn Iterator<Item = &KvOp>) -> KvReads {
@@ -491,7 +519,12 @@ impl Spec for Kv {
             .collect();
         values.sort_unstable();
         values.dedup();
-        KvReads { values }
+        let mut joined = String::with_capacity(values.iter().map(|value| value.len() + 1).sum());
+        for value in &values {
+            joined.push_str(value);
+            joined.push('\n');
+        }
+        KvReads { values, joined }
     }
 
     /// A string no get of the partition returned, nor any extension of it: no get is legal in
@@ -506,6 +539,24 @@ impl Spec for Kv {
             .values
             .get(first)
             .is_some_and(|value| value.starts_with(state.as_str()))
+    }
+
+    /// An append of a string that no get returned any part of, or a put of an unobservable
+    /// string: after it the key holds an unobservable string, whatever it held before. Take a
+    /// linearization from an unobservable state, and move such an operation to its front. The
+    /// operations it jumps run from an unobservable state instead of another, so they stay legal
+    /// and reach the same states or unobservable ones; after it, where the original order held
+    /// an unobservable string, the new one may hold another string: until the next put only
+    /// appends can follow (no get is legal in an unobservable string), which are legal on any
+    /// string, and the put makes both orders agree again.
+    fn is_hidden(&self, reads: &KvReads, op: &KvOp) -> bool {
+        match op {
+            KvOp::Get(_) => false,
+            KvOp::Put(value) => self.is_unobservable(reads, value),
+            // The gets' strings are joined by newlines: a token that spans two of them is taken
+            // to be read, which only ever hides less.
+            KvOp::Append(value) => !value.is_empty() && !reads.joined.contains(value.as_str()),
+        }
     }
 
     fn describe_op(&self, op: &KvOp) -> String {
@@ -527,10 +578,12 @@ impl Spec for Kv {
 }
 
 /// The strings the gets of one key returned, sorted, each once: what [`Kv`]'s
-/// `is_unobservable` consults.
+/// `is_unobservable` and `is_hidden` consult.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KvReads {
     values: Vec<Arc<String>>,
+    /// The same strings, each followed by a newline.
+    joined: String,
 }
 
 /// An operation on a multi-value register.
