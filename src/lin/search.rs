@@ -111,8 +111,9 @@ pub(super) struct PartitionSearch<'m, M: Spec> {
     label: String,
     ops: Vec<TimedOp<M::Op>>,
     read_only: Vec<bool>,
-    /// Whether the model calls the operation hidden (see [`PartitionSearch::step`]).
-    hidden: Vec<bool>,
+    /// Whether the model calls the operation hidden (see [`PartitionSearch::step`]): asked the
+    /// first time the search needs to know, as most searches never meet an unobservable state.
+    hidden: Vec<Option<bool>>,
     nodes: Vec<Node>,
     cursor: u32,
     linearized: Vec<u64>,
@@ -160,10 +161,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             .map(|timed| model.is_read_only(&timed.op))
             .collect();
         let observations = model.observations(&mut ops.iter().map(|timed| &timed.op));
-        let hidden = ops
-            .iter()
-            .map(|timed| model.is_hidden(&observations, &timed.op))
-            .collect();
+        let hidden = vec![None; ops.len()];
         let words = ops.len().div_ceil(64).max(1);
         let zobrist = (0..ops.len() as u64)
             .map(|index| splitmix64(index ^ 0x5eed_0000_0000))
@@ -256,7 +254,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
         }
         let state_before = self.state;
         let forced = self.read_only[node.op as usize]
-            || (self.state == self.unobservable && self.hidden[node.op as usize]);
+            || (self.state == self.unobservable && self.is_hidden(node.op));
         match self.try_linearize(node.op) {
             Attempt::Illegal => self.cursor = node.next,
             Attempt::Seen if forced => return self.backtrack(),
@@ -280,6 +278,13 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             }
         }
         Progress::Running
+    }
+
+    fn is_hidden(&mut self, op: u32) -> bool {
+        let model = self.model;
+        let (observations, ops) = (&self.observations, &self.ops);
+        *self.hidden[op as usize]
+            .get_or_insert_with(|| model.is_hidden(observations, &ops[op as usize].op))
     }
 
     /// A read-only operation among the first few to return that can no longer become legal,

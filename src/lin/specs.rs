@@ -15,6 +15,7 @@
 //! A description of an operation or a state is written once, into a buffer of its final size
 //! (`super::exact`), with no part formatted apart first: one may quote a huge value.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
@@ -481,33 +482,52 @@ impl Spec for Kv {
             return true;
         }
         let wanted = wanted.as_bytes();
-        // reachable[i]: the operations `before` can lead the key to `wanted[..i]`.
-        let mut reachable = vec![false; wanted.len() + 1];
+        // Bit i: the operations `before` can lead the key to `wanted[..i]`. On the stack for
+        // the usual short strings: this runs after most steps of the search.
+        let words = (wanted.len() + 1).div_ceil(64);
+        let mut small = [0u64; 16];
+        let mut large = Vec::new();
+        let reachable: &mut [u64] = if words <= small.len() {
+            &mut small[..words]
+        } else {
+            large.resize(words, 0);
+            &mut large
+        };
+        let mut reach = |position: usize| reachable[position / 64] |= 1 << (position % 64);
         if wanted.starts_with(state.as_bytes()) {
-            reachable[state.len()] = true;
+            reach(state.len());
         }
-        let mut appends: Vec<&[u8]> = Vec::new();
+        let mut pieces_small: [&[u8]; 32] = [&[]; 32];
+        let mut pieces_count = 0;
+        let mut pieces_more: Vec<&[u8]> = Vec::new();
         for op in before {
             match op {
-                KvOp::Put(value) if wanted.starts_with(value.as_bytes()) => {
-                    reachable[value.len()] = true;
+                KvOp::Put(value) if wanted.starts_with(value.as_bytes()) => reach(value.len()),
+                KvOp::Append(value) if !value.is_empty() => {
+                    if pieces_count < pieces_small.len() {
+                        pieces_small[pieces_count] = value.as_bytes();
+                        pieces_count += 1;
+                    } else {
+                        pieces_more.push(value.as_bytes());
+                    }
                 }
-                KvOp::Append(value) if !value.is_empty() => appends.push(value.as_bytes()),
                 KvOp::Get(_) | KvOp::Put(_) | KvOp::Append(_) => {}
             }
         }
+        let pieces = pieces_small[..pieces_count].iter().chain(&pieces_more);
         for position in 0..wanted.len() {
-            if !reachable[position] {
+            if reachable[position / 64] & (1 << (position % 64)) == 0 {
                 continue;
             }
             let rest = &wanted[position..];
-            for piece in &appends {
+            for piece in pieces.clone() {
                 if rest.starts_with(piece) {
-                    reachable[position + piece.len()] = true;
+                    let end = position + piece.len();
+                    reachable[end / 64] |= 1 << (end % 64);
                 }
             }
         }
-        reachable[wanted.len()]
+        reachable[wanted.len() / 64] & (1 << (wanted.len() % 64)) != 0
     }
 
     fn observations(&self, ops: &mut dyn Iterator<Item = &KvOp>) -> KvReads {
@@ -519,12 +539,10 @@ impl Spec for Kv {
             .collect();
         values.sort_unstable();
         values.dedup();
-        let mut joined = String::with_capacity(values.iter().map(|value| value.len() + 1).sum());
-        for value in &values {
-            joined.push_str(value);
-            joined.push('\n');
+        KvReads {
+            values,
+            joined: OnceCell::new(),
         }
-        KvReads { values, joined }
     }
 
     /// A string no get of the partition returned, nor any extension of it: no get is legal in
@@ -555,7 +573,7 @@ impl Spec for Kv {
             KvOp::Put(value) => self.is_unobservable(reads, value),
             // The gets' strings are joined by newlines: a token that spans two of them is taken
             // to be read, which only ever hides less.
-            KvOp::Append(value) => !value.is_empty() && !reads.joined.contains(value.as_str()),
+            KvOp::Append(value) => !value.is_empty() && !reads.joined().contains(value.as_str()),
         }
     }
 
@@ -579,11 +597,25 @@ impl Spec for Kv {
 
 /// The strings the gets of one key returned, sorted, each once: what [`Kv`]'s
 /// `is_unobservable` and `is_hidden` consult.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct KvReads {
     values: Vec<Arc<String>>,
-    /// The same strings, each followed by a newline.
-    joined: String,
+    /// The same strings, each followed by a newline: made the first time `is_hidden` asks.
+    joined: OnceCell<String>,
+}
+
+impl KvReads {
+    fn joined(&self) -> &str {
+        self.joined.get_or_init(|| {
+            let mut joined =
+                String::with_capacity(self.values.iter().map(|value| value.len() + 1).sum());
+            for value in &self.values {
+                joined.push_str(value);
+                joined.push('\n');
+            }
+            joined
+        })
+    }
 }
 
 /// An operation on a multi-value register.
