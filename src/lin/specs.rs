@@ -515,9 +515,21 @@ impl Spec for Kv {
             }
         }
         let pieces = pieces_small[..pieces_count].iter().chain(&pieces_more);
-        for position in 0..wanted.len() {
-            if reachable[position / 64] & (1 << (position % 64)) == 0 {
-                continue;
+        // From left to right over the reachable positions only, until the end is reached.
+        let mut position = 0;
+        loop {
+            let mut word = position / 64;
+            let mut bits = reachable[word] & (u64::MAX << (position % 64));
+            while bits == 0 {
+                word += 1;
+                if word == words {
+                    return false;
+                }
+                bits = reachable[word];
+            }
+            position = 64 * word + bits.trailing_zeros() as usize;
+            if position == wanted.len() {
+                return true;
             }
             let rest = &wanted[position..];
             for piece in pieces.clone() {
@@ -526,8 +538,8 @@ impl Spec for Kv {
                     reachable[end / 64] |= 1 << (end % 64);
                 }
             }
+            position += 1;
         }
-        reachable[wanted.len() / 64] & (1 << (wanted.len() % 64)) != 0
     }
 
     fn observations(&self, ops: &mut dyn Iterator<Item = &KvOp>) -> KvReads {
