@@ -27,6 +27,7 @@ impl Memo {
     /// Records the configuration whose linearized set is `window` from word `low_word` on (see
     /// [`MemoEntry`]) and whose state is numbered `state`, under `hash`; false if it was there
     /// already.
+    #[inline]
     pub(super) fn insert(&mut self, hash: u64, low_word: u32, window: &[u64], state: u32) -> bool {
         let windows = &mut self.windows;
         let fresh = |windows: &mut WindowArena| MemoEntry {

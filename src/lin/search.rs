@@ -267,9 +267,9 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
                 });
                 self.lift(self.cursor);
                 self.cursor = self.node(HEAD).next;
-                // A write that leaves the state as it was still takes itself away from what
-                // may come before the reads.
-                if self.state != state_before || !forced {
+                // A write that leaves the unobservable state as it was still takes itself away
+                // from what may come before the reads.
+                if self.state != state_before || (self.state == self.unobservable && !forced) {
                     if let Some(doomed_read) = self.doomed_read() {
                         self.note_blocked(doomed_read);
                         return self.backtrack();
