@@ -42,6 +42,7 @@ pub mod brute_force;
 pub mod external;
 mod hash;
 pub mod import;
+mod memo;
 mod search;
 pub mod specs;
 
@@ -91,6 +92,35 @@ pub trait Spec {
         _before: &mut dyn Iterator<Item = &Self::Op>,
     ) -> bool {
         true
+    }
+
+    /// What [`is_unobservable`](Spec::is_unobservable) consults about a partition, prepared once
+    /// from its operations by [`observations`](Spec::observations).
+    type Observations: Default + fmt::Debug;
+
+    /// Prepares what [`is_unobservable`](Spec::is_unobservable) consults from every operation of
+    /// a partition. The default prepares nothing.
+    fn observations(&self, _ops: &mut dyn Iterator<Item = &Self::Op>) -> Self::Observations {
+        Self::Observations::default()
+    }
+
+    /// Whether `state` is *unobservable* in the partition `observations` was prepared from. The
+    /// unobservable states must be interchangeable for every operation `op` of the partition:
+    /// `op` is illegal in all of them, or leads each of them to an unobservable state, or leads
+    /// all of them to one same state. Then any sequence of the partition's operations is legal
+    /// from one unobservable state exactly when it is legal from another, so the search keeps
+    /// one of them for all (see `search`). The default, `false`, keeps every state apart.
+    fn is_unobservable(&self, _observations: &Self::Observations, _state: &Self::State) -> bool {
+        false
+    }
+
+    /// Whether `op` is *hidden* in the partition `observations` was prepared from: whenever the
+    /// operations not yet linearized (`op` among them, and `op` free to take effect now) can be
+    /// linearized from an unobservable state, they can be in an order that takes `op` first. The
+    /// search then linearizes `op` in an unobservable state without trying alternatives, as it
+    /// does a legal read. The default, `false`, claims nothing.
+    fn is_hidden(&self, _observations: &Self::Observations, _op: &Self::Op) -> bool {
+        false
     }
 
     /// The operation in a few words: `cas 1 → 2 (succeeded)`.

@@ -10,10 +10,15 @@
 //! nothing linearized. Open operations (no completion) have no return entry, so they may be
 //! linearized anywhere after their call, or never.
 //!
-//! Beyond Lowe's memoisation, the search prunes in three ways, each checked against a brute
+//! Beyond Lowe's memoisation, the search prunes in four ways, each checked against a brute
 //! force by the differential tests:
+//! - the states the model calls unobservable (for `kv`, a string no get of the key returned, nor
+//!   any extension of it) are interchangeable, so they share one number, and the memo one entry
+//!   per linearized set for all of them ([`PartitionSearch::intern`]); a counterexample's state
+//!   is then replayed from its prefix;
 //! - a read-only operation that is legal now is linearized at once, without alternatives
-//!   ([`PartitionSearch::step`] says why that is safe);
+//!   ([`PartitionSearch::step`] says why that is safe), and so is an operation the model calls
+//!   hidden when the state is unobservable (for `kv`, an append no get read any part of);
 //! - a configuration is abandoned as soon as one of the first reads to return can no longer
 //!   become legal, whatever else takes effect before it (the model's `could_become_legal`);
 //! - of several open operations that are equal, only the first not yet linearized is tried
@@ -28,11 +33,11 @@
 //! allowance and returns, which is what lets the scheduler interleave partitions and honour the
 //! budget. It never panics: every index it follows was built by itself from the history.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use super::hash::{splitmix64, FxBuild, PassThroughBuild};
+use super::hash::{splitmix64, FxBuild};
+use super::memo::Memo;
 use super::{CheckResult, Counterexample, OpReport, Partition, Spec, Step, TimedOp};
 use crate::verdict::{Budget, Verdict, MIB};
 
@@ -62,71 +67,10 @@ struct Node {
 struct Frame {
     call_node: u32,
     state_before: u32,
-    /// The operation is read-only and was linearized as soon as it was legal: if the search
-    /// fails after it, it fails before it too (see [`PartitionSearch::step`]).
+    /// The operation is read-only and was linearized as soon as it was legal, or hidden and
+    /// linearized in an unobservable state: if the search fails after it, it fails before it too
+    /// (see [`PartitionSearch::step`]).
     forced: bool,
-}
-
-/// A memoised configuration: (linearized set, state). Entries whose hashes collide chain.
-///
-/// The set is stored as its window: the words from the first that is not full to the last that
-/// is not empty. Operations are numbered in invocation order, and everything before the first
-/// operation not yet linearized is linearized, so the window spans about as many operations as
-/// run concurrently, not the whole history.
-#[derive(Debug)]
-struct MemoEntry {
-    low_word: u32,
-    window: WindowRef,
-    state: u32,
-    collision: Option<Box<MemoEntry>>,
-}
-
-/// Where a memo entry's window lies in the [`WindowArena`].
-#[derive(Clone, Copy, Debug)]
-struct WindowRef {
-    chunk: u32,
-    offset: u32,
-    len: u32,
-}
-
-/// The memo's windows, back to back in chunks that double up to [`ARENA_CHUNK_WORDS_MAX`]: one
-/// allocation per chunk instead of one per entry, so that a search that gives up after millions
-/// of configurations frees its memo at once instead of spending a fifth of its time budget again
-/// in the allocator (a 5 s `--timeout` on 10,000 crashed `cas` operations took 6.4 s).
-#[derive(Debug, Default)]
-struct WindowArena {
-    chunks: Vec<Vec<u64>>,
-}
-
-/// The largest chunk of the window arena, in words (8 MiB).
-const ARENA_CHUNK_WORDS_MAX: usize = 1 << 20;
-
-impl WindowArena {
-    fn push(&mut self, window: &[u64]) -> WindowRef {
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|chunk| chunk.capacity() - chunk.len() >= window.len());
-        if !fits {
-            let previous = self.chunks.last().map_or(32, Vec::capacity);
-            let words = (2 * previous).min(ARENA_CHUNK_WORDS_MAX).max(window.len());
-            self.chunks.push(Vec::with_capacity(words));
-        }
-        let chunk = self.chunks.len() - 1;
-        let words = &mut self.chunks[chunk];
-        let offset = words.len();
-        words.extend_from_slice(window);
-        WindowRef {
-            chunk: chunk as u32,
-            offset: offset as u32,
-            len: window.len() as u32,
-        }
-    }
-
-    fn get(&self, window: WindowRef) -> &[u64] {
-        let start = window.offset as usize;
-        &self.chunks[window.chunk as usize][start..start + window.len as usize]
-    }
 }
 
 /// The deepest point the search reached, for the counterexample.
@@ -167,6 +111,9 @@ pub(super) struct PartitionSearch<'m, M: Spec> {
     label: String,
     ops: Vec<TimedOp<M::Op>>,
     read_only: Vec<bool>,
+    /// Whether the model calls the operation hidden (see [`PartitionSearch::step`]): asked the
+    /// first time the search needs to know, as most searches never meet an unobservable state.
+    hidden: Vec<Option<bool>>,
     nodes: Vec<Node>,
     cursor: u32,
     linearized: Vec<u64>,
@@ -180,11 +127,14 @@ pub(super) struct PartitionSearch<'m, M: Spec> {
     twin_before: Vec<u32>,
     states: Vec<M::State>,
     state_numbers: HashMap<M::State, u32, FxBuild>,
+    /// What the model's `is_unobservable` consults about this partition.
+    observations: M::Observations,
+    /// The number of the one unobservable state the search keeps (`NONE` before it meets one):
+    /// every unobservable state is numbered so.
+    unobservable: u32,
     state: u32,
     stack: Vec<Frame>,
-    memo: HashMap<u64, MemoEntry, PassThroughBuild>,
-    windows: WindowArena,
-    memo_entries: u64,
+    memo: Memo,
     transitions: HashMap<u64, u32, FxBuild>,
     deepest: Deepest,
     memory_bytes: usize,
@@ -196,7 +146,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
     /// out; an operation that completes before it is invoked is taken to complete at once.
     pub(super) fn new(model: &'m M, partition: Partition<M::Op>, initial: &M::State) -> Self {
         let mut ops: Vec<TimedOp<M::Op>> = partition.ops;
-        // Numbered in invocation order, the linearized set stays a short window (see MemoEntry).
+        // Numbered in invocation order, the linearized set stays a short window (see `memo::MemoEntry`).
         ops.sort_by_key(|timed| timed.time_invoke);
         let ops: Vec<TimedOp<M::Op>> = ops
             .into_iter()
@@ -210,6 +160,8 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             .iter()
             .map(|timed| model.is_read_only(&timed.op))
             .collect();
+        let observations = model.observations(&mut ops.iter().map(|timed| &timed.op));
+        let hidden = vec![None; ops.len()];
         let words = ops.len().div_ceil(64).max(1);
         let zobrist = (0..ops.len() as u64)
             .map(|index| splitmix64(index ^ 0x5eed_0000_0000))
@@ -219,6 +171,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             label: partition.label,
             ops,
             read_only,
+            hidden,
             nodes,
             cursor: HEAD,
             linearized: vec![0; words],
@@ -229,11 +182,11 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             twin_before,
             states: Vec::new(),
             state_numbers: HashMap::default(),
+            observations,
+            unobservable: NONE,
             state: 0,
             stack: Vec::new(),
-            memo: HashMap::default(),
-            windows: WindowArena::default(),
-            memo_entries: 0,
+            memo: Memo::default(),
             transitions: HashMap::default(),
             deepest: Deepest::default(),
             memory_bytes: 0,
@@ -249,7 +202,7 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
     }
 
     pub(super) fn configurations(&self) -> u64 {
-        self.memo_entries
+        self.memo.entries()
     }
 
     pub(super) fn operation_count(&self) -> usize {
@@ -283,7 +236,8 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
     /// first (moving it forward keeps every other step legal since it changes no state, and keeps
     /// real time since every operation not yet linearized returns after it was invoked). So when
     /// the search fails after such a read, or finds the configuration after it already failed,
-    /// the configuration before it has failed as well.
+    /// the configuration before it has failed as well. So is an operation the model calls hidden
+    /// (its `is_hidden`) when the state is unobservable, for the reason the model gives.
     fn step(&mut self) -> Progress {
         if self.cursor == NONE {
             // Only calls of open operations are left: every completed operation is linearized.
@@ -299,20 +253,23 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             return Progress::Running;
         }
         let state_before = self.state;
-        let read_only = self.read_only[node.op as usize];
+        let forced = self.read_only[node.op as usize]
+            || (self.state == self.unobservable && self.is_hidden(node.op));
         match self.try_linearize(node.op) {
             Attempt::Illegal => self.cursor = node.next,
-            Attempt::Seen if read_only => return self.backtrack(),
+            Attempt::Seen if forced => return self.backtrack(),
             Attempt::Seen => self.cursor = node.next,
             Attempt::New => {
                 self.stack.push(Frame {
                     call_node: self.cursor,
                     state_before,
-                    forced: read_only,
+                    forced,
                 });
                 self.lift(self.cursor);
                 self.cursor = self.node(HEAD).next;
-                if self.state != state_before {
+                // A write that leaves the unobservable state as it was still takes itself away
+                // from what may come before the reads.
+                if self.state != state_before || (self.state == self.unobservable && !forced) {
                     if let Some(doomed_read) = self.doomed_read() {
                         self.note_blocked(doomed_read);
                         return self.backtrack();
@@ -321,6 +278,13 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
             }
         }
         Progress::Running
+    }
+
+    fn is_hidden(&mut self, op: u32) -> bool {
+        let model = self.model;
+        let (observations, ops) = (&self.observations, &self.ops);
+        *self.hidden[op as usize]
+            .get_or_insert_with(|| model.is_hidden(observations, &ops[op as usize].op))
     }
 
     /// A read-only operation among the first few to return that can no longer become legal,
@@ -417,12 +381,6 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
         }
     }
 
-    /// The linearized set's window (see [`MemoEntry`]).
-    fn window(&self) -> &[u64] {
-        let end = (self.top_word + 1).max(self.low_word);
-        &self.linearized[self.low_word..end]
-    }
-
     fn is_linearized(&self, op: u32) -> bool {
         self.linearized[(op / 64) as usize] & (1 << (op % 64)) != 0
     }
@@ -439,43 +397,11 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
 
     /// Records (current linearized set, `state`) in the memo; false if it was there already.
     fn memo_insert(&mut self, hash: u64, state: u32) -> bool {
-        let low_word = self.low_word as u32;
         let end = (self.top_word + 1).max(self.low_word);
         let window = &self.linearized[self.low_word..end];
-        let windows = &mut self.windows;
-        let fresh = |windows: &mut WindowArena| MemoEntry {
-            low_word,
-            window: windows.push(window),
-            state,
-            collision: None,
-        };
-        let inserted = match self.memo.entry(hash) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(fresh(windows));
-                true
-            }
-            Entry::Occupied(occupied) => {
-                let mut entry = occupied.into_mut();
-                loop {
-                    if entry.state == state
-                        && entry.low_word == low_word
-                        && windows.get(entry.window) == window
-                    {
-                        break false;
-                    }
-                    match entry.collision {
-                        Some(ref mut next) => entry = next,
-                        None => {
-                            entry.collision = Some(Box::new(fresh(windows)));
-                            break true;
-                        }
-                    }
-                }
-            }
-        };
+        let inserted = self.memo.insert(hash, self.low_word as u32, window, state);
         if inserted {
-            self.memo_entries += 1;
-            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * self.window().len();
+            self.memory_bytes += MEMO_ENTRY_OVERHEAD_BYTES + 8 * window.len();
         }
         inserted
     }
@@ -503,9 +429,18 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
         }
     }
 
+    /// The number of `state`; all unobservable states share one, the first's (see the model's
+    /// `is_unobservable`), so the memo treats them as the one state they are equivalent to.
     fn intern(&mut self, state: M::State) -> u32 {
         if let Some(&number) = self.state_numbers.get(&state) {
             return number;
+        }
+        let unobservable = self.model.is_unobservable(&self.observations, &state);
+        if unobservable && self.unobservable != NONE {
+            return self.unobservable;
+        }
+        if unobservable {
+            self.unobservable = self.states.len() as u32;
         }
         let number = self.states.len() as u32;
         self.memory_bytes += 2 * self.model.state_bytes(&state) + 16;
@@ -589,12 +524,27 @@ impl<'m, M: Spec> PartitionSearch<'m, M> {
                 .map(|&op| self.report(op))
                 .collect(),
             state: self
-                .states
-                .get(self.deepest.state as usize)
-                .map(|state| self.model.describe_state(state))
+                .deepest_state()
+                .map(|state| self.model.describe_state(&state))
                 .unwrap_or_default(),
             blocked: self.report(self.deepest.blocked),
         }
+    }
+
+    /// The state after the deepest prefix. The one unobservable state the search keeps stands
+    /// for all of them, so the prefix is replayed from the initial state (numbered 0) then.
+    fn deepest_state(&self) -> Option<M::State> {
+        if self.deepest.state != self.unobservable {
+            return self.states.get(self.deepest.state as usize).cloned();
+        }
+        let mut state = self.states.first()?.clone();
+        for &op in &self.deepest.prefix {
+            state = self
+                .model
+                .step(&state, &self.ops[op as usize].op)
+                .apply(&state)?;
+        }
+        Some(state)
     }
 }
 

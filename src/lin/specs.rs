@@ -15,6 +15,7 @@
 //! A description of an operation or a state is written once, into a buffer of its final size
 //! (`super::exact`), with no part formatted apart first: one may quote a huge value.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
@@ -123,6 +124,7 @@ pub struct KnossosRegister {
 impl Spec for KnossosRegister {
     type State = Edn;
     type Op = KnossosRegisterOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         if self.with_cas {
@@ -214,6 +216,7 @@ pub struct Etcd;
 impl Spec for Etcd {
     type State = Option<Edn>;
     type Op = EtcdOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "etcd"
@@ -301,6 +304,7 @@ pub struct Mutex;
 impl Spec for Mutex {
     type State = bool;
     type Op = MutexOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "mutex"
@@ -356,6 +360,7 @@ pub struct MultiRegister;
 impl Spec for MultiRegister {
     type State = BTreeMap<Edn, Edn>;
     type Op = Vec<MicroOp>;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "multi-register"
@@ -432,6 +437,7 @@ pub struct Kv;
 impl Spec for Kv {
     type State = Arc<String>;
     type Op = KvOp;
+    type Observations = KvReads;
 
     fn name(&self) -> &'static str {
         "kv"
@@ -459,8 +465,10 @@ impl Spec for Kv {
         matches!(op, KvOp::Get(_))
     }
 
-    /// A get of `v` can only become legal if the key already holds a prefix of `v` (appends only
-    /// extend it), or some put that may come first writes a prefix of `v`.
+    /// A get of `v` can only become legal if `v` is the key's string now, or is made of the key's
+    /// string or of a put's that may come first, followed by appends that may come first. The
+    /// appends are matched as pieces of `v` from left to right (each piece may be used more than
+    /// once here, which only prunes less).
     fn could_become_legal(
         &self,
         state: &Arc<String>,
@@ -470,11 +478,115 @@ impl Spec for Kv {
         let KvOp::Get(Some(wanted)) = read else {
             return true;
         };
-        wanted.starts_with(state.as_str())
-            || any_op(
-                before,
-                |op| matches!(op, KvOp::Put(value) if wanted.starts_with(value.as_str())),
-            )
+        if wanted == state {
+            return true;
+        }
+        let wanted = wanted.as_bytes();
+        // Bit i: the operations `before` can lead the key to `wanted[..i]`. On the stack for
+        // the usual short strings: this runs after most steps of the search.
+        let words = (wanted.len() + 1).div_ceil(64);
+        let mut small = [0u64; 16];
+        let mut large = Vec::new();
+        let reachable: &mut [u64] = if words <= small.len() {
+            &mut small[..words]
+        } else {
+            large.resize(words, 0);
+            &mut large
+        };
+        let mut reach = |position: usize| reachable[position / 64] |= 1 << (position % 64);
+        if wanted.starts_with(state.as_bytes()) {
+            reach(state.len());
+        }
+        let mut pieces_small: [&[u8]; 32] = [&[]; 32];
+        let mut pieces_count = 0;
+        let mut pieces_more: Vec<&[u8]> = Vec::new();
+        for op in before {
+            match op {
+                KvOp::Put(value) if wanted.starts_with(value.as_bytes()) => reach(value.len()),
+                KvOp::Append(value) if !value.is_empty() => {
+                    if pieces_count < pieces_small.len() {
+                        pieces_small[pieces_count] = value.as_bytes();
+                        pieces_count += 1;
+                    } else {
+                        pieces_more.push(value.as_bytes());
+                    }
+                }
+                KvOp::Get(_) | KvOp::Put(_) | KvOp::Append(_) => {}
+            }
+        }
+        let pieces = pieces_small[..pieces_count].iter().chain(&pieces_more);
+        // From left to right over the reachable positions only, until the end is reached.
+        let mut position = 0;
+        loop {
+            let mut word = position / 64;
+            let mut bits = reachable[word] & (u64::MAX << (position % 64));
+            while bits == 0 {
+                word += 1;
+                if word == words {
+                    return false;
+                }
+                bits = reachable[word];
+            }
+            position = 64 * word + bits.trailing_zeros() as usize;
+            if position == wanted.len() {
+                return true;
+            }
+            let rest = &wanted[position..];
+            for piece in pieces.clone() {
+                if rest.starts_with(piece) {
+                    let end = position + piece.len();
+                    reachable[end / 64] |= 1 << (end % 64);
+                }
+            }
+            position += 1;
+        }
+    }
+
+    fn observations(&self, ops: &mut dyn Iterator<Item = &KvOp>) -> KvReads {
+        let mut values: Vec<Arc<String>> = ops
+            .filter_map(|op| match op {
+                KvOp::Get(Some(value)) => Some(Arc::clone(value)),
+                _ => None,
+            })
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        KvReads {
+            values,
+            joined: OnceCell::new(),
+        }
+    }
+
+    /// A string no get of the partition returned, nor any extension of it: no get is legal in
+    /// it, an append leads to another such string, a put to the put's string (whatever came
+    /// before), so all of them are interchangeable.
+    fn is_unobservable(&self, reads: &KvReads, state: &Arc<String>) -> bool {
+        // The values that start with `state` come first among those not less than it.
+        let first = reads
+            .values
+            .partition_point(|value| value.as_str() < state.as_str());
+        !reads
+            .values
+            .get(first)
+            .is_some_and(|value| value.starts_with(state.as_str()))
+    }
+
+    /// An append of a string that no get returned any part of, or a put of an unobservable
+    /// string: after it the key holds an unobservable string, whatever it held before. Take a
+    /// linearization from an unobservable state, and move such an operation to its front. The
+    /// operations it jumps run from an unobservable state instead of another, so they stay legal
+    /// and reach the same states or unobservable ones; after it, where the original order held
+    /// an unobservable string, the new one may hold another string: until the next put only
+    /// appends can follow (no get is legal in an unobservable string), which are legal on any
+    /// string, and the put makes both orders agree again.
+    fn is_hidden(&self, reads: &KvReads, op: &KvOp) -> bool {
+        match op {
+            KvOp::Get(_) => false,
+            KvOp::Put(value) => self.is_unobservable(reads, value),
+            // The gets' strings are joined by newlines: a token that spans two of them is taken
+            // to be read, which only ever hides less.
+            KvOp::Append(value) => !value.is_empty() && !reads.joined().contains(value.as_str()),
+        }
     }
 
     fn describe_op(&self, op: &KvOp) -> String {
@@ -492,6 +604,29 @@ impl Spec for Kv {
 
     fn state_bytes(&self, state: &Arc<String>) -> usize {
         24 + state.len()
+    }
+}
+
+/// The strings the gets of one key returned, sorted, each once: what [`Kv`]'s
+/// `is_unobservable` and `is_hidden` consult.
+#[derive(Clone, Debug, Default)]
+pub struct KvReads {
+    values: Vec<Arc<String>>,
+    /// The same strings, each followed by a newline: made the first time `is_hidden` asks.
+    joined: OnceCell<String>,
+}
+
+impl KvReads {
+    fn joined(&self) -> &str {
+        self.joined.get_or_init(|| {
+            let mut joined =
+                String::with_capacity(self.values.iter().map(|value| value.len() + 1).sum());
+            for value in &self.values {
+                joined.push_str(value);
+                joined.push('\n');
+            }
+            joined
+        })
     }
 }
 
@@ -519,6 +654,7 @@ pub struct Mvr;
 impl Spec for Mvr {
     type State = BTreeSet<Edn>;
     type Op = MvrOp;
+    type Observations = ();
 
     fn name(&self) -> &'static str {
         "mvr"

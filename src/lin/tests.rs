@@ -396,3 +396,118 @@ fn states_along_a_prefix_follow_the_model() {
     let error = external::states_along(&history, SpecName::Mutex, None, &[0]).unwrap_err();
     assert_eq!(error.line, 1, "{error}");
 }
+
+fn kv_text(text: &str) -> std::sync::Arc<String> {
+    std::sync::Arc::new(text.to_string())
+}
+
+#[test]
+fn kv_strings_no_get_can_read_are_unobservable() {
+    use super::specs::{Kv, KvOp};
+    let ops = [
+        KvOp::Get(Some(kv_text("ab"))),
+        KvOp::Get(Some(kv_text("c"))),
+        KvOp::Get(None),
+        KvOp::Append(kv_text("zz")),
+        KvOp::Put(kv_text("b")),
+    ];
+    let reads = Kv.observations(&mut ops.iter());
+    let unobservable = |text: &str| Kv.is_unobservable(&reads, &kv_text(text));
+    // A prefix of a value read (the empty string too) can still be read after some appends.
+    for observable in ["", "a", "ab", "c"] {
+        assert!(!unobservable(observable), "{observable:?}");
+    }
+    // "b" is put but never read: nothing that starts with it is read either.
+    for hidden in ["abc", "b", "ba", "ca", "zz", "d"] {
+        assert!(unobservable(hidden), "{hidden:?}");
+    }
+    // Without a get, every string is.
+    let reads = Kv.observations(&mut ops[3..].iter());
+    assert!(Kv.is_unobservable(&reads, &kv_text("")));
+}
+
+#[test]
+fn kv_counterexample_names_the_true_unobservable_state() {
+    use super::specs::{Kv, KvOp};
+    // Two appends nobody reads, a put of "c", an append of "z", then a get of "cw" while "w" is
+    // appended: the search keeps one unobservable state for "x", "xy" and "cz", but the
+    // counterexample must show the string its prefix really leads to.
+    let ops = vec![
+        timed(0, KvOp::Append(kv_text("x")), 0, Some(1)),
+        timed(1, KvOp::Append(kv_text("y")), 2, Some(3)),
+        timed(2, KvOp::Put(kv_text("c")), 4, Some(5)),
+        timed(3, KvOp::Append(kv_text("z")), 6, Some(7)),
+        timed(4, KvOp::Append(kv_text("w")), 8, Some(12)),
+        timed(5, KvOp::Get(Some(kv_text("cw"))), 9, Some(10)),
+    ];
+    let partition = Partition {
+        label: "key".to_string(),
+        ops,
+    };
+    let result = check(&Kv, vec![partition], &kv_text(""), &Budget::unlimited());
+    assert_eq!(result.verdict, Verdict::Invalid);
+    let counterexample = result.counterexample.expect("a counterexample");
+    let prefix: Vec<u64> = counterexample.prefix.iter().map(|op| op.id).collect();
+    assert_eq!(prefix, [0, 1, 2, 3]);
+    assert_eq!(counterexample.state, Kv.describe_state(&kv_text("cz")));
+    assert_eq!(counterexample.blocked.id, 5);
+}
+
+#[test]
+fn kv_hidden_operations_are_those_no_get_can_see() {
+    use super::specs::{Kv, KvOp};
+    let ops = [
+        KvOp::Get(Some(kv_text("pab"))),
+        KvOp::Get(Some(kv_text("q"))),
+    ];
+    let reads = Kv.observations(&mut ops.iter());
+    let hidden = |op: KvOp| Kv.is_hidden(&reads, &op);
+    // Read as a part of a get's string: not hidden.
+    assert!(!hidden(KvOp::Append(kv_text("a"))));
+    assert!(!hidden(KvOp::Append(kv_text("ab"))));
+    assert!(!hidden(KvOp::Put(kv_text("pa"))));
+    assert!(!hidden(KvOp::Put(kv_text("q"))));
+    // An empty append changes nothing, so it is never hidden.
+    assert!(!hidden(KvOp::Append(kv_text(""))));
+    // A piece spanning two strings counts as read (it only hides less).
+    assert!(!hidden(KvOp::Append(kv_text("b\nq"))));
+    // Read nowhere: hidden.
+    assert!(hidden(KvOp::Append(kv_text("z"))));
+    assert!(hidden(KvOp::Append(kv_text("ba"))));
+    assert!(hidden(KvOp::Put(kv_text("ab"))));
+    assert!(!hidden(KvOp::Get(Some(kv_text("z")))));
+}
+
+#[test]
+fn kv_get_needs_pieces_that_may_still_come_first() {
+    use super::specs::{Kv, KvOp};
+    let possible = |state: &str, wanted: &str, before: &[KvOp]| {
+        Kv.could_become_legal(
+            &kv_text(state),
+            &KvOp::Get(Some(kv_text(wanted))),
+            &mut before.iter(),
+        )
+    };
+    let append = |text: &str| KvOp::Append(kv_text(text));
+    let put = |text: &str| KvOp::Put(kv_text(text));
+    assert!(possible("ab", "ab", &[]));
+    assert!(possible("a", "abc", &[append("c"), append("b")]));
+    // "b" is gone (linearized elsewhere): "abc" cannot be made.
+    assert!(!possible("a", "abc", &[append("c")]));
+    // The key's string is no prefix, but a put that may come first is.
+    assert!(possible("zz", "pxy", &[append("xy"), put("p")]));
+    assert!(!possible("zz", "pxy", &[append("x"), put("p")]));
+    // Pieces overlap: "ab" then "c", or "a" then "bc".
+    assert!(possible(
+        "",
+        "abc",
+        &[append("a"), append("bc"), append("ab")]
+    ));
+    assert!(!possible(
+        "",
+        "abc",
+        &[append("ab"), append("b"), append("bc")]
+    ));
+    // A get of an unknown result is always possible.
+    assert!(Kv.could_become_legal(&kv_text("q"), &KvOp::Get(None), &mut [].iter()));
+}
