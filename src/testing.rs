@@ -135,10 +135,9 @@ impl fmt::Display for Failure {
         match &self.reason {
             FailureReason::Report(report) => {
                 let kinds: Vec<String> = report
-                    .anomalies
+                    .forbidden_kinds()
                     .iter()
-                    .filter(|found| found.forbidden)
-                    .map(|found| found.anomaly.kind().to_string())
+                    .map(ToString::to_string)
                     .collect();
                 writeln!(f, "forbidden anomalies: {}", kinds.join(", "))?;
                 write!(f, "{report}")?;

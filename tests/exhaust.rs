@@ -180,13 +180,7 @@ fn a_primary_backup_store_loses_acknowledged_writes_when_its_primary_crashes() {
         "{:?}",
         found.schedule
     );
-    let kinds: Vec<String> = found
-        .report
-        .anomalies
-        .iter()
-        .filter(|finding| finding.forbidden)
-        .map(|finding| finding.anomaly.kind().to_string())
-        .collect();
+    let kinds = found.report.forbidden_kinds();
     assert!(!kinds.is_empty(), "{kinds:?}");
     let text = failure.to_string();
     assert!(text.contains("crash   n0"), "{text}");

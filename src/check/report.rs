@@ -148,8 +148,18 @@ impl Report {
 
     /// The kinds of anomaly found, each once, in report order.
     pub fn kinds(&self) -> Vec<AnomalyKind> {
+        Report::distinct_kinds(self.anomalies.iter())
+    }
+
+    /// The distinct kinds of the forbidden anomalies kept, in report order: what breaks the
+    /// model.
+    pub fn forbidden_kinds(&self) -> Vec<AnomalyKind> {
+        Report::distinct_kinds(self.anomalies.iter().filter(|found| found.forbidden))
+    }
+
+    fn distinct_kinds<'a>(found: impl Iterator<Item = &'a Finding>) -> Vec<AnomalyKind> {
         let mut kinds: Vec<AnomalyKind> = Vec::new();
-        for found in &self.anomalies {
+        for found in found {
             let kind = found.anomaly.kind();
             if !kinds.contains(&kind) {
                 kinds.push(kind);

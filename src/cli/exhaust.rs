@@ -341,10 +341,9 @@ fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: O
             };
             let kinds: Vec<String> = found
                 .report
-                .anomalies
+                .forbidden_kinds()
                 .iter()
-                .filter(|finding| finding.forbidden)
-                .map(|finding| finding.anomaly.kind().to_string())
+                .map(ToString::to_string)
                 .collect();
             say!(
                 "anomaly: {} breaks {} in a schedule of {} chosen steps (then healed and settled in the canonical order):",

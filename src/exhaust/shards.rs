@@ -59,10 +59,9 @@ impl ShardResult {
             Verdict::Invalid => outcome.counterexample.as_ref().map(|found| {
                 let kinds: Vec<String> = found
                     .report
-                    .anomalies
+                    .forbidden_kinds()
                     .iter()
-                    .filter(|finding| finding.forbidden)
-                    .map(|finding| finding.anomaly.kind().to_string())
+                    .map(ToString::to_string)
                     .collect();
                 format!(
                     "{} in a schedule of {} chosen steps",
