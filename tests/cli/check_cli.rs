@@ -191,3 +191,49 @@ fn a_regression_case_is_checked_on_its_history() {
         "{stderr}"
     );
 }
+
+/// A history that is not in a regular file (a pipe: `quorate check /dev/stdin`, or a shell's
+/// `<(…)`) cannot be opened twice, so it is read whole rather than streamed; it judges as the
+/// same history in a file does, external histories and regression cases too.
+#[cfg(unix)]
+#[test]
+fn a_history_from_a_pipe_judges_as_from_a_file() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let case = format!(
+        "{}/histories/reaping/lww-resurrected-version-keeps-the-floor.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fixtures = format!("{}/tests/fixtures/check", env!("CARGO_MANIFEST_DIR"));
+    for path in [
+        format!("{fixtures}/stale_read.json"),
+        format!("{fixtures}/read_your_context.json"),
+        format!("{fixtures}/register.edn"),
+        case,
+    ] {
+        let from_file = Command::new(env!("CARGO_BIN_EXE_quorate"))
+            .args(["check", &path])
+            .output()
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quorate"))
+            .args(["check", "/dev/stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let from_pipe = child.wait_with_output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        assert_eq!(
+            from_pipe.status.code(),
+            from_file.status.code(),
+            "{path}: {}",
+            text(&from_pipe.stderr)
+        );
+        // Reports name the file they judged.
+        let from_file = text(&from_file.stdout).replace(path.as_str(), "/dev/stdin");
+        assert_eq!(text(&from_pipe.stdout), from_file, "{path}");
+    }
+}

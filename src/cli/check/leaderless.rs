@@ -13,9 +13,9 @@ use super::Args;
 
 /// What `check` gives this path to read.
 pub(super) enum Input {
-    /// The file's bytes (a regression case is read whole).
+    /// The file's bytes: a regression case, or a history that is not in a regular file.
     Bytes(Vec<u8>),
-    /// The file itself, to be read as a history a chunk at a time.
+    /// The file itself, a history, to be read a chunk at a time.
     File,
 }
 
@@ -45,42 +45,50 @@ pub(super) fn run(args: &Args, input: Input) -> Exit {
     };
     // A regression case (what `minimize`, `explore` and `fuzz-artifact` write) is checked on its
     // history, against its own model unless --model says otherwise.
-    let (history, model, from_case) = if let Input::Bytes(bytes) = input {
-        let case = std::str::from_utf8(&bytes)
-            .map_err(|error| format!("not UTF-8: {error}"))
-            .and_then(|text| Regression::from_json(text).map_err(|error| error.to_string()));
-        match case {
-            Ok(Some(case)) => match case.model() {
-                Ok(case_model) => {
-                    let from_case = model.is_none() && case_model.is_some();
-                    (case.history, model.or(case_model), from_case)
+    let (history, model, from_case) = match input {
+        Input::Bytes(bytes) if super::opens_with_format(&bytes) => {
+            let case = std::str::from_utf8(&bytes)
+                .map_err(|error| format!("not UTF-8: {error}"))
+                .and_then(|text| Regression::from_json(text).map_err(|error| error.to_string()));
+            match case {
+                Ok(Some(case)) => match case.model() {
+                    Ok(case_model) => {
+                        let from_case = model.is_none() && case_model.is_some();
+                        (case.history, model.or(case_model), from_case)
+                    }
+                    Err(error) => {
+                        eprintln!("quorate check: {file}: {error}");
+                        return Exit::BadInput;
+                    }
+                },
+                Ok(None) => {
+                    eprintln!(
+                    "quorate check: {file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
+                    crate::regressions::FORMAT
+                );
+                    return Exit::BadInput;
                 }
                 Err(error) => {
                     eprintln!("quorate check: {file}: {error}");
                     return Exit::BadInput;
                 }
-            },
-            Ok(None) => {
-                eprintln!(
-                    "quorate check: {file}: a \"format\" field but not \"{}\": neither a history nor a regression case",
-                    crate::regressions::FORMAT
-                );
-                return Exit::BadInput;
-            }
-            Err(error) => {
-                eprintln!("quorate check: {file}: {error}");
-                return Exit::BadInput;
             }
         }
-    } else {
         // Parsed only: validating below also catalogues the history for the checker.
-        match History::parse_file(&args.file) {
+        Input::Bytes(bytes) => match History::parse(&bytes) {
             Ok(history) => (history, model, false),
             Err(error) => {
                 eprintln!("quorate check: {file}: {error}");
                 return Exit::BadInput;
             }
-        }
+        },
+        Input::File => match History::parse_file(&args.file) {
+            Ok(history) => (history, model, false),
+            Err(error) => {
+                eprintln!("quorate check: {file}: {error}");
+                return Exit::BadInput;
+            }
+        },
     };
     if let Err(error) = super::refuse_empty(args, history.operations.len()) {
         eprintln!("quorate check: {file}: {error}");

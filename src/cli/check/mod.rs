@@ -83,23 +83,26 @@ pub(super) fn run(args: &Args) -> Exit {
         );
         Exit::BadInput
     };
-    // The opening decides the format; a quorate history (the largest files) is then read as a
-    // stream and never held whole.
-    let mut opening = match read_opening(&args.file) {
-        Ok(opening) => opening,
-        Err(error) => return cannot_read(error),
-    };
-    strip_utf8_bom(&mut opening);
-    let format = args.format.external(&opening);
-    if format.is_none() && !opens_with_format(&opening) {
-        return leaderless::run(args, leaderless::Input::File);
+    // The opening decides the format; a quorate history in a regular file (the largest files)
+    // is then read as a stream and never held whole. Anything else, a pipe included (it cannot
+    // be opened twice), is read whole.
+    let regular = std::fs::metadata(&args.file).is_ok_and(|metadata| metadata.is_file());
+    if regular {
+        let mut opening = match read_opening(&args.file) {
+            Ok(opening) => opening,
+            Err(error) => return cannot_read(error),
+        };
+        strip_utf8_bom(&mut opening);
+        if args.format.external(&opening).is_none() && !opens_with_format(&opening) {
+            return leaderless::run(args, leaderless::Input::File);
+        }
     }
     let mut bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => return cannot_read(error),
     };
     strip_utf8_bom(&mut bytes);
-    match format {
+    match args.format.external(&bytes) {
         None => leaderless::run(args, leaderless::Input::Bytes(bytes)),
         Some(format) => external::run(args, bytes, format),
     }
