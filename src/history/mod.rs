@@ -386,9 +386,9 @@ impl History {
     }
 
     /// Reads and parses a history file without validating it, as [`History::parse`] parses
-    /// bytes, after a UTF-8 byte order mark if the file opens with one. A file in the plain form
-    /// of the format (what quorate writes) is read a chunk at a time, so a large history takes
-    /// the memory of its operations, not also of its file.
+    /// bytes, after a UTF-8 byte order mark if the file opens with one. A regular file in the
+    /// plain form of the format (what quorate writes) is read a chunk at a time, so a large
+    /// history takes the memory of its operations, not also of its file; a pipe is read whole.
     pub fn parse_file(path: &std::path::Path) -> Result<History, HistoryError> {
         validate::parse_file(path)
     }

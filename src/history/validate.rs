@@ -140,8 +140,8 @@ pub(super) fn load(bytes: &[u8]) -> Result<History, HistoryError> {
 }
 
 /// Reads a history file without validating it, as [`parse`] reads its bytes, after a UTF-8
-/// byte order mark if the file opens with one. A file in the plain form is read a chunk at a
-/// time and never held whole; any other is read whole and parsed by serde_json.
+/// byte order mark if the file opens with one. A regular file in the plain form is read a chunk
+/// at a time and never held whole; any other file (a pipe cannot be read twice) is read whole.
 pub(super) fn parse_file(path: &std::path::Path) -> Result<History, HistoryError> {
     use std::io::Read as _;
     let unreadable = |error: std::io::Error| HistoryError::Io {
@@ -149,6 +149,12 @@ pub(super) fn parse_file(path: &std::path::Path) -> Result<History, HistoryError
         message: error.to_string(),
     };
     let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        // A pipe or a device: it cannot be read a second time, should serde_json need it whole.
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(unreadable)?;
+        return parse(bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes));
+    }
     let mut opening = Vec::with_capacity(UTF8_BOM.len());
     (&mut file)
         .take(UTF8_BOM.len() as u64)

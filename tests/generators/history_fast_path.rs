@@ -138,3 +138,35 @@ fn forms_outside_the_plain_one_are_read_as_serde_json_reads_them() {
         assert_eq!(parsed, by_serde, "{text}");
     }
 }
+
+/// A pipe cannot be read twice: `History::parse_file` reads it whole, so a history outside the
+/// plain form (which serde_json reads) comes through a pipe as it does from a regular file.
+#[cfg(unix)]
+#[test]
+fn a_history_from_a_pipe_reads_as_from_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("history.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let op = |fields: &str| {
+        format!(
+            r#"{{"version": 1, "operations": [{{"id": 0, "client": 0, "key": "k", "kind": "put", "time_ms_invoke": 0, "outcome": "info", "value": "v"{fields}}}]}}"#
+        )
+    };
+    for text in [
+        op(""),
+        op(r#", "time_ms_complete": null"#),
+        op(r#", "time_ms_complete": 1.5"#),
+    ] {
+        let writer = {
+            let (fifo, text) = (fifo.clone(), text.clone());
+            std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+        };
+        let read = History::parse_file(&fifo);
+        writer.join().unwrap();
+        assert_eq!(read, History::parse(text.as_bytes()), "{text}");
+    }
+}
