@@ -12,26 +12,13 @@ use std::time::{Duration, Instant};
 
 use quorate::lin::import::{self, Format};
 
-/// A line of `/proc/self/status` in bytes (`VmRSS`: resident now; `VmHWM`: the most resident
-/// since the last reset).
-fn status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kilobytes| kilobytes * 1024)
-}
+#[path = "support/proc_status.rs"]
+mod proc_status;
 
-/// Starts a new resident high-water mark (Linux: writing 5 to `clear_refs`).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// A line of `/proc/self/status` in bytes (`VmRSS`: resident now; `VmHWM`: the most resident
+/// since the last reset); 0 where it is not known.
+fn status_bytes(field: &str) -> u64 {
+    proc_status::status_kilobytes(field).map_or(0, |kilobytes| kilobytes * 1024)
 }
 
 const TARGET_BYTES: usize = 50 << 20;
@@ -150,7 +137,7 @@ fn main() {
         for _ in 0..RUNS {
             let input = bytes.clone();
             let before = status_bytes("VmRSS");
-            reset_peak();
+            proc_status::reset_peak();
             let started = Instant::now();
             // As `quorate check` does: the importer takes the bytes and frees them once read.
             let history = import::import_owned(input, format).expect("the corpus imports");

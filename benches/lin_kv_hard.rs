@@ -37,12 +37,12 @@ const BUDGET_SECONDS: u64 = 60;
 struct Rng(u64);
 
 impl Rng {
+    /// SplitMix64's next output: the crate's finalizer (which adds the golden-ratio step
+    /// itself) of the state, then the state moves one step.
     fn next(&mut self) -> u64 {
+        let output = quorate::store::mix(self.0);
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut mixed = self.0;
-        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        mixed ^ (mixed >> 31)
+        output
     }
 
     fn below(&mut self, bound: u64) -> u64 {
@@ -193,17 +193,12 @@ fn text_of(keys: u64, bad: bool, seed: u64) -> String {
     porcupine_kv(&ops)
 }
 
+#[path = "support/proc_status.rs"]
+mod proc_status;
+
 /// The process's peak resident size, in kB (Linux), 0 if unknown.
 fn peak_resident_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    proc_status::status_kilobytes("VmHWM").unwrap_or(0)
 }
 
 /// One run, in this (child) process: prints `RESULT ms verdict configurations peak-kB`.

@@ -20,12 +20,12 @@ use quorate::verdict::{Budget, Verdict};
 struct Rng(u64);
 
 impl Rng {
+    /// SplitMix64's next output: the crate's finalizer (which adds the golden-ratio step
+    /// itself) of the state, then the state moves one step.
     fn next(&mut self) -> u64 {
+        let output = quorate::store::mix(self.0);
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut mixed = self.0;
-        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        mixed ^ (mixed >> 31)
+        output
     }
 
     fn below(&mut self, bound: u64) -> u64 {

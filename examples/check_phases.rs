@@ -42,28 +42,21 @@ fn main() {
     );
 }
 
-/// The process's resident size now, in MB (`VmRSS`; `?` where `/proc` does not tell).
+#[path = "../benches/support/proc_status.rs"]
+mod proc_status;
+
+/// The process's resident size now, in MB (`?` where `/proc` does not tell).
 fn resident_mb() -> String {
-    status_mb("VmRSS:")
+    status_mb("VmRSS")
 }
 
-/// The most the process has held resident so far, in MB (`VmHWM`).
+/// The most the process has held resident so far, in MB.
 fn peak_mb() -> String {
-    status_mb("VmHWM:")
+    status_mb("VmHWM")
 }
 
 fn status_mb(field: &str) -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+    proc_status::status_kilobytes(field)
         .map_or_else(|| "?".to_owned(), |kb| (kb / 1000).to_string())
 }
 

@@ -445,6 +445,11 @@ fn shards_run_apart_merge_into_the_unsharded_verdict() {
     assert!(merged.contains("verified (bounded)"), "{merged}");
     assert_eq!(distinct_histories(&merged), distinct_histories(&whole));
 
+    // A flag of the search beside --merge is refused: the summaries name their search.
+    let (code, _, stderr) = quorate(&[&merge[..], &["--clients", "3"]].concat());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+
     // A shard missing, or a shard of another search, is refused.
     let (code, _, stderr) = quorate(&merge[..4]);
     assert_eq!(code, 2);

@@ -90,8 +90,13 @@ pub(super) struct Args {
     /// --merge: a shard's, with --shard.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
-    /// Merge the --summary files of every shard of one search into its verdict; nothing is run.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["config", "shard", "out", "summary"])]
+    /// Merge the --summary files of every shard of one search into its verdict; nothing is run,
+    /// so no flag of the search goes with it (each summary names its search).
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = [
+        "config", "bugs", "clients", "ops", "keys", "kinds", "faults", "max_faults", "advances",
+        "coordinators", "max_depth", "max_states", "time", "model", "shard", "threads", "bfs",
+        "all", "no_reduction", "no_visited", "out", "summary",
+    ])]
     merge: Vec<PathBuf>,
     /// Replace the --out or --summary file if it exists.
     #[arg(long)]
@@ -339,15 +344,10 @@ fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: O
                 eprintln!("quorate exhaust: an anomaly without its schedule");
                 return Exit::BadInput;
             };
-            let kinds: Vec<String> = found
-                .report
-                .forbidden_kinds()
-                .iter()
-                .map(ToString::to_string)
-                .collect();
+            let kinds = found.forbidden_kinds();
             say!(
                 "anomaly: {} breaks {} in a schedule of {} chosen steps (then healed and settled in the canonical order):",
-                kinds.join(", "),
+                kinds,
                 outcome.model,
                 found.schedule.len()
             );
@@ -368,11 +368,7 @@ fn report(args: &Args, command: &str, scenario: crate::sim::Scenario, outcome: O
                 );
             }
             say!("{}", found.report);
-            let title = format!(
-                "exhaust: {} in {} steps",
-                kinds.join(", "),
-                found.schedule.len()
-            );
+            let title = format!("exhaust: {} in {} steps", kinds, found.schedule.len());
             let postmortem = "Found by exhaustive exploration; the schedule lists the explorer's choices, and replay runs them again.";
             let mut case = Regression::new(
                 &title,

@@ -324,6 +324,19 @@ pub struct Counterexample {
     pub report: Box<Report>,
 }
 
+impl Counterexample {
+    /// The kinds of the forbidden anomalies, comma-separated: what the schedule breaks.
+    pub fn forbidden_kinds(&self) -> String {
+        let kinds: Vec<String> = self
+            .report
+            .forbidden_kinds()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        kinds.join(", ")
+    }
+}
+
 /// The end of a search.
 #[derive(Clone, Debug)]
 pub struct Outcome {

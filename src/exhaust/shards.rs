@@ -57,15 +57,9 @@ impl ShardResult {
         let reason = match outcome.verdict {
             Verdict::Unknown => outcome.unknown.clone(),
             Verdict::Invalid => outcome.counterexample.as_ref().map(|found| {
-                let kinds: Vec<String> = found
-                    .report
-                    .forbidden_kinds()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
                 format!(
                     "{} in a schedule of {} chosen steps",
-                    kinds.join(", "),
+                    found.forbidden_kinds(),
                     found.schedule.len()
                 )
             }),

@@ -6,8 +6,9 @@
 //!
 //! This file reads the file's opening, decides its format and hands the file over to one of the
 //! two paths, which print and map the verdict to an exit code (0 valid, 1 a forbidden anomaly, 2
-//! bad usage or input, 3 unknown). A quorate history is read as a stream, so that the file is
-//! never held whole; a regression case and an external history are read whole first:
+//! bad usage or input, 3 unknown). A quorate history in a regular file is read as a stream, so
+//! that the file is never held whole; a regression case, an external history and anything read
+//! from a pipe are read whole first:
 //! - [`leaderless`]: quorate's own histories and regression cases, to `crate::check`;
 //! - [`external`]: the histories of other tools, through `crate::lin::import` to `crate::lin`.
 //!
